@@ -1,0 +1,35 @@
+# segmint: `make demo` and `make test` are the only set-up a fresh machine needs.
+.PHONY: install demo test lint format bench clean
+
+VENV := .venv
+BIN := $(VENV)/bin
+UV := python3 -m uv
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==0.13.8
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+demo: install
+	$(BIN)/segmint demo --dir demo
+
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python bench/import.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""The `segmint` command: one sub-module per command group, joined here."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from segmint._version import __version__
+from segmint.cli import customers, demo, ingest, workspace
+
+app = typer.Typer(
+    name="segmint",
+    help="Customer segmentation and customer value on CRM data.\n\n"
+    "Start with 'segmint demo', or 'segmint init' and 'segmint import'.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+workspace.register(app)
+ingest.register(app)
+demo.register(app)
+app.add_typer(customers.app, name="customers")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from segmint.cli import render
+
+        render.message(f"segmint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+) -> None:
+    """Customer segmentation and customer value on CRM data."""
+
+
+def main() -> None:
+    """Run the command line; segmint errors become a message and exit code 1."""
+    from segmint.core.errors import SegmintError
+
+    try:
+        app()
+    except SegmintError as exc:
+        if "--debug" in sys.argv:
+            raise
+        from segmint.cli import render
+
+        render.error(exc, as_json="--json" in sys.argv)
+        sys.exit(1)

@@ -1,0 +1,52 @@
+"""`segmint customers duplicates|merge`: one person under several ids."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segmint.cli.options import JsonOption, WorkspaceOption
+
+app = typer.Typer(help="Identity clean-up: find and merge duplicate customers.", no_args_is_help=True)
+
+
+@app.command("duplicates")
+def duplicates(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+    """List customers who share a phone number or e-mail under different ids.
+
+    Example: segmint customers duplicates --json
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        groups = [asdict(g) for g in ws.duplicates()]
+    if as_json:
+        render.emit_json({"ok": True, "groups": groups})
+    else:
+        render.duplicates(groups)
+
+
+@app.command("merge")
+def merge(
+    keep: Annotated[str, typer.Argument(help="The customer id to keep.")],
+    other: Annotated[str, typer.Argument(help="The customer id merged into it.")],
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Merge customer OTHER into KEEP: orders, events and tickets move, history is kept.
+
+    Example: segmint customers merge C0000012 C0004711
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        moved = ws.merge_customers(keep, other, actor="cli")
+    if as_json:
+        render.emit_json({"ok": True, "kept": keep, "merged": other, "moved": moved})
+    else:
+        render.key_values(f"merged {other} into {keep}", {f"{t} moved": n for t, n in moved.items()})

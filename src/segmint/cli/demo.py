@@ -1,0 +1,81 @@
+"""`segmint generate` and `segmint demo`: synthetic data with a known truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segmint.cli.options import JsonOption
+
+CustomersOption = Annotated[int, typer.Option("--customers", "-n", min=1, help="How many customers.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
+    app.command("demo")(demo)
+
+
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the files.")],
+    customers: CustomersOption = 10_000,
+    seed: SeedOption = 0,
+    file_format: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    messy: Annotated[
+        bool, typer.Option(help="GBK, Chinese headers, mixed formats and broken rows (CSV).")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Last day of the data, YYYY-MM-DD (default: today).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write synthetic customers, orders, order_items, events and tickets files.
+
+    The data follow a stated buy-till-you-die process; truth.json and truth.parquet
+    record its parameters and each customer's truth (and, with --messy, every broken row).
+
+    Example: segmint generate --customers 100000 --out data --messy
+    """
+    from segmint.cli import render
+    from segmint.demo.generate import generate as make
+    from segmint.demo.messy import write_files
+
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    with render.progress("generating"):
+        files = write_files(make(customers, seed=seed, as_of=day), out,
+                            file_format=file_format, messy=messy)
+    if as_json:
+        render.emit_json({"ok": True, "files": {k: str(v) for k, v in files.items()}})
+    else:
+        render.key_values(f"{customers:,} customers written to {out}",
+                          {k: str(v) for k, v in files.items()})
+
+
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Folder of the demo workspace.")] = Path(
+        "demo"
+    ),
+    customers: CustomersOption = 20_000,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Make a demo workspace of synthetic data, import it and print a summary.
+
+    Example: segmint demo --customers 50000 --dir demo && segmint status -w demo
+    """
+    from segmint.cli import render
+    from segmint.demo.run import run_demo
+
+    with render.progress("demo") as update:
+        summary = run_demo(directory, customers=customers, seed=seed,
+                           step=lambda _: update(0, 0))
+    if as_json:
+        render.emit_json({"ok": True, "imports": {k: r.as_dict(problems=5)
+                                                  for k, r in summary.imports.items()},
+                          **summary.status})
+        return
+    render.status(summary.status)
+    render.message(f"\nnext: segmint status -w {directory} · segmint customers duplicates -w {directory}")

@@ -1,0 +1,50 @@
+"""`segmint init` and `segmint status`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segmint.cli.options import JsonOption, WorkspaceOption
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("status")(status)
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Create a workspace: segmint.toml and an empty segmint.duckdb.
+
+    Example: segmint init shop && cd shop && segmint import orders orders.csv
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace.init(directory) as ws:
+        data = ws.status()
+    if as_json:
+        render.emit_json({"ok": True, **data})
+    else:
+        render.message(f"workspace ready in {directory} (segmint.toml, segmint.duckdb)")
+
+
+def status(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+    """Row counts per table, net revenue, the orders' dates and the last imports.
+
+    Example: segmint status --workspace shop --json
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        data = ws.status()
+    if as_json:
+        render.emit_json({"ok": True, **data})
+    else:
+        render.status(data)

@@ -1,0 +1,302 @@
+"""An all-or-nothing import: read → map → parse → check → stage → merge, in one transaction.
+
+Good rows land in the canonical table, bad rows go to the quarantine with their row
+number and reason, and either the whole import commits or nothing does: a crash or a
+killed process leaves the workspace as it was. Importing the same file again changes
+nothing; overlapping files add only what is new; a changed row is updated and the change
+recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pyarrow as pa
+
+from segmint.core import i18n
+from segmint.core.config import Settings
+from segmint.core.errors import ImportRejectedError, Location, Problem, summarize_problems
+from segmint.core.schema import TABLES
+from segmint.ingest import quarantine, readers
+from segmint.ingest.mapping import map_headers
+from segmint.ingest.validate import Context, check_batch, staged_columns
+from segmint.store import audit
+from segmint.store.duckdb import DuckDBEngine
+from segmint.store.staging import Staging
+
+Progress = Callable[[int, int], None]
+_CUSTOMER_KINDS = ("orders", "events", "tickets")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """How to read and judge one file."""
+
+    name: str | None = None  # the file name as the user gave it
+    encoding: str | None = None
+    sheet: str | int | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)  # --map source=canonical
+    strict: bool = False
+    lang: str = "en"
+    actor: str = "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did. rows_read = accepted + updated + already_present + quarantined
+    + duplicates_in_file."""
+
+    import_id: str
+    kind: str
+    file: str
+    format: str
+    encoding: str | None
+    columns: dict[str, str]  # canonical column -> header used
+    ignored_columns: tuple[str, ...]
+    rows_read: int
+    accepted: int  # new rows added
+    updated: int  # rows already there whose values changed (recorded in `changes`)
+    already_present: int  # rows already there, identical
+    quarantined: int  # rows set aside
+    duplicates_in_file: int  # exact repeats inside the file, counted once
+    customers_created: int
+    problems: list[Problem]
+    quarantine_file: str | None
+    seconds: float
+
+    def as_dict(self, *, problems: int = 20) -> dict[str, object]:
+        """JSON-ready summary with the first `problems` problems."""
+        return {
+            "ok": True,
+            "import_id": self.import_id,
+            "kind": self.kind,
+            "file": self.file,
+            "format": self.format,
+            "encoding": self.encoding,
+            "columns": self.columns,
+            "ignored_columns": list(self.ignored_columns),
+            "rows_read": self.rows_read,
+            "accepted": self.accepted,
+            "updated": self.updated,
+            "already_present": self.already_present,
+            "quarantined": self.quarantined,
+            "duplicates_in_file": self.duplicates_in_file,
+            "customers_created": self.customers_created,
+            "quarantine_file": self.quarantine_file,
+            "seconds": round(self.seconds, 3),
+            "problems": [
+                {"code": p.code, "message": p.message, **p.location.as_dict()}
+                for p in self.problems[:problems]
+            ],
+        }
+
+
+def import_file(
+    engine: DuckDBEngine,
+    kind: str,
+    path: Path,
+    *,
+    settings: Settings,
+    workspace: Path,
+    options: ImportOptions,
+    today: dt.date,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one file of `kind` into the workspace database, all or nothing.
+
+    Raises
+    ------
+    SchemaError
+        A required column is missing (nothing is read).
+    ImportRejectedError
+        `strict` and at least one row is bad (nothing is written).
+    InputError, NotFoundError
+        The file cannot be read.
+    """
+    started = time.perf_counter()
+    name = options.name or path.name
+    reader = readers.open_file(
+        path, name=name, encoding=options.encoding, sheet=options.sheet,
+        batch_rows=settings.import_.batch_rows,
+    )
+    headers = map_headers(
+        reader.headers, kind, extra={**settings.mapping, **options.mapping}, file=name
+    )
+    ctx = Context(
+        kind=kind, file=name, headers=headers, timezone=settings.timezone,
+        currency=settings.currency, today=today, excel_serial=reader.format == "xlsx",
+    )
+    import_id = _new_import_id(kind)
+    with engine.transaction():
+        stage = Staging(engine, TABLES[kind], staged_columns(ctx))
+        problems, raw, rows_read = _stage_file(reader, stage, ctx, progress)
+        customers_created, duplicates = _reconcile(
+            engine, stage, kind, problems, raw, name=name, options=options, settings=settings
+        )
+        rejected_rows = {p.location.row for p in problems}
+        if options.strict and problems:
+            raise _rejected(problems, name)
+        counts = stage.merge(import_id)
+        # Rows of customers merged into another id (see Staging.resolve_aliases).
+        merged_away = rows_read - len(rejected_rows) - duplicates - counts.total
+        stage.drop()
+        _record_quarantine(engine, import_id, problems, raw)
+        result = ImportResult(
+            import_id=import_id, kind=kind, file=name, format=reader.format,
+            encoding=reader.encoding, columns=headers.columns,
+            ignored_columns=tuple(h for h in headers.unmapped if TABLES[kind].extra is None),
+            rows_read=rows_read, accepted=counts.inserted, updated=counts.updated,
+            already_present=counts.unchanged + merged_away,
+            quarantined=len(rejected_rows), duplicates_in_file=duplicates,
+            customers_created=customers_created, problems=problems,
+            quarantine_file=None, seconds=time.perf_counter() - started,
+        )
+        _record_import(engine, result, actor=options.actor)
+    if not problems:
+        return result
+    file = quarantine.write(
+        _rejected_rows(problems, raw), headers=reader.headers,
+        path=workspace / quarantine.QUARANTINE_DIR / f"{import_id}.csv", lang=options.lang,
+    )
+    relative = str(file.relative_to(workspace))
+    return replace(result, quarantine_file=relative, seconds=time.perf_counter() - started)
+
+
+def _stage_file(
+    reader: readers.FileReader, stage: Staging, ctx: Context, progress: Progress | None
+) -> tuple[list[Problem], dict[int, dict[str, object]], int]:
+    problems: list[Problem] = []
+    raw: dict[int, dict[str, object]] = {}
+    rows_read = 0
+    for batch in reader:
+        checked = check_batch(batch, ctx)
+        stage.append(checked.data)
+        problems.extend(checked.problems)
+        for record in checked.bad.to_pylist():
+            raw[int(record.pop("_row"))] = record
+        rows_read += batch.data.num_rows
+        if progress is not None:
+            progress(reader.bytes_read, reader.size_bytes)
+    problems.extend(reader.skipped)
+    rows_read += len(reader.skipped)
+    return problems, raw, rows_read
+
+
+def _reconcile(
+    engine: DuckDBEngine,
+    stage: Staging,
+    kind: str,
+    problems: list[Problem],
+    raw: dict[int, dict[str, object]],
+    *,
+    name: str,
+    options: ImportOptions,
+    settings: Settings,
+) -> tuple[int, int]:
+    """Settle what depends on the whole file and the workspace: ids, duplicates, references.
+
+    Returns (customers created, exact in-file duplicates).
+    """
+    if kind == "events":
+        stage.derive_event_ids()
+    stage.resolve_aliases()
+    conflicts, duplicates = stage.take_duplicates()
+    key = "/".join(TABLES[kind].key)
+    for conflict in conflicts:
+        for row, values in conflict.values.items():
+            raw.setdefault(row, values)
+            _add(problems, "ingest.conflicting_duplicate", name, row, key,
+                 value=conflict.key, rows=", ".join(map(str, conflict.rows)))
+    created = 0
+    if kind in _CUSTOMER_KINDS:
+        if options.strict or not settings.import_.create_missing_customers:
+            _reject_unknown(stage, problems, "customer_id", "customers",
+                            "ingest.unknown_customer", name)
+        else:
+            created = stage.create_missing_customers()
+    if kind == "order_items":
+        _reject_unknown(stage, problems, "order_id", "orders", "ingest.unknown_order", name)
+    problems.sort(key=lambda p: p.location.row or 0)
+    return created, duplicates
+
+
+def _reject_unknown(
+    stage: Staging, problems: list[Problem], column: str, target: str, code: str, name: str
+) -> None:
+    unknown = stage.unknown(column, target)
+    for row, value in unknown:
+        _add(problems, code, name, row, column, value=value)
+    stage.drop_rows([row for row, _ in unknown])
+
+
+def _add(problems: list[Problem], code: str, file: str, row: int, column: str,
+         **params: object) -> None:
+    params = {"field": column, **params}
+    problems.append(Problem(code, i18n.message(code, "en", **params),
+                            Location(file=file, row=row, field=column), params))
+
+
+def _rejected(problems: Sequence[Problem], name: str) -> ImportRejectedError:
+    rows = len({p.location.row for p in problems})
+    return ImportRejectedError(
+        f"{rows} row(s) of {name} are not valid, so nothing was imported (--strict):\n"
+        + summarize_problems(problems),
+        hint="Fix the rows, or import without --strict to keep the good rows and "
+        "quarantine the bad ones.",
+        location=Location(file=name),
+    )
+
+
+def _rejected_rows(
+    problems: Sequence[Problem], raw: Mapping[int, dict[str, object]]
+) -> list[quarantine.Rejected]:
+    return [
+        quarantine.Rejected(
+            row=p.location.row or 0, code=p.code, field=p.location.field,
+            params=p.params, raw=raw.get(p.location.row or 0, {}),
+        )
+        for p in problems
+    ]
+
+
+def _record_quarantine(
+    engine: DuckDBEngine, import_id: str, problems: Sequence[Problem],
+    raw: Mapping[int, dict[str, object]],
+) -> None:
+    if not problems:
+        return
+    rows = _rejected_rows(problems, raw)
+    engine.append("quarantine", pa.table({
+        "import_id": [import_id] * len(rows),
+        "row": [r.row for r in rows],
+        "code": [r.code for r in rows],
+        "field": [r.field for r in rows],
+        "message": [p.message for p in problems],
+        "params": [json.dumps(r.params, ensure_ascii=False, default=str) for r in rows],
+        "raw": [json.dumps(r.raw, ensure_ascii=False, default=str) for r in rows],
+    }))
+
+
+def _record_import(engine: DuckDBEngine, r: ImportResult, *, actor: str) -> None:
+    engine.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, NULL, ?, ?, now() - to_microseconds(?), now(), "
+        "?, ?, ?, ?, ?, ?, ?, ?)",
+        [r.import_id, r.kind, r.file, r.format, r.encoding, int(r.seconds * 1e6),
+         r.rows_read, r.accepted, r.quarantined, r.already_present, r.updated,
+         r.customers_created, r.duplicates_in_file],
+    )
+    audit.record(engine, "import", target=r.kind, actor=actor, details={
+        "import_id": r.import_id, "file": r.file, "accepted": r.accepted,
+        "updated": r.updated, "quarantined": r.quarantined,
+    })
+
+
+def _new_import_id(kind: str) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{kind}-{secrets.token_hex(3)}"

@@ -1,0 +1,236 @@
+"""Row checks: one batch of raw cells in, checked canonical rows and every problem out.
+
+Each cell is parsed by its column's kind; a row is bad when a required cell is empty, a
+cell does not parse, is out of range or dated after the import day. Good rows go on;
+bad rows keep their original cells for the quarantine file. Nothing here touches files
+or the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from segmint.core import i18n
+from segmint.core.errors import Location, Problem
+from segmint.core.schema import TABLES, Column, Kind
+from segmint.ingest import parse
+from segmint.ingest.mapping import VALUE_SYNONYMS, HeaderMap
+from segmint.ingest.readers import Batch
+
+Parser = Callable[[pa.Array], parse.Parsed]
+
+# Inputs whose headers start with this are our own bookkeeping (e.g. a fixed quarantine file).
+BOOKKEEPING_PREFIX = "_"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a check needs besides the cells: where they come from and when the import runs."""
+
+    kind: str
+    file: str
+    headers: HeaderMap
+    timezone: str
+    currency: str
+    today: dt.date  # the import day: nothing may be dated after it
+    excel_serial: bool = False  # numbers in date columns are Excel serial dates (XLSX)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The outcome for one batch."""
+
+    data: pa.Table  # good rows: staged canonical columns + `_row`
+    bad: pa.Table  # bad rows: the file's own columns as read + `_row`
+    problems: list[Problem]  # every problem, in row order
+
+
+def staged_columns(ctx: Context) -> list[str]:
+    """The canonical columns this file sets: mapped ones, defaults, and derived ids."""
+    table = TABLES[ctx.kind]
+    names = [
+        c.name
+        for c in table.columns
+        if c.name in ctx.headers.columns
+        or c.default is not None
+        or (c.name == "currency")
+        or (c.name == table.extra and _extras(ctx))
+        or (c.name == "event_id")
+    ]
+    return names
+
+
+def check_batch(batch: Batch, ctx: Context) -> Checked:
+    """Parse and check every cell of `batch`; split it into good rows and problems."""
+    table = TABLES[ctx.kind]
+    n = batch.data.num_rows
+    bad = np.zeros(n, dtype=bool)
+    problems: list[Problem] = []
+    out: dict[str, pa.Array] = {}
+    for name in staged_columns(ctx):
+        column = table.column(name)
+        header = ctx.headers.columns.get(name)
+        if name == table.extra:
+            out[name] = _extras_json(batch.data, _extras(ctx))
+            continue
+        if header is None:
+            out[name] = _constant(column, ctx, n)
+            continue
+        raw = batch.data.column(header)
+        values, flags = _check_column(column, raw, ctx, batch, problems)
+        out[name] = values
+        bad |= flags
+    problems.sort(key=lambda p: p.location.row or 0)
+    good = pa.Table.from_pydict({**out, "_row": pa.array(batch.rows, pa.int64())})
+    keep = pa.array(~bad)
+    rejected = batch.data.append_column("_row", pa.array(batch.rows, pa.int64()))
+    return Checked(good.filter(keep), rejected.filter(pa.array(bad)), problems)
+
+
+def _check_column(
+    column: Column, raw: pa.Array, ctx: Context, batch: Batch, problems: list[Problem]
+) -> tuple[pa.Array, npt.NDArray[np.bool_]]:
+    parsed = _parser(column, ctx)(raw)
+    values = parsed.values
+    if column.default is not None:
+        values = pc.fill_null(values, _default(column, ctx))
+    flags = parsed.bad.copy()
+    _report(problems, parsed.bad, parsed.code, column, raw, ctx, batch)
+    checks: list[tuple[str, npt.NDArray[np.bool_], dict[str, object]]] = []
+    missing = _null(values) & ~parsed.bad
+    if column.required:
+        checks.append(("ingest.missing_value", missing, {}))
+    if column.low is not None or column.high is not None:
+        checks.append(("ingest.out_of_range", _outside(values, column), _range(column)))
+    if column.kind in (Kind.TIMESTAMP, Kind.DATE):
+        checks.append(("ingest.future_date", _after(values, ctx.today), {"today": ctx.today}))
+    for code, hit, params in checks:
+        hit = hit & ~flags
+        _report(problems, hit, code, column, raw, ctx, batch, **params)
+        flags |= hit
+    return values, flags
+
+
+def _parser(column: Column, ctx: Context) -> Parser:
+    by_kind: dict[Kind, Parser] = {
+        Kind.ID: parse.parse_ids,
+        Kind.TEXT: parse.parse_text,
+        Kind.JSON: parse.parse_text,
+        Kind.TIMESTAMP: partial(
+            parse.parse_timestamps, timezone=ctx.timezone, excel_serial=ctx.excel_serial
+        ),
+        Kind.DATE: partial(parse.parse_dates, excel_serial=ctx.excel_serial),
+        Kind.MONEY: parse.parse_money,
+        Kind.INT: parse.parse_ints,
+        Kind.BOOL: parse.parse_bools,
+        Kind.PHONE: parse.parse_phones,
+        Kind.EMAIL: parse.parse_emails,
+        Kind.ENUM: partial(
+            parse.parse_enum,
+            synonyms=VALUE_SYNONYMS.get(column.name, {}),
+            values=column.values,
+        ),
+    }
+    return by_kind[column.kind]
+
+
+def _report(
+    problems: list[Problem],
+    hit: npt.NDArray[np.bool_],
+    code: str,
+    column: Column,
+    raw: pa.Array,
+    ctx: Context,
+    batch: Batch,
+    **extra: object,
+) -> None:
+    for i in np.flatnonzero(hit):
+        value = raw[int(i)].as_py()
+        params: dict[str, object] = {
+            "field": column.name,
+            "value": "" if value is None else value,
+            **extra,
+        }
+        if code == "ingest.bad_value":
+            params["allowed"] = ", ".join(column.values)
+        row = int(batch.rows[i])
+        problems.append(
+            Problem(
+                code,
+                i18n.message(code, "en", **params),
+                Location(file=ctx.file, row=row, field=column.name),
+                params,
+            )
+        )
+
+
+def _null(values: pa.Array) -> npt.NDArray[np.bool_]:
+    return np.asarray(pc.is_null(values).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _mask(expr: pa.Array) -> npt.NDArray[np.bool_]:
+    return np.asarray(pc.fill_null(expr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _outside(values: pa.Array, column: Column) -> npt.NDArray[np.bool_]:
+    hit = np.zeros(len(values), dtype=bool)
+    if column.low is not None:
+        hit |= _mask(pc.less(values, pa.scalar(column.low).cast(values.type)))
+    if column.high is not None:
+        hit |= _mask(pc.greater(values, pa.scalar(column.high).cast(values.type)))
+    return hit
+
+
+def _range(column: Column) -> dict[str, object]:
+    return {"low": column.low, "high": column.high if column.high is not None else "∞"}
+
+
+def _after(values: pa.Array, today: dt.date) -> npt.NDArray[np.bool_]:
+    # One day of slack: a local day may still be running somewhere east of the server.
+    limit = today + dt.timedelta(days=2)
+    if pa.types.is_timestamp(values.type):
+        bound = pa.scalar(dt.datetime(limit.year, limit.month, limit.day, tzinfo=dt.UTC))
+        return _mask(pc.greater_equal(values, bound.cast(values.type)))
+    return _mask(pc.greater_equal(values, pa.scalar(limit, pa.date32())))
+
+
+def _default(column: Column, ctx: Context) -> pa.Scalar:
+    """The column's default, parsed like any cell (currency comes from the settings)."""
+    text = ctx.currency if column.name == "currency" else str(column.default)
+    return _parser(column, ctx)(pa.array([text], pa.string())).values[0]
+
+
+def _constant(column: Column, ctx: Context, n: int) -> pa.Array:
+    if column.default is None and column.name != "currency":
+        return pa.nulls(n, pa.string())
+    value = _default(column, ctx)
+    return pc.fill_null(pa.nulls(n, value.type), value)
+
+
+def _extras(ctx: Context) -> tuple[str, ...]:
+    return tuple(h for h in ctx.headers.unmapped if not h.startswith(BOOKKEEPING_PREFIX))
+
+
+def _extras_json(data: pa.RecordBatch, headers: tuple[str, ...]) -> pa.Array:
+    columns = {h: data.column(h).to_pylist() for h in headers}
+    rows = (
+        {h: v for h, v in zip(headers, values, strict=True) if v not in (None, "")}
+        for values in zip(*columns.values(), strict=True)
+    )
+    return pa.array(
+        [json.dumps(r, ensure_ascii=False, default=str) if r else None for r in rows], pa.string()
+    )
+
+
+def localized(problem: Problem, lang: str) -> str:
+    """The problem's message in `lang` (English is stored; others are rendered on demand)."""
+    return i18n.message(problem.code, lang, **problem.params)

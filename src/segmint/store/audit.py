@@ -1,0 +1,29 @@
+"""The append-only audit log: every import, merge and change, who did it and when."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from segmint.store.duckdb import DuckDBEngine
+
+
+def record(
+    engine: DuckDBEngine, action: str, *, target: str, actor: str, details: Mapping[str, object]
+) -> None:
+    """Append one entry; callers do this inside the transaction of the change itself."""
+    engine.execute(
+        "INSERT INTO audit VALUES (now(), ?, ?, ?, ?)",
+        [actor, action, target, json.dumps(details, ensure_ascii=False, default=str)],
+    )
+
+
+def entries(engine: DuckDBEngine, *, limit: int = 100) -> list[dict[str, object]]:
+    """The newest entries first."""
+    rows = engine.rows(
+        "SELECT at, actor, action, target, details FROM audit ORDER BY at DESC LIMIT ?", [limit]
+    )
+    return [
+        {"at": at, "actor": actor, "action": action, "target": target, "details": json.loads(d)}
+        for at, actor, action, target, d in rows
+    ]

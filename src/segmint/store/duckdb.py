@@ -1,0 +1,81 @@
+"""The embedded default engine: one DuckDB file per workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from segmint.store.errors import mapped_errors
+
+
+class DuckDBEngine:
+    """A connection to a workspace database, opened and closed in one place.
+
+    The file stays readable by any DuckDB client; only this class opens it.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        with mapped_errors(path.name):
+            self._con = duckdb.connect(str(path), read_only=read_only)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: commit when the block ends, roll back when it raises."""
+        with mapped_errors(self.path.name):
+            self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        with mapped_errors(self.path.name):
+            self._con.execute("COMMIT")
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement; values always travel as bound parameters."""
+        with mapped_errors(self.path.name):
+            self._con.execute(sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return its rows as tuples."""
+        with mapped_errors(self.path.name):
+            return self._con.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        found = self.rows(sql, params)
+        return found[0][0] if found else None
+
+    def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run a query and return an Arrow table."""
+        with mapped_errors(self.path.name):
+            return self._con.execute(sql, params).to_arrow_table()
+
+    def append(self, table: str, data: pa.Table | pa.RecordBatch) -> None:
+        """Append Arrow data to `table`, matching columns by name."""
+        view = f"_append_{table}"
+        with mapped_errors(self.path.name):
+            self._con.register(view, data)
+            try:
+                columns = ", ".join(f'"{c}"' for c in data.schema.names)
+                self._con.execute(
+                    f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{view}"'
+                )
+            finally:
+                self._con.unregister(view)

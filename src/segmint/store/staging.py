@@ -1,0 +1,221 @@
+"""One import's checked rows on their way into a canonical table.
+
+The importer appends parsed batches to a temporary stage inside its transaction; the
+stage then finds in-file duplicates, resolves merged customer ids, and merges into the
+canonical table: new keys are inserted, changed rows updated (the old and new values go
+to `changes`), identical rows counted as already present. Every identifier in the SQL
+below comes from `core.schema`; every value is a bound parameter or a column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from segmint.core.schema import SQL_TYPES, Table
+from segmint.store.duckdb import DuckDBEngine
+
+STAGE = "_stage"
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Rows of one file that share a key but not their values."""
+
+    key: str
+    rows: tuple[int, ...]
+    values: dict[int, dict[str, object]]  # row -> its staged values, for the quarantine
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    """What the merge did to the canonical table."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+class Staging:
+    """A temporary table holding the present columns of `table` plus each row's number."""
+
+    def __init__(self, engine: DuckDBEngine, table: Table, columns: Sequence[str]) -> None:
+        self.engine = engine
+        self.table = table
+        self.columns = tuple(columns)
+        defs = ", ".join(f"{_q(c)} {SQL_TYPES[table.column(c).kind]}" for c in self.columns)
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({defs}, _row BIGINT)")
+
+    def append(self, data: pa.Table) -> None:
+        """Add checked rows; `data` has the staged columns and `_row`."""
+        self.engine.append(STAGE, data)
+
+    def count(self) -> int:
+        return int(self.engine.scalar(f"SELECT count(*) FROM {STAGE}"))
+
+    def drop(self) -> None:
+        self.engine.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+    @property
+    def _key(self) -> str:
+        return ", ".join(_q(k) for k in self.table.key)
+
+    @property
+    def _key_text(self) -> str:
+        return "concat_ws('|', " + ", ".join(f"{_q(k)}::VARCHAR" for k in self.table.key) + ")"
+
+    def _join(self, left: str, right: str) -> str:
+        return " AND ".join(f"{left}.{_q(k)} = {right}.{_q(k)}" for k in self.table.key)
+
+    def _values(self, rows: Sequence[int]) -> dict[int, dict[str, object]]:
+        if not rows:
+            return {}
+        packed = ", ".join(f"{_q(c)} := {_q(c)}" for c in self.columns)
+        found = self.engine.rows(
+            f"SELECT _row, to_json(struct_pack({packed}))::VARCHAR FROM {STAGE} "
+            "WHERE list_contains(?, _row)",
+            [list(rows)],
+        )
+        return {int(row): json.loads(text) for row, text in found}
+
+    def derive_event_ids(self) -> None:
+        """Give events without an id a stable one, so the same event twice counts once."""
+        parts = ", ".join(
+            f"coalesce({_q(c)}::VARCHAR, '')"
+            for c in self.columns
+            if c not in ("event_id", "properties")
+        )
+        self.engine.execute(
+            f"UPDATE {STAGE} SET event_id = 'E' || md5(concat_ws('|', {parts})) "
+            "WHERE event_id IS NULL"
+        )
+
+    def take_duplicates(self) -> tuple[list[Duplicate], int]:
+        """Remove in-file duplicates: conflicting ones are returned, exact ones counted once."""
+        values = ", ".join(_q(c) for c in self.columns)
+        self.engine.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _dups AS
+            SELECT {self._key_text} AS k, min(h) <> max(h) AS conflict, list(_row ORDER BY _row) AS rows
+            FROM (SELECT *, hash({values}) AS h FROM {STAGE})
+            GROUP BY {self._key} HAVING count(*) > 1"""
+        )
+        found = self.engine.rows("SELECT k, rows FROM _dups WHERE conflict ORDER BY rows[1]")
+        values = self._values([r for _, rows in found for r in rows])
+        conflicts = [
+            Duplicate(k, tuple(rows), {r: values[r] for r in rows}) for k, rows in found
+        ]
+        exact = int(
+            self.engine.scalar(
+                "SELECT coalesce(sum(len(rows) - 1), 0) FROM _dups WHERE NOT conflict"
+            )
+        )
+        if conflicts or exact:
+            self.engine.execute(
+                f"""DELETE FROM {STAGE} WHERE _row IN (
+                    SELECT unnest(CASE WHEN conflict THEN rows ELSE rows[2:] END) FROM _dups)"""
+            )
+        self.engine.execute("DROP TABLE _dups")
+        return conflicts, exact
+
+    def resolve_aliases(self) -> int:
+        """Point rows at the customer a merged id now belongs to; return rows changed.
+
+        In a customers file the merged-away id itself is dropped: the kept customer
+        already holds it.
+        """
+        if "customer_id" not in self.columns:
+            return 0
+        n = int(
+            self.engine.scalar(
+                f"SELECT count(*) FROM {STAGE} s JOIN customer_aliases a ON s.customer_id = a.alias"
+            )
+        )
+        if n == 0:
+            return 0
+        if self.table.name == "customers":
+            self.engine.execute(
+                f"DELETE FROM {STAGE} WHERE customer_id IN (SELECT alias FROM customer_aliases)"
+            )
+        else:
+            self.engine.execute(
+                f"""UPDATE {STAGE} SET customer_id = a.customer_id FROM customer_aliases a
+                WHERE {STAGE}.customer_id = a.alias"""
+            )
+        return n
+
+    def unknown(self, column: str, target: str) -> list[tuple[int, str]]:
+        """(row, value) of staged rows whose `column` has no row in table `target`."""
+        return [
+            (int(row), str(value))
+            for row, value in self.engine.rows(
+                f"""SELECT _row, {_q(column)} FROM {STAGE} s
+                WHERE NOT EXISTS (SELECT 1 FROM {_q(target)} t WHERE t.{_q(column)} = s.{_q(column)})
+                ORDER BY _row"""
+            )
+        ]
+
+    def drop_rows(self, rows: Sequence[int]) -> None:
+        """Remove rows (by row number) that were quarantined after staging."""
+        if rows:
+            self.engine.execute(f"DELETE FROM {STAGE} WHERE list_contains(?, _row)", [list(rows)])
+
+    def create_missing_customers(self) -> int:
+        """Insert a minimal customer (id only) for every unknown customer_id; return how many."""
+        before = int(self.engine.scalar("SELECT count(*) FROM customers"))
+        self.engine.execute(
+            f"""INSERT INTO customers (customer_id)
+            SELECT DISTINCT customer_id FROM {STAGE} s
+            WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = s.customer_id)"""
+        )
+        return int(self.engine.scalar("SELECT count(*) FROM customers")) - before
+
+    def merge(self, import_id: str) -> MergeCounts:
+        """Insert new keys, update changed rows (recording before/after), count the rest."""
+        target = _q(self.table.name)
+        cols = ", ".join(_q(c) for c in self.columns)
+        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.columns)
+        matched = f"FROM {STAGE} s JOIN {target} t ON {self._join('t', 's')}"
+        staged = self.count()
+        # Record before/after of changed rows first, then update, then insert the new keys.
+        before = ", ".join(f"{_q(c)} := t.{_q(c)}" for c in self.columns)
+        after = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in self.columns)
+        self.engine.execute(
+            f"""INSERT INTO changes
+            SELECT ?, ?, concat_ws('|', {", ".join(f"s.{_q(k)}::VARCHAR" for k in self.table.key)}),
+                   to_json(struct_pack({before})), to_json(struct_pack({after}))
+            {matched} WHERE {differs}""",
+            [import_id, self.table.name],
+        )
+        updated = int(
+            self.engine.scalar(
+                "SELECT count(*) FROM changes WHERE import_id = ? AND table_name = ?",
+                [import_id, self.table.name],
+            )
+        )
+        if updated:
+            sets = ", ".join(
+                f"{_q(c)} = s.{_q(c)}" for c in self.columns if c not in self.table.key
+            )
+            self.engine.execute(
+                f"""UPDATE {target} t SET {sets} FROM {STAGE} s
+                WHERE {self._join("t", "s")} AND ({differs})"""
+            )
+        existing = int(self.engine.scalar(f"SELECT count(*) {matched}"))
+        self.engine.execute(
+            f"""INSERT INTO {target} ({cols}) SELECT {cols} FROM {STAGE} s
+            WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {self._join("t", "s")})"""
+        )
+        return MergeCounts(
+            inserted=staged - existing, updated=updated, unchanged=existing - updated
+        )

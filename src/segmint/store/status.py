@@ -1,0 +1,38 @@
+"""What a workspace holds: table sizes, revenue, the orders' dates and the latest imports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from segmint.core.schema import NOT_REVENUE, TABLES
+from segmint.store.duckdb import DuckDBEngine
+from segmint.store.migrations import version
+
+
+def status(engine: DuckDBEngine, *, imports: int = 5) -> dict[str, Any]:
+    """A JSON-ready summary of the workspace database."""
+    counts = {t: int(engine.scalar(f'SELECT count(*) FROM "{t}"')) for t in TABLES}
+    revenue, first, last = engine.rows(
+        "SELECT coalesce(sum(amount) FILTER (WHERE NOT list_contains(?, status)), 0), "
+        "min(ordered_at), max(ordered_at) FROM orders",
+        [list(NOT_REVENUE)],
+    )[0]
+    latest = engine.rows(
+        "SELECT import_id, kind, file_name, finished_at, accepted, updated, already_present, "
+        "quarantined FROM imports ORDER BY finished_at DESC LIMIT ?",
+        [imports],
+    )
+    return {
+        "schema_version": version(engine),
+        "tables": counts,
+        "net_revenue": str(Decimal(revenue).quantize(Decimal("0.01"))),
+        "orders_from": first.isoformat() if first else None,
+        "orders_to": last.isoformat() if last else None,
+        "last_imports": [
+            dict(zip(("import_id", "kind", "file", "finished_at", "accepted", "updated",
+                      "already_present", "quarantined"), (*r[:3], r[3].isoformat(), *r[4:]),
+                     strict=True))
+            for r in latest
+        ],
+    }
