@@ -1,5 +1,5 @@
 # segmint: `make demo` and `make test` are the only set-up a fresh machine needs.
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench docs clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -33,3 +33,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+
+docs: install
+	$(BIN)/python -c "from segmint.core.schema import markdown; open('docs/schema.md', 'w', encoding='utf-8').write(markdown())"

@@ -108,12 +108,22 @@ class Workspace:
         import is all or nothing. See `segmint import --help` for the accepted forms.
         """
         options = ImportOptions(
-            name=name or str(path), encoding=encoding, sheet=sheet, mapping=mapping or {},
-            strict=strict, lang=lang or self.settings.lang, actor=actor,
+            name=name or str(path),
+            encoding=encoding,
+            sheet=sheet,
+            mapping=mapping or {},
+            strict=strict,
+            lang=lang or self.settings.lang,
+            actor=actor,
         )
         return import_file(
-            self.engine, check_kind(kind), Path(path), settings=self.settings,
-            workspace=self.path, options=options, today=today or dt.date.today(),
+            self.engine,
+            check_kind(kind),
+            Path(path),
+            settings=self.settings,
+            workspace=self.path,
+            options=options,
+            today=today or dt.date.today(),
             progress=progress,
         )
 

@@ -10,7 +10,9 @@ import typer
 
 from segmint.cli.options import JsonOption, WorkspaceOption
 
-app = typer.Typer(help="Identity clean-up: find and merge duplicate customers.", no_args_is_help=True)
+app = typer.Typer(
+    help="Identity clean-up: find and merge duplicate customers.", no_args_is_help=True
+)
 
 
 @app.command("duplicates")
@@ -49,4 +51,6 @@ def merge(
     if as_json:
         render.emit_json({"ok": True, "kept": keep, "merged": other, "moved": moved})
     else:
-        render.key_values(f"merged {other} into {keep}", {f"{t} moved": n for t, n in moved.items()})
+        render.key_values(
+            f"merged {other} into {keep}", {f"{t} moved": n for t, n in moved.items()}
+        )

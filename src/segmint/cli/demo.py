@@ -10,11 +10,14 @@ import typer
 
 from segmint.cli.options import JsonOption
 
-CustomersOption = Annotated[int, typer.Option("--customers", "-n", min=1, help="How many customers.")]
+CustomersOption = Annotated[
+    int, typer.Option("--customers", "-n", min=1, help="How many customers.")
+]
 SeedOption = Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")]
 
 
 def register(app: typer.Typer) -> None:
+    """Add `generate` and `demo` to the app."""
     app.command("generate")(generate)
     app.command("demo")(demo)
 
@@ -28,7 +31,8 @@ def generate(
         bool, typer.Option(help="GBK, Chinese headers, mixed formats and broken rows (CSV).")
     ] = False,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Last day of the data, YYYY-MM-DD (default: today).")
+        str | None,
+        typer.Option("--as-of", help="Last day of the data, YYYY-MM-DD (default: today)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -45,13 +49,15 @@ def generate(
 
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     with render.progress("generating"):
-        files = write_files(make(customers, seed=seed, as_of=day), out,
-                            file_format=file_format, messy=messy)
+        files = write_files(
+            make(customers, seed=seed, as_of=day), out, file_format=file_format, messy=messy
+        )
     if as_json:
         render.emit_json({"ok": True, "files": {k: str(v) for k, v in files.items()}})
     else:
-        render.key_values(f"{customers:,} customers written to {out}",
-                          {k: str(v) for k, v in files.items()})
+        render.key_values(
+            f"{customers:,} customers written to {out}", {k: str(v) for k, v in files.items()}
+        )
 
 
 def demo(
@@ -70,12 +76,17 @@ def demo(
     from segmint.demo.run import run_demo
 
     with render.progress("demo") as update:
-        summary = run_demo(directory, customers=customers, seed=seed,
-                           step=lambda _: update(0, 0))
+        summary = run_demo(directory, customers=customers, seed=seed, step=lambda _: update(0, 0))
     if as_json:
-        render.emit_json({"ok": True, "imports": {k: r.as_dict(problems=5)
-                                                  for k, r in summary.imports.items()},
-                          **summary.status})
+        render.emit_json(
+            {
+                "ok": True,
+                "imports": {k: r.as_dict(problems=5) for k, r in summary.imports.items()},
+                **summary.status,
+            }
+        )
         return
     render.status(summary.status)
-    render.message(f"\nnext: segmint status -w {directory} · segmint customers duplicates -w {directory}")
+    render.message(
+        f"\nnext: segmint status -w {directory} · segmint customers duplicates -w {directory}"
+    )

@@ -28,6 +28,7 @@ Examples:
 
 
 def register(app: typer.Typer) -> None:
+    """Add `import` to the app."""
     app.command("import", help=HELP)(import_)
 
 
@@ -47,6 +48,7 @@ def import_(
     lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    """Import one file (the help text is HELP above)."""
     from segmint.cli import render
     from segmint.workspace import Workspace
 
@@ -54,8 +56,16 @@ def import_(
         language = lang or ws.settings.lang
         with render.progress(f"importing {file.name}") as update:
             result = ws.import_file(
-                kind, file, encoding=encoding, sheet=_sheet(sheet), mapping=_pairs(mapping),
-                strict=strict, lang=language, name=str(file), progress=update, actor="cli",
+                kind,
+                file,
+                encoding=encoding,
+                sheet=_sheet(sheet),
+                mapping=_pairs(mapping),
+                strict=strict,
+                lang=language,
+                name=str(file),
+                progress=update,
+                actor="cli",
             )
     if as_json:
         render.emit_json(result.as_dict())

@@ -10,11 +10,17 @@ import typer
 WorkspaceOption = Annotated[
     Path,
     typer.Option(
-        "--workspace", "-w", envvar="SEGMINT_WORKSPACE", show_envvar=True,
+        "--workspace",
+        "-w",
+        envvar="SEGMINT_WORKSPACE",
+        show_envvar=True,
         help="Workspace folder (default: the current folder).",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object instead of tables.")
+]
 LangOption = Annotated[
-    str | None, typer.Option("--lang", help="Language of messages: en or zh-CN (default: the workspace's).")
+    str | None,
+    typer.Option("--lang", help="Language of messages: en or zh-CN (default: the workspace's)."),
 ]

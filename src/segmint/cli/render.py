@@ -1,4 +1,4 @@
-"""Everything the command line shows: tables, progress bars, errors and JSON (the only Rich user)."""
+"""Everything the command line shows: tables, progress, errors, JSON (the one Rich user)."""
 
 from __future__ import annotations
 
@@ -113,8 +113,10 @@ def import_result(result: Mapping[str, Any], *, lang: str) -> None:
     if result["ignored_columns"]:
         console.print(f"[dim]columns not used: {escape(', '.join(result['ignored_columns']))}[/]")
     if result["problems"]:
-        shown = [(p.get("row", ""), p["code"], p.get("field", ""), p["message"])
-                 for p in result["problems"][:10]]
+        shown = [
+            (p.get("row", ""), p["code"], p.get("field", ""), p["message"])
+            for p in result["problems"][:10]
+        ]
         console.print(_table("first problems", ("row", "code", "field", "message"), shown))
         console.print(f"[yellow]quarantined rows are in {escape(result['quarantine_file'])}[/]")
 
@@ -129,10 +131,24 @@ def status(data: Mapping[str, Any]) -> None:
         console.print(f"orders from {data['orders_from'][:10]} to {data['orders_to'][:10]}")
     console.print(f"[dim]schema version {data['schema_version']}[/]")
     if data["last_imports"]:
-        rows = [(i["finished_at"][:19], i["kind"], i["file"], i["accepted"], i["updated"],
-                 i["quarantined"]) for i in data["last_imports"]]
-        console.print(_table("last imports", ("finished", "kind", "file", "accepted",
-                                              "updated", "quarantined"), rows))
+        rows = [
+            (
+                i["finished_at"][:19],
+                i["kind"],
+                i["file"],
+                i["accepted"],
+                i["updated"],
+                i["quarantined"],
+            )
+            for i in data["last_imports"]
+        ]
+        console.print(
+            _table(
+                "last imports",
+                ("finished", "kind", "file", "accepted", "updated", "quarantined"),
+                rows,
+            )
+        )
 
 
 def duplicates(groups: Sequence[Mapping[str, Any]]) -> None:
@@ -141,8 +157,9 @@ def duplicates(groups: Sequence[Mapping[str, Any]]) -> None:
         _out().print("no customers share a phone number or e-mail address")
         return
     rows = [(g["field"], g["value"], ", ".join(g["customer_ids"])) for g in groups]
-    _out().print(_table(f"{len(groups)} possible duplicates", ("shared", "value",
-                                                               "customer ids"), rows))
+    _out().print(
+        _table(f"{len(groups)} possible duplicates", ("shared", "value", "customer ids"), rows)
+    )
 
 
 def key_values(title: str, data: Mapping[str, object]) -> None:

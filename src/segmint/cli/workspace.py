@@ -11,6 +11,7 @@ from segmint.cli.options import JsonOption, WorkspaceOption
 
 
 def register(app: typer.Typer) -> None:
+    """Add `init` and `status` to the app."""
     app.command("init")(init)
     app.command("status")(status)
 

@@ -69,6 +69,7 @@ class Table:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """Column names in table order."""
         return tuple(c.name for c in self.columns)
 
     def column(self, name: str) -> Column:
@@ -80,6 +81,7 @@ class Table:
 
     @property
     def required(self) -> tuple[str, ...]:
+        """Names of the columns every row must have."""
         return tuple(c.name for c in self.columns if c.required)
 
 
@@ -222,3 +224,30 @@ TABLES: dict[str, Table] = {
 }
 
 KINDS: tuple[str, ...] = tuple(TABLES)
+
+
+def markdown() -> str:
+    """`docs/schema.md`: every canonical table and column, in English and Chinese."""
+    lines = [
+        "# Canonical tables · 标准数据表",
+        "",
+        "Generated from `segmint.core.schema` (`make docs`); a test keeps it current.",
+        "Money is `DECIMAL(18, 2)` (exact); times are stored in UTC, and local times in",
+        "imported files take the workspace time zone (`timezone` in `segmint.toml`).",
+        "金额为精确的 `DECIMAL(18, 2)`；时间以 UTC 存储，文件中的本地时间按工作区时区换算。",
+    ]
+    for table in TABLES.values():
+        lines += [
+            "",
+            f"## `{table.name}`",
+            "",
+            f"{table.meaning} {table.meaning_zh} Key 主键: `{', '.join(table.key)}`.",
+            "",
+            "| column | type | required | meaning | 含义 |",
+            "|---|---|---|---|---|",
+        ]
+        for c in table.columns:
+            kind = SQL_TYPES[c.kind] + (f" ({', '.join(c.values)})" if c.values else "")
+            required = "yes" if c.required else (f"default {c.default}" if c.default else "")
+            lines.append(f"| `{c.name}` | {kind} | {required} | {c.meaning} | {c.meaning_zh} |")
+    return "\n".join(lines) + "\n"

@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pyarrow as pa
-
 from segmint.core import i18n
 from segmint.core.config import Settings
 from segmint.core.errors import ImportRejectedError, Location, Problem, summarize_problems
@@ -26,7 +24,7 @@ from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
 from segmint.ingest.mapping import map_headers
 from segmint.ingest.validate import Context, check_batch, staged_columns
-from segmint.store import audit
+from segmint.store import imports
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.staging import Staging
 
@@ -49,8 +47,10 @@ class ImportOptions:
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What an import did. rows_read = accepted + updated + already_present + quarantined
-    + duplicates_in_file."""
+    """What an import did.
+
+    rows_read = accepted + updated + already_present + quarantined + duplicates_in_file.
+    """
 
     import_id: str
     kind: str
@@ -122,15 +122,23 @@ def import_file(
     started = time.perf_counter()
     name = options.name or path.name
     reader = readers.open_file(
-        path, name=name, encoding=options.encoding, sheet=options.sheet,
+        path,
+        name=name,
+        encoding=options.encoding,
+        sheet=options.sheet,
         batch_rows=settings.import_.batch_rows,
     )
     headers = map_headers(
         reader.headers, kind, extra={**settings.mapping, **options.mapping}, file=name
     )
     ctx = Context(
-        kind=kind, file=name, headers=headers, timezone=settings.timezone,
-        currency=settings.currency, today=today, excel_serial=reader.format == "xlsx",
+        kind=kind,
+        file=name,
+        headers=headers,
+        timezone=settings.timezone,
+        currency=settings.currency,
+        today=today,
+        excel_serial=reader.format == "xlsx",
     )
     import_id = _new_import_id(kind)
     with engine.transaction():
@@ -148,21 +156,32 @@ def import_file(
         stage.drop()
         _record_quarantine(engine, import_id, problems, raw)
         result = ImportResult(
-            import_id=import_id, kind=kind, file=name, format=reader.format,
-            encoding=reader.encoding, columns=headers.columns,
+            import_id=import_id,
+            kind=kind,
+            file=name,
+            format=reader.format,
+            encoding=reader.encoding,
+            columns=headers.columns,
             ignored_columns=tuple(h for h in headers.unmapped if TABLES[kind].extra is None),
-            rows_read=rows_read, accepted=counts.inserted, updated=counts.updated,
+            rows_read=rows_read,
+            accepted=counts.inserted,
+            updated=counts.updated,
             already_present=counts.unchanged + merged_away,
-            quarantined=len(rejected_rows), duplicates_in_file=duplicates,
-            customers_created=customers_created, problems=problems,
-            quarantine_file=None, seconds=time.perf_counter() - started,
+            quarantined=len(rejected_rows),
+            duplicates_in_file=duplicates,
+            customers_created=customers_created,
+            problems=problems,
+            quarantine_file=None,
+            seconds=time.perf_counter() - started,
         )
-        _record_import(engine, result, actor=options.actor)
+        imports.record_import(engine, result.as_dict(problems=0), actor=options.actor)
     if not problems:
         return result
     file = quarantine.write(
-        _rejected_rows(problems, raw), headers=reader.headers,
-        path=workspace / quarantine.QUARANTINE_DIR / f"{import_id}.csv", lang=options.lang,
+        _rejected_rows(problems, raw),
+        headers=reader.headers,
+        path=workspace / quarantine.QUARANTINE_DIR / f"{import_id}.csv",
+        lang=options.lang,
     )
     relative = str(file.relative_to(workspace))
     return replace(result, quarantine_file=relative, seconds=time.perf_counter() - started)
@@ -211,13 +230,21 @@ def _reconcile(
     for conflict in conflicts:
         for row, values in conflict.values.items():
             raw.setdefault(row, values)
-            _add(problems, "ingest.conflicting_duplicate", name, row, key,
-                 value=conflict.key, rows=", ".join(map(str, conflict.rows)))
+            _add(
+                problems,
+                "ingest.conflicting_duplicate",
+                name,
+                row,
+                key,
+                value=conflict.key,
+                rows=", ".join(map(str, conflict.rows)),
+            )
     created = 0
     if kind in _CUSTOMER_KINDS:
         if options.strict or not settings.import_.create_missing_customers:
-            _reject_unknown(stage, problems, "customer_id", "customers",
-                            "ingest.unknown_customer", name)
+            _reject_unknown(
+                stage, problems, "customer_id", "customers", "ingest.unknown_customer", name
+            )
         else:
             created = stage.create_missing_customers()
     if kind == "order_items":
@@ -235,11 +262,18 @@ def _reject_unknown(
     stage.drop_rows([row for row, _ in unknown])
 
 
-def _add(problems: list[Problem], code: str, file: str, row: int, column: str,
-         **params: object) -> None:
+def _add(
+    problems: list[Problem], code: str, file: str, row: int, column: str, **params: object
+) -> None:
     params = {"field": column, **params}
-    problems.append(Problem(code, i18n.message(code, "en", **params),
-                            Location(file=file, row=row, field=column), params))
+    problems.append(
+        Problem(
+            code,
+            i18n.message(code, "en", **params),
+            Location(file=file, row=row, field=column),
+            params,
+        )
+    )
 
 
 def _rejected(problems: Sequence[Problem], name: str) -> ImportRejectedError:
@@ -258,43 +292,34 @@ def _rejected_rows(
 ) -> list[quarantine.Rejected]:
     return [
         quarantine.Rejected(
-            row=p.location.row or 0, code=p.code, field=p.location.field,
-            params=p.params, raw=raw.get(p.location.row or 0, {}),
+            row=p.location.row or 0,
+            code=p.code,
+            field=p.location.field,
+            params=p.params,
+            raw=raw.get(p.location.row or 0, {}),
         )
         for p in problems
     ]
 
 
 def _record_quarantine(
-    engine: DuckDBEngine, import_id: str, problems: Sequence[Problem],
+    engine: DuckDBEngine,
+    import_id: str,
+    problems: Sequence[Problem],
     raw: Mapping[int, dict[str, object]],
 ) -> None:
-    if not problems:
-        return
-    rows = _rejected_rows(problems, raw)
-    engine.append("quarantine", pa.table({
-        "import_id": [import_id] * len(rows),
-        "row": [r.row for r in rows],
-        "code": [r.code for r in rows],
-        "field": [r.field for r in rows],
-        "message": [p.message for p in problems],
-        "params": [json.dumps(r.params, ensure_ascii=False, default=str) for r in rows],
-        "raw": [json.dumps(r.raw, ensure_ascii=False, default=str) for r in rows],
-    }))
-
-
-def _record_import(engine: DuckDBEngine, r: ImportResult, *, actor: str) -> None:
-    engine.execute(
-        "INSERT INTO imports VALUES (?, ?, ?, NULL, ?, ?, now() - to_microseconds(?), now(), "
-        "?, ?, ?, ?, ?, ?, ?, ?)",
-        [r.import_id, r.kind, r.file, r.format, r.encoding, int(r.seconds * 1e6),
-         r.rows_read, r.accepted, r.quarantined, r.already_present, r.updated,
-         r.customers_created, r.duplicates_in_file],
-    )
-    audit.record(engine, "import", target=r.kind, actor=actor, details={
-        "import_id": r.import_id, "file": r.file, "accepted": r.accepted,
-        "updated": r.updated, "quarantined": r.quarantined,
-    })
+    rows = [
+        {
+            "row": r.row,
+            "code": r.code,
+            "field": r.field,
+            "message": p.message,
+            "params": json.dumps(r.params, ensure_ascii=False, default=str),
+            "raw": json.dumps(r.raw, ensure_ascii=False, default=str),
+        }
+        for p, r in zip(problems, _rejected_rows(problems, raw), strict=True)
+    ]
+    imports.record_quarantine(engine, import_id, rows)
 
 
 def _new_import_id(kind: str) -> str:

@@ -18,13 +18,47 @@ from segmint.core.schema import TABLES
 
 # canonical column -> synonyms (canonical English names match by themselves).
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "customer_id": ("客户编号", "客户ID", "客户id", "会员编号", "会员号", "会员ID", "用户ID",
-                    "客户代码", "customer", "customer no", "customer number", "member id"),
+    "customer_id": (
+        "客户编号",
+        "客户ID",
+        "客户id",
+        "会员编号",
+        "会员号",
+        "会员ID",
+        "用户ID",
+        "客户代码",
+        "customer",
+        "customer no",
+        "customer number",
+        "member id",
+    ),
     "order_id": ("订单编号", "订单号", "订单ID", "单号", "order", "order no", "order number"),
-    "ordered_at": ("下单时间", "订单时间", "订单日期", "支付时间", "购买日期", "购买时间",
-                   "创建时间", "order date", "order time", "date", "purchase date"),
-    "amount": ("实付金额", "订单金额", "支付金额", "金额", "金额(元)", "实收金额", "成交金额",
-               "total", "order amount", "paid amount", "revenue"),
+    "ordered_at": (
+        "下单时间",
+        "订单时间",
+        "订单日期",
+        "支付时间",
+        "购买日期",
+        "购买时间",
+        "创建时间",
+        "order date",
+        "order time",
+        "date",
+        "purchase date",
+    ),
+    "amount": (
+        "实付金额",
+        "订单金额",
+        "支付金额",
+        "金额",
+        "金额(元)",
+        "实收金额",
+        "成交金额",
+        "total",
+        "order amount",
+        "paid amount",
+        "revenue",
+    ),
     "discount": ("优惠金额", "折扣", "折扣金额", "优惠", "discount amount"),
     "currency": ("币种", "货币"),
     "status": ("订单状态", "状态", "order status"),
@@ -59,22 +93,47 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 # canonical column -> value synonyms (matched after the same folding as headers).
 VALUE_SYNONYMS: dict[str, dict[str, str]] = {
     "status": {
-        "已支付": "paid", "已付款": "paid", "付款成功": "paid", "支付成功": "paid",
-        "待付款": "pending", "未支付": "pending", "待支付": "pending",
-        "已发货": "shipped", "待收货": "shipped",
-        "已完成": "completed", "交易成功": "completed", "已签收": "completed",
-        "已收货": "completed", "complete": "completed", "done": "completed",
-        "已退款": "refunded", "退款成功": "refunded", "refund": "refunded",
-        "已取消": "cancelled", "交易关闭": "cancelled", "已关闭": "cancelled",
-        "canceled": "cancelled", "cancel": "cancelled",
+        "已支付": "paid",
+        "已付款": "paid",
+        "付款成功": "paid",
+        "支付成功": "paid",
+        "待付款": "pending",
+        "未支付": "pending",
+        "待支付": "pending",
+        "已发货": "shipped",
+        "待收货": "shipped",
+        "已完成": "completed",
+        "交易成功": "completed",
+        "已签收": "completed",
+        "已收货": "completed",
+        "complete": "completed",
+        "done": "completed",
+        "已退款": "refunded",
+        "退款成功": "refunded",
+        "refund": "refunded",
+        "已取消": "cancelled",
+        "交易关闭": "cancelled",
+        "已关闭": "cancelled",
+        "canceled": "cancelled",
+        "cancel": "cancelled",
     },
     "gender": {"女": "female", "男": "male", "f": "female", "m": "male", "其他": "other"},
     "type": {
-        "浏览": "page_view", "页面浏览": "page_view", "商品浏览": "product_view",
-        "加购": "add_to_cart", "加入购物车": "add_to_cart", "搜索": "search",
-        "邮件打开": "email_open", "邮件点击": "email_click", "短信点击": "sms_click",
-        "电话": "call", "来电": "call", "微信消息": "wechat_message", "微信": "wechat_message",
-        "社交": "social", "到店": "store_visit",
+        "浏览": "page_view",
+        "页面浏览": "page_view",
+        "商品浏览": "product_view",
+        "加购": "add_to_cart",
+        "加入购物车": "add_to_cart",
+        "搜索": "search",
+        "邮件打开": "email_open",
+        "邮件点击": "email_click",
+        "短信点击": "sms_click",
+        "电话": "call",
+        "来电": "call",
+        "微信消息": "wechat_message",
+        "微信": "wechat_message",
+        "社交": "social",
+        "到店": "store_visit",
     },
 }
 
@@ -142,8 +201,8 @@ def _missing(
     names = [fold(n) for n in (column, *HEADER_SYNONYMS.get(column, ()))]
     close = [candidates[c] for n in names for c in difflib.get_close_matches(n, candidates, n=1)]
     hint = (
-        f"The closest header is '{close[0]}': if it holds {column}, pass --map '{close[0]}={column}' "
-        f"or add it under [mapping] in segmint.toml."
+        f"The closest header is '{close[0]}': if it holds {column}, pass "
+        f"--map '{close[0]}={column}' or add it under [mapping] in segmint.toml."
         if close
         else f"Add the column, or name the header that holds it with --map 'HEADER={column}'."
     )

@@ -32,9 +32,7 @@ class Rejected:
     raw: dict[str, object]
 
 
-def write(
-    rejected: Iterable[Rejected], *, headers: Sequence[str], path: Path, lang: str
-) -> Path:
+def write(rejected: Iterable[Rejected], *, headers: Sequence[str], path: Path, lang: str) -> Path:
     """Write the quarantine file atomically (a temporary file renamed into place)."""
     by_row: dict[int, list[Rejected]] = {}
     for r in rejected:
@@ -48,13 +46,15 @@ def write(
         for row in sorted(by_row):
             problems = by_row[row]
             raw = problems[0].raw
-            out.writerow([
-                row,
-                "; ".join(p.code for p in problems),
-                "; ".join(p.field or "" for p in problems),
-                "; ".join(i18n.message(p.code, lang, **p.params) for p in problems),
-                *(_cell(raw.get(h)) for h in headers),
-            ])
+            out.writerow(
+                [
+                    row,
+                    "; ".join(p.code for p in problems),
+                    "; ".join(p.field or "" for p in problems),
+                    "; ".join(i18n.message(p.code, lang, **p.params) for p in problems),
+                    *(_cell(raw.get(h)) for h in headers),
+                ]
+            )
     os.replace(tmp, path)
     return path
 

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 
 import numpy as np
@@ -184,10 +185,15 @@ def _mask(expr: pa.Array) -> npt.NDArray[np.bool_]:
 def _outside(values: pa.Array, column: Column) -> npt.NDArray[np.bool_]:
     hit = np.zeros(len(values), dtype=bool)
     if column.low is not None:
-        hit |= _mask(pc.less(values, pa.scalar(column.low).cast(values.type)))
+        hit |= _mask(pc.less(values, _bound(column.low, values.type)))
     if column.high is not None:
-        hit |= _mask(pc.greater(values, pa.scalar(column.high).cast(values.type)))
+        hit |= _mask(pc.greater(values, _bound(column.high, values.type)))
     return hit
+
+
+def _bound(value: float, type_: pa.DataType) -> pa.Scalar:
+    exact = Decimal(str(value)) if pa.types.is_decimal(type_) else int(value)
+    return pa.scalar(exact, type_)
 
 
 def _range(column: Column) -> dict[str, object]:

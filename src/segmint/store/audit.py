@@ -21,9 +21,16 @@ def record(
 def entries(engine: DuckDBEngine, *, limit: int = 100) -> list[dict[str, object]]:
     """The newest entries first."""
     rows = engine.rows(
-        "SELECT at, actor, action, target, details FROM audit ORDER BY at DESC LIMIT ?", [limit]
+        "SELECT recorded_at, actor, action, target, details FROM audit ORDER BY recorded_at DESC LIMIT ?",
+        [limit],
     )
     return [
-        {"at": at, "actor": actor, "action": action, "target": target, "details": json.loads(d)}
+        {
+            "recorded_at": at,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "details": json.loads(d),
+        }
         for at, actor, action, target, d in rows
     ]

@@ -26,6 +26,7 @@ class DuckDBEngine:
             self._con = duckdb.connect(str(path), read_only=read_only)
 
     def close(self) -> None:
+        """Close the connection; uncommitted work is rolled back."""
         self._con.close()
 
     def __enter__(self) -> DuckDBEngine:

@@ -65,12 +65,21 @@ def merge(engine: DuckDBEngine, keep: str, other: str, *, actor: str) -> dict[st
             moved[table] = int(
                 engine.scalar(f"SELECT count(*) FROM {table} WHERE customer_id = ?", [other])
             )
-            engine.execute(f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", [keep, other])
-        engine.execute("UPDATE customer_aliases SET customer_id = ? WHERE customer_id = ?", [keep, other])
+            engine.execute(
+                f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?", [keep, other]
+            )
+        engine.execute(
+            "UPDATE customer_aliases SET customer_id = ? WHERE customer_id = ?", [keep, other]
+        )
         engine.execute("INSERT INTO customer_aliases VALUES (?, ?, now())", [other, keep])
         engine.execute("DELETE FROM customers WHERE customer_id = ?", [other])
-        audit.record(engine, "merge", target="customers", actor=actor,
-                     details={"kept": keep, "merged": other, **moved})
+        audit.record(
+            engine,
+            "merge",
+            target="customers",
+            actor=actor,
+            details={"kept": keep, "merged": other, **moved},
+        )
     return moved
 
 
@@ -81,11 +90,17 @@ def _check_exists(engine: DuckDBEngine, customer_id: str) -> None:
     if alias is not None:
         raise NotFoundError(
             f"customer '{customer_id}' was already merged into '{alias}'.",
-            hint=f"Use '{alias}'.", code="identity.already_merged",
+            hint=f"Use '{alias}'.",
+            code="identity.already_merged",
         )
-    ids = [r[0] for r in engine.rows(
-        "SELECT customer_id FROM customers ORDER BY jaro_winkler_similarity(customer_id, ?) DESC "
-        "LIMIT 20", [customer_id])]
+    ids = [
+        r[0]
+        for r in engine.rows(
+            "SELECT customer_id FROM customers "
+            "ORDER BY jaro_winkler_similarity(customer_id, ?) DESC LIMIT 20",
+            [customer_id],
+        )
+    ]
     close = difflib.get_close_matches(customer_id, ids, n=1)
     raise NotFoundError(
         f"there is no customer '{customer_id}'.",

@@ -27,10 +27,10 @@ _META_DDL = (
     """CREATE TABLE changes (
         import_id VARCHAR, table_name VARCHAR, "key" VARCHAR, before VARCHAR, after VARCHAR)""",
     """CREATE TABLE audit (
-        at TIMESTAMPTZ, actor VARCHAR, action VARCHAR, target VARCHAR, details VARCHAR)""",
+        recorded_at TIMESTAMPTZ, actor VARCHAR, action VARCHAR, target VARCHAR, details VARCHAR)""",
     "CREATE TABLE customer_aliases (alias VARCHAR, customer_id VARCHAR, merged_at TIMESTAMPTZ)",
     """CREATE TABLE customer_merges (
-        kept VARCHAR, merged VARCHAR, at TIMESTAMPTZ, merged_record VARCHAR)""",
+        kept VARCHAR, merged VARCHAR, merged_at TIMESTAMPTZ, merged_record VARCHAR)""",
 )
 
 

@@ -40,6 +40,7 @@ class MergeCounts:
 
     @property
     def total(self) -> int:
+        """Staged rows the merge saw."""
         return self.inserted + self.updated + self.unchanged
 
 
@@ -62,9 +63,11 @@ class Staging:
         self.engine.append(STAGE, data)
 
     def count(self) -> int:
+        """Rows staged now."""
         return int(self.engine.scalar(f"SELECT count(*) FROM {STAGE}"))
 
     def drop(self) -> None:
+        """Remove the stage; the end of the transaction would too."""
         self.engine.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
     @property
@@ -106,15 +109,14 @@ class Staging:
         values = ", ".join(_q(c) for c in self.columns)
         self.engine.execute(
             f"""CREATE OR REPLACE TEMP TABLE _dups AS
-            SELECT {self._key_text} AS k, min(h) <> max(h) AS conflict, list(_row ORDER BY _row) AS rows
+            SELECT {self._key_text} AS k, min(h) <> max(h) AS conflict,
+                   list(_row ORDER BY _row) AS rows
             FROM (SELECT *, hash({values}) AS h FROM {STAGE})
             GROUP BY {self._key} HAVING count(*) > 1"""
         )
         found = self.engine.rows("SELECT k, rows FROM _dups WHERE conflict ORDER BY rows[1]")
         values = self._values([r for _, rows in found for r in rows])
-        conflicts = [
-            Duplicate(k, tuple(rows), {r: values[r] for r in rows}) for k, rows in found
-        ]
+        conflicts = [Duplicate(k, tuple(rows), {r: values[r] for r in rows}) for k, rows in found]
         exact = int(
             self.engine.scalar(
                 "SELECT coalesce(sum(len(rows) - 1), 0) FROM _dups WHERE NOT conflict"
@@ -160,7 +162,8 @@ class Staging:
             (int(row), str(value))
             for row, value in self.engine.rows(
                 f"""SELECT _row, {_q(column)} FROM {STAGE} s
-                WHERE NOT EXISTS (SELECT 1 FROM {_q(target)} t WHERE t.{_q(column)} = s.{_q(column)})
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM {_q(target)} t WHERE t.{_q(column)} = s.{_q(column)})
                 ORDER BY _row"""
             )
         ]

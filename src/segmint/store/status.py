@@ -30,9 +30,22 @@ def status(engine: DuckDBEngine, *, imports: int = 5) -> dict[str, Any]:
         "orders_from": first.isoformat() if first else None,
         "orders_to": last.isoformat() if last else None,
         "last_imports": [
-            dict(zip(("import_id", "kind", "file", "finished_at", "accepted", "updated",
-                      "already_present", "quarantined"), (*r[:3], r[3].isoformat(), *r[4:]),
-                     strict=True))
+            dict(
+                zip(
+                    (
+                        "import_id",
+                        "kind",
+                        "file",
+                        "finished_at",
+                        "accepted",
+                        "updated",
+                        "already_present",
+                        "quarantined",
+                    ),
+                    (*r[:3], r[3].isoformat(), *r[4:]),
+                    strict=True,
+                )
+            )
             for r in latest
         ],
     }

@@ -1,0 +1,58 @@
+"""The record of every import and of the rows it set aside."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pyarrow as pa
+
+from segmint.store import audit
+from segmint.store.duckdb import DuckDBEngine
+
+_COUNTS = (
+    "rows_read",
+    "accepted",
+    "quarantined",
+    "already_present",
+    "updated",
+    "customers_created",
+    "duplicates_in_file",
+)
+
+
+def record_import(engine: DuckDBEngine, summary: Mapping[str, object], *, actor: str) -> None:
+    """Record one import (inside its transaction) and audit it."""
+    engine.execute(
+        f"""INSERT INTO imports (import_id, kind, file_name, format, encoding, started_at,
+            finished_at, {", ".join(_COUNTS)})
+        VALUES (?, ?, ?, ?, ?, now() - to_microseconds(?), now(), {", ".join("?" * len(_COUNTS))})""",
+        [
+            summary["import_id"],
+            summary["kind"],
+            summary["file"],
+            summary["format"],
+            summary["encoding"],
+            int(float(str(summary["seconds"])) * 1e6),
+            *(summary[c] for c in _COUNTS),
+        ],
+    )
+    audit.record(
+        engine,
+        "import",
+        target=str(summary["kind"]),
+        actor=actor,
+        details={
+            k: summary[k] for k in ("import_id", "file", "accepted", "updated", "quarantined")
+        },
+    )
+
+
+def record_quarantine(
+    engine: DuckDBEngine, import_id: str, rows: Sequence[Mapping[str, object]]
+) -> None:
+    """Keep the rejected rows (row, code, field, message, params, raw as JSON text)."""
+    if not rows:
+        return
+    columns = ("row", "code", "field", "message", "params", "raw")
+    data = {"import_id": [import_id] * len(rows), **{c: [r[c] for r in rows] for c in columns}}
+    engine.append("quarantine", pa.table(data))

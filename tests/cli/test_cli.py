@@ -1,0 +1,127 @@
+"""The command line as a user runs it: real subprocesses, exit codes, JSON, no tracebacks."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import write_csv
+
+HEADER = ["订单号", "客户ID", "下单时间", "金额", "手机"]
+
+
+def segmint(*args, cwd=None, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "segmint", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, check=False,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+    )
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    done = segmint("init", tmp_path / "ws")
+    assert done.returncode == 0, done.stderr
+    return tmp_path / "ws"
+
+
+def test_init_creates_settings_and_database(workspace):
+    assert (workspace / "segmint.toml").is_file()
+    assert (workspace / "segmint.duckdb").is_file()
+
+
+def test_import_json_reports_counts_and_the_quarantine_file(workspace, tmp_path):
+    path = write_csv(tmp_path / "o.csv", HEADER, [
+        ["O1", "C1", "2024-03-05", "10", ""], ["O2", "C1", "bad date", "10", ""]])
+    done = segmint("import", "orders", path, "--workspace", workspace, "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["accepted"], result["quarantined"], result["already_present"]) == (1, 1, 0)
+    assert result["quarantine_file"] == f"quarantine/{result['import_id']}.csv"
+    assert (workspace / result["quarantine_file"]).is_file()
+    assert result["problems"][0]["row"] == 3
+
+
+def test_workspace_comes_from_the_environment(workspace, tmp_path):
+    path = write_csv(tmp_path / "o.csv", HEADER, [["O1", "C1", "2024-03-05", "10", ""]])
+    done = segmint("import", "orders", path, env={"SEGMINT_WORKSPACE": str(workspace)})
+    assert done.returncode == 0, done.stderr
+    status = json.loads(segmint("status", "--json", "-w", workspace).stdout)
+    assert status["tables"]["orders"] == 1
+    assert status["net_revenue"] == "10.00"
+
+
+def test_missing_column_exits_1_with_a_message_and_no_traceback(workspace, tmp_path):
+    path = write_csv(tmp_path / "o.csv", ["order_id", "customer_id"], [["O1", "C1"]])
+    done = segmint("import", "orders", path, "-w", workspace)
+    assert done.returncode == 1
+    assert "no column for required 'ordered_at'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_debug_shows_the_traceback(workspace, tmp_path):
+    path = write_csv(tmp_path / "o.csv", ["order_id", "customer_id"], [["O1", "C1"]])
+    done = segmint("--debug", "import", "orders", path, "-w", workspace)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+
+
+def test_strict_with_bad_rows_exits_1_and_imports_nothing(workspace, tmp_path):
+    path = write_csv(tmp_path / "o.csv", HEADER, [["O1", "C1", "someday", "10", ""]])
+    done = segmint("import", "orders", path, "-w", workspace, "--strict", "--json")
+    assert done.returncode == 1
+    error = json.loads(done.stdout)
+    assert error["ok"] is False and error["code"] == "ingest.rejected"
+    assert json.loads(segmint("status", "--json", "-w", workspace).stdout)["tables"]["orders"] == 0
+
+
+def test_usage_errors_exit_2(workspace):
+    assert segmint("import", "-w", workspace).returncode == 2
+    assert segmint("import", "orders", "x.csv", "--no-such-option").returncode == 2
+
+
+def test_unknown_kind_suggests_the_closest(workspace, tmp_path):
+    path = write_csv(tmp_path / "o.csv", HEADER, [["O1", "C1", "2024-03-05", "10", ""]])
+    done = segmint("import", "order", path, "-w", workspace)
+    assert done.returncode == 1
+    assert "unknown kind 'order'" in done.stderr and "Did you mean 'orders'?" in done.stderr
+
+
+def test_not_a_workspace_says_how_to_make_one(tmp_path):
+    done = segmint("status", "-w", tmp_path)
+    assert done.returncode == 1
+    assert "is not a segmint workspace" in done.stderr and "segmint init" in done.stderr
+
+
+def test_duplicates_and_merge(workspace, tmp_path):
+    customers = write_csv(tmp_path / "c.csv", ["会员号", "姓名", "手机号"], [
+        ["C1", "王芳", "13800138000"], ["C2", "王芳", "+86 138-0013-8000"], ["C3", "李强", ""]])
+    orders = write_csv(tmp_path / "o.csv", HEADER, [
+        ["O1", "C1", "2024-03-05", "10", ""], ["O2", "C2", "2024-03-06", "20", ""]])
+    assert segmint("import", "customers", customers, "-w", workspace).returncode == 0
+    assert segmint("import", "orders", orders, "-w", workspace).returncode == 0
+    groups = json.loads(segmint("customers", "duplicates", "-w", workspace, "--json").stdout)
+    assert groups["groups"] == [
+        {"field": "phone", "value": "13800138000", "customer_ids": ["C1", "C2"]}]
+    merged = segmint("customers", "merge", "C1", "C2", "-w", workspace, "--json")
+    assert json.loads(merged.stdout)["moved"] == {"orders": 1, "events": 0, "tickets": 0}
+    status = json.loads(segmint("status", "-w", workspace, "--json").stdout)
+    assert status["tables"]["customers"] == 2
+    # a later order under the merged id lands on the kept customer
+    later = write_csv(tmp_path / "o2.csv", HEADER, [["O3", "C2", "2024-03-07", "5", ""]])
+    assert segmint("import", "orders", later, "-w", workspace).returncode == 0
+    again = segmint("customers", "merge", "C1", "C2", "-w", workspace)
+    assert again.returncode == 1 and "already merged into 'C1'" in again.stderr
+    unknown = segmint("customers", "merge", "C1", "C9", "-w", workspace)
+    assert unknown.returncode == 1 and "there is no customer 'C9'" in unknown.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["import"], ["init"], ["status"], ["demo"],
+                                     ["generate"], ["customers", "merge"],
+                                     ["customers", "duplicates"]])
+def test_every_command_has_help_with_an_example(command):
+    done = segmint(*command, "--help")
+    assert done.returncode == 0
+    assert "Example" in done.stdout or command == [], done.stdout

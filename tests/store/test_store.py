@@ -1,0 +1,79 @@
+"""The DuckDB store: migrations, transactions, and a clear message when the file is busy."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from segmint.core.errors import WorkspaceBusyError
+from segmint.core.schema import TABLES
+from segmint.store.duckdb import DuckDBEngine
+from segmint.store.migrations import MIGRATIONS, migrate, version
+
+
+def test_new_database_gets_every_canonical_table(tmp_path):
+    with DuckDBEngine(tmp_path / "w.duckdb") as engine:
+        assert migrate(engine) == len(MIGRATIONS)
+        for table in TABLES.values():
+            cols = [r[0] for r in engine.rows(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position", [table.name])]
+            assert tuple(cols) == table.column_names
+
+
+def test_money_is_stored_exactly(tmp_path):
+    with DuckDBEngine(tmp_path / "w.duckdb") as engine:
+        migrate(engine)
+        kind = engine.scalar(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'orders' AND column_name = 'amount'")
+        assert kind == "DECIMAL(18,2)"
+
+
+def test_older_workspace_is_upgraded_and_keeps_its_rows(tmp_path):
+    """A database made with only the first migration opens under a newer list of them."""
+    path = tmp_path / "w.duckdb"
+    with DuckDBEngine(path) as engine:
+        migrate(engine, migrations=MIGRATIONS[:1])
+        engine.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+
+    def add_column(engine):
+        engine.execute("ALTER TABLE customers ADD COLUMN loyalty_card VARCHAR")
+
+    with DuckDBEngine(path) as engine:
+        assert version(engine) == 1
+        assert migrate(engine, migrations=(*MIGRATIONS[:1], add_column)) == 2
+        assert version(engine) == 2
+        assert engine.rows("SELECT customer_id, loyalty_card FROM customers") == [("C1", None)]
+        # applying again changes nothing
+        assert migrate(engine, migrations=(*MIGRATIONS[:1], add_column)) == 2
+
+
+def test_transaction_rolls_back_when_the_block_raises(tmp_path):
+    with DuckDBEngine(tmp_path / "w.duckdb") as engine:
+        migrate(engine)
+        with pytest.raises(RuntimeError), engine.transaction():
+            engine.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+            raise RuntimeError("boom")
+        assert engine.scalar("SELECT count(*) FROM customers") == 0
+
+
+def test_busy_database_names_the_process_that_holds_it(tmp_path):
+    path = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys, time; c = duckdb.connect({str(path)!r}); "
+         "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WorkspaceBusyError, match=rf"in use by another process \(PID {holder.pid}"):
+            DuckDBEngine(path)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    time.sleep(0.1)
+    DuckDBEngine(path).close()  # free again once the holder is gone
