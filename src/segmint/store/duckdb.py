@@ -23,7 +23,9 @@ class DuckDBEngine:
         self.path = path
         self.read_only = read_only
         with mapped_errors(path.name):
+            # DuckDB draws its own progress bar on stderr for long queries; ours is the CLI's.
             self._con = duckdb.connect(str(path), read_only=read_only)
+            self._con.execute("SET enable_progress_bar = false")
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""

@@ -106,28 +106,38 @@ class Staging:
 
     def take_duplicates(self) -> tuple[list[Duplicate], int]:
         """Remove in-file duplicates: conflicting ones are returned, exact ones counted once."""
+        # Keys seen twice are rare: find them with a cheap count, then look only at those.
+        self.engine.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _dup_keys AS
+            SELECT {self._key} FROM {STAGE} GROUP BY {self._key} HAVING count(*) > 1"""
+        )
+        if not self.engine.scalar("SELECT count(*) FROM _dup_keys"):
+            self.engine.execute("DROP TABLE _dup_keys")
+            return [], 0
         values = ", ".join(_q(c) for c in self.columns)
         self.engine.execute(
             f"""CREATE OR REPLACE TEMP TABLE _dups AS
             SELECT {self._key_text} AS k, min(h) <> max(h) AS conflict,
                    list(_row ORDER BY _row) AS rows
-            FROM (SELECT *, hash({values}) AS h FROM {STAGE})
-            GROUP BY {self._key} HAVING count(*) > 1"""
+            FROM (SELECT *, hash({values}) AS h FROM {STAGE} SEMI JOIN _dup_keys USING ({self._key}))
+            GROUP BY {self._key}"""
         )
         found = self.engine.rows("SELECT k, rows FROM _dups WHERE conflict ORDER BY rows[1]")
-        values = self._values([r for _, rows in found for r in rows])
-        conflicts = [Duplicate(k, tuple(rows), {r: values[r] for r in rows}) for k, rows in found]
+        values_by_row = self._values([r for _, rows in found for r in rows])
+        conflicts = [
+            Duplicate(k, tuple(rows), {r: values_by_row[r] for r in rows}) for k, rows in found
+        ]
         exact = int(
             self.engine.scalar(
                 "SELECT coalesce(sum(len(rows) - 1), 0) FROM _dups WHERE NOT conflict"
             )
         )
-        if conflicts or exact:
-            self.engine.execute(
-                f"""DELETE FROM {STAGE} WHERE _row IN (
-                    SELECT unnest(CASE WHEN conflict THEN rows ELSE rows[2:] END) FROM _dups)"""
-            )
+        self.engine.execute(
+            f"""DELETE FROM {STAGE} WHERE _row IN (
+                SELECT unnest(CASE WHEN conflict THEN rows ELSE rows[2:] END) FROM _dups)"""
+        )
         self.engine.execute("DROP TABLE _dups")
+        self.engine.execute("DROP TABLE _dup_keys")
         return conflicts, exact
 
     def resolve_aliases(self) -> int:
@@ -187,38 +197,50 @@ class Staging:
         """Insert new keys, update changed rows (recording before/after), count the rest."""
         target = _q(self.table.name)
         cols = ", ".join(_q(c) for c in self.columns)
-        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.columns)
-        matched = f"FROM {STAGE} s JOIN {target} t ON {self._join('t', 's')}"
         staged = self.count()
-        # Record before/after of changed rows first, then update, then insert the new keys.
-        before = ", ".join(f"{_q(c)} := t.{_q(c)}" for c in self.columns)
-        after = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in self.columns)
+        if not self.engine.scalar(f"SELECT count(*) FROM {target}"):
+            # A first import: nothing to match, so skip the joins.
+            self.engine.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {STAGE}")
+            return MergeCounts(inserted=staged, updated=0, unchanged=0)
+        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.columns)
         self.engine.execute(
-            f"""INSERT INTO changes
-            SELECT ?, ?, concat_ws('|', {", ".join(f"s.{_q(k)}::VARCHAR" for k in self.table.key)}),
-                   to_json(struct_pack({before})), to_json(struct_pack({after}))
-            {matched} WHERE {differs}""",
-            [import_id, self.table.name],
+            f"""CREATE OR REPLACE TEMP TABLE _matched AS
+            SELECT s._row, ({differs}) AS changed
+            FROM {STAGE} s JOIN {target} t ON {self._join("t", "s")}"""
         )
-        updated = int(
-            self.engine.scalar(
-                "SELECT count(*) FROM changes WHERE import_id = ? AND table_name = ?",
-                [import_id, self.table.name],
-            )
-        )
+        existing, updated = self.engine.rows(
+            "SELECT count(*), count(*) FILTER (WHERE changed) FROM _matched"
+        )[0]
         if updated:
-            sets = ", ".join(
-                f"{_q(c)} = s.{_q(c)}" for c in self.columns if c not in self.table.key
-            )
-            self.engine.execute(
-                f"""UPDATE {target} t SET {sets} FROM {STAGE} s
-                WHERE {self._join("t", "s")} AND ({differs})"""
-            )
-        existing = int(self.engine.scalar(f"SELECT count(*) {matched}"))
+            self._update(import_id)
         self.engine.execute(
             f"""INSERT INTO {target} ({cols}) SELECT {cols} FROM {STAGE} s
-            WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {self._join("t", "s")})"""
+            ANTI JOIN _matched m ON s._row = m._row"""
         )
+        self.engine.execute("DROP TABLE _matched")
         return MergeCounts(
             inserted=staged - existing, updated=updated, unchanged=existing - updated
+        )
+
+    def _update(self, import_id: str) -> None:
+        """Record before/after of the changed rows in `changes`, then update them."""
+        target = _q(self.table.name)
+        changed = (
+            f"FROM {STAGE} s JOIN {target} t ON {self._join('t', 's')} "
+            "WHERE s._row IN (SELECT _row FROM _matched WHERE changed)"
+        )
+        before = ", ".join(f"{_q(c)} := t.{_q(c)}" for c in self.columns)
+        after = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in self.columns)
+        key = ", ".join(f"s.{_q(k)}::VARCHAR" for k in self.table.key)
+        self.engine.execute(
+            f"""INSERT INTO changes
+            SELECT ?, ?, concat_ws('|', {key}), to_json(struct_pack({before})),
+                   to_json(struct_pack({after})) {changed}""",
+            [import_id, self.table.name],
+        )
+        sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in self.columns if c not in self.table.key)
+        self.engine.execute(
+            f"""UPDATE {target} t SET {sets} FROM {STAGE} s
+            WHERE {self._join("t", "s")}
+              AND s._row IN (SELECT _row FROM _matched WHERE changed)"""
         )
