@@ -71,7 +71,9 @@ class Workspace:
     def engine(self) -> DuckDBEngine:
         """The database connection, opened (and migrated) on first use."""
         if self._engine is None:
-            self._engine = DuckDBEngine(self.path / DATABASE_FILE)
+            self._engine = DuckDBEngine(
+                self.path / DATABASE_FILE, memory_limit=self.settings.memory_limit
+            )
             migrate(self._engine)
         return self._engine
 

@@ -45,6 +45,11 @@ class Settings(_Frozen):
     )
     currency: str = Field("CNY", description="Currency of amounts without one (ISO 4217).")
     lang: Literal["en", "zh-CN"] = Field("en", description="Language of labels and messages.")
+    memory_limit: str = Field(
+        "1GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Memory the database may use before it spills to disk (e.g. 1GB, 4GB).",
+    )
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
     mapping: dict[str, str] = Field(
         default_factory=dict,

@@ -49,8 +49,9 @@ def run_demo(
     with Workspace.init(directory) as ws:
         for kind in KINDS:
             say(f"importing {kind}")
-            results[kind] = ws.import_file(kind, files[kind], name=f"data/{files[kind].name}",
-                                           actor="demo")
+            results[kind] = ws.import_file(
+                kind, files[kind], name=f"data/{files[kind].name}", actor="demo"
+            )
         status = ws.status()
     (directory / MARKER).write_text(f"seed={seed}\ncustomers={customers}\n", encoding="utf-8")
     return DemoSummary(directory, customers, seed, results, status)

@@ -19,13 +19,18 @@ class DuckDBEngine:
     The file stays readable by any DuckDB client; only this class opens it.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, memory_limit: str = "1GB"
+    ) -> None:
         self.path = path
         self.read_only = read_only
         with mapped_errors(path.name):
-            # DuckDB draws its own progress bar on stderr for long queries; ours is the CLI's.
             self._con = duckdb.connect(str(path), read_only=read_only)
+            # DuckDB draws its own progress bar on stderr for long queries; ours is the CLI's.
             self._con.execute("SET enable_progress_bar = false")
+            # Bounded memory: big imports and runs spill to a folder beside the database.
+            self._con.execute("SET memory_limit = ?", [memory_limit])
+            self._con.execute("SET temp_directory = ?", [str(path.with_suffix(".tmp"))])
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""
