@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from segmint.core import config
 from segmint.core.errors import InputError, Location, NotFoundError
@@ -125,9 +126,13 @@ class Workspace:
             settings=self.settings,
             workspace=self.path,
             options=options,
-            today=today or dt.date.today(),
+            today=today or self.today(),
             progress=progress,
         )
+
+    def today(self) -> dt.date:
+        """Today's date in the workspace's time zone (the import day)."""
+        return dt.datetime.now(ZoneInfo(self.settings.timezone)).date()
 
     def status(self) -> dict[str, Any]:
         """Row counts, net revenue, the orders' date range and the latest imports."""

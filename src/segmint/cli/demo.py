@@ -75,8 +75,8 @@ def demo(
     from segmint.cli import render
     from segmint.demo.run import run_demo
 
-    with render.progress("demo") as update:
-        summary = run_demo(directory, customers=customers, seed=seed, step=lambda _: update(0, 0))
+    with render.steps("demo") as say:
+        summary = run_demo(directory, customers=customers, seed=seed, step=say)
     if as_json:
         render.emit_json(
             {

@@ -6,6 +6,8 @@ import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -25,7 +27,10 @@ from segmint.core.errors import SegmintError
 
 
 def _out() -> Console:
-    return Console(soft_wrap=True)
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 120  # piped into a file or a pager: don't squeeze tables to 80
+    return console
 
 
 def _err() -> Console:
@@ -77,6 +82,17 @@ def progress(description: str) -> Iterator[Any]:
         yield update
 
 
+@contextmanager
+def steps(first: str) -> Iterator[Any]:
+    """A spinner with the current step on a terminal, nothing when piped; yields `say(text)`."""
+    console = _err()
+    if not console.is_terminal:
+        yield lambda _text: None
+        return
+    with console.status(first) as spinner:
+        yield lambda text: spinner.update(text)
+
+
 def _table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for i, name in enumerate(columns):
@@ -114,7 +130,7 @@ def import_result(result: Mapping[str, Any], *, lang: str) -> None:
         console.print(f"[dim]columns not used: {escape(', '.join(result['ignored_columns']))}[/]")
     if result["problems"]:
         shown = [
-            (p.get("row", ""), p["code"], p.get("field", ""), p["message"])
+            (str(p.get("row", "")), p["code"], p.get("field", ""), p["message"])
             for p in result["problems"][:10]
         ]
         console.print(_table("first problems", ("row", "code", "field", "message"), shown))
@@ -126,16 +142,16 @@ def status(data: Mapping[str, Any]) -> None:
     console = _out()
     rows = [(name, n) for name, n in data["tables"].items()]
     console.print(_table(f"workspace {data['workspace']}", ("table", "rows"), rows))
-    console.print(f"net revenue: [bold]{data['net_revenue']}[/]")
+    console.print(f"net revenue: [bold]{Decimal(data['net_revenue']):,.2f}[/]")
     if data["orders_from"]:
         console.print(f"orders from {data['orders_from'][:10]} to {data['orders_to'][:10]}")
     console.print(f"[dim]schema version {data['schema_version']}[/]")
     if data["last_imports"]:
         rows = [
             (
-                i["finished_at"][:19],
+                i["finished_at"][:16].replace("T", " "),
                 i["kind"],
-                i["file"],
+                Path(i["file"]).name,
                 i["accepted"],
                 i["updated"],
                 i["quarantined"],

@@ -22,7 +22,7 @@ from segmint.core.config import Settings
 from segmint.core.errors import ImportRejectedError, Location, Problem, summarize_problems
 from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
-from segmint.ingest.mapping import map_headers
+from segmint.ingest.mapping import HeaderMap, map_headers
 from segmint.ingest.validate import Context, check_batch, staged_columns
 from segmint.store import imports
 from segmint.store.duckdb import DuckDBEngine
@@ -145,7 +145,7 @@ def import_file(
         stage = Staging(engine, TABLES[kind], staged_columns(ctx))
         problems, raw, rows_read = _stage_file(reader, stage, ctx, progress)
         customers_created, duplicates = _reconcile(
-            engine, stage, kind, problems, raw, name=name, options=options, settings=settings
+            stage, ctx, problems, raw, options=options, settings=settings
         )
         rejected_rows = {p.location.row for p in problems}
         if options.strict and problems:
@@ -162,7 +162,7 @@ def import_file(
             format=reader.format,
             encoding=reader.encoding,
             columns=headers.columns,
-            ignored_columns=tuple(h for h in headers.unmapped if TABLES[kind].extra is None),
+            ignored_columns=_ignored(headers, kind),
             rows_read=rows_read,
             accepted=counts.inserted,
             updated=counts.updated,
@@ -208,13 +208,11 @@ def _stage_file(
 
 
 def _reconcile(
-    engine: DuckDBEngine,
     stage: Staging,
-    kind: str,
+    ctx: Context,
     problems: list[Problem],
     raw: dict[int, dict[str, object]],
     *,
-    name: str,
     options: ImportOptions,
     settings: Settings,
 ) -> tuple[int, int]:
@@ -222,6 +220,7 @@ def _reconcile(
 
     Returns (customers created, exact in-file duplicates).
     """
+    kind, name = ctx.kind, ctx.file
     if kind == "events":
         stage.derive_event_ids()
     stage.resolve_aliases()
@@ -229,7 +228,8 @@ def _reconcile(
     key = "/".join(TABLES[kind].key)
     for conflict in conflicts:
         for row, values in conflict.values.items():
-            raw.setdefault(row, values)
+            # staged values are under canonical names: show them under the file's headers
+            raw.setdefault(row, {ctx.headers.columns.get(k, k): v for k, v in values.items()})
             _add(
                 problems,
                 "ingest.conflicting_duplicate",
@@ -320,6 +320,14 @@ def _record_quarantine(
         for p, r in zip(problems, _rejected_rows(problems, raw), strict=True)
     ]
     imports.record_quarantine(engine, import_id, rows)
+
+
+def _ignored(headers: HeaderMap, kind: str) -> tuple[str, ...]:
+    """Headers whose cells are not kept: all unmapped ones, unless the table keeps extras."""
+    extra = TABLES[kind].extra
+    if extra is not None and extra not in headers.columns:
+        return ()
+    return headers.unmapped
 
 
 def _new_import_id(kind: str) -> str:

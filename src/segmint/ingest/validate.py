@@ -80,7 +80,7 @@ def check_batch(batch: Batch, ctx: Context) -> Checked:
     for name in staged_columns(ctx):
         column = table.column(name)
         header = ctx.headers.columns.get(name)
-        if name == table.extra:
+        if name == table.extra and header is None:
             out[name] = _extras_json(batch.data, _extras(ctx))
             continue
         if header is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 
@@ -13,8 +14,14 @@ def record(
 ) -> None:
     """Append one entry; callers do this inside the transaction of the change itself."""
     engine.execute(
-        "INSERT INTO audit VALUES (now(), ?, ?, ?, ?)",
-        [actor, action, target, json.dumps(details, ensure_ascii=False, default=str)],
+        "INSERT INTO audit VALUES (?, ?, ?, ?, ?)",
+        [
+            dt.datetime.now(dt.UTC),  # the clock, not now(): that is the transaction's start
+            actor,
+            action,
+            target,
+            json.dumps(details, ensure_ascii=False, default=str),
+        ],
     )
 
 

@@ -19,9 +19,7 @@ class DuckDBEngine:
     The file stays readable by any DuckDB client; only this class opens it.
     """
 
-    def __init__(
-        self, path: Path, *, read_only: bool = False, memory_limit: str = "1GB"
-    ) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "1GB") -> None:
         self.path = path
         self.read_only = read_only
         with mapped_errors(path.name):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
@@ -22,17 +23,21 @@ _COUNTS = (
 
 def record_import(engine: DuckDBEngine, summary: Mapping[str, object], *, actor: str) -> None:
     """Record one import (inside its transaction) and audit it."""
+    # Times come from the clock, not DuckDB's now(), which is the transaction's start.
+    finished = dt.datetime.now(dt.UTC)
+    started = finished - dt.timedelta(seconds=float(str(summary["seconds"])))
     engine.execute(
         f"""INSERT INTO imports (import_id, kind, file_name, format, encoding, started_at,
             finished_at, {", ".join(_COUNTS)})
-        VALUES (?, ?, ?, ?, ?, now() - to_microseconds(?), now(), {", ".join("?" * len(_COUNTS))})""",
+        VALUES (?, ?, ?, ?, ?, ?, ?, {", ".join("?" * len(_COUNTS))})""",
         [
             summary["import_id"],
             summary["kind"],
             summary["file"],
             summary["format"],
             summary["encoding"],
-            int(float(str(summary["seconds"])) * 1e6),
+            started,
+            finished,
             *(summary[c] for c in _COUNTS),
         ],
     )
