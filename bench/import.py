@@ -18,8 +18,8 @@ Usage: python bench/import.py [--customers N] [--csv-customers N] [--rounds R]
 from __future__ import annotations
 
 import argparse
-import json
 import ast
+import json
 import statistics
 import subprocess
 import sys
@@ -96,7 +96,7 @@ def compare(name: str, ours: tuple[str, ...], floor: tuple[str, ...], rounds: in
             b = run(DUCKDB, *floor, str(Path(tmp) / "floor.duckdb"))
         pairs.append((a, b))
     ratios = [a["seconds"] / b["seconds"] for a, b in pairs]
-    a_last, b_last = pairs[-1]
+    a_last = pairs[-1][0]
     return {
         "case": name,
         "rows": int(a_last["rows"]),
@@ -122,20 +122,24 @@ def main() -> None:
     parquet, gbk, utf8 = make_data(args.customers, args.csv_customers)
     print(f"data ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     results = [
-        compare("orders Parquet", ("orders", str(parquet)), ("read_parquet", str(parquet)),
-                args.rounds),
-        compare("messy GBK orders CSV", ("orders", str(gbk)), ("read_csv", str(utf8)),
-                args.rounds),
+        compare(
+            "orders Parquet", ("orders", str(parquet)), ("read_parquet", str(parquet)), args.rounds
+        ),
+        compare("messy GBK orders CSV", ("orders", str(gbk)), ("read_csv", str(utf8)), args.rounds),
     ]
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{'case':<22}{'rows':>12}{'segmint s':>11}{'duckdb s':>10}{'ratio':>8}"
-          f"{'(min-max)':>13}{'segmint MiB':>13}{'duckdb MiB':>12}")
+    print(
+        f"{'case':<22}{'rows':>12}{'segmint s':>11}{'duckdb s':>10}{'ratio':>8}"
+        f"{'(min-max)':>13}{'segmint MiB':>13}{'duckdb MiB':>12}"
+    )
     for r in results:
-        print(f"{r['case']:<22}{r['rows']:>12,}{r['segmint_s']:>11.2f}{r['duckdb_s']:>10.2f}"
-              f"{r['ratio']:>8.2f}{r['ratio_min']:>6.2f}-{r['ratio_max']:<6.2f}"
-              f"{r['segmint_peak_mib']:>13.0f}{r['duckdb_peak_mib']:>12.0f}")
+        print(
+            f"{r['case']:<22}{r['rows']:>12,}{r['segmint_s']:>11.2f}{r['duckdb_s']:>10.2f}"
+            f"{r['ratio']:>8.2f}{r['ratio_min']:>6.2f}-{r['ratio_max']:<6.2f}"
+            f"{r['segmint_peak_mib']:>13.0f}{r['duckdb_peak_mib']:>12.0f}"
+        )
 
 
 if __name__ == "__main__":

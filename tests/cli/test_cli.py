@@ -15,7 +15,10 @@ HEADER = ["订单号", "客户ID", "下单时间", "金额", "手机"]
 def segmint(*args, cwd=None, env=None):
     return subprocess.run(
         [sys.executable, "-m", "segmint", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
         env={**os.environ, "COLUMNS": "120", **(env or {})},
     )
 
@@ -33,8 +36,11 @@ def test_init_creates_settings_and_database(workspace):
 
 
 def test_import_json_reports_counts_and_the_quarantine_file(workspace, tmp_path):
-    path = write_csv(tmp_path / "o.csv", HEADER, [
-        ["O1", "C1", "2024-03-05", "10", ""], ["O2", "C1", "bad date", "10", ""]])
+    path = write_csv(
+        tmp_path / "o.csv",
+        HEADER,
+        [["O1", "C1", "2024-03-05", "10", ""], ["O2", "C1", "bad date", "10", ""]],
+    )
     done = segmint("import", "orders", path, "--workspace", workspace, "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -96,15 +102,22 @@ def test_not_a_workspace_says_how_to_make_one(tmp_path):
 
 
 def test_duplicates_and_merge(workspace, tmp_path):
-    customers = write_csv(tmp_path / "c.csv", ["会员号", "姓名", "手机号"], [
-        ["C1", "王芳", "13800138000"], ["C2", "王芳", "+86 138-0013-8000"], ["C3", "李强", ""]])
-    orders = write_csv(tmp_path / "o.csv", HEADER, [
-        ["O1", "C1", "2024-03-05", "10", ""], ["O2", "C2", "2024-03-06", "20", ""]])
+    customers = write_csv(
+        tmp_path / "c.csv",
+        ["会员号", "姓名", "手机号"],
+        [["C1", "王芳", "13800138000"], ["C2", "王芳", "+86 138-0013-8000"], ["C3", "李强", ""]],
+    )
+    orders = write_csv(
+        tmp_path / "o.csv",
+        HEADER,
+        [["O1", "C1", "2024-03-05", "10", ""], ["O2", "C2", "2024-03-06", "20", ""]],
+    )
     assert segmint("import", "customers", customers, "-w", workspace).returncode == 0
     assert segmint("import", "orders", orders, "-w", workspace).returncode == 0
     groups = json.loads(segmint("customers", "duplicates", "-w", workspace, "--json").stdout)
     assert groups["groups"] == [
-        {"field": "phone", "value": "13800138000", "customer_ids": ["C1", "C2"]}]
+        {"field": "phone", "value": "13800138000", "customer_ids": ["C1", "C2"]}
+    ]
     merged = segmint("customers", "merge", "C1", "C2", "-w", workspace, "--json")
     assert json.loads(merged.stdout)["moved"] == {"orders": 1, "events": 0, "tickets": 0}
     status = json.loads(segmint("status", "-w", workspace, "--json").stdout)
@@ -118,9 +131,19 @@ def test_duplicates_and_merge(workspace, tmp_path):
     assert unknown.returncode == 1 and "there is no customer 'C9'" in unknown.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["import"], ["init"], ["status"], ["demo"],
-                                     ["generate"], ["customers", "merge"],
-                                     ["customers", "duplicates"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["import"],
+        ["init"],
+        ["status"],
+        ["demo"],
+        ["generate"],
+        ["customers", "merge"],
+        ["customers", "duplicates"],
+    ],
+)
 def test_every_command_has_help_with_an_example(command):
     done = segmint(*command, "--help")
     assert done.returncode == 0

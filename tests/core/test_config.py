@@ -46,7 +46,7 @@ def test_settings_are_frozen():
 
 def test_invalid_toml_names_the_file(tmp_path):
     (tmp_path / "segmint.toml").write_text("timezone = ", encoding="utf-8")
-    with pytest.raises(ConfigError, match="segmint.toml is not valid TOML"):
+    with pytest.raises(ConfigError, match=r"segmint\.toml is not valid TOML"):
         config.load(tmp_path)
 
 

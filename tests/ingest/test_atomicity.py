@@ -15,19 +15,26 @@ from tests.conftest import table
 
 def _orders_csv(path, n, *, start=0):
     ids = np.arange(start, start + n)
-    pacsv.write_csv(pa.table({
-        "order_id": pa.array([f"O{i}" for i in ids]),
-        "customer_id": pa.array([f"C{i % 5000}" for i in ids]),
-        "ordered_at": pa.array([f"2024-0{1 + i % 9}-1{i % 10} 12:00" for i in ids]),
-        "amount": pa.array([f"{i % 1000}.{i % 100:02d}" for i in ids]),
-    }), path)
+    pacsv.write_csv(
+        pa.table(
+            {
+                "order_id": pa.array([f"O{i}" for i in ids]),
+                "customer_id": pa.array([f"C{i % 5000}" for i in ids]),
+                "ordered_at": pa.array([f"2024-0{1 + i % 9}-1{i % 10} 12:00" for i in ids]),
+                "amount": pa.array([f"{i % 1000}.{i % 100:02d}" for i in ids]),
+            }
+        ),
+        path,
+    )
     return path
 
 
 def _snapshot(path):
     with Workspace(path) as ws:
-        return {name: table(ws, name, "ALL") for name in ("orders", "customers", "imports",
-                                                           "quarantine", "changes", "audit")}
+        return {
+            name: table(ws, name, "ALL")
+            for name in ("orders", "customers", "imports", "quarantine", "changes", "audit")
+        }
 
 
 def test_killed_imports_leave_the_workspace_exactly_as_before(tmp_path):

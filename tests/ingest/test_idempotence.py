@@ -19,11 +19,13 @@ HEADER = ["order_id", "customer_id", "ordered_at", "amount"]
 def overlapping_files(draw):
     """Three slices of one order list that overlap, as repeated monthly exports do."""
     cuts = sorted(draw(st.lists(st.integers(0, len(ORDERS)), min_size=6, max_size=6)))
-    slices = [ORDERS[cuts[i]:cuts[i + 3]] for i in range(3)]
+    slices = [ORDERS[cuts[i] : cuts[i + 3]] for i in range(3)]
     return slices, draw(st.permutations(range(3)))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(overlapping_files())
 def test_any_import_order_of_overlapping_files_gives_the_same_tables(tmp_path_factory, case):
     slices, order = case

@@ -26,11 +26,15 @@ def _quarantine(ws, result):
 
 
 def test_clean_orders_are_accepted_with_exact_money_and_utc_times(ws, tmp_path):
-    path = write_csv(tmp_path / "o.csv", ORDER_HEADER, [
-        ["O1", "C1", "2024-03-05 14:03", "1234.50", "paid"],
-        ["O2", "C2", "2024-03-06", "0.10", "paid"],
-        ["O3", "C1", "2024-03-07T08:00:00+08:00", "0.20", "cancelled"],
-    ])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ORDER_HEADER,
+        [
+            ["O1", "C1", "2024-03-05 14:03", "1234.50", "paid"],
+            ["O2", "C2", "2024-03-06", "0.10", "paid"],
+            ["O3", "C1", "2024-03-07T08:00:00+08:00", "0.20", "cancelled"],
+        ],
+    )
     result = _orders(ws, path)
     assert (result.accepted, result.quarantined, result.customers_created) == (3, 0, 2)
     rows = ws.engine.rows("SELECT order_id, ordered_at, amount FROM orders ORDER BY order_id")
@@ -62,10 +66,15 @@ def test_gbk_file_with_chinese_headers_and_mixed_forms_imports_every_row(ws, tmp
 
 
 def test_utf8_bom_and_tab_separated_files_import(ws, tmp_path):
-    a = write_csv(tmp_path / "a.csv", ORDER_HEADER, [["O1", "C1", "2024-01-01", "1", "paid"]],
-                  encoding="utf-8-sig")
-    b = write_csv(tmp_path / "b.tsv", ORDER_HEADER, [["O2", "C1", "2024-01-02", "2", "paid"]],
-                  delimiter="\t")
+    a = write_csv(
+        tmp_path / "a.csv",
+        ORDER_HEADER,
+        [["O1", "C1", "2024-01-01", "1", "paid"]],
+        encoding="utf-8-sig",
+    )
+    b = write_csv(
+        tmp_path / "b.tsv", ORDER_HEADER, [["O2", "C1", "2024-01-02", "2", "paid"]], delimiter="\t"
+    )
     assert _orders(ws, a).accepted == 1
     assert _orders(ws, b).accepted == 1
 
@@ -92,18 +101,32 @@ def test_xlsx_with_excel_serial_dates_and_datetime_cells(ws, tmp_path):
 
 
 def test_parquet_and_json_lines_keep_their_types(ws, tmp_path):
-    pq.write_table(pa.table({
-        "order_id": ["P1"], "customer_id": ["C1"],
-        "ordered_at": pa.array([dt.datetime(2024, 3, 5, 6, 3)], pa.timestamp("us", tz="UTC")),
-        "amount": pa.array([Decimal("10.25")], pa.decimal128(18, 2)),
-    }), tmp_path / "o.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "order_id": ["P1"],
+                "customer_id": ["C1"],
+                "ordered_at": pa.array(
+                    [dt.datetime(2024, 3, 5, 6, 3)], pa.timestamp("us", tz="UTC")
+                ),
+                "amount": pa.array([Decimal("10.25")], pa.decimal128(18, 2)),
+            }
+        ),
+        tmp_path / "o.parquet",
+    )
     (tmp_path / "o.jsonl").write_text(
-        json.dumps({"order_id": "J1", "customer_id": "C1", "ordered_at": "2024-03-05 14:03",
-                    "amount": 7}) + "\n", encoding="utf-8")
+        json.dumps(
+            {"order_id": "J1", "customer_id": "C1", "ordered_at": "2024-03-05 14:03", "amount": 7}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert _orders(ws, tmp_path / "o.parquet").accepted == 1
     assert _orders(ws, tmp_path / "o.jsonl").accepted == 1
     assert ws.engine.rows("SELECT order_id, amount FROM orders ORDER BY 1") == [
-        ("J1", Decimal("7.00")), ("P1", Decimal("10.25"))]
+        ("J1", Decimal("7.00")),
+        ("P1", Decimal("10.25")),
+    ]
 
 
 BAD_ROWS = [
@@ -145,8 +168,11 @@ def test_quarantine_messages_follow_the_language(ws, tmp_path):
 
 
 def test_strict_import_writes_nothing_when_a_row_is_bad(ws, tmp_path):
-    path = write_csv(tmp_path / "o.csv", ORDER_HEADER, [
-        ["O1", "C1", "2024-03-05", "10", "paid"], ["O2", "C1", "never", "10", "paid"]])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ORDER_HEADER,
+        [["O1", "C1", "2024-03-05", "10", "paid"], ["O2", "C1", "never", "10", "paid"]],
+    )
     with pytest.raises(ImportRejectedError, match=r"row 3.*'never' in ordered_at"):
         _orders(ws, path, strict=True)
     assert ws.status()["tables"]["orders"] == 0
@@ -161,8 +187,9 @@ def test_strict_import_does_not_create_customers(ws, tmp_path):
 
 
 def test_missing_required_column_stops_before_any_row_is_written(ws, tmp_path):
-    path = write_csv(tmp_path / "o.csv", ["order_id", "customer_id", "ordered_at"],
-                     [["O1", "C1", "2024-03-05"]])
+    path = write_csv(
+        tmp_path / "o.csv", ["order_id", "customer_id", "ordered_at"], [["O1", "C1", "2024-03-05"]]
+    )
     with pytest.raises(SchemaError, match="no column for required 'amount'"):
         _orders(ws, path)
     assert ws.engine.scalar("SELECT count(*) FROM imports") == 0
@@ -174,8 +201,11 @@ def test_missing_file_is_not_found(ws, tmp_path):
 
 
 def test_same_file_twice_adds_nothing(ws, tmp_path):
-    path = write_csv(tmp_path / "o.csv", ORDER_HEADER, [
-        ["O1", "C1", "2024-03-05", "10", "paid"], ["O2", "C1", "2024-03-06", "20", "paid"]])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ORDER_HEADER,
+        [["O1", "C1", "2024-03-05", "10", "paid"], ["O2", "C1", "2024-03-06", "20", "paid"]],
+    )
     first = _orders(ws, path)
     before = table(ws, "orders", "order_id")
     again = _orders(ws, path)
@@ -184,10 +214,25 @@ def test_same_file_twice_adds_nothing(ws, tmp_path):
 
 
 def test_overlapping_file_adds_new_rows_and_records_changed_ones(ws, tmp_path):
-    _orders(ws, write_csv(tmp_path / "a.csv", ORDER_HEADER, [
-        ["O1", "C1", "2024-03-05", "10", "paid"], ["O2", "C1", "2024-03-06", "20", "paid"]]))
-    result = _orders(ws, write_csv(tmp_path / "b.csv", ORDER_HEADER, [
-        ["O2", "C1", "2024-03-06", "20", "refunded"], ["O3", "C2", "2024-03-07", "30", "paid"]]))
+    _orders(
+        ws,
+        write_csv(
+            tmp_path / "a.csv",
+            ORDER_HEADER,
+            [["O1", "C1", "2024-03-05", "10", "paid"], ["O2", "C1", "2024-03-06", "20", "paid"]],
+        ),
+    )
+    result = _orders(
+        ws,
+        write_csv(
+            tmp_path / "b.csv",
+            ORDER_HEADER,
+            [
+                ["O2", "C1", "2024-03-06", "20", "refunded"],
+                ["O3", "C2", "2024-03-07", "30", "paid"],
+            ],
+        ),
+    )
     assert (result.accepted, result.updated, result.already_present) == (1, 1, 0)
     assert ws.engine.scalar("SELECT status FROM orders WHERE order_id = 'O2'") == "refunded"
     key, before, after = ws.engine.rows("SELECT key, before, after FROM changes")[0]
@@ -196,24 +241,32 @@ def test_overlapping_file_adds_new_rows_and_records_changed_ones(ws, tmp_path):
 
 
 def test_same_id_with_different_values_in_one_file_quarantines_both(ws, tmp_path):
-    path = write_csv(tmp_path / "o.csv", ORDER_HEADER, [
-        ["O1", "C1", "2024-03-05", "10", "paid"],
-        ["O1", "C1", "2024-03-05", "99", "paid"],
-        ["O2", "C1", "2024-03-05", "10", "paid"],
-        ["O2", "C1", "2024-03-05", "10", "paid"],  # an exact repeat counts once
-    ])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ORDER_HEADER,
+        [
+            ["O1", "C1", "2024-03-05", "10", "paid"],
+            ["O1", "C1", "2024-03-05", "99", "paid"],
+            ["O2", "C1", "2024-03-05", "10", "paid"],
+            ["O2", "C1", "2024-03-05", "10", "paid"],  # an exact repeat counts once
+        ],
+    )
     result = _orders(ws, path)
     assert (result.accepted, result.quarantined, result.duplicates_in_file) == (1, 2, 1)
     rows = _quarantine(ws, result)
     assert [(r["_row"], r["_error_code"]) for r in rows] == [
-        ("2", "ingest.conflicting_duplicate"), ("3", "ingest.conflicting_duplicate")]
+        ("2", "ingest.conflicting_duplicate"),
+        ("3", "ingest.conflicting_duplicate"),
+    ]
     assert "rows 2, 3" in rows[0]["_error"]
 
 
 def test_events_without_id_count_once(ws, tmp_path):
     header = ["customer_id", "occurred_at", "type", "page"]
-    rows = [["C1", "2024-03-05 10:00", "page_view", "/home"],
-            ["C1", "2024-03-05 10:00", "浏览", "/home"]]
+    rows = [
+        ["C1", "2024-03-05 10:00", "page_view", "/home"],
+        ["C1", "2024-03-05 10:00", "浏览", "/home"],
+    ]
     path = write_csv(tmp_path / "e.csv", header, rows)
     result = ws.import_file("events", path, today=TODAY)
     assert (result.accepted, result.duplicates_in_file) == (1, 1)
@@ -222,9 +275,14 @@ def test_events_without_id_count_once(ws, tmp_path):
 
 
 def test_order_items_of_unknown_orders_are_quarantined(ws, tmp_path):
-    _orders(ws, write_csv(tmp_path / "o.csv", ORDER_HEADER, [["O1", "C1", "2024-03-05", "10", "paid"]]))
-    path = write_csv(tmp_path / "i.csv", ["订单号", "商品编号", "数量", "单价"],
-                     [["O1", "P1", "2", "5"], ["O9", "P1", "1", "5"], ["O1", "P2", "0", "5"]])
+    _orders(
+        ws, write_csv(tmp_path / "o.csv", ORDER_HEADER, [["O1", "C1", "2024-03-05", "10", "paid"]])
+    )
+    path = write_csv(
+        tmp_path / "i.csv",
+        ["订单号", "商品编号", "数量", "单价"],
+        [["O1", "P1", "2", "5"], ["O9", "P1", "1", "5"], ["O1", "P2", "0", "5"]],
+    )
     result = ws.import_file("order_items", path, today=TODAY)
     assert result.accepted == 1
     codes = [(r["_row"], r["_error_code"]) for r in _quarantine(ws, result)]
@@ -233,8 +291,10 @@ def test_order_items_of_unknown_orders_are_quarantined(ws, tmp_path):
 
 def test_customers_phones_emails_and_extra_attributes(ws, tmp_path):
     header = ["会员号", "姓名", "手机号", "邮箱", "性别", "会员等级"]
-    rows = [["C1", "王芳", "+86 138 0013 8000", " Wang.Fang@Example.COM ", "女", "金卡"],
-            ["C2", "李强", "138-0013-80", "li@example.com", "男", ""]]
+    rows = [
+        ["C1", "王芳", "+86 138 0013 8000", " Wang.Fang@Example.COM ", "女", "金卡"],
+        ["C2", "李强", "138-0013-80", "li@example.com", "男", ""],
+    ]
     result = ws.import_file("customers", write_csv(tmp_path / "c.csv", header, rows), today=TODAY)
     assert (result.accepted, result.quarantined) == (1, 1)
     got = ws.engine.rows("SELECT customer_id, phone, email, gender, attributes FROM customers")
@@ -243,13 +303,20 @@ def test_customers_phones_emails_and_extra_attributes(ws, tmp_path):
 
 
 def test_orders_of_unknown_customers_create_minimal_customers_once(ws, tmp_path):
-    path = write_csv(tmp_path / "o.csv", ORDER_HEADER, [
-        ["O1", "C1", "2024-03-05", "10", "paid"], ["O2", "C1", "2024-03-06", "10", "paid"],
-        ["O3", "C2", "2024-03-06", "10", "paid"]])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ORDER_HEADER,
+        [
+            ["O1", "C1", "2024-03-05", "10", "paid"],
+            ["O2", "C1", "2024-03-06", "10", "paid"],
+            ["O3", "C2", "2024-03-06", "10", "paid"],
+        ],
+    )
     assert _orders(ws, path).customers_created == 2
     header = ["customer_id", "name"]
-    result = ws.import_file("customers", write_csv(tmp_path / "c.csv", header, [["C1", "张伟"]]),
-                            today=TODAY)
+    result = ws.import_file(
+        "customers", write_csv(tmp_path / "c.csv", header, [["C1", "张伟"]]), today=TODAY
+    )
     assert (result.accepted, result.updated) == (0, 1)
     assert ws.engine.scalar("SELECT name FROM customers WHERE customer_id = 'C1'") == "张伟"
 

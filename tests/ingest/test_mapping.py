@@ -21,8 +21,12 @@ REQUIRED_SYNONYMS = {
     ("column", "header"), [(c, h) for c, hs in REQUIRED_SYNONYMS.items() for h in hs]
 )
 def test_listed_chinese_headers_map_to_their_column(column, header):
-    headers = {"customer_id": "客户编号", "order_id": "订单号", "ordered_at": "下单时间",
-               "amount": "金额"}
+    headers = {
+        "customer_id": "客户编号",
+        "order_id": "订单号",
+        "ordered_at": "下单时间",
+        "amount": "金额",
+    }
     headers[column] = header
     found = map_headers(list(headers.values()), "orders")
     assert found.columns[column] == header
@@ -30,16 +34,29 @@ def test_listed_chinese_headers_map_to_their_column(column, header):
 
 @pytest.mark.parametrize(
     ("column", "header"),
-    [("phone", "手机"), ("phone", "手机号"), ("phone", "电话"), ("phone", "联系电话"),
-     ("email", "邮箱"), ("email", "电子邮件"), ("name", "姓名"), ("name", "客户名称"),
-     ("name", "客户姓名"), ("city", "城市"), ("province", "省份"), ("signup_at", "注册时间")],
+    [
+        ("phone", "手机"),
+        ("phone", "手机号"),
+        ("phone", "电话"),
+        ("phone", "联系电话"),
+        ("email", "邮箱"),
+        ("email", "电子邮件"),
+        ("name", "姓名"),
+        ("name", "客户名称"),
+        ("name", "客户姓名"),
+        ("city", "城市"),
+        ("province", "省份"),
+        ("signup_at", "注册时间"),
+    ],
 )
 def test_customer_headers_map(column, header):
     found = map_headers(["会员号", header], "customers")
     assert found.columns == {"customer_id": "会员号", column: header}
 
 
-@pytest.mark.parametrize("header", ["金额（元）", "金额 (元)", "ＡＭＯＵＮＴ", " Amount ", "amount"])
+@pytest.mark.parametrize(
+    "header", ["金额（元）", "金额 (元)", "ＡＭＯＵＮＴ", " Amount ", "amount"]
+)
 def test_headers_match_ignoring_case_spaces_full_width_and_brackets(header):
     found = map_headers(["order_id", "customer_id", "ordered_at", header], "orders")
     assert found.columns["amount"] == header

@@ -16,9 +16,14 @@ def test_new_database_gets_every_canonical_table(tmp_path):
     with DuckDBEngine(tmp_path / "w.duckdb") as engine:
         assert migrate(engine) == len(MIGRATIONS)
         for table in TABLES.values():
-            cols = [r[0] for r in engine.rows(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                "ORDER BY ordinal_position", [table.name])]
+            cols = [
+                r[0]
+                for r in engine.rows(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [table.name],
+                )
+            ]
             assert tuple(cols) == table.column_names
 
 
@@ -27,7 +32,8 @@ def test_money_is_stored_exactly(tmp_path):
         migrate(engine)
         kind = engine.scalar(
             "SELECT data_type FROM information_schema.columns "
-            "WHERE table_name = 'orders' AND column_name = 'amount'")
+            "WHERE table_name = 'orders' AND column_name = 'amount'"
+        )
         assert kind == "DECIMAL(18,2)"
 
 
@@ -62,14 +68,20 @@ def test_transaction_rolls_back_when_the_block_raises(tmp_path):
 def test_busy_database_names_the_process_that_holds_it(tmp_path):
     path = tmp_path / "w.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys, time; c = duckdb.connect({str(path)!r}); "
-         "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; c = duckdb.connect({str(path)!r}); "
+            "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(WorkspaceBusyError, match=rf"in use by another process \(PID {holder.pid}"):
+        with pytest.raises(
+            WorkspaceBusyError, match=rf"in use by another process \(PID {holder.pid}"
+        ):
             DuckDBEngine(path)
     finally:
         holder.kill()

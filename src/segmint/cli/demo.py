@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from segmint.cli.options import JsonOption
+
+
+class FileFormat(StrEnum):
+    """What `segmint generate` writes."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+
 
 CustomersOption = Annotated[
     int, typer.Option("--customers", "-n", min=1, help="How many customers.")
@@ -26,7 +35,9 @@ def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the files.")],
     customers: CustomersOption = 10_000,
     seed: SeedOption = 0,
-    file_format: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    file_format: Annotated[FileFormat, typer.Option("--format", help="csv or parquet")] = (
+        FileFormat.CSV
+    ),
     messy: Annotated[
         bool, typer.Option(help="GBK, Chinese headers, mixed formats and broken rows (CSV).")
     ] = False,
@@ -50,7 +61,7 @@ def generate(
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     with render.progress("generating"):
         files = write_files(
-            make(customers, seed=seed, as_of=day), out, file_format=file_format, messy=messy
+            make(customers, seed=seed, as_of=day), out, file_format=file_format.value, messy=messy
         )
     if as_json:
         render.emit_json({"ok": True, "files": {k: str(v) for k, v in files.items()}})

@@ -140,8 +140,8 @@ def import_result(result: Mapping[str, Any], *, lang: str) -> None:
 def status(data: Mapping[str, Any]) -> None:
     """Table sizes, revenue, date range and the latest imports."""
     console = _out()
-    rows = [(name, n) for name, n in data["tables"].items()]
-    console.print(_table(f"workspace {data['workspace']}", ("table", "rows"), rows))
+    sizes = list(data["tables"].items())
+    console.print(_table(f"workspace {data['workspace']}", ("table", "rows"), sizes))
     console.print(f"net revenue: [bold]{Decimal(data['net_revenue']):,.2f}[/]")
     if data["orders_from"]:
         console.print(f"orders from {data['orders_from'][:10]} to {data['orders_to'][:10]}")

@@ -50,7 +50,7 @@ class Settings(_Frozen):
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="Memory the database may use before it spills to disk (e.g. 1GB, 4GB).",
     )
-    import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
+    import_: ImportSettings = Field(ImportSettings(), alias="import")
     mapping: dict[str, str] = Field(
         default_factory=dict,
         description="Extra header names: source header = canonical column.",

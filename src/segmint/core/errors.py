@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,7 @@ class Location:
 class SegmintError(Exception):
     """Base of every error segmint raises on purpose."""
 
-    code: ClassVar[str] = "segmint.error"
+    code: str = "segmint.error"  # stable, dotted; subclasses and raisers narrow it
 
     def __init__(
         self,

@@ -28,7 +28,8 @@ def record(
 def entries(engine: DuckDBEngine, *, limit: int = 100) -> list[dict[str, object]]:
     """The newest entries first."""
     rows = engine.rows(
-        "SELECT recorded_at, actor, action, target, details FROM audit ORDER BY recorded_at DESC LIMIT ?",
+        "SELECT recorded_at, actor, action, target, details FROM audit "
+        "ORDER BY recorded_at DESC LIMIT ?",
         [limit],
     )
     return [

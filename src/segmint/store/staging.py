@@ -119,7 +119,8 @@ class Staging:
             f"""CREATE OR REPLACE TEMP TABLE _dups AS
             SELECT {self._key_text} AS k, min(h) <> max(h) AS conflict,
                    list(_row ORDER BY _row) AS rows
-            FROM (SELECT *, hash({values}) AS h FROM {STAGE} SEMI JOIN _dup_keys USING ({self._key}))
+            FROM (SELECT *, hash({values}) AS h
+                  FROM {STAGE} SEMI JOIN _dup_keys USING ({self._key}))
             GROUP BY {self._key}"""
         )
         found = self.engine.rows("SELECT k, rows FROM _dups WHERE conflict ORDER BY rows[1]")
