@@ -148,3 +148,48 @@ def test_every_command_has_help_with_an_example(command):
     done = segmint(*command, "--help")
     assert done.returncode == 0
     assert "Example" in done.stdout or command == [], done.stdout
+
+
+def test_demo_builds_a_workspace_and_can_be_run_again(tmp_path):
+    folder = tmp_path / "demo"
+    for _ in range(2):  # a second run remakes the demo folder instead of refusing it
+        done = segmint("demo", "--customers", 300, "--dir", folder, "--json")
+        assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["tables"]["customers"] == 300
+    assert summary["tables"]["orders"] == summary["imports"]["orders"]["accepted"] > 300
+    assert all(r["quarantined"] == 0 for r in summary["imports"].values())
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
+    done = segmint("demo", "--customers", 50, "--dir", tmp_path)
+    assert done.returncode == 1
+    assert "not empty and was not made by 'segmint demo'" in done.stderr
+    assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_generate_writes_every_kind_and_the_truth(tmp_path):
+    done = segmint("generate", "--customers", 200, "--out", tmp_path / "g", "--messy", "--json")
+    assert done.returncode == 0, done.stderr
+    files = json.loads(done.stdout)["files"]
+    assert {"customers", "orders", "order_items", "events", "tickets"} <= set(files)
+    raw = (tmp_path / "g" / "orders.csv").read_bytes()
+    assert "订单编号".encode("gbk") in raw.splitlines()[0]
+
+
+def test_xlsx_sheet_by_name(workspace, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "book.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("说明").write_row(0, 0, ["这是说明页"])
+    sheet = book.add_worksheet("会员")
+    sheet.write_row(0, 0, ["会员号", "姓名"])
+    sheet.write_row(1, 0, ["C1", "王芳"])
+    book.close()
+    done = segmint("import", "customers", path, "--sheet", "会员", "-w", workspace, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["accepted"] == 1
+    wrong = segmint("import", "customers", path, "--sheet", "会员们", "-w", workspace)
+    assert wrong.returncode == 1 and "会员" in wrong.stderr
