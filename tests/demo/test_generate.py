@@ -237,6 +237,25 @@ def test_orders_fall_in_local_shopping_hours(small: Dataset) -> None:
     assert (np.isin(hours, [19, 20, 21, 22])).sum() > 3 * (np.isin(hours, [2, 3, 4, 5])).sum()
 
 
+def test_customers_look_like_a_chinese_shops(large: Dataset) -> None:
+    customers = large.customers
+    phones = _np(customers.column("phone")).astype(str)
+    assert set(np.char.str_len(phones)) == {11}
+    assert {int(p[:2]) for p in phones} <= set(range(13, 20))  # mobile prefixes 13x-19x
+    cities = {city: province for city, province, _ in tables.CITIES}
+    pairs = customers.select(["city", "province"]).group_by(["city", "province"]).aggregate([])
+    assert all(cities[c] == p for c, p in zip(*pairs.to_pydict().values(), strict=True))
+    born = customers.column("birthday")
+    assert 0.12 < born.null_count / customers.num_rows < 0.18
+    youngest = (large.as_of - pc.max(born).as_py()).days / 365.25
+    oldest = (large.as_of - pc.min(born).as_py()).days / 365.25
+    assert youngest > 17.9 and oldest < 70.1
+    assert oldest > 60  # the old ones, born before 1970, are there too
+    emails = customers.column("email").drop_null()
+    assert pc.all(pc.equal(emails, pc.utf8_lower(emails))).as_py()
+    assert 0.4 < len(emails) / customers.num_rows < 0.5
+
+
 def test_duplicate_customers_share_a_phone_or_email_with_their_original_only(
     large: Dataset,
 ) -> None:

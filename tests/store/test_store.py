@@ -89,3 +89,20 @@ def test_busy_database_names_the_process_that_holds_it(tmp_path):
         holder.stdout.close()
     time.sleep(0.1)
     DuckDBEngine(path).close()  # free again once the holder is gone
+
+
+def test_workspace_file_opens_in_a_plain_duckdb_client(tmp_path):
+    """The database is ours to write but anyone's to read: no custom types or extensions."""
+    import duckdb
+
+    with DuckDBEngine(tmp_path / "w.duckdb") as engine:
+        migrate(engine)
+        engine.execute(
+            "INSERT INTO orders (order_id, customer_id, ordered_at, amount) "
+            "VALUES ('O1', 'C1', TIMESTAMPTZ '2024-03-05 06:03:00+00', 12.34)"
+        )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT sum(amount)::VARCHAR FROM orders").fetchone() == ("12.34",)
+    finally:
+        con.close()
