@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from segmint.core.errors import ImportRejectedError, NotFoundError, SchemaError
+from segmint.core.errors import ImportRejectedError, InputError, NotFoundError, SchemaError
 from tests.conftest import TODAY, table, write_csv
 
 UTC = dt.UTC
@@ -327,3 +327,14 @@ def test_every_import_is_audited(ws, tmp_path):
     actions = ws.engine.rows("SELECT action, target, details FROM audit")
     assert actions[0][:2] == ("import", "orders")
     assert json.loads(actions[0][2])["import_id"] == result.import_id
+
+
+def test_wrong_encoding_midway_stops_the_import_and_writes_nothing(ws, tmp_path):
+    rows = [[f"O{i}", "C1", "2024-03-05", "10", "paid"] for i in range(300_000)]
+    rows.append(["O-last", "王芳", "2024-03-05", "10", "paid"])  # the first non-ASCII cell
+    path = write_csv(tmp_path / "o.csv", ORDER_HEADER, rows, encoding="gbk")
+    with pytest.raises(InputError, match=r"utf-8") as info:
+        _orders(ws, path, encoding="utf-8")
+    assert "--encoding" in (info.value.hint or str(info.value))
+    assert ws.status()["tables"]["orders"] == 0
+    assert ws.engine.scalar("SELECT count(*) FROM imports") == 0

@@ -174,6 +174,9 @@ def parse_money(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     arr = _array(arr)
     if pa.types.is_floating(arr.type):
         return _float_money(arr)
+    if _exact_cents(arr.type):
+        values = pc.cast(arr, MONEY)  # cannot lose a digit: no text round trip needed
+        return _result(values, pc.is_valid(values), "ingest.bad_amount")
     text = _clean(arr)
     plain = pc.match_substring_regex(text, PLAIN_MONEY)
     written = pc.and_(_present(text), pc.invert(plain))
@@ -431,6 +434,15 @@ def _as_text(arr: pa.Array) -> pa.Array:
     return text
 
 
+def _exact_cents(kind: pa.DataType) -> bool:
+    """A decimal type every value of which fits DECIMAL(18, 2) exactly."""
+    return (
+        pa.types.is_decimal(kind)
+        and 0 <= kind.scale <= MONEY.scale
+        and kind.precision - kind.scale <= MONEY.precision - MONEY.scale
+    )
+
+
 def _float_text(arr: pa.Array) -> pa.Array:
     whole = pc.and_(pc.equal(pc.floor(arr), arr), pc.less(pc.abs(arr), 2.0**53))
     integers = pc.cast(pc.cast(_keep(arr, whole), pa.int64()), pa.string())
@@ -440,7 +452,11 @@ def _float_text(arr: pa.Array) -> pa.Array:
 
 def _clean(arr: pa.Array) -> pa.Array:
     """Text folded by NFKC (full-width digits, letters, ￥, brackets) and trimmed."""
-    return pc.utf8_trim_whitespace(pc.utf8_normalize(_as_text(arr), "NFKC"))
+    text = _as_text(arr)
+    # NFKC leaves ASCII as it is, and most id, code and amount columns are pure ASCII.
+    if pc.all(pc.string_is_ascii(text)).as_py() is not False:
+        return pc.ascii_trim_whitespace(text)
+    return pc.utf8_trim_whitespace(pc.utf8_normalize(text, "NFKC"))
 
 
 def _present(text: pa.Array) -> pa.Array:

@@ -26,6 +26,9 @@ class DuckDBEngine:
             self._con = duckdb.connect(str(path), read_only=read_only)
             # DuckDB draws its own progress bar on stderr for long queries; ours is the CLI's.
             self._con.execute("SET enable_progress_bar = false")
+            # Row order in a table means nothing here; not keeping it lets inserts run in
+            # parallel inside a transaction (measured: 10M rows 11 s -> 6 s).
+            self._con.execute("SET preserve_insertion_order = false")
             # Bounded memory: big imports and runs spill to a folder beside the database.
             self._con.execute("SET memory_limit = ?", [memory_limit])
             self._con.execute("SET temp_directory = ?", [str(path.with_suffix(".tmp"))])
@@ -73,8 +76,11 @@ class DuckDBEngine:
         with mapped_errors(self.path.name):
             return self._con.execute(sql, params).to_arrow_table()
 
-    def append(self, table: str, data: pa.Table | pa.RecordBatch) -> None:
-        """Append Arrow data to `table`, matching columns by name."""
+    def append(self, table: str, data: pa.Table | pa.RecordBatch | pa.RecordBatchReader) -> None:
+        """Append Arrow data to `table`, matching columns by name.
+
+        A `RecordBatchReader` streams: one statement consumes every batch it yields.
+        """
         view = f"_append_{table}"
         with mapped_errors(self.path.name):
             self._con.register(view, data)
