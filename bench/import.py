@@ -4,6 +4,7 @@ Two cases, as in the foundation issue:
 
 - a ~10M-row orders Parquet file (typed columns): segmint's import vs
   `CREATE TABLE ... AS SELECT * FROM read_parquet(...)`;
+- the same orders as a ~1.1 GB plain CSV: memory must stay well under 2 GiB;
 - a ~1M-row messy GBK CSV (Chinese headers, mixed date and amount forms, broken rows):
   segmint's import with full validation and quarantine vs DuckDB's `read_csv` of the
   same rows re-encoded as UTF-8 (DuckDB cannot decode GBK).
@@ -38,7 +39,9 @@ def PEAK():
             return int(line.split()[1]) / 1024
 """
 
-SEGMINT = PEAK + """
+SEGMINT = (
+    PEAK
+    + """
 import sys, time, datetime as dt
 from segmint.workspace import Workspace
 kind, path, ws_dir = sys.argv[1:4]
@@ -50,8 +53,11 @@ seconds = time.perf_counter() - started
 print({"seconds": seconds, "rows": result.rows_read, "accepted": result.accepted,
        "quarantined": result.quarantined, "peak_mib": PEAK()})
 """
+)
 
-DUCKDB = PEAK + """
+DUCKDB = (
+    PEAK
+    + """
 import sys, time, duckdb
 reader, path, db = sys.argv[1:4]
 con = duckdb.connect(db)
@@ -62,6 +68,7 @@ seconds = time.perf_counter() - started
 rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
 print({"seconds": seconds, "rows": rows, "peak_mib": PEAK()})
 """
+)
 
 
 def run(script: str, *args: str) -> dict[str, float]:
@@ -72,8 +79,8 @@ def run(script: str, *args: str) -> dict[str, float]:
     return ast.literal_eval(done.stdout.strip().splitlines()[-1])
 
 
-def make_data(customers: int, csv_customers: int) -> tuple[Path, Path, Path]:
-    """Generate (once, cached in bench/.data) the Parquet and messy CSV inputs."""
+def make_data(customers: int, csv_customers: int) -> tuple[Path, Path, Path, Path]:
+    """Generate (once, cached in bench/.data) the Parquet, big CSV and messy CSV inputs."""
     import datetime as dt
 
     from segmint.demo.generate import generate
@@ -86,10 +93,16 @@ def make_data(customers: int, csv_customers: int) -> tuple[Path, Path, Path]:
     csv_dir = DATA / f"messy-{csv_customers}"
     if not (csv_dir / "orders.csv").exists():
         write_files(generate(csv_customers, seed=2, as_of=as_of), csv_dir, messy=True)
+    big = parquet_dir / "orders.csv"
+    if not big.exists():
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        pacsv.write_csv(pq.read_table(parquet_dir / "orders.parquet"), big)
     utf8 = csv_dir / "orders.utf8.csv"
     if not utf8.exists():
         utf8.write_text((csv_dir / "orders.csv").read_text(encoding="gb18030"), encoding="utf-8")
-    return parquet_dir / "orders.parquet", csv_dir / "orders.csv", utf8
+    return parquet_dir / "orders.parquet", big, csv_dir / "orders.csv", utf8
 
 
 def compare(name: str, ours: tuple[str, ...], floor: tuple[str, ...], rounds: int) -> dict:
@@ -124,11 +137,17 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
-    parquet, gbk, utf8 = make_data(args.customers, args.csv_customers)
+    parquet, big, gbk, utf8 = make_data(args.customers, args.csv_customers)
     print(f"data ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     results = [
         compare(
             "orders Parquet", ("orders", str(parquet)), ("read_parquet", str(parquet)), args.rounds
+        ),
+        compare(
+            f"orders CSV {big.stat().st_size / 2**30:.1f} GiB",
+            ("orders", str(big)),
+            ("read_csv", str(big)),
+            args.rounds,
         ),
         compare("messy GBK orders CSV", ("orders", str(gbk)), ("read_csv", str(utf8)), args.rounds),
     ]
