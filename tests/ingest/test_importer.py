@@ -338,3 +338,13 @@ def test_wrong_encoding_midway_stops_the_import_and_writes_nothing(ws, tmp_path)
     assert "--encoding" in (info.value.hint or str(info.value))
     assert ws.status()["tables"]["orders"] == 0
     assert ws.engine.scalar("SELECT count(*) FROM imports") == 0
+
+
+def test_events_that_differ_only_in_their_properties_are_both_kept(ws, tmp_path):
+    header = ["customer_id", "occurred_at", "type", "page"]
+    rows = [
+        ["C1", "2024-03-05 10:00", "page_view", "/home"],
+        ["C1", "2024-03-05 10:00", "page_view", "/sale"],
+    ]
+    result = ws.import_file("events", write_csv(tmp_path / "e.csv", header, rows), today=TODAY)
+    assert (result.accepted, result.quarantined, result.duplicates_in_file) == (2, 0, 0)

@@ -436,7 +436,7 @@ def _as_text(arr: pa.Array) -> pa.Array:
 
 def _exact_cents(kind: pa.DataType) -> bool:
     """A decimal type every value of which fits DECIMAL(18, 2) exactly."""
-    return (
+    return bool(
         pa.types.is_decimal(kind)
         and 0 <= kind.scale <= MONEY.scale
         and kind.precision - kind.scale <= MONEY.precision - MONEY.scale

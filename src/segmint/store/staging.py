@@ -114,9 +114,7 @@ class Staging:
     def derive_event_ids(self) -> None:
         """Give events without an id a stable one, so the same event twice counts once."""
         parts = ", ".join(
-            f"coalesce({_q(c)}::VARCHAR, '')"
-            for c in self.columns
-            if c not in ("event_id", "properties")
+            f"coalesce({_q(c)}::VARCHAR, '')" for c in self.columns if c != "event_id"
         )
         self.engine.execute(
             f"UPDATE {STAGE} SET event_id = 'E' || md5(concat_ws('|', {parts})) "
