@@ -118,7 +118,7 @@ def import_result(result: Mapping[str, Any], *, lang: str) -> None:
     keys = ("accepted", "updated", "already_present", "quarantined", "customers_created")
     rows = [(i18n.label(k, lang), result[k]) for k in keys]
     if result["duplicates_in_file"]:
-        rows.append(("duplicates in file (counted once)", result["duplicates_in_file"]))
+        rows.append((i18n.label("duplicates_in_file", lang), result["duplicates_in_file"]))
     title = f"{result['kind']} ← {result['file']} ({result['format']}"
     title += f", {result['encoding']})" if result["encoding"] else ")"
     console.print(_table(title, ("", "rows"), rows))
