@@ -25,7 +25,7 @@ from segmint.core.errors import ImportRejectedError, Location, Problem, summariz
 from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
 from segmint.ingest.mapping import HeaderMap, map_headers
-from segmint.ingest.validate import Context, check_batch, staged_columns
+from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, check_batch, staged_columns
 from segmint.store import imports
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.staging import Staging
@@ -350,7 +350,7 @@ def _ignored(headers: HeaderMap, kind: str) -> tuple[str, ...]:
     """Headers whose cells are not kept: all unmapped ones, unless the table keeps extras."""
     extra = TABLES[kind].extra
     if extra is not None and extra not in headers.columns:
-        return ()
+        return tuple(h for h in headers.unmapped if h.startswith(BOOKKEEPING_PREFIX))
     return headers.unmapped
 
 
