@@ -351,8 +351,12 @@ def test_events_that_differ_only_in_their_properties_are_both_kept(ws, tmp_path)
 
 
 def test_a_fixed_quarantine_file_imports_as_it_is(ws, tmp_path):
-    path = write_csv(tmp_path / "订单.csv", ["订单号", "客户ID", "下单时间", "金额"], [
-        ["O1", "C1", "2024-03-05", "10"], ["O2", "C1", "2024年13月5日", "20"]], encoding="gbk")
+    path = write_csv(
+        tmp_path / "订单.csv",
+        ["订单号", "客户ID", "下单时间", "金额"],
+        [["O1", "C1", "2024-03-05", "10"], ["O2", "C1", "2024年13月5日", "20"]],
+        encoding="gbk",
+    )
     result = _orders(ws, path)
     fixed = ws.path / result.quarantine_file
     text = fixed.read_text(encoding="utf-8-sig").replace("2024年13月5日", "2024年3月6日")
