@@ -1,0 +1,1 @@
+"""Statistical models of customers: pure NumPy/SciPy, no engine, no files."""
