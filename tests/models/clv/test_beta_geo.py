@@ -49,6 +49,16 @@ def test_confidence_intervals_contain_the_estimate_and_widen_with_level(fitted):
         assert 0 < lo99 < lo < p < hi < hi99
 
 
+def test_summary_table_lists_estimates_errors_and_intervals(fitted):
+    table = fitted.summary_
+    assert list(table.index) == ["r", "alpha", "a", "b"]
+    assert table["estimate"].tolist() == list(fitted.params_)
+    assert table["standard_error"].tolist() == list(fitted.standard_errors_)
+    low, high = fitted.confidence_intervals(0.95)
+    assert table["lower_95"].tolist() == list(low)
+    assert table["upper_95"].tolist() == list(high)
+
+
 def test_gradient_matches_finite_differences(cdnow):
     x, t_x, T = (cdnow[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     w = np.linspace(0.5, 2.0, x.size)  # weights enter the gradient too

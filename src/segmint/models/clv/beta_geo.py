@@ -24,17 +24,17 @@ All times are in one unit (days or weeks); alpha carries that unit, r, a and b d
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, NamedTuple, Self
+from typing import NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, expit, gammaln, hyp2f1, roots_jacobi  # type: ignore[import-untyped]
-from scipy.stats import nbinom, norm  # type: ignore[import-untyped]
+from scipy.stats import nbinom  # type: ignore[import-untyped]
 
-from segmint.core.errors import InputError, Location
-from segmint.models.base import Constraint, Estimator, check_fitted
+from segmint.models.base import check_fitted
 from segmint.models.clv._checks import as_vector, check_rfm
 from segmint.models.clv._fit import maximize_likelihood
+from segmint.models.clv._model import FittedModel
 
 Array = npt.NDArray[np.float64]
 
@@ -280,7 +280,7 @@ def start(x: Array, t_x: Array, T: Array, weights: Array) -> Array:
     return np.log(np.array([1.0, alpha, 1.0, 1.0], dtype=np.float64))
 
 
-class BetaGeo(Estimator):
+class BetaGeo(FittedModel):
     """BG/NBD model (Fader, Hardie & Lee 2005) fitted by maximum likelihood.
 
     Parameters
@@ -301,11 +301,15 @@ class BetaGeo(Estimator):
     converged_ : bool
         True (a fit that does not converge raises `ConvergenceError`).
     n_iterations_ : int
-        L-BFGS-B iterations.
+        Optimizer iterations.
     standard_errors_ : Params
         From the observed information: the inverse Hessian of the negative
-        log-likelihood in log-parameters (central differences of the analytic gradient),
-        carried to the natural scale by the delta method, ``se(p) = p * se(log p)``.
+        log-likelihood in log-parameters, carried to the natural scale by the delta
+        method, ``se(p) = p * se(log p)``.
+    covariance_ : ndarray
+        Covariance of the log-parameters (inverse observed information).
+    summary_ : DataFrame
+        Estimates, standard errors and 95 % intervals.
 
     References
     ----------
@@ -319,10 +323,7 @@ class BetaGeo(Estimator):
     5
     """
 
-    _constraints: ClassVar[dict[str, Constraint]] = {"penalizer": (float, 0.0, None)}
-
-    def __init__(self, *, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
+    _params = Params
 
     def fit(
         self,
@@ -360,33 +361,8 @@ class BetaGeo(Estimator):
             model="BetaGeo",
             names=Params._fields,
         )
-        self.params_ = Params(*(float(v) for v in np.exp(fit.theta)))
-        self.log_likelihood_ = fit.log_likelihood
-        self.n_customers_ = round(float(w.sum()))
-        self.converged_ = True
-        self.n_iterations_ = fit.n_iterations
-        log_se = np.sqrt(np.clip(np.diag(fit.covariance), 0.0, None))
-        self.standard_errors_ = Params(*(float(v) for v in np.exp(fit.theta) * log_se))
+        self._store_fit(fit, n_customers=float(w.sum()))
         return self
-
-    def confidence_intervals(self, level: float = 0.95) -> tuple[Params, Params]:
-        """Lower and upper Wald limits at `level`, built on the log scale.
-
-        ``exp(log p ± z se(log p))``: always positive and asymmetric, as the likelihood
-        of a positive parameter is.
-        """
-        check_fitted(self, "params_")
-        if not 0.0 < level < 1.0:
-            raise InputError(
-                f"level must be a float in the range (0.0, 1.0). Got {level!r} instead.",
-                location=Location(field="level"),
-            )
-        z = float(norm.ppf(0.5 + level / 2.0))
-        estimate = np.array(self.params_)
-        log_se = np.array(self.standard_errors_) / estimate  # the delta method, undone
-        lower = Params(*(float(v) for v in estimate * np.exp(-z * log_se)))
-        upper = Params(*(float(v) for v in estimate * np.exp(z * log_se)))
-        return lower, upper
 
     def probability_alive(
         self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
