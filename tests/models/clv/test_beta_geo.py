@@ -70,6 +70,36 @@ def test_gradient_matches_finite_differences(cdnow):
         np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-2)
 
 
+def test_hessian_matches_central_differences_of_the_gradient(cdnow):
+    x, t_x, T = (cdnow[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+    w = np.linspace(0.5, 2.0, x.size)
+    step = 1e-6
+    for point in (PUBLISHED, beta_geo.Params(1.3, 0.7, 2.1, 0.4)):
+        theta = np.log(np.array(point))
+        analytic = beta_geo.hessian(theta, x, t_x, T, w)
+        numeric = np.column_stack(
+            [
+                (
+                    beta_geo.gradient(theta + e, x, t_x, T, w)
+                    - beta_geo.gradient(theta - e, x, t_x, T, w)
+                )
+                / (2 * step)
+                for e in np.eye(4) * step
+            ]
+        )
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-3)
+        np.testing.assert_array_equal(analytic, analytic.T)
+
+
+def test_newton_reaches_the_optimum_in_few_steps_on_the_full_data(cdnow):
+    """Newton on the analytic Hessian: a handful of steps, and a zero gradient at the end."""
+    x, t_x, T = (cdnow[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+    model = BetaGeo().fit(x, t_x, T)
+    assert model.n_iterations_ <= 12
+    theta = np.log(np.array(model.params_))
+    assert np.abs(beta_geo.gradient(theta, x, t_x, T, np.ones(x.size))).max() < 1e-6
+
+
 def test_gradient_uses_the_count_table_and_the_direct_path_alike():
     """Above 256 rows special functions come from a table over counts; same numbers."""
     x, t_x, T = simulate.beta_geo(PUBLISHED, n=1000, T=39.0, rng=np.random.default_rng(3))

@@ -1,9 +1,11 @@
 """One maximum-likelihood driver for the customer-base models.
 
-Each model supplies its total log-likelihood with its analytic gradient, as a function of
-the log-parameters theta and of data columns; this module compresses identical customers
-into weighted rows, maximises with L-BFGS-B from a start the caller computes from the
-data (never from chance), and measures the observed information for standard errors.
+Each model supplies its total log-likelihood with its analytic gradient (and, where it
+has one, its analytic Hessian), as a function of the log-parameters theta and of data
+columns; this module compresses identical customers into weighted rows (`_compress`) and maximises
+from a start the caller computes from the data (never from chance): by Newton steps when
+the model gives a Hessian, else by L-BFGS-B. The observed information at the optimum
+gives the standard errors.
 """
 
 from __future__ import annotations
@@ -16,16 +18,21 @@ import numpy.typing as npt
 from scipy.optimize import minimize  # type: ignore[import-untyped]
 
 from segmint.core.errors import ConvergenceError
+from segmint.models.clv import _newton as newton
+from segmint.models.clv._compress import compress
 
 Array = npt.NDArray[np.float64]
 Columns = tuple[Array, ...]
 # (theta, *columns, weights) -> (total log-likelihood, its gradient in theta)
 Objective = Callable[..., tuple[float, Array]]
+# (theta, *columns, weights) -> (total log-likelihood, its gradient, its Hessian in theta)
+SecondOrder = Callable[..., tuple[float, Array, Array]]
 
 # Log-parameters stay in [-BOUND, BOUND]: e^30 ~ 1e13 is far past any sensible parameter,
 # and the bound keeps the line search away from overflow.
 BOUND = 30.0
 HESSIAN_STEP = 1e-5  # central differences of the analytic gradient, on the log scale
+SUBSAMPLE = 20_000  # customers in the systematic subsample that gives Newton its start
 
 
 class Fit(NamedTuple):
@@ -37,25 +44,6 @@ class Fit(NamedTuple):
     n_iterations: int
 
 
-def compress(columns: Columns, weights: Array) -> tuple[Columns, Array]:
-    """Identical customers as one row each, with their weights summed.
-
-    Sort-based (`np.lexsort` and run lengths), much cheaper than `np.unique(axis=0)`;
-    order data have whole-day times, so a million customers shrink to far fewer rows.
-    """
-    if weights.size == 0:
-        return columns, weights
-    order = np.lexsort(columns[::-1])
-    sorted_columns = tuple(c[order] for c in columns)
-    changes = np.zeros(weights.size, dtype=bool)
-    changes[0] = True
-    for c in sorted_columns:
-        changes[1:] |= c[1:] != c[:-1]
-    starts = np.flatnonzero(changes)
-    summed = np.add.reduceat(weights[order], starts)
-    return tuple(c[starts] for c in sorted_columns), summed
-
-
 def maximize_likelihood(
     value_and_gradient: Objective,
     theta0: Array,
@@ -65,12 +53,15 @@ def maximize_likelihood(
     penalizer: float,
     model: str,
     names: tuple[str, ...],
+    second_order: SecondOrder | None = None,
 ) -> Fit:
-    """Maximise the weighted log-likelihood over log-parameters with L-BFGS-B.
+    """Maximise the weighted log-likelihood over log-parameters.
 
     The optimizer minimises ``-LL / n + penalizer * sum(theta**2)``: dividing by the
     number of customers n keeps the penalizer's meaning independent of the sample size
-    (as in lifetimes) and the tolerances meaningful.
+    (as in lifetimes) and the tolerances meaningful. With `second_order` it takes Newton
+    steps, first on a systematic subsample (every k-th customer) when there are many
+    distinct customers, so the full data see only the last few steps.
 
     Raises
     ------
@@ -83,6 +74,11 @@ def maximize_likelihood(
         raise ConvergenceError(
             f"{model} cannot be fitted: there are no customers (the weights sum to {n:g}).",
             code="models.no_data",
+        )
+    if second_order is not None:
+        start = _subsample_start(second_order, theta0, columns, weights, penalizer=penalizer)
+        return _by_newton(
+            second_order, start, compressed, w, penalizer=penalizer, model=model, names=names
         )
 
     def objective(theta: Array) -> tuple[float, Array]:
@@ -99,7 +95,7 @@ def maximize_likelihood(
         options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9},
     )
     theta = np.asarray(result.x, dtype=np.float64)
-    _check_result(result, theta, model=model, names=names)
+    _check_result(bool(result.success), str(result.message), theta, model=model, names=names)
 
     def penalized_gradient(t: Array) -> Array:
         return -value_and_gradient(t, *compressed, w)[1] + 2.0 * n * penalizer * t
@@ -109,15 +105,70 @@ def maximize_likelihood(
     return Fit(theta, value, covariance, int(result.nit))
 
 
-def _check_result(result: object, theta: Array, *, model: str, names: tuple[str, ...]) -> None:
-    success = bool(getattr(result, "success", False))
-    message = str(getattr(result, "message", ""))
-    if not success or not np.all(np.isfinite(theta)):
-        raise ConvergenceError(
-            f"The maximum-likelihood fit of {model} did not converge: {message}",
-            hint="Try a small penalizer (penalizer=0.01), or check the data: a model of "
-            "repeat buying needs customers with repeat purchases.",
-        )
+def _penalized(
+    second_order: SecondOrder, columns: Columns, weights: Array, *, penalizer: float
+) -> newton.Objective:
+    """``-LL/n + penalizer * |theta|^2`` with its gradient and Hessian, to minimise."""
+    n = float(weights.sum())
+
+    def objective(theta: Array) -> tuple[float, Array, Array]:
+        log_l, grad, hess = second_order(theta, *columns, weights)
+        value = -log_l / n + penalizer * theta @ theta
+        ridge = 2.0 * penalizer * np.eye(theta.size)
+        return float(value), -grad / n + 2.0 * penalizer * theta, -hess / n + ridge
+
+    return objective
+
+
+def _subsample_start(
+    second_order: SecondOrder,
+    theta0: Array,
+    columns: Columns,
+    weights: Array,
+    *,
+    penalizer: float,
+) -> Array:
+    """The optimum on every k-th customer (about SUBSAMPLE of them), or `theta0`.
+
+    Systematic, not random: the same data always give the same start. The subsample's
+    optimum lies within sampling error of the full one, where Newton converges fast.
+    """
+    k = -(-weights.size // SUBSAMPLE)
+    if k <= 1:
+        return theta0
+    sub_columns, sub_weights = compress(tuple(c[::k] for c in columns), weights[::k])
+    if sub_weights.sum() <= 0:
+        return theta0
+    objective = _penalized(second_order, sub_columns, sub_weights, penalizer=penalizer)
+    trial = newton.minimize(objective, theta0, bound=BOUND)
+    return trial.theta if trial.converged else theta0
+
+
+def _by_newton(
+    second_order: SecondOrder,
+    theta0: Array,
+    columns: Columns,
+    weights: Array,
+    *,
+    penalizer: float,
+    model: str,
+    names: tuple[str, ...],
+) -> Fit:
+    n = float(weights.sum())
+    result = newton.minimize(
+        _penalized(second_order, columns, weights, penalizer=penalizer), theta0, bound=BOUND
+    )
+    theta = result.theta
+    _check_result(result.converged, result.message, theta, model=model, names=names)
+    log_l = -(result.value - penalizer * float(theta @ theta)) * n
+    covariance = _invert(result.hessian * n, model=model)
+    return Fit(theta, log_l, covariance, result.iterations)
+
+
+def _check_result(
+    success: bool, message: str, theta: Array, *, model: str, names: tuple[str, ...]
+) -> None:
+    # a parameter at its bound explains a failed search better than the search's message
     at_bound = [name for name, t in zip(names, theta, strict=True) if abs(t) >= BOUND - 1e-6]
     if at_bound:
         raise ConvergenceError(
@@ -125,6 +176,12 @@ def _check_result(result: object, theta: Array, *, model: str, names: tuple[str,
             f"e^±{BOUND:g}: the likelihood has no maximum at finite parameters for these data.",
             hint="A penalizer (penalizer=0.01) keeps the parameters finite; so do more "
             "customers, or customers with repeat purchases.",
+        )
+    if not success or not np.all(np.isfinite(theta)):
+        raise ConvergenceError(
+            f"The maximum-likelihood fit of {model} did not converge: {message}",
+            hint="Try a small penalizer (penalizer=0.01), or check the data: a model of "
+            "repeat buying needs customers with repeat purchases.",
         )
 
 
@@ -137,6 +194,11 @@ def _inverse_information(grad: Callable[[Array], Array], theta: Array, *, model:
         step[j] = HESSIAN_STEP
         hessian[:, j] = (grad(theta + step) - grad(theta - step)) / (2.0 * HESSIAN_STEP)
     hessian = (hessian + hessian.T) / 2.0  # differences break the symmetry slightly
+    return _invert(hessian, model=model)
+
+
+def _invert(hessian: Array, *, model: str) -> Array:
+    """The covariance of theta: the inverse of the Hessian of the negative log-likelihood."""
     try:
         return np.asarray(np.linalg.inv(hessian), dtype=np.float64)
     except np.linalg.LinAlgError as exc:

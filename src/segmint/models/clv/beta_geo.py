@@ -23,16 +23,16 @@ All times are in one unit (days or weeks); alpha carries that unit, r, a and b d
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, expit, gammaln, hyp2f1, roots_jacobi  # type: ignore[import-untyped]
+from scipy.special import digamma, expit, gammaln, hyp2f1, polygamma, roots_jacobi  # type: ignore[import-untyped]
 from scipy.stats import nbinom  # type: ignore[import-untyped]
 
 from segmint.models.base import check_fitted
 from segmint.models.clv._checks import as_vector, check_rfm
+from segmint.models.clv._counts import CountTable, count_table
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
 
@@ -51,9 +51,11 @@ class Params(NamedTuple):
 def log_likelihood(p: Params, x: Array, t_x: Array, T: Array) -> Array:
     """Per-customer log-likelihood, equation (6) of Fader, Hardie & Lee (2005).
 
-    Computed in log space: the two terms of the likelihood are combined with the
-    max-shift (log-sum-exp), as in Hardie's note on the BG/NBD ``#NUM!`` problem, so a
-    frequency of 500 or a T of ten years neither overflows nor loses digits.
+    Written as ``g + softplus(d)``: g is the log of the first term (the customer is still
+    active at T) and d the log-ratio of the second term (she dropped out right after
+    t_x) to the first. ``softplus(d) = log(1 + e^d)`` is the max-shift of Hardie's note
+    on the BG/NBD ``#NUM!`` problem: a frequency of 500 or a T of ten years neither
+    overflows nor loses digits.
 
     Parameters
     ----------
@@ -67,42 +69,13 @@ def log_likelihood(p: Params, x: Array, t_x: Array, T: Array) -> Array:
     ndarray
         log L(r, alpha, a, b | x, t_x, T) per customer.
     """
-    log_l, _ = _log_likelihood_parts(p, x, t_x, T, _counts(x))
-    return log_l
-
-
-class _Parts(NamedTuple):
-    """Pieces of equation (6) the gradient reuses."""
-
-    log_alpha_age: Array  # log(alpha + T)
-    log_alpha_recency: Array  # log(alpha + t_x)
-    share_a4: Array  # weight of the second term (dropped out after t_x) in the likelihood
-
-
-def _log_likelihood_parts(
-    p: Params, x: Array, t_x: Array, T: Array, counts: npt.NDArray[np.intp] | None
-) -> tuple[Array, _Parts]:
-    """Equation (6) per customer in logs, and the pieces its gradient needs."""
-    r, alpha, a, b = p
-    shared = (
-        _at(gammaln, r, x, counts)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + gammaln(a + b)
-        + _at(gammaln, b, x, counts)
-        - gammaln(b)
-        - _at(gammaln, a + b, x, counts)
-    )  # log Γ(r+x)α^r/Γ(r) + log B(a, b+x)/B(a, b)
-    log_alpha_age, log_alpha_recency = np.log(alpha + T), np.log(alpha + t_x)
-    log_a3 = -(r + x) * log_alpha_age
-    # B(a+1, b+x-1)/B(a, b+x) = a/(b+x-1); the term exists only when x > 0
-    x1 = np.maximum(x, 1.0)
-    log_a4 = np.where(
-        x > 0, np.log(a) - np.log(b + x1 - 1.0) - (r + x) * log_alpha_recency, -np.inf
-    )
-    both = np.logaddexp(log_a3, log_a4)  # the max-shift: neither term is exponentiated alone
-    log_l = np.asarray(shared + both, dtype=np.float64)
-    return log_l, _Parts(log_alpha_age, log_alpha_recency, np.exp(log_a4 - both))
+    r, alpha = p.r, p.alpha
+    table = count_table(x, np.ones_like(x))
+    v = table.values
+    per_count = _log_gamma_ratios(p, v)
+    rows = _rows(p, table, t_x, T)
+    value = table.rows(per_count) + r * np.log(alpha) - (r + x) * rows.log_age
+    return np.asarray(value + np.logaddexp(0.0, rows.log_odds), dtype=np.float64)
 
 
 def total_log_likelihood(theta: Array, x: Array, t_x: Array, T: Array, weights: Array) -> float:
@@ -111,58 +84,131 @@ def total_log_likelihood(theta: Array, x: Array, t_x: Array, T: Array, weights: 
 
 
 def gradient(theta: Array, x: Array, t_x: Array, T: Array, weights: Array) -> Array:
-    """Analytic gradient of `total_log_likelihood` in ``theta = log(r, alpha, a, b)``.
-
-    Derivatives of equation (6) of Fader, Hardie & Lee (2005) in r, alpha, a, b (digamma
-    terms from the Gamma and Beta functions), times the parameters for the log scale.
-    """
+    """Analytic gradient of `total_log_likelihood` in ``theta = log(r, alpha, a, b)``."""
     return total_log_likelihood_and_gradient(theta, x, t_x, T, weights)[1]
+
+
+def hessian(theta: Array, x: Array, t_x: Array, T: Array, weights: Array) -> Array:
+    """Analytic Hessian of `total_log_likelihood` in ``theta = log(r, alpha, a, b)``."""
+    return total_log_likelihood_gradient_hessian(theta, x, t_x, T, weights)[2]
 
 
 def total_log_likelihood_and_gradient(
     theta: Array, x: Array, t_x: Array, T: Array, weights: Array
 ) -> tuple[float, Array]:
     """`total_log_likelihood` and `gradient` from one pass over the customers."""
+    value, grad, _ = _derivatives(theta, x, t_x, T, weights, second=False)
+    return value, grad
+
+
+def total_log_likelihood_gradient_hessian(
+    theta: Array, x: Array, t_x: Array, T: Array, weights: Array
+) -> tuple[float, Array, Array]:
+    """`total_log_likelihood`, `gradient` and `hessian` from one pass, for Newton steps."""
+    return _derivatives(theta, x, t_x, T, weights, second=True)
+
+
+class _Rows(NamedTuple):
+    """The per-customer pieces of equation (6) in ``g + softplus(d)`` form."""
+
+    log_age: Array  # log(alpha + T)
+    log_odds: Array  # d = log(a/(b+x-1)) + (r+x) log((alpha+T)/(alpha+t_x)); -inf if x = 0
+    inv_age: Array  # 1 / (alpha + T)
+    inv_recency: Array  # 1 / (alpha + t_x)
+    inv_b: Array  # 1 / (b + x - 1); 0 when x = 0
+
+
+def _rows(p: Params, table: CountTable, t_x: Array, T: Array) -> _Rows:
+    r, alpha, a, b = p
+    v = table.values
+    repeat = v > 0
+    shifted = np.where(repeat, b + v - 1.0, 1.0)  # B(a+1, b+x-1)/B(a, b+x) = a/(b+x-1)
+    log_q = np.where(repeat, np.log(a) - np.log(shifted), -np.inf)
+    log_age, log_recency = np.log(alpha + T), np.log(alpha + t_x)
+    log_odds = table.rows(log_q) + table.rows(r + v) * (log_age - log_recency)
+    inv_b = table.rows(np.where(repeat, 1.0 / shifted, 0.0))
+    return _Rows(log_age, log_odds, 1.0 / (alpha + T), 1.0 / (alpha + t_x), inv_b)
+
+
+def _log_gamma_ratios(p: Params, v: Array) -> Array:
+    """The terms of log L that depend on x alone, per distinct count x.
+
+    ``log Γ(r+x)/Γ(r) + log B(a, b+x)/B(a, b)``.
+    """
+    r, _, a, b = p
+    log_beta = gammaln(a + b) + gammaln(b + v) - gammaln(b) - gammaln(a + b + v)
+    return np.asarray(gammaln(r + v) - gammaln(r) + log_beta, dtype=np.float64)
+
+
+def _derivatives(
+    theta: Array, x: Array, t_x: Array, T: Array, w: Array, *, second: bool
+) -> tuple[float, Array, Array]:
+    """Total log-likelihood, gradient and (when `second`) Hessian in log-parameters.
+
+    With ``ℓ = g + softplus(d)`` per customer (see `log_likelihood`) and σ the logistic
+    function, ``∇ℓ = ∇g + σ(d) ∇d`` and ``∇²ℓ = ∇²g + σ(d) ∇²d + σ'(d) ∇d ∇dᵀ``. Terms
+    that depend on x alone are summed once per distinct count. The last step carries the
+    derivatives in (r, alpha, a, b) to theta = their logs.
+    """
     p = Params(*np.exp(theta))
     r, alpha, a, b = p
-    counts = _counts(x)
-    log_l, parts = _log_likelihood_parts(p, x, t_x, T, counts)
-    w4 = parts.share_a4
-    w3 = 1.0 - w4
-    x1 = np.maximum(x, 1.0)
-    psi_ab = digamma(a + b) - _at(digamma, a + b, x, counts)
-    d_r = _at(digamma, r, x, counts) - digamma(r) + np.log(alpha)
-    d_r = d_r - w3 * parts.log_alpha_age - w4 * parts.log_alpha_recency
-    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
-    d_a = psi_ab + w4 / a
-    d_b = psi_ab + _at(digamma, b, x, counts) - digamma(b) - w4 / (b + x1 - 1.0)
-    per_customer = np.stack([d_r, d_alpha, d_a, d_b])
-    grad = np.asarray(per_customer @ weights * np.exp(theta), dtype=np.float64)
-    return float(weights @ log_l), grad
+    table = count_table(x, w)
+    v, n = table.values, float(w.sum())
+    rows = _rows(p, table, t_x, T)
+    rx = r + x
+    share = expit(rows.log_odds)  # σ(d): the weight of the "dropped out" term
+    ws = w * share
+    slope_r = rows.log_age - np.log(alpha + t_x)  # ∂d/∂r
+    gap = rows.inv_age - rows.inv_recency  # ∂d/∂alpha = (r+x) gap
+    value = table.total(_log_gamma_ratios(p, v)) + n * r * np.log(alpha)
+    value += float(w @ (np.logaddexp(0.0, rows.log_odds) - rx * rows.log_age))
+    psi_ab = digamma(a + b) - digamma(a + b + v)
+    grad = np.array(
+        [
+            table.total(digamma(r + v) - digamma(r))
+            + n * np.log(alpha)
+            - w @ rows.log_age
+            + ws @ slope_r,
+            n * r / alpha - w @ (rx * rows.inv_age) + ws @ (rx * gap),
+            table.total(psi_ab) + ws.sum() / a,
+            table.total(psi_ab + digamma(b + v) - digamma(b)) - ws @ rows.inv_b,
+        ]
+    )
+    hess = np.zeros((4, 4))
+    if second:
+        hess = _hessian(p, table, rows, w=w, share=share, slope_r=slope_r, gap=gap, rx=rx)
+    scale = np.exp(theta)
+    hess = np.outer(scale, scale) * hess + np.diag(scale * grad)
+    return value, scale * grad, hess
 
 
-def _counts(x: Array) -> npt.NDArray[np.intp] | None:
-    """The counts x as table indices, when they are whole numbers a short table covers."""
-    if x.size < 256:
-        return None  # a table would cost more than it saves
-    counts = x.astype(np.intp)
-    if int(counts.max(initial=0)) > 4 * x.size or counts.min(initial=0) < 0:
-        return None
-    return counts if np.array_equal(counts, x) else None
-
-
-def _at(
-    fn: Callable[[Array], Array], c: float, x: Array, counts: npt.NDArray[np.intp] | None
+def _hessian(
+    p: Params,
+    table: CountTable,
+    rows: _Rows,
+    *,
+    w: Array,
+    share: Array,
+    slope_r: Array,
+    gap: Array,
+    rx: Array,
 ) -> Array:
-    """``fn(c + x)``, looked up in a table over 0..max(x) when `counts` allows it.
-
-    Purchase counts take a few hundred distinct values among a million customers, so the
-    special function is evaluated once per count rather than once per customer.
-    """
-    if counts is None:
-        return np.asarray(fn(c + x), dtype=np.float64)
-    table = np.asarray(fn(c + np.arange(counts.max(initial=0) + 1.0)), dtype=np.float64)
-    return table[counts]
+    """∇²ℓ in (r, alpha, a, b), summed over customers; see `_derivatives`."""
+    r, alpha, a, b = p
+    v, n = table.values, float(table.weight.sum())
+    ws = w * share
+    tri_ab = polygamma(1, a + b) - polygamma(1, a + b + v)
+    h = np.zeros((4, 4))
+    h[0, 0] = table.total(polygamma(1, r + v) - polygamma(1, r))
+    h[0, 1] = n / alpha - w @ rows.inv_age + ws @ gap
+    h[1, 1] = -n * r / alpha**2 + w @ (rx * rows.inv_age**2)
+    h[1, 1] += ws @ (rx * (rows.inv_recency**2 - rows.inv_age**2))
+    h[2, 2] = table.total(tri_ab) - ws.sum() / a**2
+    h[2, 3] = table.total(tri_ab)
+    h[3, 3] = table.total(tri_ab + polygamma(1, b + v) - polygamma(1, b)) + ws @ rows.inv_b**2
+    h = h + np.triu(h, 1).T
+    slopes = np.stack([slope_r, rx * gap, np.full_like(gap, 1.0 / a), -rows.inv_b])
+    return np.asarray(h + (slopes * (ws * (1.0 - share))) @ slopes.T, dtype=np.float64)
 
 
 def probability_alive(p: Params, x: Array, t_x: Array, T: Array) -> Array:
@@ -360,6 +406,7 @@ class BetaGeo(FittedModel):
             penalizer=float(self.penalizer),
             model="BetaGeo",
             names=Params._fields,
+            second_order=total_log_likelihood_gradient_hessian,
         )
         self._store_fit(fit, n_customers=float(w.sum()))
         return self
