@@ -94,7 +94,7 @@ class Estimator:
         return f"{type(self).__name__}({', '.join(changed)})"
 
 
-def check_fitted(estimator: Estimator, attribute: str) -> None:
+def check_fitted(estimator: object, attribute: str) -> None:
     """Raise `NotFittedError` unless `fit` has set `attribute` on `estimator`.
 
     Raises

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from segmint.models.clv._compress import compress
+from segmint.models.clv._compress import compress, distinct_rows
 
 
 def _witness(columns, weights):
@@ -60,3 +60,15 @@ def test_huge_values_are_not_packed_into_an_overflowing_key():
     compressed, w = compress(columns, np.ones(3))
     np.testing.assert_array_equal(compressed[0], [1.0, 2.0**60])
     np.testing.assert_array_equal(w, [1.0, 2.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data(), st.sampled_from([days, weeks, anything]))
+def test_distinct_rows_gather_back_to_the_original_rows(data, values):
+    n = data.draw(st.integers(1, 200))
+    columns = tuple(data.draw(hnp.arrays(np.float64, n, elements=values)) for _ in range(3))
+    rows, position = distinct_rows(columns)
+    unique, _ = _witness(columns, np.ones(n))
+    np.testing.assert_array_equal(np.column_stack(rows), unique)
+    for original, distinct in zip(columns, rows, strict=True):
+        np.testing.assert_array_equal(distinct[position], original)

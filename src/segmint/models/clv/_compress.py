@@ -46,6 +46,20 @@ def compress(columns: Columns, weights: Array) -> tuple[Columns, Array]:
     return unpack(sorted_key[starts]), summed
 
 
+def distinct_rows(columns: Columns) -> tuple[Columns, npt.NDArray[np.intp]]:
+    """Distinct rows of `columns`, sorted, and each original row's place among them.
+
+    For predictions: evaluate once per distinct row, then gather back with the places.
+    """
+    packed = _packed(columns)
+    if packed is None:
+        rows, position = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
+        return tuple(np.ascontiguousarray(c) for c in rows.T), position.ravel()
+    key, unpack = packed
+    unique, position = np.unique(key, return_inverse=True)
+    return unpack(unique), position
+
+
 def _packed(columns: Columns) -> tuple[Key, Callable[[Key], Columns]] | None:
     """One int64 key per row and the function that turns keys back into columns."""
     grids: list[tuple[float, int, int]] = []  # (steps per unit, lowest code, span)

@@ -1,0 +1,153 @@
+"""Customer lifetime value: expected purchases times expected spend, discounted.
+
+For a customer with history (x, t_x, T) and mean repeat spend m, let E(τ) be the
+expected number of purchases in the next τ time units (the transaction model's
+conditional expectation) and S the expected spend per purchase (the spend model's
+conditional expectation of m). With the discount factor ``(1 + d)^-τ = e^(-δτ)``,
+``δ = log(1 + d)``, the value over a horizon H is
+
+    CLV = S ∫₀^H e^(-δτ) dE(τ) = S [e^(-δH) E(H) + δ ∫₀^H e^(-δτ) E(τ) dτ]
+
+(integration by parts, E(0) = 0). The last integral is taken by Gauss-Legendre
+quadrature on [0, H] (E is smooth), or by Gauss-Laguerre quadrature when H is infinite,
+so the cost is a fixed number of evaluations of E whatever the horizon. For Pareto/NBD
+with an infinite horizon the closed form DERL of Fader, Hardie & Lee (2005) replaces the
+quadrature. Evaluations run once per distinct (x, t_x, T) row.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import roots_laguerre, roots_legendre  # type: ignore[import-untyped]
+
+from segmint.core.errors import InputError, Location
+from segmint.models.base import check_fitted
+from segmint.models.clv._checks import as_vector, check_rfm
+from segmint.models.clv._compress import distinct_rows
+
+Array = npt.NDArray[np.float64]
+
+NODES = 16  # Gauss nodes: E(τ) is smooth, 16 nodes are exact to ~1e-10 in the tests
+
+
+class TransactionModel(Protocol):
+    """A fitted model of repeat purchases: BetaGeo, ParetoNBD or ModifiedBetaGeo."""
+
+    params_: Any
+
+    def expected_purchases(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> Array:
+        """Expected purchases of each customer in the next t time units."""
+
+
+class SpendModel(Protocol):
+    """A fitted model of spend per purchase: GammaGamma."""
+
+    params_: Any
+
+    def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> Array:
+        """Expected spend per purchase of each customer."""
+
+
+def lifetime_value(
+    transactions_model: TransactionModel,
+    spend_model: SpendModel,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    monetary_value: npt.ArrayLike,
+    *,
+    horizon: float,
+    discount_rate: float,
+) -> Array:
+    """Discounted expected value of each customer's purchases over the next `horizon`.
+
+    Parameters
+    ----------
+    transactions_model : BetaGeo, ParetoNBD or ModifiedBetaGeo
+        Fitted on the customers' frequency, recency and T.
+    spend_model : GammaGamma
+        Fitted on the repeat customers' frequency and monetary value.
+    frequency, recency, T, monetary_value : array-like
+        Each customer's summary, in the time unit the models were fitted in.
+    horizon : float
+        Length of the future period, in that time unit; ``math.inf`` for the whole
+        residual lifetime.
+    discount_rate : float
+        Discount rate per time unit: a purchase τ units ahead counts ``(1 + d)^-τ``
+        (an annual rate of 10 % with weeks is ``1.10 ** (1 / 52) - 1``). Must be
+        positive when the horizon is infinite.
+
+    Returns
+    -------
+    ndarray
+        CLV per customer, in the money unit of `monetary_value`.
+
+    Raises
+    ------
+    InputError
+        If the horizon or rate is invalid or an input breaks the models' checks.
+    NotFittedError
+        If a model is not fitted.
+
+    References
+    ----------
+    P. S. Fader, B. G. S. Hardie and K. L. Lee (2005), "RFM and CLV: using iso-value
+    curves for customer base analysis", Journal of Marketing Research 42(4), 415-430.
+    """
+    check_fitted(transactions_model, "params_")
+    check_fitted(spend_model, "params_")
+    delta = _log_rate(horizon, discount_rate)
+    x, t_x, T_, _ = check_rfm(frequency, recency, T)
+    spend = spend_model.expected_spend(x, as_vector(monetary_value, "monetary_value"))
+    (ux, ut, uT), position = distinct_rows((x, t_x, T_))
+    purchases = discounted_purchases(transactions_model, ux, ut, uT, horizon=horizon, delta=delta)
+    return np.asarray(spend * purchases[position], dtype=np.float64)
+
+
+def discounted_purchases(
+    model: TransactionModel, x: Array, t_x: Array, T: Array, *, horizon: float, delta: float
+) -> Array:
+    """``∫₀^H e^(-δτ) dE(τ)`` per customer, by the quadrature of the module docstring."""
+    closed_form = getattr(model, "discounted_expected_residual_transactions", None)
+    if math.isinf(horizon) and closed_form is not None:
+        return np.asarray(closed_form(delta, x, t_x, T), dtype=np.float64)
+    if math.isinf(horizon):
+        nodes, weights = roots_laguerre(2 * NODES)  # ∫₀^∞ e^(-u) f(u) du
+        taus, factors = nodes / delta, weights  # u = δτ absorbs the factor δ dτ
+        total = np.zeros_like(x)
+    else:
+        nodes, weights = roots_legendre(NODES)  # ∫₋₁^1 f(u) du
+        taus = (nodes + 1.0) * horizon / 2.0
+        factors = delta * weights * horizon / 2.0 * np.exp(-delta * taus)
+        total = math.exp(-delta * horizon) * model.expected_purchases(horizon, x, t_x, T)
+    for tau, factor in zip(taus, factors, strict=True):
+        total = total + factor * model.expected_purchases(float(tau), x, t_x, T)
+    return np.asarray(total, dtype=np.float64)
+
+
+def _log_rate(horizon: float, discount_rate: float) -> float:
+    """δ = log(1 + d), after checking the horizon and the rate."""
+    if not isinstance(horizon, int | float) or not horizon >= 0:
+        raise InputError(
+            f"horizon must be a number of time units >= 0 (math.inf for the whole "
+            f"lifetime). Got {horizon!r} instead.",
+            location=Location(field="horizon"),
+        )
+    if not isinstance(discount_rate, int | float) or not discount_rate >= 0:
+        raise InputError(
+            f"discount_rate must be a rate per time unit >= 0. Got {discount_rate!r} instead.",
+            location=Location(field="discount_rate"),
+        )
+    if math.isinf(horizon) and discount_rate == 0:
+        raise InputError(
+            "An infinite horizon needs a positive discount_rate: undiscounted purchases "
+            "over an unbounded lifetime have no finite sum.",
+            location=Location(field="discount_rate"),
+        )
+    return math.log1p(discount_rate)
