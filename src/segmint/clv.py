@@ -3,7 +3,9 @@
 The public face of `segmint.models.clv`.
 """
 
-from segmint.models.clv.beta_geo import BetaGeo as BetaGeo
-from segmint.models.clv.summary import summarize as summarize
+from segmint.models.clv import BetaGeo as BetaGeo
+from segmint.models.clv import lifetime_value as lifetime_value
+from segmint.models.clv import summarize as summarize
+from segmint.models.clv import validate as validate
 
-__all__ = ["BetaGeo", "summarize"]
+__all__ = ["BetaGeo", "lifetime_value", "summarize", "validate"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -87,20 +87,17 @@ def summarize(
             f"unit must be one of {', '.join(DAYS_PER_UNIT)}. Got {unit!r} instead.",
             location=Location(field="unit"),
         )
-    end = _day(as_of, "as_of")
-    cut = end if calibration_end is None else _day(calibration_end, "calibration_end")
+    end = day_number(as_of, "as_of")
+    cut = end if calibration_end is None else day_number(calibration_end, "calibration_end")
     if cut > end:
         raise InputError(
             "calibration_end must be on or before as_of.",
             location=Location(field="calibration_end"),
         )
-    frame = _frame(transactions, [customer_id, ordered_at] + ([amount] if amount else []))
-    codes, ids = pd.factorize(frame[customer_id], sort=True)
-    days = _days(frame[ordered_at], ordered_at)
-    spend = np.zeros(len(frame)) if amount is None else frame[amount].to_numpy(dtype=np.float64)
-    _check_present(codes < 0, customer_id)
-    keep = days <= end
-    code, day, day_spend = _purchase_days(codes[keep], days[keep], spend[keep])
+    log = purchase_days(
+        transactions, customer_id=customer_id, ordered_at=ordered_at, amount=amount, end=end
+    )
+    code, day, day_spend, ids = log
     result = _calibration(code, day, day_spend, ids.size, cut, DAYS_PER_UNIT[unit])
     if calibration_end is not None:
         holdout = _holdout(code, day, day_spend, ids.size, cut, end, DAYS_PER_UNIT[unit])
@@ -109,6 +106,37 @@ def summarize(
     table = pd.DataFrame({k: v[customers] for k, v in result.items()}, index=ids[customers])
     table.index.name = customer_id
     return table
+
+
+class PurchaseDays(NamedTuple):
+    """One row per (customer, calendar day) with a purchase, sorted by customer then day."""
+
+    customer: npt.NDArray[np.intp]  # position in `ids`
+    day: IntArray  # days since 1970-01-01
+    spend: Array  # the day's amounts summed
+    ids: pd.Index  # customer ids, sorted
+
+
+def purchase_days(
+    transactions: Any, *, customer_id: str, ordered_at: str, amount: str | None, end: int
+) -> PurchaseDays:
+    """The transaction log as purchase days up to day `end` (inclusive), checked.
+
+    Raises
+    ------
+    SchemaError
+        If a named column is missing.
+    InputError
+        If a customer id or timestamp is missing (count and first index).
+    """
+    frame = _frame(transactions, [customer_id, ordered_at] + ([amount] if amount else []))
+    codes, ids = pd.factorize(frame[customer_id], sort=True)
+    days = _days(frame[ordered_at], ordered_at)
+    spend = np.zeros(len(frame)) if amount is None else frame[amount].to_numpy(dtype=np.float64)
+    _check_present(codes < 0, customer_id)
+    keep = days <= end
+    code, day, day_spend = _purchase_days(codes[keep], days[keep], spend[keep])
+    return PurchaseDays(code, day, day_spend, ids)
 
 
 def _frame(transactions: Any, columns: list[str]) -> pd.DataFrame:
@@ -129,7 +157,7 @@ def _frame(transactions: Any, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(transactions.select(columns).to_pandas())  # a pyarrow.Table
 
 
-def _day(value: dt.date | str | pd.Timestamp, name: str) -> int:
+def day_number(value: dt.date | str | pd.Timestamp, name: str) -> int:
     """A date as days since 1970-01-01."""
     try:
         stamp = pd.Timestamp(value)
