@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segmint.clv import summarize
 from segmint.core.errors import InputError, SchemaError
@@ -130,3 +132,70 @@ def test_unknown_unit_and_late_calibration_end_are_rejected():
         summarize(log, as_of="2024-02-01", unit="M")
     with pytest.raises(InputError, match="calibration_end must be on or before as_of"):
         summarize(log, as_of="2024-02-01", calibration_end="2024-03-01")
+
+
+def _by_groupby(log, *, as_of, cut):
+    """The module docstring's definitions, written with pandas groupby: the witness."""
+    log = log[log.ordered_at.dt.normalize() <= pd.Timestamp(as_of)].copy()
+    log["day"] = log.ordered_at.dt.normalize()
+    days = log.groupby(["customer_id", "day"], as_index=False).amount.sum()
+    inside = days[days.day <= pd.Timestamp(cut)]
+    rows = {}
+    for customer, group in inside.groupby("customer_id"):
+        group = group.sort_values("day")
+        first, last = group.day.iloc[0], group.day.iloc[-1]
+        after = days[(days.customer_id == customer) & (days.day > pd.Timestamp(cut))]
+        repeat = group.amount.iloc[1:]
+        rows[customer] = {
+            "frequency": len(group) - 1,
+            "recency": (last - first).days,
+            "T": (pd.Timestamp(cut) - first).days,
+            "monetary_value": repeat.mean() if len(repeat) else 0.0,
+            "frequency_holdout": len(after),
+            "monetary_value_holdout": after.amount.mean() if len(after) else 0.0,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("abcdef"), st.integers(0, 40), st.integers(0, 23), st.integers(1, 500)
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(0, 40),
+    st.integers(0, 10),
+)
+def test_summary_matches_a_groupby_of_the_definitions(rows, cut_day, extra):
+    start = pd.Timestamp("2024-03-01")
+    log = pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "ordered_at": [start + pd.Timedelta(days=r[1], hours=r[2]) for r in rows],
+            "amount": [r[3] / 100 for r in rows],
+        }
+    )
+    cut = start + pd.Timedelta(days=cut_day)
+    as_of = cut + pd.Timedelta(days=extra)
+    out = summarize(log, amount="amount", as_of=as_of, calibration_end=cut, unit="D")
+    witness = _by_groupby(log, as_of=as_of, cut=cut)
+    assert sorted(out.index) == sorted(witness.index)
+    for column in witness.columns:
+        np.testing.assert_allclose(
+            out[column].to_numpy(dtype=float),
+            witness.loc[out.index, column].to_numpy(dtype=float),
+            rtol=1e-12,
+            err_msg=column,
+        )
+
+
+def test_a_log_entirely_after_as_of_gives_an_empty_summary():
+    log = pd.DataFrame(
+        {"customer_id": [1, 2], "ordered_at": pd.to_datetime(["2024-05-01", "2024-06-01"])}
+    )
+    out = summarize(log, as_of="2024-04-01", calibration_end="2024-03-01")
+    assert out.empty
+    assert list(out.columns)[:4] == ["frequency", "recency", "T", "monetary_value"]

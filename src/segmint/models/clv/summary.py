@@ -97,24 +97,30 @@ def summarize(
     log = purchase_days(
         transactions, customer_id=customer_id, ordered_at=ordered_at, amount=amount, end=end
     )
-    code, day, day_spend, ids = log
-    result = _calibration(code, day, day_spend, ids.size, cut, DAYS_PER_UNIT[unit])
+    n = log.ids.size
+    result = _calibration(log, n, cut, DAYS_PER_UNIT[unit])
     if calibration_end is not None:
-        holdout = _holdout(code, day, day_spend, ids.size, cut, end, DAYS_PER_UNIT[unit])
-        result.update(holdout)
+        result.update(_holdout(log, n, cut, end, DAYS_PER_UNIT[unit]))
     customers = result.pop("_customers")
-    table = pd.DataFrame({k: v[customers] for k, v in result.items()}, index=ids[customers])
+    table = pd.DataFrame({k: v[customers] for k, v in result.items()}, index=log.ids[customers])
     table.index.name = customer_id
     return table
 
 
 class PurchaseDays(NamedTuple):
-    """One row per (customer, calendar day) with a purchase, sorted by customer then day."""
+    """The transaction log up to a day, as arrays.
 
-    customer: npt.NDArray[np.intp]  # position in `ids`
+    ``customer`` and ``day`` have one entry per (customer, calendar day) with a purchase,
+    sorted by customer then day; ``codes``, ``days`` and ``spend`` one per transaction.
+    Customers are positions in ``ids`` (sorted ids).
+    """
+
+    customer: npt.NDArray[np.intp]
     day: IntArray  # days since 1970-01-01
-    spend: Array  # the day's amounts summed
-    ids: pd.Index  # customer ids, sorted
+    ids: pd.Index
+    codes: npt.NDArray[np.intp]
+    days: IntArray
+    spend: Array
 
 
 def purchase_days(
@@ -130,17 +136,53 @@ def purchase_days(
         If a customer id or timestamp is missing (count and first index).
     """
     frame = _frame(transactions, [customer_id, ordered_at] + ([amount] if amount else []))
-    codes, ids = pd.factorize(frame[customer_id], sort=True)
-    days = _days(frame[ordered_at], ordered_at)
-    spend = np.zeros(len(frame)) if amount is None else frame[amount].to_numpy(dtype=np.float64)
+    codes, ids = _sorted_codes(frame[customer_id])
     _check_present(codes < 0, customer_id)
+    days = _days(frame[ordered_at], ordered_at)
+    spend = np.zeros(codes.size) if amount is None else frame[amount].to_numpy(dtype=np.float64)
     keep = days <= end
-    code, day, day_spend = _purchase_days(codes[keep], days[keep], spend[keep])
-    return PurchaseDays(code, day, day_spend, ids)
+    codes, days, spend = codes[keep], days[keep], spend[keep]
+    return PurchaseDays(*_distinct_days(codes, days), ids, codes, days, spend)
 
 
-def _frame(transactions: Any, columns: list[str]) -> pd.DataFrame:
-    """The named columns as a pandas DataFrame; Arrow tables are converted here, once."""
+def _sorted_codes(ids: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Index]:
+    """Each row's position among the sorted distinct ids; -1 where the id is missing.
+
+    Factorizing in order of appearance and ranking the few distinct ids afterwards is
+    twice as fast as ``pd.factorize(sort=True)`` on millions of rows.
+    """
+    codes, uniques = pd.factorize(ids)
+    order = np.argsort(np.asarray(uniques), kind="stable")
+    rank = np.empty(order.size + 1, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    rank[-1] = -1  # code -1 (missing) indexes the last slot
+    return rank[codes], pd.Index(uniques).take(order)
+
+
+def _distinct_days(
+    codes: npt.NDArray[np.intp], days: IntArray
+) -> tuple[npt.NDArray[np.intp], IntArray]:
+    """The distinct (customer, day) pairs, sorted: one int64 key each, sorted by value.
+
+    A value sort of the keys (SIMD in NumPy) is several times faster than the stable
+    argsort a per-day sum of amounts would need; amounts are summed per customer from
+    the transactions instead.
+    """
+    if codes.size == 0:
+        return codes, days
+    first = int(days.min())
+    span = int(days.max()) - first + 1
+    key = np.sort(codes.astype(np.int64) * span + (days - first))
+    unique = key[np.flatnonzero(np.r_[True, key[1:] != key[:-1]])]
+    return (unique // span).astype(np.intp), unique % span + first
+
+
+def _frame(transactions: Any, columns: list[str]) -> dict[str, pd.Series]:
+    """The named columns as pandas Series, without copying a DataFrame's other columns.
+
+    Selecting ``frame[columns]`` would copy every row (a take per block); the Series of a
+    DataFrame are views. Arrow tables are converted here, column by column.
+    """
     is_pandas = isinstance(transactions, pd.DataFrame)
     available = list(transactions.columns if is_pandas else transactions.column_names)
     for name in columns:
@@ -153,8 +195,8 @@ def _frame(transactions: Any, columns: list[str]) -> pd.DataFrame:
                 location=Location(field=name),
             )
     if is_pandas:
-        return transactions[columns]
-    return pd.DataFrame(transactions.select(columns).to_pandas())  # a pyarrow.Table
+        return {name: transactions[name] for name in columns}
+    return {name: transactions.column(name).to_pandas() for name in columns}  # pyarrow
 
 
 def day_number(value: dt.date | str | pd.Timestamp, name: str) -> int:
@@ -197,38 +239,22 @@ def _check_present(missing: npt.NDArray[np.bool_], name: str) -> None:
         )
 
 
-def _purchase_days(
-    codes: npt.NDArray[np.intp], days: IntArray, spend: Array
-) -> tuple[npt.NDArray[np.intp], IntArray, Array]:
-    """One row per (customer, day), amounts summed, sorted by customer then day."""
-    if codes.size == 0:
-        return codes, days, spend
-    # one int64 key per (customer, day) sorts faster than np.lexsort over two keys
-    first = int(days.min())
-    span = int(days.max()) - first + 1
-    key = codes.astype(np.int64) * span + (days - first)
-    order = np.argsort(key, kind="stable")
-    key, spend = key[order], spend[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    unique = key[starts]
-    return (unique // span).astype(np.intp), unique % span + first, np.add.reduceat(spend, starts)
-
-
-def _calibration(
-    code: npt.NDArray[np.intp], day: IntArray, spend: Array, n: int, cut: int, per_unit: int
-) -> dict[str, npt.NDArray[Any]]:
-    inside = day <= cut
-    n_days = np.bincount(code[inside], minlength=n)
-    total = np.bincount(code[inside], weights=spend[inside], minlength=n)
-    # rows are sorted by (customer, day): a customer's days inside come first in its run
-    first_row = np.searchsorted(code, np.arange(n))
+def _calibration(log: PurchaseDays, n: int, cut: int, per_unit: int) -> dict[str, npt.NDArray[Any]]:
+    inside = log.day <= cut
+    n_days = np.bincount(log.customer[inside], minlength=n)
+    # purchase days are sorted by (customer, day): the days inside come first in each run
+    first_row = np.searchsorted(log.customer, np.arange(n))
     customers = n_days > 0
     last_row = np.where(customers, first_row + n_days - 1, 0)
     safe_first = np.where(customers, first_row, 0)
+    day = log.day if log.day.size else np.zeros(1, dtype=np.int64)
     first_day, last_day = day[safe_first], day[last_row]
+    before = log.days <= cut
+    total = np.bincount(log.codes[before], weights=log.spend[before], minlength=n)
+    on_first = before & (log.days == first_day[log.codes])
+    first_spend = np.bincount(log.codes[on_first], weights=log.spend[on_first], minlength=n)
     frequency = np.maximum(n_days - 1, 0)
-    repeat_spend = total - np.where(customers, spend[safe_first], 0.0)
-    monetary = np.divide(repeat_spend, frequency, out=np.zeros(n), where=frequency > 0)
+    monetary = np.divide(total - first_spend, frequency, out=np.zeros(n), where=frequency > 0)
     return {
         "frequency": frequency.astype(np.int64),
         "recency": (last_day - first_day) / per_unit,
@@ -239,17 +265,11 @@ def _calibration(
 
 
 def _holdout(
-    code: npt.NDArray[np.intp],
-    day: IntArray,
-    spend: Array,
-    n: int,
-    cut: int,
-    end: int,
-    per_unit: int,
+    log: PurchaseDays, n: int, cut: int, end: int, per_unit: int
 ) -> dict[str, npt.NDArray[Any]]:
-    after = (day > cut) & (day <= end)
-    count = np.bincount(code[after], minlength=n)
-    total = np.bincount(code[after], weights=spend[after], minlength=n)
+    count = np.bincount(log.customer[log.day > cut], minlength=n)
+    after = log.days > cut
+    total = np.bincount(log.codes[after], weights=log.spend[after], minlength=n)
     return {
         "frequency_holdout": count.astype(np.int64),
         "monetary_value_holdout": np.divide(total, count, out=np.zeros(n), where=count > 0),

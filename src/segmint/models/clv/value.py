@@ -17,8 +17,9 @@ quadrature. Evaluations run once per distinct (x, t_x, T) row.
 
 from __future__ import annotations
 
+import copy
 import math
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,7 @@ class TransactionModel(Protocol):
     """A fitted model of repeat purchases: BetaGeo, ParetoNBD or ModifiedBetaGeo."""
 
     params_: Any
+    covariance_: Array
 
     def expected_purchases(
         self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
@@ -49,9 +51,13 @@ class SpendModel(Protocol):
     """A fitted model of spend per purchase: GammaGamma."""
 
     params_: Any
+    covariance_: Array
 
     def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> Array:
         """Expected spend per purchase of each customer."""
+
+
+_Model = TypeVar("_Model", TransactionModel, SpendModel)
 
 
 def lifetime_value(
@@ -108,6 +114,67 @@ def lifetime_value(
     (ux, ut, uT), position = distinct_rows((x, t_x, T_))
     purchases = discounted_purchases(transactions_model, ux, ut, uT, horizon=horizon, delta=delta)
     return np.asarray(spend * purchases[position], dtype=np.float64)
+
+
+def lifetime_value_intervals(
+    transactions_model: TransactionModel,
+    spend_model: SpendModel,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    monetary_value: npt.ArrayLike,
+    *,
+    horizon: float,
+    discount_rate: float,
+    rng: np.random.Generator,
+    level: float = 0.9,
+    draws: int = 200,
+) -> tuple[Array, Array]:
+    """Lower and upper limits of each customer's CLV from the parameters' uncertainty.
+
+    Parameters are drawn from the asymptotic normal distribution of the log-parameters
+    of both models (their ``covariance_``), the CLV is computed for each draw, and the
+    limits are the ``(1 - level)/2`` and ``(1 + level)/2`` quantiles over the draws. The
+    cost is `draws` times that of `lifetime_value`.
+
+    Raises
+    ------
+    InputError
+        If `level` is not in (0, 1) or `draws` is below 2, and as `lifetime_value`.
+    """
+    if not 0.0 < level < 1.0 or not isinstance(draws, int) or draws < 2:
+        raise InputError(
+            f"level must be in (0, 1) and draws a whole number >= 2. "
+            f"Got level={level!r}, draws={draws!r}.",
+            location=Location(field="level"),
+        )
+    values = np.array(
+        [
+            lifetime_value(
+                _drawn(transactions_model, rng),
+                _drawn(spend_model, rng),
+                frequency,
+                recency,
+                T,
+                monetary_value,
+                horizon=horizon,
+                discount_rate=discount_rate,
+            )
+            for _ in range(draws)
+        ]
+    )
+    lower, upper = np.quantile(values, [(1.0 - level) / 2.0, (1.0 + level) / 2.0], axis=0)
+    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+
+
+def _drawn(model: _Model, rng: np.random.Generator) -> _Model:
+    """A copy of `model` with parameters drawn around its estimate (log-normal)."""
+    check_fitted(model, "params_")
+    theta = np.log(np.array(model.params_, dtype=np.float64))
+    drawn = copy.copy(model)
+    values = np.exp(rng.multivariate_normal(theta, model.covariance_))
+    drawn.params_ = type(model.params_)(*(float(v) for v in values))
+    return drawn
 
 
 def discounted_purchases(
