@@ -1,0 +1,147 @@
+"""A/B/C value tiers: by spend thresholds, by rank shares, or by shares of revenue (Pareto).
+
+Every function returns each customer's tier as an index, 0 = the top tier (A). Values
+are the customers' spend (the pipeline passes spend in the 365 days up to as_of, in
+minor units, so comparisons are exact). Orders that decide ties are stated: by value,
+highest first, then customer id.
+
+- `threshold_tiers`: fixed cut-offs, highest first. The default of Chinese SMEs is
+  ``(100_000, 50_000)`` yuan: A above 100,000, B from 50,000 to 100,000 inclusive, C
+  below 50,000.
+- `rank_tiers`: shares of customers, e.g. the top 20 % A, the next 30 % B.
+- `pareto_tiers`: shares of revenue: A is the smallest set of customers holding 80 % of
+  the revenue, B the next 15 %, C the rest; `pareto_curve` is the 80/20 curve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from segmint.core.errors import InputError, Location
+
+Array = npt.NDArray[np.float64]
+Tiers = npt.NDArray[np.int8]
+
+DEFAULT_THRESHOLDS = (100_000.0, 50_000.0)
+DEFAULT_PARETO_PERCENT = (80, 15)  # A holds 80 % of revenue, B the next 15 %, C the rest
+
+
+def threshold_tiers(values: npt.ArrayLike, thresholds: Sequence[float]) -> Tiers:
+    """Tier by cut-offs ``t_0 > t_1 > ...``: 0 above t_0, j from t_j up to t_{j-1}, last below.
+
+    Raises
+    ------
+    InputError
+        If the thresholds are not strictly decreasing finite numbers (at least one).
+    """
+    cuts = np.asarray(thresholds, dtype=np.float64)
+    if (
+        cuts.ndim != 1
+        or cuts.size == 0
+        or not np.all(np.isfinite(cuts))
+        or np.any(np.diff(cuts) >= 0)
+    ):
+        raise InputError(
+            f"Tier thresholds must be one or more numbers, highest first, each below the one "
+            f"before. Got {list(thresholds)!r}.",
+            location=Location(field="tiers.thresholds"),
+        )
+    v = np.asarray(values)
+    below_each = (v[:, None] < cuts[None, 1:]).sum(axis=1)  # t_j with j >= 1 not reached
+    return np.where(v > cuts[0], 0, 1 + below_each).astype(np.int8)
+
+
+def rank_tiers(values: npt.ArrayLike, ids: npt.ArrayLike, percent: Sequence[int]) -> Tiers:
+    """Tier by shares of customers ranked by value, e.g. the top 20 % A.
+
+    Tier i holds positions ``[ceil(c_{i-1} n / 100), ceil(c_i n / 100))``, where c_i are
+    the cumulative percents.
+
+    Raises
+    ------
+    InputError
+        If the percents are not positive whole numbers below 100 in total.
+    """
+    cumulative = _cumulative_percent(percent, field="tiers.percent")
+    order = _by_value(values, ids)
+    n = order.size
+    bounds = -(-cumulative * n // 100)  # ceil, in integers
+    tiers = np.empty(n, dtype=np.int8)
+    tiers[order] = np.searchsorted(bounds, np.arange(n), side="right")
+    return tiers
+
+
+def pareto_tiers(
+    values: npt.ArrayLike, ids: npt.ArrayLike, percent: Sequence[int] = DEFAULT_PARETO_PERCENT
+) -> Tiers:
+    """Tier by shares of revenue, the top tier the smallest set holding c_1 % of it.
+
+    Tier i ends at the first customer whose running total reaches the cumulative percent
+    c_i of the revenue (``100 running >= c_i total``, exact for integer minor units).
+    Customers with no positive spend are in the last tier.
+
+    Raises
+    ------
+    InputError
+        If the percents are not positive whole numbers below 100 in total.
+    """
+    cumulative = _cumulative_percent(percent, field="tiers.pareto_percent")
+    v = np.asarray(values)
+    order = _by_value(v, ids)
+    positive = np.clip(v[order], 0, None)
+    running, total = np.cumsum(positive), positive.sum()
+    tiers = np.full(v.size, cumulative.size, dtype=np.int8)
+    if total <= 0:
+        return tiers
+    # the first position whose running total reaches each share closes that tier
+    ends = [int(np.searchsorted(running * 100 >= c * total, True)) + 1 for c in cumulative]
+    starts = [0, *ends]
+    for tier, (start, end) in enumerate(zip(starts, ends, strict=False)):
+        tiers[order[start:end]] = tier
+    tiers[order[positive <= 0]] = cumulative.size
+    return tiers
+
+
+class ParetoCurve(NamedTuple):
+    """Share of revenue held by the top share of customers, at 101 points (0 %, 1 %, … 100 %)."""
+
+    customer_share: Array
+    revenue_share: Array
+
+
+def pareto_curve(values: npt.ArrayLike, ids: npt.ArrayLike) -> ParetoCurve:
+    """The 80/20 curve: cumulative revenue share of the customers ranked by spend."""
+    v = np.asarray(values, dtype=np.float64)
+    order = _by_value(v, ids)
+    running = np.concatenate([[0.0], np.cumsum(np.clip(v[order], 0.0, None))])
+    share = np.linspace(0.0, 1.0, 101)
+    total = running[-1]
+    at = running[np.round(share * v.size).astype(np.intp)]
+    revenue = at / total if total > 0 else np.zeros_like(share)
+    return ParetoCurve(share, np.asarray(revenue, dtype=np.float64))
+
+
+def _by_value(values: npt.ArrayLike, ids: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    """Positions ordered by value, highest first, then by id."""
+    v, i = np.asarray(values), np.asarray(ids)
+    if v.shape != i.shape or v.ndim != 1:
+        raise InputError(
+            f"values and ids must be 1-D with one entry per customer; got {v.shape} and {i.shape}.",
+            location=Location(field="ids"),
+        )
+    return np.lexsort((i, -v.astype(np.float64)))
+
+
+def _cumulative_percent(percent: Sequence[int], *, field: str) -> npt.NDArray[np.int64]:
+    shares = list(percent)
+    if not shares or any(not isinstance(p, int) or p <= 0 for p in shares) or sum(shares) >= 100:
+        raise InputError(
+            "Tier shares must be positive whole percents adding up to less than 100 (the "
+            f"last tier takes the rest). Got {shares!r}.",
+            location=Location(field=field),
+        )
+    return np.cumsum(np.asarray(shares, dtype=np.int64))
