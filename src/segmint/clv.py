@@ -4,8 +4,17 @@ The public face of `segmint.models.clv`.
 """
 
 from segmint.models.clv import BetaGeo as BetaGeo
+from segmint.models.clv import GammaGamma as GammaGamma
 from segmint.models.clv import lifetime_value as lifetime_value
+from segmint.models.clv import lifetime_value_intervals as lifetime_value_intervals
 from segmint.models.clv import summarize as summarize
 from segmint.models.clv import validate as validate
 
-__all__ = ["BetaGeo", "lifetime_value", "summarize", "validate"]
+__all__ = [
+    "BetaGeo",
+    "GammaGamma",
+    "lifetime_value",
+    "lifetime_value_intervals",
+    "summarize",
+    "validate",
+]

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from segmint.clv import BetaGeo
+from segmint.clv import BetaGeo, GammaGamma, lifetime_value
 from segmint.core.errors import InputError
-from segmint.models.clv.value import discounted_purchases
+from segmint.models.clv.value import discounted_purchases, lifetime_value_intervals
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,45 @@ def test_bad_horizons_and_rates_are_refused(bgnbd, horizon, rate, message):
 
     with pytest.raises(InputError, match=message):
         _log_rate(horizon, rate)
+
+
+@pytest.fixture(scope="module")
+def spend_model(cdnow):
+    return GammaGamma().fit(cdnow.x, cdnow.zbar)
+
+
+def test_lifetime_value_is_expected_spend_times_discounted_purchases(bgnbd, spend_model, cdnow):
+    rows = cdnow.iloc[::97]
+    x, t_x, T, m = (rows[c].to_numpy(dtype=float) for c in ("x", "t_x", "T", "zbar"))
+    delta = math.log1p(0.01)
+    witness = spend_model.expected_spend(x, m) * _stieltjes(
+        bgnbd, x, t_x, T, horizon=52.0, delta=delta
+    )
+    value = lifetime_value(bgnbd, spend_model, x, t_x, T, m, horizon=52.0, discount_rate=0.01)
+    np.testing.assert_allclose(value, witness, rtol=1e-7)
+
+
+def test_intervals_bracket_the_estimate_and_repeat_with_the_seed(bgnbd, spend_model, cdnow):
+    rows = cdnow.iloc[::97]
+    args = tuple(rows[c].to_numpy(dtype=float) for c in ("x", "t_x", "T", "zbar"))
+    point = lifetime_value(bgnbd, spend_model, *args, horizon=52.0, discount_rate=0.01)
+    first = lifetime_value_intervals(
+        bgnbd,
+        spend_model,
+        *args,
+        horizon=52.0,
+        discount_rate=0.01,
+        rng=np.random.default_rng(5),
+        draws=100,
+    )
+    again = lifetime_value_intervals(
+        bgnbd,
+        spend_model,
+        *args,
+        horizon=52.0,
+        discount_rate=0.01,
+        rng=np.random.default_rng(5),
+        draws=100,
+    )
+    np.testing.assert_array_equal(first[0], again[0])
+    assert np.all(first[0] < point) and np.all(point < first[1])

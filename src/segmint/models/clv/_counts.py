@@ -24,8 +24,13 @@ class CountTable(NamedTuple):
     weight: Array
 
     def total(self, per_count: Array) -> float:
-        """Sum over customers of a quantity that depends on the count only."""
-        return float(self.weight @ per_count)
+        """Sum over customers of a quantity that depends on the count only.
+
+        Counts nobody has are left out, so a quantity undefined there (Γ(0)) cannot
+        turn the sum into nan.
+        """
+        held = self.weight != 0
+        return float(self.weight[held] @ per_count[held])
 
     def rows(self, per_count: Array) -> Array:
         """A per-count quantity, one value per row."""

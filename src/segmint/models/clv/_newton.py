@@ -54,6 +54,8 @@ def minimize(
     theta = np.clip(theta0, -bound, bound)
     value, grad, hess = objective(theta)
     for iteration in range(max_iterations):
+        if not (np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+            return Result(theta, value, grad, hess, iteration, False, "not finite at the start")
         step = _direction(grad, hess)
         if -grad @ step < tolerance:
             return Result(theta, value, grad, hess, iteration, True, "Newton decrement small")
@@ -88,7 +90,8 @@ def _line_search(
         predicted = float(grad @ (candidate - theta))
         # near the optimum the decrease is below the rounding of the sum: allow for it
         allowed = ARMIJO * predicted + ROUNDING * abs(value)
-        if np.isfinite(evaluated[0]) and evaluated[0] <= value + allowed:
+        finite = all(np.all(np.isfinite(part)) for part in evaluated)
+        if finite and evaluated[0] <= value + allowed:
             return candidate, evaluated
         length /= 2.0
     return None

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.models.clv.beta_geo import Params as BetaGeoParams
+from segmint.models.clv.gamma_gamma import Params as GammaGammaParams
 
 Array = npt.NDArray[np.float64]
 
@@ -29,3 +30,20 @@ def beta_geo(
     t_x = np.zeros(n)
     t_x[bought] = T_[bought] * rng.beta(x[bought], count[bought] - x[bought] + 1.0)
     return x, t_x, T_
+
+
+def gamma_gamma(
+    params: GammaGammaParams, frequency: npt.ArrayLike, rng: np.random.Generator
+) -> Array:
+    """Mean spend of each customer's `frequency` purchases under the Gamma-Gamma model.
+
+    nu ~ Gamma(q, rate gamma) per customer and each spend z ~ Gamma(p, rate nu), so the
+    sum of x spends is Gamma(p x, rate nu) and their mean Gamma(p x, rate x nu)
+    (Fader, Hardie & Lee 2005, "RFM and CLV", section 4). Zero where x = 0.
+    """
+    x = np.asarray(frequency, dtype=np.float64)
+    nu = rng.gamma(params.q, 1.0 / params.gamma, size=x.shape)
+    bought = x > 0
+    mean = np.zeros(x.shape)
+    mean[bought] = rng.gamma(params.p * x[bought], 1.0 / (x[bought] * nu[bought]))
+    return mean
