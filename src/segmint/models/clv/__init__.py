@@ -2,6 +2,7 @@
 
 from segmint.models.clv.beta_geo import BetaGeo as BetaGeo
 from segmint.models.clv.gamma_gamma import GammaGamma as GammaGamma
+from segmint.models.clv.modified_beta_geo import ModifiedBetaGeo as ModifiedBetaGeo
 from segmint.models.clv.summary import summarize as summarize
 from segmint.models.clv.validation import validate as validate
 from segmint.models.clv.value import lifetime_value as lifetime_value
@@ -10,6 +11,7 @@ from segmint.models.clv.value import lifetime_value_intervals as lifetime_value_
 __all__ = [
     "BetaGeo",
     "GammaGamma",
+    "ModifiedBetaGeo",
     "lifetime_value",
     "lifetime_value_intervals",
     "summarize",

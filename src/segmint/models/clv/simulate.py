@@ -7,12 +7,13 @@ import numpy.typing as npt
 
 from segmint.models.clv.beta_geo import Params as BetaGeoParams
 from segmint.models.clv.gamma_gamma import Params as GammaGammaParams
+from segmint.models.clv.modified_beta_geo import Params as ModifiedBetaGeoParams
 
 Array = npt.NDArray[np.float64]
 
 
 def beta_geo(
-    params: BetaGeoParams, n: int, T: npt.ArrayLike, rng: np.random.Generator
+    params: BetaGeoParams, n: int, T: npt.ArrayLike, rng: np.random.Generator, *, shift: int = 0
 ) -> tuple[Array, Array, Array]:
     """Frequency, recency and T of `n` customers drawn from the BG/NBD model.
 
@@ -20,16 +21,28 @@ def beta_geo(
     Lee 2005, assumptions ii-iv). Purchases in (0, T] are Poisson(lambda T); she drops out
     after the N-th repeat purchase, N ~ Geometric(p), so x = min(count, N). Given `count`
     arrivals, the x-th arrival time is T times a Beta(x, count - x + 1) order statistic.
+    With ``shift=1`` she may also drop out at time 0 (MBG/NBD): x = min(count, N - 1).
     """
     T_ = np.broadcast_to(np.asarray(T, dtype=np.float64), (n,)).copy()
     rate = rng.gamma(params.r, 1.0 / params.alpha, size=n)
     dropout = rng.beta(params.a, params.b, size=n)
     count = rng.poisson(rate * T_)
-    x = np.minimum(count, rng.geometric(dropout)).astype(np.float64)
+    x = np.minimum(count, rng.geometric(dropout) - shift).astype(np.float64)
     bought = x > 0
     t_x = np.zeros(n)
     t_x[bought] = T_[bought] * rng.beta(x[bought], count[bought] - x[bought] + 1.0)
     return x, t_x, T_
+
+
+def modified_beta_geo(
+    params: ModifiedBetaGeoParams, n: int, T: npt.ArrayLike, rng: np.random.Generator
+) -> tuple[Array, Array, Array]:
+    """Frequency, recency and T of `n` customers drawn from the MBG/NBD model.
+
+    As `beta_geo`, with a dropout chance at time 0 too (Batislam, Denizel & Filiztekin
+    2007).
+    """
+    return beta_geo(BetaGeoParams(*params), n, T, rng, shift=1)
 
 
 def gamma_gamma(
