@@ -6,6 +6,7 @@ The public face of `segmint.models.clv`.
 from segmint.models.clv import BetaGeo as BetaGeo
 from segmint.models.clv import GammaGamma as GammaGamma
 from segmint.models.clv import ModifiedBetaGeo as ModifiedBetaGeo
+from segmint.models.clv import ParetoNBD as ParetoNBD
 from segmint.models.clv import lifetime_value as lifetime_value
 from segmint.models.clv import lifetime_value_intervals as lifetime_value_intervals
 from segmint.models.clv import summarize as summarize
@@ -15,6 +16,7 @@ __all__ = [
     "BetaGeo",
     "GammaGamma",
     "ModifiedBetaGeo",
+    "ParetoNBD",
     "lifetime_value",
     "lifetime_value_intervals",
     "summarize",

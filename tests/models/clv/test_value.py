@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from segmint.clv import BetaGeo, GammaGamma, lifetime_value
+from segmint.clv import BetaGeo, GammaGamma, ParetoNBD, lifetime_value
 from segmint.core.errors import InputError
 from segmint.models.clv.value import discounted_purchases, lifetime_value_intervals
 
@@ -115,3 +115,16 @@ def test_intervals_bracket_the_estimate_and_repeat_with_the_seed(bgnbd, spend_mo
     )
     np.testing.assert_array_equal(first[0], again[0])
     assert np.all(first[0] < point) and np.all(point < first[1])
+
+
+def test_an_infinite_horizon_uses_pareto_nbds_closed_form_dert(cdnow, spend_model):
+    model = ParetoNBD().fit(cdnow.x, cdnow.t_x, cdnow["T"])
+    rows = cdnow.iloc[::97]
+    x, t_x, T, m = (rows[c].to_numpy(dtype=float) for c in ("x", "t_x", "T", "zbar"))
+    delta = math.log1p(0.01)
+    value = lifetime_value(model, spend_model, x, t_x, T, m, horizon=math.inf, discount_rate=0.01)
+    dert = model.discounted_expected_residual_transactions(delta, x, t_x, T)
+    np.testing.assert_allclose(value, spend_model.expected_spend(x, m) * dert, rtol=1e-12)
+    # and the quadrature of a long finite horizon lands on the same values
+    long = lifetime_value(model, spend_model, x, t_x, T, m, horizon=4000.0, discount_rate=0.01)
+    np.testing.assert_allclose(long, value, rtol=1e-6)

@@ -3,6 +3,7 @@
 from segmint.models.clv.beta_geo import BetaGeo as BetaGeo
 from segmint.models.clv.gamma_gamma import GammaGamma as GammaGamma
 from segmint.models.clv.modified_beta_geo import ModifiedBetaGeo as ModifiedBetaGeo
+from segmint.models.clv.pareto_nbd import ParetoNBD as ParetoNBD
 from segmint.models.clv.summary import summarize as summarize
 from segmint.models.clv.validation import validate as validate
 from segmint.models.clv.value import lifetime_value as lifetime_value
@@ -12,6 +13,7 @@ __all__ = [
     "BetaGeo",
     "GammaGamma",
     "ModifiedBetaGeo",
+    "ParetoNBD",
     "lifetime_value",
     "lifetime_value_intervals",
     "summarize",

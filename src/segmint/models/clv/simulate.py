@@ -8,6 +8,7 @@ import numpy.typing as npt
 from segmint.models.clv.beta_geo import Params as BetaGeoParams
 from segmint.models.clv.gamma_gamma import Params as GammaGammaParams
 from segmint.models.clv.modified_beta_geo import Params as ModifiedBetaGeoParams
+from segmint.models.clv.pareto_nbd import Params as ParetoNBDParams
 
 Array = npt.NDArray[np.float64]
 
@@ -43,6 +44,26 @@ def modified_beta_geo(
     2007).
     """
     return beta_geo(BetaGeoParams(*params), n, T, rng, shift=1)
+
+
+def pareto_nbd(
+    params: ParetoNBDParams, n: int, T: npt.ArrayLike, rng: np.random.Generator
+) -> tuple[Array, Array, Array]:
+    """Frequency, recency and T of `n` customers drawn from the Pareto/NBD model.
+
+    lambda ~ Gamma(r, rate alpha), mu ~ Gamma(s, rate beta), a lifetime ~ Exp(mu)
+    (Schmittlein, Morrison & Colombo 1987). Purchases in the time alive within (0, T]
+    are Poisson; the last of x uniform purchase times is that time times a Beta(x, 1).
+    """
+    T_ = np.broadcast_to(np.asarray(T, dtype=np.float64), (n,)).copy()
+    rate = rng.gamma(params.r, 1.0 / params.alpha, size=n)
+    death = rng.gamma(params.s, 1.0 / params.beta, size=n)
+    alive_for = np.minimum(rng.exponential(1.0 / death), T_)
+    x = rng.poisson(rate * alive_for).astype(np.float64)
+    bought = x > 0
+    t_x = np.zeros(n)
+    t_x[bought] = alive_for[bought] * rng.beta(x[bought], 1.0)
+    return x, t_x, T_
 
 
 def gamma_gamma(
