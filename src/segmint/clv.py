@@ -7,6 +7,7 @@ from segmint.models.clv import BetaGeo as BetaGeo
 from segmint.models.clv import GammaGamma as GammaGamma
 from segmint.models.clv import ModifiedBetaGeo as ModifiedBetaGeo
 from segmint.models.clv import ParetoNBD as ParetoNBD
+from segmint.models.clv import ShiftedBetaGeo as ShiftedBetaGeo
 from segmint.models.clv import lifetime_value as lifetime_value
 from segmint.models.clv import lifetime_value_intervals as lifetime_value_intervals
 from segmint.models.clv import summarize as summarize
@@ -17,6 +18,7 @@ __all__ = [
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "ShiftedBetaGeo",
     "lifetime_value",
     "lifetime_value_intervals",
     "summarize",

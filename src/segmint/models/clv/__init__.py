@@ -4,6 +4,7 @@ from segmint.models.clv.beta_geo import BetaGeo as BetaGeo
 from segmint.models.clv.gamma_gamma import GammaGamma as GammaGamma
 from segmint.models.clv.modified_beta_geo import ModifiedBetaGeo as ModifiedBetaGeo
 from segmint.models.clv.pareto_nbd import ParetoNBD as ParetoNBD
+from segmint.models.clv.shifted_beta_geo import ShiftedBetaGeo as ShiftedBetaGeo
 from segmint.models.clv.summary import summarize as summarize
 from segmint.models.clv.validation import validate as validate
 from segmint.models.clv.value import lifetime_value as lifetime_value
@@ -14,6 +15,7 @@ __all__ = [
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "ShiftedBetaGeo",
     "lifetime_value",
     "lifetime_value_intervals",
     "summarize",

@@ -9,6 +9,7 @@ from segmint.models.clv.beta_geo import Params as BetaGeoParams
 from segmint.models.clv.gamma_gamma import Params as GammaGammaParams
 from segmint.models.clv.modified_beta_geo import Params as ModifiedBetaGeoParams
 from segmint.models.clv.pareto_nbd import Params as ParetoNBDParams
+from segmint.models.clv.shifted_beta_geo import Params as ShiftedBetaGeoParams
 
 Array = npt.NDArray[np.float64]
 
@@ -81,3 +82,17 @@ def gamma_gamma(
     mean = np.zeros(x.shape)
     mean[bought] = rng.gamma(params.p * x[bought], 1.0 / (x[bought] * nu[bought]))
     return mean
+
+
+def shifted_beta_geo(
+    params: ShiftedBetaGeoParams, n: int, n_periods: int, rng: np.random.Generator
+) -> tuple[Array, Array]:
+    """Periods and churn flags of `n` contract customers observed for `n_periods`.
+
+    theta ~ Beta(alpha, beta) per customer; she churns in period t ~ Geometric(theta)
+    (Fader & Hardie 2007). Censored at `n_periods`: churned False, periods n_periods.
+    """
+    theta = rng.beta(params.alpha, params.beta, size=n)
+    churn_at = rng.geometric(theta).astype(np.float64)
+    churned = churn_at <= n_periods
+    return np.where(churned, churn_at, float(n_periods)), churned.astype(np.float64)
