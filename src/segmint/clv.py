@@ -4,6 +4,7 @@ The public face of `segmint.models.clv`.
 """
 
 from segmint.models.clv import BetaGeo as BetaGeo
+from segmint.models.clv import BetaGeoBeta as BetaGeoBeta
 from segmint.models.clv import GammaGamma as GammaGamma
 from segmint.models.clv import ModifiedBetaGeo as ModifiedBetaGeo
 from segmint.models.clv import ParetoNBD as ParetoNBD
@@ -15,6 +16,7 @@ from segmint.models.clv import validate as validate
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBeta",
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParetoNBD",

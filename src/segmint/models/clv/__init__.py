@@ -1,6 +1,7 @@
 """Customer-base models: who is still active, how much each will buy."""
 
 from segmint.models.clv.beta_geo import BetaGeo as BetaGeo
+from segmint.models.clv.beta_geo_beta import BetaGeoBeta as BetaGeoBeta
 from segmint.models.clv.gamma_gamma import GammaGamma as GammaGamma
 from segmint.models.clv.modified_beta_geo import ModifiedBetaGeo as ModifiedBetaGeo
 from segmint.models.clv.pareto_nbd import ParetoNBD as ParetoNBD
@@ -12,6 +13,7 @@ from segmint.models.clv.value import lifetime_value_intervals as lifetime_value_
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBeta",
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParetoNBD",

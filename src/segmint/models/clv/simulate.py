@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.models.clv.beta_geo import Params as BetaGeoParams
+from segmint.models.clv.beta_geo_beta import Params as BetaGeoBetaParams
 from segmint.models.clv.gamma_gamma import Params as GammaGammaParams
 from segmint.models.clv.modified_beta_geo import Params as ModifiedBetaGeoParams
 from segmint.models.clv.pareto_nbd import Params as ParetoNBDParams
@@ -96,3 +97,24 @@ def shifted_beta_geo(
     churn_at = rng.geometric(theta).astype(np.float64)
     churned = churn_at <= n_periods
     return np.where(churned, churn_at, float(n_periods)), churned.astype(np.float64)
+
+
+def beta_geo_beta(
+    params: BetaGeoBetaParams, n: int, n_periods: int, rng: np.random.Generator
+) -> tuple[Array, Array, Array]:
+    """Frequency, recency and n of `n` customers drawn from the BG/BB model.
+
+    p ~ Beta(alpha, beta), theta ~ Beta(gamma, delta) per customer; at the start of each
+    opportunity an active customer drops out with probability theta, and if still
+    active buys with probability p (Fader, Hardie & Shang 2010, section 2).
+    """
+    p = rng.beta(params.alpha, params.beta, size=n)
+    theta = rng.beta(params.gamma, params.delta, size=n)
+    active_for = np.minimum(rng.geometric(theta) - 1, n_periods)  # opportunities alive
+    opportunity = np.arange(1, n_periods + 1)
+    bought = (rng.random((n, n_periods)) < p[:, None]) & (
+        opportunity[None, :] <= active_for[:, None]
+    )
+    x = bought.sum(axis=1).astype(np.float64)
+    t_x = np.where(bought, opportunity[None, :], 0).max(axis=1).astype(np.float64)
+    return x, t_x, np.full(n, float(n_periods))
