@@ -201,14 +201,21 @@ def expected_purchases_new(p: Params, n_future: npt.ArrayLike) -> Array:
 
 
 def _survival_sum(p: Params, start: Array, end: Array) -> Array:
-    """``δ/(γ-1) Γ(γ+δ)/Γ(1+δ) [Γ(1+δ+m)/Γ(γ+δ+m)]`` from m = end back to start (eq. 7, 13)."""
+    """``δ/(γ-1) Γ(γ+δ)/Γ(1+δ) [G(start) - G(end)]``, G(m) = Γ(1+δ+m)/Γ(γ+δ+m) (eq. 7, 13).
+
+    At γ = 1 both factors vanish; near it the limit ``δ [ψ(1+δ+end) - ψ(1+δ+start)]``
+    is used (within 1e-6 of γ = 1, where the difference of G loses digits).
+    """
     _, _, gamma, delta = p
+    if abs(gamma - 1.0) < 1e-6:
+        return np.asarray(delta * (digamma(1.0 + delta + end) - digamma(1.0 + delta + start)))
 
     def log_g(m: Array) -> Array:
         return np.asarray(gammaln(1.0 + delta + m) - gammaln(gamma + delta + m))
 
     scale = delta / (gamma - 1.0) * np.exp(gammaln(gamma + delta) - gammaln(1.0 + delta))
-    return np.asarray(scale * (np.exp(log_g(start)) - np.exp(log_g(end))), dtype=np.float64)
+    difference = -np.exp(log_g(start)) * np.expm1(log_g(end) - log_g(start))
+    return np.asarray(scale * difference, dtype=np.float64)
 
 
 def probability_of_purchases(p: Params, x: npt.ArrayLike, n_future: int) -> Array:
