@@ -30,6 +30,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/clv.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -44,6 +44,17 @@ def test_fit_reproduces_the_published_cdnow_parameters(fitted):
     assert fitted.n_customers_ == 946  # only repeat customers carry spend
 
 
+def test_the_published_values_to_the_printed_precision_from_the_transaction_log(cdnow_transactions):
+    """From the CDNOW log itself (unrounded mean spends), gamma lands on 15.44 as printed."""
+    from segmint.clv import summarize
+
+    summary = summarize(cdnow_transactions, amount="amount", as_of="1997-09-30")
+    repeat = summary[summary.frequency > 0]
+    fitted = GammaGamma().fit(repeat.frequency, repeat.monetary_value)
+    assert len(repeat) == 946
+    assert tuple(round(v, 2) for v in fitted.params_) == PUBLISHED
+
+
 def test_standard_errors_and_predictions_match_lifetimes(fitted, spend):
     assert fitted.standard_errors_ == pytest.approx(LIFETIMES_SE, rel=1e-5)
     x, m = spend
