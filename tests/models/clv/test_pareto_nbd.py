@@ -193,3 +193,15 @@ def test_probabilities_and_expectations_are_in_range(history, p, t):
     expected = pn.expected_purchases(p, t, *history)
     assert np.all(np.isfinite(expected) & (expected >= 0))
     assert np.all(np.isfinite(pn.log_likelihood(p, *history)))
+
+
+@pytest.mark.parametrize("point", [PUBLISHED, pn.Params(3.0, 5.0, 2.0, 50.0)])
+@pytest.mark.parametrize("t", [1.0, 39.0, 500.0])
+def test_the_distribution_of_purchases_sums_to_one_with_the_expected_mean(point, t):
+    counts = np.arange(6000)
+    probabilities = pn.probability_of_purchases(point, counts, t)
+    assert np.all(probabilities >= 0)
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-10)
+    assert probabilities @ counts == pytest.approx(
+        pn.expected_purchases_new(point, [t])[0], rel=1e-9
+    )

@@ -246,6 +246,43 @@ def _lifetime_share(s: float, base: Array, t: Array) -> Array:
     return np.asarray(base * -np.expm1(-(s - 1.0) * log_ratio) / (s - 1.0), dtype=np.float64)
 
 
+PURCHASE_NODES = 64  # Gauss-Legendre nodes for P(X(t) = n)
+
+
+def probability_of_purchases(p: Params, n: npt.ArrayLike, t: float) -> Array:
+    """P(X(t) = n) for a customer just acquired.
+
+    Alive through t (probability ``(β/(β+t))^s``) she makes NB(r, α/(α+t)) purchases;
+    gone at τ < t (density ``s β^s (β+τ)^-(s+1)``) she made NB(r, α/(α+τ)) (Fader, Hardie
+    & Lee 2005, "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
+    The note's closed form needs 2F1; the integral over τ is taken here by Gauss-Legendre
+    on ``y = log(1 + τ/min(α, β))``, where the integrand is smooth.
+    """
+    r, alpha, s, beta = p
+    n_ = as_vector(n, "n")[:, None]
+    scale = min(alpha, beta)
+    nodes, weights = np.polynomial.legendre.leggauss(PURCHASE_NODES)
+    span = np.log1p(t / scale)
+    y = (nodes + 1.0) * span / 2.0
+    tau = scale * np.expm1(y)
+    dtau = scale * np.exp(y) * weights * span / 2.0
+
+    def log_nb(at: Array) -> Array:
+        return np.asarray(
+            gammaln(r + n_)
+            - gammaln(r)
+            - gammaln(n_ + 1.0)
+            + r * (np.log(alpha) - np.log(alpha + at))
+            + n_ * (np.log(at) - np.log(alpha + at))
+        )
+
+    with np.errstate(divide="ignore", invalid="ignore"):  # τ = 0 has n log 0 = -inf: weight 0
+        alive = np.exp(s * (np.log(beta) - np.log(beta + t)) + log_nb(np.array([float(t)])))[:, 0]
+        density = s * np.exp(s * np.log(beta) - (s + 1.0) * np.log(beta + tau))
+        gone = np.nan_to_num(np.exp(log_nb(tau))) @ (density * dtau)
+    return np.asarray(alive + gone, dtype=np.float64)
+
+
 def discounted_expected_residual_transactions(
     p: Params, delta: float, x: Array, t_x: Array, T: Array
 ) -> Array:
@@ -364,6 +401,11 @@ class ParetoNBD(FittedModel):
         """Expected purchases of a new customer in t periods."""
         check_fitted(self, "params_")
         return expected_purchases_new(self.params_, t)
+
+    def probability_of_purchases(self, n: npt.ArrayLike, t: float) -> Array:
+        """P(a new customer makes n purchases in t periods)."""
+        check_fitted(self, "params_")
+        return probability_of_purchases(self.params_, n, t)
 
     def discounted_expected_residual_transactions(
         self, delta: float, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
