@@ -54,6 +54,7 @@ def maximize_likelihood(
     model: str,
     names: tuple[str, ...],
     second_order: SecondOrder | None = None,
+    compress_rows: bool = True,
 ) -> Fit:
     """Maximise the weighted log-likelihood over log-parameters.
 
@@ -68,7 +69,7 @@ def maximize_likelihood(
     ConvergenceError
         If the optimizer stops without a maximum, or a parameter runs to its bound.
     """
-    compressed, w = compress(columns, weights)
+    compressed, w = compress(columns, weights) if compress_rows else (columns, weights)
     n = float(w.sum())
     if n <= 0:
         raise ConvergenceError(

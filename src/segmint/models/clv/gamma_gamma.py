@@ -95,40 +95,65 @@ def total_log_likelihood_and_gradient(
 def total_log_likelihood_gradient_hessian(
     theta: Array, x: Array, m: Array, weights: Array
 ) -> tuple[float, Array, Array]:
-    """Total log-likelihood with its gradient and Hessian in log-parameters.
+    """Total log-likelihood with its gradient and Hessian in log-parameters."""
+    return _derivatives(theta, *_columns(x, m), weights)
 
-    The Gamma-function terms depend on x alone and are summed once per distinct count;
-    the rest is a few logarithms per customer.
+
+def _columns(x: Array, m: Array) -> tuple[Array, Array, Array, Array]:
+    """x, the total repeat spend x m, and the logs of both that no parameter changes."""
+    spent = x * m
+    return x, spent, np.log(spent), np.log(m)
+
+
+def _derivatives(
+    theta: Array, x: Array, spent: Array, log_spent: Array, log_m: Array, weights: Array
+) -> tuple[float, Array, Array]:
+    """Log-likelihood, gradient and Hessian in log-parameters from precomputed columns.
+
+    ``ℓ = log Γ(px+q)/(Γ(px) Γ(q)) + q log γ + px log(x m) - log m - (px+q) log(γ + x m)``:
+    the Gamma-function terms depend on x alone and are summed once per distinct count;
+    per customer only log(γ + x m) and its reciprocal change with the parameters.
     """
-    params = Params(*np.exp(theta))
-    p, q, gamma = params
+    p, q, gamma = (float(v) for v in np.exp(theta))
     table = count_table(x, weights)
     v, n = table.values, float(weights.sum())
     wx = weights * x
-    log_gx, inv_gx = np.log(gamma + x * m), 1.0 / (gamma + x * m)
+    inv_gx = np.reciprocal(gamma + spent)
+    log_gx = -np.log(inv_gx)
+    inv_sq = inv_gx * inv_gx
+    # every per-customer sum is a dot product: no temporary arrays beyond these three
+    spend_gap = float(wx @ log_spent) - float(wx @ log_gx)  # Σ w x log(x m / (γ + x m))
+    w_log, wx_inv, w_inv = float(weights @ log_gx), float(wx @ inv_gx), float(weights @ inv_gx)
     # the count table starts at 0, which no repeat customer has (weight 0): any finite
     # stand-in keeps Γ(0) out of the arithmetic
     v = np.where(v > 0, v, 1.0)
     psi, tri = digamma(p * v + q), polygamma(1, p * v + q)
     psi_px, tri_px, lg_px = digamma(p * v), polygamma(1, p * v), gammaln(p * v)
     value = table.total(gammaln(p * v + q) - lg_px) + n * (q * np.log(gamma) - gammaln(q))
-    value += float(weights @ ((p * x - 1.0) * np.log(m) + p * x * np.log(x) - (p * x + q) * log_gx))
+    value += p * spend_gap - float(weights @ log_m) - q * w_log
     grad = np.array(
         [
-            table.total(v * (psi - psi_px)) + wx @ (np.log(m) + np.log(x) - log_gx),
-            table.total(psi) - n * digamma(q) + n * np.log(gamma) - weights @ log_gx,
-            n * q / gamma - weights @ ((p * x + q) * inv_gx),
+            table.total(v * (psi - psi_px)) + spend_gap,
+            table.total(psi) - n * digamma(q) + n * np.log(gamma) - w_log,
+            n * q / gamma - p * wx_inv - q * w_inv,
         ]
     )
     h = np.empty((3, 3))
     h[0, 0] = table.total(v * v * (tri - tri_px))
     h[0, 1] = h[1, 0] = table.total(v * tri)
-    h[0, 2] = h[2, 0] = -(wx @ inv_gx)
+    h[0, 2] = h[2, 0] = -wx_inv
     h[1, 1] = table.total(tri) - n * polygamma(1, q)
-    h[1, 2] = h[2, 1] = n / gamma - weights @ inv_gx
-    h[2, 2] = -n * q / gamma**2 + weights @ ((p * x + q) * inv_gx**2)
+    h[1, 2] = h[2, 1] = n / gamma - w_inv
+    h[2, 2] = -n * q / gamma**2 + p * float(wx @ inv_sq) + q * float(weights @ inv_sq)
     scale = np.exp(theta)
     return value, scale * grad, np.outer(scale, scale) * h + np.diag(scale * grad)
+
+
+def _value_and_gradient(
+    theta: Array, x: Array, spent: Array, log_spent: Array, log_m: Array, weights: Array
+) -> tuple[float, Array]:
+    value, grad, _ = _derivatives(theta, x, spent, log_spent, log_m, weights)
+    return value, grad
 
 
 def expected_spend(params: Params, x: Array, m: Array) -> Array:
@@ -271,14 +296,16 @@ class GammaGamma(FittedModel):
             )
         x, m, w = x[repeat], m[repeat], w[repeat]
         fit = maximize_likelihood(
-            total_log_likelihood_and_gradient,
+            _value_and_gradient,
             start(x, m, w),
-            (x, m),
+            _columns(x, m),
             w,
             penalizer=float(self.penalizer),
             model="GammaGamma",
             names=Params._fields,
-            second_order=total_log_likelihood_gradient_hessian,
+            second_order=_derivatives,
+            # mean spends are nearly all distinct: grouping them costs more than it saves
+            compress_rows=False,
         )
         self._store_fit(fit, n_customers=float(w.sum()))
         return self
