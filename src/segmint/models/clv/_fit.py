@@ -1,11 +1,10 @@
 """One maximum-likelihood driver for the customer-base models.
 
-Each model supplies its total log-likelihood with its analytic gradient (and, where it
-has one, its analytic Hessian), as a function of the log-parameters theta and of data
-columns; this module compresses identical customers into weighted rows (`_compress`) and maximises
-from a start the caller computes from the data (never from chance): by Newton steps when
-the model gives a Hessian, else by L-BFGS-B. The observed information at the optimum
-gives the standard errors.
+Each model supplies its total log-likelihood with its analytic gradient and Hessian, as
+a function of the log-parameters theta and of data columns; this module compresses
+identical customers into weighted rows (`_compress`) and maximises by Newton steps
+(`_newton`) from a start the caller computes from the data (never from chance). The
+analytic Hessian at the optimum is the observed information behind the standard errors.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize  # type: ignore[import-untyped]
 
 from segmint.core.errors import ConvergenceError
 from segmint.models.clv import _newton as newton
@@ -23,15 +21,12 @@ from segmint.models.clv._compress import compress
 
 Array = npt.NDArray[np.float64]
 Columns = tuple[Array, ...]
-# (theta, *columns, weights) -> (total log-likelihood, its gradient in theta)
-Objective = Callable[..., tuple[float, Array]]
 # (theta, *columns, weights) -> (total log-likelihood, its gradient, its Hessian in theta)
 SecondOrder = Callable[..., tuple[float, Array, Array]]
 
 # Log-parameters stay in [-BOUND, BOUND]: e^30 ~ 1e13 is far past any sensible parameter,
 # and the bound keeps the line search away from overflow.
 BOUND = 30.0
-HESSIAN_STEP = 1e-5  # central differences of the analytic gradient, on the log scale
 SUBSAMPLE = 20_000  # customers in the systematic subsample that gives Newton its start
 
 
@@ -45,7 +40,7 @@ class Fit(NamedTuple):
 
 
 def maximize_likelihood(
-    value_and_gradient: Objective,
+    second_order: SecondOrder,
     theta0: Array,
     columns: Columns,
     weights: Array,
@@ -53,16 +48,15 @@ def maximize_likelihood(
     penalizer: float,
     model: str,
     names: tuple[str, ...],
-    second_order: SecondOrder | None = None,
     compress_rows: bool = True,
 ) -> Fit:
     """Maximise the weighted log-likelihood over log-parameters.
 
     The optimizer minimises ``-LL / n + penalizer * sum(theta**2)``: dividing by the
     number of customers n keeps the penalizer's meaning independent of the sample size
-    (as in lifetimes) and the tolerances meaningful. With `second_order` it takes Newton
-    steps, first on a systematic subsample (every k-th customer) when there are many
-    distinct customers, so the full data see only the last few steps.
+    (as in lifetimes) and the tolerances meaningful. Newton steps run first on a
+    systematic subsample (every k-th customer) when there are many customers, so the
+    full data see only the last few steps.
 
     Raises
     ------
@@ -76,34 +70,10 @@ def maximize_likelihood(
             f"{model} cannot be fitted: there are no customers (the weights sum to {n:g}).",
             code="models.no_data",
         )
-    if second_order is not None:
-        start = _subsample_start(second_order, theta0, columns, weights, penalizer=penalizer)
-        return _by_newton(
-            second_order, start, compressed, w, penalizer=penalizer, model=model, names=names
-        )
-
-    def objective(theta: Array) -> tuple[float, Array]:
-        log_l, grad = value_and_gradient(theta, *compressed, w)
-        value = -log_l / n + penalizer * theta @ theta
-        return float(value), -grad / n + 2.0 * penalizer * theta
-
-    result = minimize(
-        objective,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-BOUND, BOUND)] * theta0.size,
-        options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9},
+    start = _subsample_start(second_order, theta0, columns, weights, penalizer=penalizer)
+    return _by_newton(
+        second_order, start, compressed, w, penalizer=penalizer, model=model, names=names
     )
-    theta = np.asarray(result.x, dtype=np.float64)
-    _check_result(bool(result.success), str(result.message), theta, model=model, names=names)
-
-    def penalized_gradient(t: Array) -> Array:
-        return -value_and_gradient(t, *compressed, w)[1] + 2.0 * n * penalizer * t
-
-    covariance = _inverse_information(penalized_gradient, theta, model=model)
-    value = float(value_and_gradient(theta, *compressed, w)[0])
-    return Fit(theta, value, covariance, int(result.nit))
 
 
 def _penalized(
@@ -184,18 +154,6 @@ def _check_result(
             hint="Try a small penalizer (penalizer=0.01), or check the data: a model of "
             "repeat buying needs customers with repeat purchases.",
         )
-
-
-def _inverse_information(grad: Callable[[Array], Array], theta: Array, *, model: str) -> Array:
-    """Inverse of the Hessian of the negative log-likelihood, by central differences."""
-    k = theta.size
-    hessian = np.empty((k, k))
-    for j in range(k):
-        step = np.zeros(k)
-        step[j] = HESSIAN_STEP
-        hessian[:, j] = (grad(theta + step) - grad(theta - step)) / (2.0 * HESSIAN_STEP)
-    hessian = (hessian + hessian.T) / 2.0  # differences break the symmetry slightly
-    return _invert(hessian, model=model)
 
 
 def _invert(hessian: Array, *, model: str) -> Array:

@@ -220,14 +220,13 @@ class BetaGeo(FittedModel):
         self._validate_params()
         x, t_x, T_, w = check_rfm(frequency, recency, T, weights)
         fit = maximize_likelihood(
-            total_log_likelihood_and_gradient,
+            total_log_likelihood_gradient_hessian,
             start(x, t_x, T_, w),
             (x, t_x, T_),
             w,
             penalizer=float(self.penalizer),
             model="BetaGeo",
             names=Params._fields,
-            second_order=total_log_likelihood_gradient_hessian,
         )
         self._store_fit(fit, n_customers=float(w.sum()))
         return self

@@ -366,14 +366,13 @@ class BetaGeoBeta(FittedModel):
         self._validate_params()
         x, t_x, n, w = check_opportunities(frequency, recency, n_periods, weights)
         fit = maximize_likelihood(
-            total_log_likelihood_and_gradient,
+            total_log_likelihood_gradient_hessian,
             start(x, t_x, n, w),
             (x, t_x, n),
             w,
             penalizer=float(self.penalizer),
             model="BetaGeoBeta",
             names=Params._fields,
-            second_order=total_log_likelihood_gradient_hessian,
         )
         self._store_fit(fit, n_customers=float(w.sum()))
         return self

@@ -149,13 +149,6 @@ def _derivatives(
     return value, scale * grad, np.outer(scale, scale) * h + np.diag(scale * grad)
 
 
-def _value_and_gradient(
-    theta: Array, x: Array, spent: Array, log_spent: Array, log_m: Array, weights: Array
-) -> tuple[float, Array]:
-    value, grad, _ = _derivatives(theta, x, spent, log_spent, log_m, weights)
-    return value, grad
-
-
 def expected_spend(params: Params, x: Array, m: Array) -> Array:
     """E[spend per purchase | x, m_x], Fader, Hardie & Lee (2005), equation (5).
 
@@ -296,14 +289,13 @@ class GammaGamma(FittedModel):
             )
         x, m, w = x[repeat], m[repeat], w[repeat]
         fit = maximize_likelihood(
-            _value_and_gradient,
+            _derivatives,
             start(x, m, w),
             _columns(x, m),
             w,
             penalizer=float(self.penalizer),
             model="GammaGamma",
             names=Params._fields,
-            second_order=_derivatives,
             # mean spends are nearly all distinct: grouping them costs more than it saves
             compress_rows=False,
         )

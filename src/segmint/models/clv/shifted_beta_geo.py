@@ -230,14 +230,13 @@ class ShiftedBetaGeo(FittedModel):
         self._validate_params()
         t, c, w = check_periods(periods, churned, weights)
         fit = maximize_likelihood(
-            total_log_likelihood_and_gradient,
+            total_log_likelihood_gradient_hessian,
             np.zeros(2),  # alpha = beta = 1: a uniform churn probability
             (t, c),
             w,
             penalizer=float(self.penalizer),
             model="ShiftedBetaGeo",
             names=Params._fields,
-            second_order=total_log_likelihood_gradient_hessian,
         )
         self._store_fit(fit, n_customers=float(w.sum()))
         return self
