@@ -1,0 +1,161 @@
+"""Lifecycle stages: prospect, new, active, at risk, churned, won back.
+
+A stage comes from each customer's own buying rhythm — the days since her last order
+against her usual gap between orders — and, where a CLV model gives one, her probability
+of still being a customer; "won back" needs the stage of the previous run. The rules,
+in the order they are tried (the first that holds wins):
+
+1. **prospect**: no counted order up to as_of.
+2. **churned**: silent for more than ``churned_gaps`` usual gaps and at least
+   ``churned_min_days`` days, or P(alive) below ``churned_p_alive``.
+3. **at risk**: silent for more than ``at_risk_gaps`` usual gaps and at least
+   ``at_risk_min_days`` days, or P(alive) below ``at_risk_p_alive``.
+4. **won back**: churned in the previous run, and buying again (none of the above).
+5. **new**: first order within the last ``new_days`` days.
+6. **active**: everyone else.
+
+A customer with a single order has no gap of her own: the median gap of the repeat
+customers stands in (``fallback_gap_days`` when there are none). A missing P(alive)
+(NaN) leaves only the rhythm rules.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from segmint.core.errors import InputError, Location
+
+Array = npt.NDArray[np.float64]
+Stages = npt.NDArray[np.int8]
+
+
+class Stage(NamedTuple):
+    """A stage: a stable key and its labels."""
+
+    key: str
+    en: str
+    zh: str
+
+
+STAGES = (
+    Stage("prospect", "Prospect", "潜在客户"),
+    Stage("new", "New", "新客户"),
+    Stage("active", "Active", "活跃客户"),
+    Stage("at_risk", "At risk", "流失预警客户"),
+    Stage("churned", "Churned", "已流失客户"),
+    Stage("won_back", "Won back", "回流客户"),
+)
+PROSPECT, NEW, ACTIVE, AT_RISK, CHURNED, WON_BACK = range(len(STAGES))
+
+
+class Rules(NamedTuple):
+    """The thresholds of the stages, with their documented defaults."""
+
+    new_days: int = 90
+    at_risk_gaps: float = 2.0
+    at_risk_min_days: int = 60
+    at_risk_p_alive: float = 0.5
+    churned_gaps: float = 4.0
+    churned_min_days: int = 180
+    churned_p_alive: float = 0.2
+    fallback_gap_days: float = 90.0
+
+
+DEFAULT_RULES = Rules()  # immutable: a NamedTuple
+
+
+def stages(
+    frequency: npt.ArrayLike,
+    recency_days: npt.ArrayLike,
+    tenure_days: npt.ArrayLike,
+    gap_days: npt.ArrayLike,
+    *,
+    p_alive: npt.ArrayLike | None = None,
+    previous: npt.ArrayLike | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> Stages:
+    """Each customer's stage, an index into `STAGES`.
+
+    Parameters
+    ----------
+    frequency : array-like
+        Counted orders up to as_of (0 for prospects).
+    recency_days, tenure_days : array-like
+        Days from the last and from the first counted order to as_of (any value for
+        prospects).
+    gap_days : array-like
+        The customer's average days between orders; NaN with fewer than two orders.
+    p_alive : array-like, optional
+        P(alive) from a CLV model; NaN where there is none.
+    previous : array-like, optional
+        Stage indices of the previous run (-1 for customers it did not have).
+    rules : Rules
+        Thresholds (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        If the arrays differ in length or a threshold is out of range.
+    """
+    _check_rules(rules)
+    n_orders, silent, tenure, gap = (
+        np.asarray(v, dtype=np.float64) for v in (frequency, recency_days, tenure_days, gap_days)
+    )
+    n = n_orders.size
+    alive = np.full(n, np.nan) if p_alive is None else np.asarray(p_alive, dtype=np.float64)
+    before = np.full(n, -1) if previous is None else np.asarray(previous)
+    if any(a.shape != (n,) for a in (silent, tenure, gap, alive, before)):
+        raise InputError(
+            "frequency, recency_days, tenure_days, gap_days, p_alive and previous must "
+            "have one value per customer.",
+            location=Location(field="frequency"),
+        )
+    usual = usual_gap(gap, fallback=rules.fallback_gap_days)
+    churned = _beyond(silent, usual, rules.churned_gaps, rules.churned_min_days) | (
+        alive < rules.churned_p_alive
+    )
+    at_risk = _beyond(silent, usual, rules.at_risk_gaps, rules.at_risk_min_days) | (
+        alive < rules.at_risk_p_alive
+    )
+    # the first rule that holds wins: np.select tries them in this order
+    conditions = [
+        n_orders <= 0,
+        churned,
+        at_risk,
+        before == CHURNED,
+        tenure <= rules.new_days,
+    ]
+    choices = [PROSPECT, CHURNED, AT_RISK, WON_BACK, NEW]
+    return np.select(conditions, choices, default=ACTIVE).astype(np.int8)
+
+
+def usual_gap(gap_days: npt.ArrayLike, *, fallback: float) -> Array:
+    """Each customer's own gap, or the median gap of the repeat customers without one."""
+    gap = np.asarray(gap_days, dtype=np.float64)
+    known = gap[np.isfinite(gap)]
+    stand_in = float(np.median(known)) if known.size else fallback
+    return np.where(np.isfinite(gap), gap, stand_in)
+
+
+def _beyond(silent: Array, usual: Array, gaps: float, min_days: int) -> npt.NDArray[np.bool_]:
+    return np.asarray((silent > gaps * usual) & (silent >= min_days))
+
+
+def _check_rules(rules: Rules) -> None:
+    problems = []
+    if not 0 <= rules.at_risk_gaps <= rules.churned_gaps:
+        problems.append("at_risk_gaps must be >= 0 and at most churned_gaps")
+    if not 0 <= rules.churned_p_alive <= rules.at_risk_p_alive <= 1:
+        problems.append("0 <= churned_p_alive <= at_risk_p_alive <= 1 must hold")
+    if rules.new_days < 0 or rules.at_risk_min_days < 0 or rules.churned_min_days < 0:
+        problems.append("day thresholds must be >= 0")
+    if not rules.fallback_gap_days > 0:
+        problems.append("fallback_gap_days must be > 0")
+    if problems:
+        raise InputError(
+            "Lifecycle rules are inconsistent: " + "; ".join(problems) + f". Got {rules}.",
+            location=Location(field="lifecycle"),
+        )
