@@ -1,0 +1,141 @@
+"""The value score: who the value customers are, and why.
+
+Each component (frequency, spend, profit, activity, loyalty, …) becomes a part in
+(0, 1]: the customer's percentile rank among the scored customers, ties sharing their
+average rank, turned round where less is better (days since the last order). The score
+is the weighted mean of the parts over the components that have data (a component
+that is NaN for everyone, such as profit without order margins, drops out and its
+weight with it). The top ``top_percent`` of customers by score are the value
+customers, ties decided by customer id. The parts are returned too, so a profile can
+say which of them made the customer valuable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from segmint.core.errors import InputError, Location
+
+Array = npt.NDArray[np.float64]
+
+
+class Component(NamedTuple):
+    """One ingredient of the score: its weight and whether more is better."""
+
+    weight: float
+    higher_is_better: bool = True
+
+
+DEFAULT_COMPONENTS: Mapping[str, Component] = {
+    "frequency": Component(0.25),
+    "monetary": Component(0.30),
+    "profit": Component(0.15),
+    "recency_days": Component(0.15, higher_is_better=False),
+    "tenure_days": Component(0.15),
+}
+
+
+class ValueScores(NamedTuple):
+    """Score in [0, 1], the parts behind it, and the value-customer flag."""
+
+    score: Array
+    parts: dict[str, Array]
+    flagged: npt.NDArray[np.bool_]
+
+
+def value_scores(
+    values: Mapping[str, npt.ArrayLike],
+    ids: npt.ArrayLike,
+    *,
+    components: Mapping[str, Component] = DEFAULT_COMPONENTS,
+    top_percent: float = 20.0,
+) -> ValueScores:
+    """Value score, parts and flag for every customer.
+
+    Parameters
+    ----------
+    values : mapping of component name to array
+        One array per component in `components` (NaN where a customer has no value;
+        a missing name counts as all NaN).
+    ids : array-like
+        Customer ids, the tie-breaker for the flag.
+    components : mapping of name to Component
+        Weights (>= 0) and directions.
+    top_percent : float
+        Share of customers flagged as value customers, in (0, 100].
+
+    Raises
+    ------
+    InputError
+        If a weight is negative, all weights of the components with data are zero,
+        `top_percent` is out of range, or the arrays differ in length.
+    """
+    customer_ids = np.asarray(ids)
+    n = customer_ids.size
+    _check(components, top_percent)
+    parts: dict[str, Array] = {}
+    for name, component in components.items():
+        column = np.asarray(values.get(name, np.full(n, np.nan)), dtype=np.float64)
+        if column.shape != (n,):
+            raise InputError(
+                f"'{name}' has {column.size} values for {n} customers.",
+                location=Location(field=name),
+            )
+        if np.isnan(column).all():
+            continue  # no data for this component: it takes no part
+        parts[name] = percentile_rank(column if component.higher_is_better else -column)
+    total_weight = sum(components[name].weight for name in parts)
+    if n and total_weight <= 0:
+        raise InputError(
+            "The value score has no component with data and a positive weight; "
+            f"components with data: {', '.join(parts) or 'none'}.",
+            location=Location(field="value.weights"),
+        )
+    score = sum((components[name].weight * part for name, part in parts.items()), np.zeros(n))
+    score = score / total_weight if n else score
+    return ValueScores(score, parts, _top(score, customer_ids, top_percent))
+
+
+def percentile_rank(values: npt.ArrayLike) -> Array:
+    """Average rank / n, in (0, 1]; NaN ranks lowest (as if smallest)."""
+    v = np.asarray(values, dtype=np.float64)
+    n = v.size
+    if n == 0:
+        return np.zeros(0)
+    filled = np.where(np.isnan(v), -np.inf, v)
+    order = np.argsort(filled, kind="stable")
+    ordered = filled[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], n]
+    average = (starts + 1 + ends) / 2.0  # mean of the 1-based ranks starts+1 .. ends
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(average, ends - starts)
+    return np.asarray(ranks / n, dtype=np.float64)
+
+
+def _top(score: Array, ids: npt.NDArray[np.generic], top_percent: float) -> npt.NDArray[np.bool_]:
+    """The first ceil(top_percent * n / 100) customers by score (highest first), then id."""
+    n = score.size
+    count = int(np.ceil(top_percent * n / 100.0 - 1e-9))
+    order = np.lexsort((ids, -score))
+    flagged = np.zeros(n, dtype=bool)
+    flagged[order[:count]] = True
+    return flagged
+
+
+def _check(components: Mapping[str, Component], top_percent: float) -> None:
+    negative = [name for name, c in components.items() if not c.weight >= 0]
+    if negative:
+        raise InputError(
+            f"Value score weights must be >= 0; {', '.join(negative)} is not.",
+            location=Location(field=f"value.weights.{negative[0]}"),
+        )
+    if not 0 < top_percent <= 100:
+        raise InputError(
+            f"top_percent must be in (0, 100]. Got {top_percent!r} instead.",
+            location=Location(field="value.top_percent"),
+        )
