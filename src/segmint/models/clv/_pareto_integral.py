@@ -26,6 +26,7 @@ falls by at most e^-8 across each.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -38,6 +39,7 @@ NODES_PER_PANEL = 16
 DROP_PER_PANEL = 8.0  # e-folds of the integrand's fall one panel spans at most
 CUT = 45.0  # the integral stops where the integrand has fallen by e^-45
 MAX_PANELS = 24
+CHUNK_NODES = 500_000  # rows x nodes held at once: 4 MB per array
 
 _XI, _OMEGA = roots_legendre(NODES_PER_PANEL)
 
@@ -52,10 +54,11 @@ class Nodes(NamedTuple):
 
 def integral_nodes(
     r: float, alpha: float, s: float, beta: float, x: Array, t_x: Array, T: Array
-) -> tuple[list[npt.NDArray[np.intp]], list[Nodes]]:
-    """Quadrature nodes of A for every row, grouped by the number of panels they need.
+) -> Iterator[tuple[npt.NDArray[np.intp], Nodes]]:
+    """Quadrature nodes of A for every row, in chunks of rows that need as many panels.
 
-    Returns the row positions of each group and its nodes.
+    Yields the row positions of each chunk and its nodes; a chunk holds at most
+    CHUNK_NODES nodes, so memory stays bounded however many customers there are.
     """
     lead_alpha = alpha <= beta  # y follows the smaller rate
     lead, other = (alpha, beta) if lead_alpha else (beta, alpha)
@@ -68,12 +71,12 @@ def integral_nodes(
     cut = np.where(rho0 > 0, CUT / np.maximum(rho0, 1e-300), np.inf)
     length = np.minimum(span, cut)
     panels = np.clip(np.ceil(m * length / DROP_PER_PANEL), 1, MAX_PANELS).astype(np.intp)
-    groups, nodes = [], []
     for count in np.unique(panels):
-        rows = np.flatnonzero(panels == count)
-        groups.append(rows)
-        nodes.append(
-            _group_nodes(
+        group = np.flatnonzero(panels == count)
+        step = max(1, CHUNK_NODES // (int(count) * NODES_PER_PANEL))
+        for first in range(0, group.size, step):
+            rows = group[first : first + step]
+            nodes = _group_nodes(
                 int(count),
                 r,
                 alpha,
@@ -84,8 +87,7 @@ def integral_nodes(
                 length[rows],
                 lead_alpha=lead_alpha,
             )
-        )
-    return groups, nodes
+            yield rows, nodes
 
 
 def _group_nodes(

@@ -85,8 +85,7 @@ def _terms(p: Params, x: Array, t_x: Array, T: Array, *, first: bool, second: bo
     log_a = np.empty(n)
     d_a = np.zeros((4, n)) if first else np.zeros((4, 0))
     h_a = np.zeros((4, 4, n)) if second else None
-    groups, nodes = integral.integral_nodes(r, alpha, s, beta, x, t_x, T)
-    for rows, group in zip(groups, nodes, strict=True):
+    for rows, group in integral.integral_nodes(r, alpha, s, beta, x, t_x, T):
         log_a[rows] = integral.log_integral(group)
         if first:
             _integral_derivatives(group, log_a[rows], rows, d_a, h_a)
