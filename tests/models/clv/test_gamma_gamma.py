@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import approx_fprime
+from scipy.stats import betaprime
 
 from segmint.core.errors import ConvergenceError, InputError
 from segmint.models.clv import gamma_gamma, simulate
@@ -22,6 +23,8 @@ PUBLISHED = gamma_gamma.Params(p=6.25, q=3.74, gamma=15.44)
 # of the first five customers of the summary, and its standard errors.
 LIFETIMES_SPEND = [24.65861619, 18.91147987, 35.17100215, 35.17100215, 35.17100215]
 LIFETIMES_SE = gamma_gamma.Params(p=1.189687, q=0.290166, gamma=4.159994)
+# lifetimes 0.11.3: -GammaGammaFitter._negative_log_likelihood(log params_, ...) * 946
+LIFETIMES_LL = -4055.9232435028644
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,7 @@ def test_fit_reproduces_the_published_cdnow_parameters(fitted):
     assert gamma == pytest.approx(PUBLISHED.gamma, abs=0.01)
     assert gamma == pytest.approx(15.447748, abs=1e-5)  # lifetimes 0.11.3, same data
     assert fitted.n_customers_ == 946  # only repeat customers carry spend
+    assert fitted.log_likelihood_ == pytest.approx(LIFETIMES_LL, abs=1e-6)
 
 
 def test_the_published_values_to_the_printed_precision_from_the_transaction_log(cdnow_transactions):
@@ -64,6 +68,16 @@ def test_standard_errors_and_predictions_match_lifetimes(fitted, spend):
 def test_expected_spend_of_a_new_customer_is_the_population_mean(fitted):
     p, q, gamma = fitted.params_
     assert fitted.expected_spend([0], [123.0])[0] == pytest.approx(p * gamma / (q - 1))
+
+
+def test_log_likelihood_is_the_beta_prime_density_of_the_scaled_mean_spend():
+    """Independent witness: x m / gamma ~ BetaPrime(p x, q) (note 025, equations (1a)-(1b)), so
+    log f(m) = log betaprime.pdf(x m / gamma; p x, q) + log(x / gamma)."""
+    x = np.array([1.0, 2.0, 7.0, 50.0, 500.0])
+    m = np.array([0.01, 12.5, 35.0, 300.0, 1e5])
+    p, q, gamma = PUBLISHED
+    expected = betaprime.logpdf(x * m / gamma, p * x, q) + np.log(x / gamma)
+    np.testing.assert_allclose(gamma_gamma.log_likelihood(PUBLISHED, x, m), expected, rtol=1e-10)
 
 
 def test_gradient_and_hessian_match_finite_differences(spend):
@@ -114,14 +128,31 @@ def test_weights_equal_repeated_customers(spend):
     w[:50] = 2
     weighted = GammaGamma().fit(x, m, weights=w)
     assert weighted.params_ == pytest.approx(repeated.params_, rel=1e-8)
+    assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-12)
+    assert weighted.n_customers_ == repeated.n_customers_
 
 
 def test_fit_does_not_modify_inputs_and_pickles(spend):
     x, m = (v.copy() for v in spend)
-    model = GammaGamma(penalizer=0.01).fit(x, m)
-    np.testing.assert_array_equal(x, spend[0])
-    np.testing.assert_array_equal(m, spend[1])
-    assert pickle.loads(pickle.dumps(model)).params_ == model.params_  # noqa: S301
+    w = np.linspace(0.5, 2.0, x.size)
+    before = [v.copy() for v in (x, m, w)]
+    model = GammaGamma(penalizer=0.01).fit(x, m, weights=w)
+    model.expected_spend(x, m)
+    for original, after in zip(before, (x, m, w), strict=True):
+        np.testing.assert_array_equal(original, after)
+    clone = pickle.loads(pickle.dumps(model))  # noqa: S301 - our own bytes
+    assert clone.params_ == model.params_
+    np.testing.assert_array_equal(clone.expected_spend(x, m), model.expected_spend(x, m))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.builds(gamma_gamma.Params, st.floats(0.01, 100), st.floats(0.01, 100), st.floats(1e-3, 1e5)),
+    st.integers(1, 500),
+    st.floats(0.01, 1e6),
+)
+def test_log_likelihood_is_finite(params, x, m):
+    assert np.isfinite(gamma_gamma.log_likelihood(params, np.array([float(x)]), np.array([m])))
 
 
 @settings(max_examples=200, deadline=None)
@@ -147,10 +178,39 @@ def test_a_spend_model_without_a_finite_mean_says_so():
 
 
 def test_bad_spend_is_reported_with_count_and_first_index():
-    with pytest.raises(InputError) as caught:
+    """The message shape of check_rfm: what, how many, the first index and its values."""
+    message = (
+        r"monetary_value is not positive where frequency > 0 for 2 customers "
+        r"\(first: index 1, monetary_value -1.0, frequency 2.0\)"
+    )
+    with pytest.raises(InputError, match=message) as caught:
         GammaGamma().fit([1, 2, 0, 3], [10.0, -1.0, 0.0, 0.0])
-    message = str(caught.value)
-    assert "monetary_value is not positive for a customer with repeat purchases" in message
-    assert "for 2 customers (first: index 1)" in message
+    assert caught.value.location.index == 1
     with pytest.raises(InputError, match="needs customers with repeat purchases"):
         GammaGamma().fit([0, 0], [0.0, 0.0])
+
+
+def test_every_broken_rule_is_reported_once_with_its_count():
+    with pytest.raises(InputError) as caught:
+        GammaGamma().fit([1, -1, 1.5, 2, 1], [5.0, 5.0, 5.0, np.inf, 5.0], weights=[1, 1, 1, 1, -2])
+    message = str(caught.value)
+    assert "not a finite number for 1 customer (first: index 3, frequency 2.0, " in message
+    assert "frequency is negative for 1 customer (first: index 1, frequency -1.0)" in message
+    assert "not a whole number for 1 customer (first: index 2, frequency 1.5)" in message
+    assert "weights is negative for 1 customer (first: index 4, weights -2.0)" in message
+    assert caught.value.location.index == 3  # the first rule broken, at its first index
+
+
+def test_lengths_that_do_not_match_are_named():
+    with pytest.raises(InputError, match="got lengths frequency 3, monetary_value 2, weights 1"):
+        GammaGamma().fit([1, 2, 3], [5.0, 6.0])
+
+
+def test_customers_without_repeat_purchases_do_not_enter_the_fit(spend):
+    """Only x > 0 carries spend: extra one-time buyers change nothing, whatever their m."""
+    x, m = spend
+    alone = GammaGamma().fit(x[x > 0], m[x > 0])
+    padded = GammaGamma().fit(np.r_[x, np.zeros(3)], np.r_[m, [0.0, 17.5, -3.0]])
+    assert padded.params_ == alone.params_
+    assert padded.log_likelihood_ == alone.log_likelihood_
+    assert padded.n_customers_ == alone.n_customers_ == 946

@@ -25,6 +25,7 @@ from scipy.stats import nbinom  # type: ignore[import-untyped]
 
 from segmint.models.clv._checks import as_vector
 from segmint.models.clv._counts import CountTable, count_table
+from segmint.models.clv._sums import dot, outer_sum
 
 Array = npt.NDArray[np.float64]
 
@@ -112,17 +113,17 @@ def derivatives(
     slope_r = rows.log_age - np.log(alpha + t_x)  # ∂d/∂r
     gap = rows.inv_age - rows.inv_recency  # ∂d/∂alpha = (r+x) gap
     value = table.total(_log_gamma_ratios(p, v, shift=shift)) + n * r * np.log(alpha)
-    value += float(w @ (np.logaddexp(0.0, rows.log_odds) - rx * rows.log_age))
+    value += dot(w, np.logaddexp(0.0, rows.log_odds) - rx * rows.log_age)
     psi_ab = digamma(a + b) - digamma(a + bv)
     grad = np.array(
         [
             table.total(digamma(r + v) - digamma(r))
             + n * np.log(alpha)
-            - w @ rows.log_age
-            + ws @ slope_r,
-            n * r / alpha - w @ (rx * rows.inv_age) + ws @ (rx * gap),
+            - dot(w, rows.log_age)
+            + dot(ws, slope_r),
+            n * r / alpha - dot(w, rx * rows.inv_age) + dot(ws, rx * gap),
             table.total(psi_ab) + ws.sum() / a,
-            table.total(psi_ab + digamma(bv) - digamma(b)) - ws @ rows.inv_b,
+            table.total(psi_ab + digamma(bv) - digamma(b)) - dot(ws, rows.inv_b),
         ]
     )
     hess = np.zeros((4, 4))
@@ -153,15 +154,16 @@ def _hessian(
     tri_ab = polygamma(1, a + b) - polygamma(1, a + bv)
     h = np.zeros((4, 4))
     h[0, 0] = table.total(polygamma(1, r + v) - polygamma(1, r))
-    h[0, 1] = n / alpha - w @ rows.inv_age + ws @ gap
-    h[1, 1] = -n * r / alpha**2 + w @ (rx * rows.inv_age**2)
-    h[1, 1] += ws @ (rx * (rows.inv_recency**2 - rows.inv_age**2))
+    h[0, 1] = n / alpha - dot(w, rows.inv_age) + dot(ws, gap)
+    h[1, 1] = -n * r / alpha**2 + dot(w, rx * rows.inv_age**2)
+    h[1, 1] += dot(ws, rx * (rows.inv_recency**2 - rows.inv_age**2))
     h[2, 2] = table.total(tri_ab) - ws.sum() / a**2
     h[2, 3] = table.total(tri_ab)
-    h[3, 3] = table.total(tri_ab + polygamma(1, bv) - polygamma(1, b)) + ws @ rows.inv_b**2
+    h[3, 3] = table.total(tri_ab + polygamma(1, bv) - polygamma(1, b)) + dot(ws, rows.inv_b**2)
     h = h + np.triu(h, 1).T
     slopes = np.stack([slope_r, rx * gap, np.full_like(gap, 1.0 / a), -rows.inv_b])
-    return np.asarray(h + (slopes * (ws * (1.0 - share))) @ slopes.T, dtype=np.float64)
+    outer = outer_sum(slopes * (ws * (1.0 - share)), slopes)
+    return np.asarray(h + (outer + outer.T) / 2.0, dtype=np.float64)  # exactly symmetric
 
 
 def expected_if_alive(p: Shape, t: Array, x: Array, T: Array) -> Array:

@@ -2,10 +2,10 @@
 
 Fader, Hardie & Lee (2005), "RFM and CLV: using iso-value curves for customer base
 analysis", Journal of Marketing Research 42(4), 415-430, after Colombo & Jiang (1999);
-the likelihood and expectation as in Hardie's note "The Gamma-Gamma model of monetary
-value" (2013). Each purchase of a customer is worth z ~ Gamma(p, nu), and nu varies
-across customers as Gamma(q, gamma). Spend is independent of the purchase process, so
-the model combines with BG/NBD or Pareto/NBD for CLV.
+the likelihood and expectation as in Fader & Hardie's note 025, "The Gamma-Gamma model
+of monetary value" (2013). Each purchase of a customer is worth z ~ Gamma(p, nu), and
+nu varies across customers as Gamma(q, gamma). Spend is independent of the purchase
+process, so the model combines with BG/NBD or Pareto/NBD for CLV.
 
 Paper symbol to public name:
 
@@ -36,8 +36,10 @@ from segmint.models.clv._checks import as_vector
 from segmint.models.clv._counts import count_table
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
+from segmint.models.clv._sums import dot
 
 Array = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
 
 
 class Params(NamedTuple):
@@ -53,7 +55,8 @@ def log_likelihood(params: Params, x: Array, m: Array) -> Array:
 
     ``log f(m | x) = log Γ(px+q) - log Γ(px) - log Γ(q) + q log γ + (px-1) log m
     + px log x - (px+q) log(γ + x m)``: the density of the mean of x Gamma(p, nu)
-    spends, integrated over nu ~ Gamma(q, γ) (Hardie 2013, equation (3)).
+    spends, integrated over nu ~ Gamma(q, γ) (Fader & Hardie 2013, note 025, equation (1a);
+    the sample log-likelihood sums it over repeat customers, equation (6)).
     """
     p, q, gamma = params
     px = p * x
@@ -118,19 +121,19 @@ def _derivatives(
     table = count_table(x, weights)
     v, n = table.values, float(weights.sum())
     wx = weights * x
-    inv_gx = np.reciprocal(gamma + spent)
-    log_gx = -np.log(inv_gx)
+    gx = gamma + spent  # γ + x m
+    log_gx, inv_gx = np.log(gx), np.reciprocal(gx)
     inv_sq = inv_gx * inv_gx
-    # every per-customer sum is a dot product: no temporary arrays beyond these three
-    spend_gap = float(wx @ log_spent) - float(wx @ log_gx)  # Σ w x log(x m / (γ + x m))
-    w_log, wx_inv, w_inv = float(weights @ log_gx), float(wx @ inv_gx), float(weights @ inv_gx)
+    # every per-customer sum is a `_sums.dot` of these few arrays: no further temporaries
+    spend_gap = dot(wx, log_spent) - dot(wx, log_gx)  # Σ w x log(x m / (γ + x m))
+    w_log, wx_inv, w_inv = dot(weights, log_gx), dot(wx, inv_gx), dot(weights, inv_gx)
     # the count table starts at 0, which no repeat customer has (weight 0): any finite
     # stand-in keeps Γ(0) out of the arithmetic
     v = np.where(v > 0, v, 1.0)
     psi, tri = digamma(p * v + q), polygamma(1, p * v + q)
     psi_px, tri_px, lg_px = digamma(p * v), polygamma(1, p * v), gammaln(p * v)
     value = table.total(gammaln(p * v + q) - lg_px) + n * (q * np.log(gamma) - gammaln(q))
-    value += p * spend_gap - float(weights @ log_m) - q * w_log
+    value += p * spend_gap - dot(weights, log_m) - q * w_log
     grad = np.array(
         [
             table.total(v * (psi - psi_px)) + spend_gap,
@@ -144,17 +147,23 @@ def _derivatives(
     h[0, 2] = h[2, 0] = -wx_inv
     h[1, 1] = table.total(tri) - n * polygamma(1, q)
     h[1, 2] = h[2, 1] = n / gamma - w_inv
-    h[2, 2] = -n * q / gamma**2 + p * float(wx @ inv_sq) + q * float(weights @ inv_sq)
+    h[2, 2] = -n * q / gamma**2 + p * dot(wx, inv_sq) + q * dot(weights, inv_sq)
     scale = np.exp(theta)
     return value, scale * grad, np.outer(scale, scale) * h + np.diag(scale * grad)
 
 
 def expected_spend(params: Params, x: Array, m: Array) -> Array:
-    """E[spend per purchase | x, m_x], Fader, Hardie & Lee (2005), equation (5).
+    """E[spend per purchase | x, m_x], Fader & Hardie (2013), note 025, equation (5).
 
     ``(γ + x m_x) p / (p x + q - 1)``: a weighted mean of the population mean
     ``p γ / (q - 1)`` and the customer's own m_x, with weight ``p x / (p x + q - 1)`` on
     hers. A customer without repeat purchases gets the population mean.
+
+    With q <= 1 the population mean (that of the inverse-gamma distribution of p/nu in
+    note 025) is infinite. A repeat customer's expectation would stay finite while
+    p x + q > 1, but a spend model with an infinite mean is not one to value customers
+    with: rather than return inf (which would flow silently into lifetime values) or
+    warn, this raises, for every customer.
 
     Raises
     ------
@@ -176,52 +185,82 @@ def expected_spend(params: Params, x: Array, m: Array) -> Array:
 def check_spend(
     frequency: npt.ArrayLike, monetary_value: npt.ArrayLike, weights: npt.ArrayLike | None = None
 ) -> tuple[Array, Array, Array]:
-    """Frequency, monetary value and weights as float arrays, checked.
+    """Frequency, monetary value and weights as float arrays of one length, checked.
+
+    A scalar applies to every customer; weights default to one. A customer without
+    repeat purchases may have any finite monetary value (she does not enter the fit).
 
     Raises
     ------
     InputError
-        If a value is not finite, a frequency is negative or not whole, a weight is
-        negative, or a repeat customer's monetary value is not positive; each rule with
-        its count and first bad index.
+        If a value is not finite, a frequency is negative or not whole, a repeat
+        customer's monetary value is not positive, or a weight is negative. As in
+        `check_rfm`, the message names each rule's count and first bad index with its
+        values; the error's location is the first bad index of the first rule broken.
     """
-    columns = [
-        as_vector(v, name)
-        for v, name in ((frequency, "frequency"), (monetary_value, "monetary_value"))
-    ]
-    columns.append(as_vector(1.0 if weights is None else weights, "weights"))
+    columns = {
+        "frequency": as_vector(frequency, "frequency"),
+        "monetary_value": as_vector(monetary_value, "monetary_value"),
+        "weights": as_vector(1.0 if weights is None else weights, "weights"),
+    }
     try:
-        x, m, w = np.broadcast_arrays(*columns)
+        x, m, w = np.broadcast_arrays(*columns.values())
     except ValueError as exc:
+        lengths = ", ".join(f"{k} {v.size}" for k, v in columns.items())
         raise InputError(
-            "frequency, monetary_value and weights must have one value per customer; got "
-            f"lengths {', '.join(str(c.size) for c in columns)}."
+            "frequency, monetary_value and weights must have one value per customer; "
+            f"got lengths {lengths}.",
         ) from exc
-    finite = np.isfinite(x) & np.isfinite(m) & np.isfinite(w)
-    fx = np.where(finite, x, 0.0)
-    rules = [
-        ("frequency, monetary_value or weights is not a finite number", ~finite),
-        ("frequency is negative or not a whole number", (fx < 0) | (fx != np.floor(fx))),
-        (
-            "monetary_value is not positive for a customer with repeat purchases",
-            (fx > 0) & (np.where(finite, m, 1.0) <= 0),
-        ),
-        ("weights is negative", np.where(finite, w, 0.0) < 0),
-    ]
-    broken = [(what, bad) for what, bad in rules if bad.any()]
-    if broken:
-        first = int(np.argmax(broken[0][1]))
-        detail = "; ".join(
-            f"{what} for {int(bad.sum())} customer{'s' if bad.sum() > 1 else ''} "
-            f"(first: index {int(np.argmax(bad))})"
-            for what, bad in broken
-        )
-        raise InputError(
-            detail + ".",
-            hint="monetary_value is the mean spend of the repeat purchases; frequency counts them.",
-            location=Location(index=first),
-        )
+    _raise_problems(_problems(x, m, w))
     return x.copy(), m.copy(), w.copy()
+
+
+def _problems(x: Array, m: Array, w: Array) -> list[tuple[str, Mask, dict[str, Array]]]:
+    """(what is wrong, where, the columns to show) for every rule; data, not branches."""
+    finite = np.isfinite(x) & np.isfinite(m) & np.isfinite(w)
+    # rules below see numbers (the stand-in 1.0 breaks none of them)
+    fx, fm, fw = (x, m, w) if finite.all() else (np.where(finite, v, 1.0) for v in (x, m, w))
+    return [
+        (
+            "frequency, monetary_value or weights is not a finite number",
+            ~finite,
+            {"frequency": x, "monetary_value": m, "weights": w},
+        ),
+        ("frequency is negative", fx < 0, {"frequency": x}),
+        ("frequency is not a whole number", fx != np.floor(fx), {"frequency": x}),
+        (
+            "monetary_value is not positive where frequency > 0",
+            (fx > 0) & (fm <= 0),
+            {"monetary_value": m, "frequency": x},
+        ),
+        ("weights is negative", fw < 0, {"weights": w}),
+    ]
+
+
+def _raise_problems(problems: list[tuple[str, Mask, dict[str, Array]]]) -> None:
+    messages: list[str] = []
+    first_index: int | None = None
+    for what, bad, shown in problems:
+        count = int(bad.sum())
+        if count == 0:
+            continue
+        index = int(np.argmax(bad))
+        first_index = index if first_index is None else first_index
+        values = ", ".join(f"{name} {_number(float(v[index]))}" for name, v in shown.items())
+        plural = "customer" if count == 1 else "customers"
+        messages.append(f"{what} for {count} {plural} (first: index {index}, {values})")
+    if messages:
+        raise InputError(
+            "; ".join(messages) + ".",
+            hint="monetary_value is the mean spend of the repeat purchases; frequency counts them.",
+            location=Location(index=first_index),
+        )
+
+
+def _number(value: float) -> str:
+    if not np.isfinite(value):
+        return str(value)
+    return np.format_float_positional(value, precision=6, trim="0")
 
 
 def start(x: Array, m: Array, weights: Array) -> Array:
@@ -230,7 +269,7 @@ def start(x: Array, m: Array, weights: Array) -> Array:
     With p = 1 (one exponential spend per purchase), the mean of m estimates γ/(q-1) and
     its spread sets q; any start in the right money scale is enough for Newton.
     """
-    mean = float(weights @ m / weights.sum())
+    mean = dot(weights, m) / float(weights.sum())
     return np.log(np.array([1.0, 3.0, 2.0 * max(mean, 1e-12)], dtype=np.float64))
 
 
@@ -257,7 +296,8 @@ class GammaGamma(FittedModel):
     ----------
     P. S. Fader, B. G. S. Hardie and K. L. Lee (2005), "RFM and CLV: using iso-value
     curves for customer base analysis", Journal of Marketing Research 42(4), 415-430.
-    B. G. S. Hardie (2013), "The Gamma-Gamma model of monetary value".
+    P. S. Fader and B. G. S. Hardie (2013), "The Gamma-Gamma model of monetary value",
+    note 025, http://www.brucehardie.com/notes/025/.
     """
 
     _params = Params
@@ -287,7 +327,8 @@ class GammaGamma(FittedModel):
                 "GammaGamma needs customers with repeat purchases (frequency > 0); there are none.",
                 location=Location(field="frequency"),
             )
-        x, m, w = x[repeat], m[repeat], w[repeat]
+        if not repeat.all():  # check_spend's arrays are already copies: select only if needed
+            x, m, w = x[repeat], m[repeat], w[repeat]
         fit = maximize_likelihood(
             _derivatives,
             start(x, m, w),
@@ -303,7 +344,13 @@ class GammaGamma(FittedModel):
         return self
 
     def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> Array:
-        """Expected spend per purchase of each customer (see `expected_spend`)."""
+        """Expected spend per purchase of each customer (see `expected_spend`).
+
+        Raises
+        ------
+        ConvergenceError
+            If the fitted q <= 1, so that the spend distribution has no finite mean.
+        """
         check_fitted(self, "params_")
         x, m, _ = check_spend(frequency, monetary_value)
         return expected_spend(self.params_, x, m)

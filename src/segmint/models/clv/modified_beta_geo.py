@@ -35,6 +35,7 @@ from segmint.models.clv import _beta_geo_family as family
 from segmint.models.clv._checks import as_vector, check_rfm
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
+from segmint.models.clv._sums import dot
 
 Array = npt.NDArray[np.float64]
 
@@ -141,10 +142,16 @@ def _shifted(p: Params) -> Params:
 def probability_of_purchases(p: Params, n: npt.ArrayLike, t: npt.ArrayLike) -> Array:
     """P(X(t) = n) for a customer just acquired.
 
-    BG/NBD's equation (8) with b + 1 in the Beta terms and a dropout term for every n,
-    as lifetimes' MBG/NBD evaluates it.
+    ``B(a, b+n+1)/B(a, b) [NB(n; r, α/(α+t)) + a/(b+n) P(NB >= n)]``: she buys n times
+    and stays active (she survives time 0 and each purchase, (1-p)^(n+1)), or drops out
+    right after the n-th purchase (p (1-p)^n) of at least n the Poisson process offers by
+    t; mixed over p ~ Beta(a, b) and lambda ~ Gamma(r, α). This is BG/NBD's equation (8)
+    with b + 1 in the Beta terms and the second term for every n; lifetimes evaluates
+    the same sum.
     """
-    return family.probability_of_purchases(p, n, t, shift=SHIFT)
+    value = family.probability_of_purchases(p, n, t, shift=SHIFT)
+    # the two terms of n = 0 at t = 0 add to 1 + 1 ulp (b/(a+b) + a/(a+b))
+    return np.asarray(np.clip(value, 0.0, 1.0), dtype=np.float64)
 
 
 def start(x: Array, t_x: Array, T: Array, weights: Array) -> Array:
@@ -153,9 +160,9 @@ def start(x: Array, t_x: Array, T: Array, weights: Array) -> Array:
     r = a = b = 1 and alpha such that r/alpha is the observed purchase rate; alpha scales
     with the time unit, so a fit in days follows the same path as one in weeks.
     """
-    n = weights.sum()
-    mean_T = float(weights @ T / n) if n > 0 else 1.0
-    mean_x = float(weights @ x / n) if n > 0 else 0.0
+    n = float(weights.sum())
+    mean_T = dot(weights, T) / n if n > 0 else 1.0
+    mean_x = dot(weights, x) / n if n > 0 else 0.0
     alpha = max(mean_T, 1e-6) / (mean_x + 1.0)
     return np.log(np.array([1.0, alpha, 1.0, 1.0], dtype=np.float64))
 
