@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -119,3 +121,68 @@ def _number(value: float) -> str:
     if not np.isfinite(value):
         return str(value)
     return np.format_float_positional(value, precision=6, trim="0")
+
+
+def check_discount_rate(discount_rate: float) -> float:
+    """`discount_rate` as a float, checked to be a finite number > 0.
+
+    Raises
+    ------
+    InputError
+        Otherwise, naming the value received.
+    """
+    if isinstance(discount_rate, bool) or not isinstance(discount_rate, int | float):
+        valid = False
+    else:
+        valid = math.isfinite(discount_rate) and discount_rate > 0
+    if not valid:
+        raise InputError(
+            f"discount_rate must be a number > 0 (a rate per period, 0.1 for 10 %). "
+            f"Got {discount_rate!r} instead.",
+            hint="Discounted sums over an unbounded lifetime need a positive rate.",
+            location=Location(field="discount_rate"),
+        )
+    return float(discount_rate)
+
+
+def check_whole(values: npt.ArrayLike, name: str, *, minimum: int) -> Array:
+    """`values` as a float vector, checked to be whole numbers >= `minimum`.
+
+    Raises
+    ------
+    InputError
+        Naming how many are not, and the first of them.
+    """
+    v = as_vector(values, name)
+    bad = ~(np.isfinite(v) & (v == np.floor(v)) & (v >= minimum))
+    if bad.any():
+        index, count = int(np.argmax(bad)), int(bad.sum())
+        raise InputError(
+            f"{name} must be whole numbers >= {minimum}; {count} "
+            f"{'is' if count == 1 else 'are'} not (first: index {index}, {name} "
+            f"{float(v[index]):g}).",
+            location=Location(index=index, field=name),
+        )
+    return v
+
+
+def raise_problems(
+    rules: list[tuple[str, Mask]], shown: tuple[tuple[str, Array], ...], *, hint: str
+) -> None:
+    """Raise one `InputError` naming every broken rule, its count and its first index.
+
+    `shown` are the columns whose values at that index the message quotes.
+    """
+    messages: list[str] = []
+    first: int | None = None
+    for what, bad in rules:
+        count = int(bad.sum())
+        if count == 0:
+            continue
+        index = int(np.argmax(bad))
+        first = index if first is None else first
+        values = ", ".join(f"{name} {float(column[index]):g}" for name, column in shown)
+        plural = "customer" if count == 1 else "customers"
+        messages.append(f"{what} for {count} {plural} (first: index {index}, {values})")
+    if messages:
+        raise InputError("; ".join(messages) + ".", hint=hint, location=Location(index=first))

@@ -24,16 +24,20 @@ from typing import NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma, gammaln, hyp2f1, polygamma  # type: ignore[import-untyped]
+from scipy.special import betaln, digamma, gammaln, polygamma  # type: ignore[import-untyped]
 
-from segmint.core.errors import InputError, Location
+from segmint.core.errors import InputError
 from segmint.models.base import check_fitted
-from segmint.models.clv._checks import as_vector
+from segmint.models.clv import shifted_beta_geo as sbg
+from segmint.models.clv._checks import as_vector, check_discount_rate, check_whole, raise_problems
+from segmint.models.clv._compress import distinct_rows
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
 
 Array = npt.NDArray[np.float64]
 Index = npt.NDArray[np.intp]
+
+CHUNK = 2**16  # opportunities summed at once in `_survival_sum`
 
 
 class Params(NamedTuple):
@@ -93,9 +97,18 @@ def _row_logsumexp(values: Array, starts: Index, row: Index) -> tuple[Array, Arr
 
 
 def log_likelihood(p: Params, x: Array, t_x: Array, n: Array) -> Array:
-    """Per-customer log-likelihood, equation (3) of Fader, Hardie & Shang (2010), in logs."""
-    terms = _terms(x, t_x, n)
-    return _row_logsumexp(_log_terms(p, terms), terms.starts, terms.row)[0]
+    """Per-customer log-likelihood, equation (3) of Fader, Hardie & Shang (2010), in logs.
+
+    Equation (3) is a sum of 1 + n - t_x products of Beta ratios; it is taken as a
+    log-sum-exp of their logs, so a long history (n = 1000) neither underflows nor
+    loses digits.
+    """
+    if x.size == 0:
+        return np.zeros(0)
+    # customers share few (x, t_x, n) patterns: evaluate each once, gather back
+    (x_, t_, n_), position = distinct_rows((x, t_x, n))
+    terms = _terms(x_, t_, n_)
+    return _row_logsumexp(_log_terms(p, terms), terms.starts, terms.row)[0][position]
 
 
 def total_log_likelihood(theta: Array, x: Array, t_x: Array, n: Array, weights: Array) -> float:
@@ -186,7 +199,7 @@ def probability_alive(p: Params, x: Array, t_x: Array, n: Array) -> Array:
 def expected_purchases(p: Params, n_future: npt.ArrayLike, x: Array, t_x: Array, n: Array) -> Array:
     """E[transactions in opportunities n+1..n+n* | x, t_x, n], equation (13)."""
     alpha, beta, _, _ = p
-    future = as_vector(n_future, "n_future")
+    future = check_whole(n_future, "n_future", minimum=0)
     log_front = (
         betaln(alpha + x + 1.0, beta + n - x) - betaln(alpha, beta) - log_likelihood(p, x, t_x, n)
     )
@@ -196,64 +209,74 @@ def expected_purchases(p: Params, n_future: npt.ArrayLike, x: Array, t_x: Array,
 def expected_purchases_new(p: Params, n_future: npt.ArrayLike) -> Array:
     """E[X(n)]: transactions of a new customer in n opportunities, equation (7)."""
     alpha, beta, _, _ = p
-    future = as_vector(n_future, "n_future")
+    future = check_whole(n_future, "n_future", minimum=0)
     return np.asarray(alpha / (alpha + beta) * _survival_sum(p, np.zeros_like(future), future))
 
 
 def _survival_sum(p: Params, start: Array, end: Array) -> Array:
-    """``δ/(γ-1) Γ(γ+δ)/Γ(1+δ) [G(start) - G(end)]``, G(m) = Γ(1+δ+m)/Γ(γ+δ+m) (eq. 7, 13).
+    """Σ P(alive at opportunity t) = Σ B(γ, δ+t)/B(γ, δ) over t = start+1..end.
 
-    At γ = 1 both factors vanish; near it the limit ``δ [ψ(1+δ+end) - ψ(1+δ+start)]``
-    is used (within 1e-6 of γ = 1, where the difference of G loses digits).
+    Equations (7) and (13) give this sum in closed form, ``δ/(γ-1) Γ(γ+δ)/Γ(1+δ)
+    [G(start) - G(end)]`` with G(m) = Γ(1+δ+m)/Γ(γ+δ+m): a 0/0 at γ = 1 and a
+    difference of nearly equal Gamma ratios near it or for long histories. The terms
+    themselves are positive and exact, so they are summed instead, once per distinct
+    (start, end) and a chunk at a time.
     """
     _, _, gamma, delta = p
-    if abs(gamma - 1.0) < 1e-6:
-        return np.asarray(delta * (digamma(1.0 + delta + end) - digamma(1.0 + delta + start)))
+    (starts, ends), position = distinct_rows(tuple(np.broadcast_arrays(start, end)))
+    sums = np.zeros(starts.size)
+    for row, (first, last) in enumerate(
+        zip(starts.astype(np.int64), ends.astype(np.int64), strict=True)
+    ):
+        for low in range(int(first) + 1, int(last) + 1, CHUNK):
+            t = np.arange(low, min(low + CHUNK, int(last) + 1), dtype=np.float64)
+            sums[row] += np.exp(betaln(gamma, delta + t) - betaln(gamma, delta)).sum()
+    return sums[position]
 
-    def log_g(m: Array) -> Array:
-        return np.asarray(gammaln(1.0 + delta + m) - gammaln(gamma + delta + m))
 
-    scale = delta / (gamma - 1.0) * np.exp(gammaln(gamma + delta) - gammaln(1.0 + delta))
-    difference = -np.exp(log_g(start)) * np.expm1(log_g(end) - log_g(start))
-    return np.asarray(scale * difference, dtype=np.float64)
+def probability_of_purchases(p: Params, x: npt.ArrayLike, n_future: npt.ArrayLike) -> Array:
+    """P(X(n) = x) for a new customer over n opportunities, equation (5).
 
-
-def probability_of_purchases(p: Params, x: npt.ArrayLike, n_future: int) -> Array:
-    """P(X(n) = x) for a new customer over n opportunities, equation (5)."""
+    The first term is the customer alive through all n; the i-th term of the sum, one
+    who dropped out at opportunity i+1 after x transactions in the first i.
+    """
     alpha, beta, gamma, delta = p
-    x_ = as_vector(x, "x")
-    n = float(n_future)
-
-    def log_choose(m: float | Array, k: Array) -> Array:
-        return np.asarray(gammaln(m + 1.0) - gammaln(k + 1.0) - gammaln(m - k + 1.0))
-
-    base_p, base_t = betaln(alpha, beta), betaln(gamma, delta)
-    total = np.exp(
-        log_choose(n, x_)
-        + betaln(alpha + x_, beta + n - x_)
-        - base_p
-        + betaln(gamma, delta + n)
-        - base_t
+    x_, n = np.broadcast_arrays(
+        check_whole(x, "x", minimum=0),
+        check_whole(n_future, "n_future", minimum=0),
     )
-    for i in range(int(n)):
-        inside = x_ <= i
-        term = np.exp(
-            log_choose(float(i), np.minimum(x_, i))
-            + betaln(alpha + x_, beta + i - np.minimum(x_, i))
-            - base_p
-            + betaln(gamma + 1.0, delta + i)
-            - base_t
-        )
-        total = total + np.where(inside, term, 0.0)
+
+    def log_term(m: Array, g: float, d: Array) -> Array:
+        k = np.minimum(x_, m)  # keeps every log finite; terms with x > m are masked out
+        choose = gammaln(m + 1.0) - gammaln(k + 1.0) - gammaln(m - k + 1.0)
+        purchases = betaln(alpha + k, beta + m - k) - betaln(alpha, beta)
+        return np.asarray(choose + purchases + betaln(g, d) - betaln(gamma, delta))
+
+    total = np.exp(log_term(n, gamma, delta + n))
+    for i in range(int(n.max(initial=0.0))):
+        m = np.full_like(n, float(i))
+        inside = (x_ <= i) & (i < n)
+        total = total + np.where(inside, np.exp(log_term(m, gamma + 1.0, delta + m)), 0.0)
     return np.asarray(np.where(x_ <= n, total, 0.0), dtype=np.float64)
 
 
 def discounted_expected_residual_transactions(
     p: Params, discount_rate: float, x: Array, t_x: Array, n: Array
 ) -> Array:
-    """DERT at discount rate d per opportunity, equation (15)."""
+    """DERT at discount rate d per opportunity, equation (15).
+
+    ``B(α+x+1, β+n-x)/B(α, β) · B(γ, δ+n+1)/((1+d) B(γ, δ)) · 2F1(1, δ+n+1; γ+δ+n+1;
+    1/(1+d)) / L``. The hypergeometric factor is the discounted survival of the
+    dropout process, a shifted beta-geometric, from opportunity n+1 on; it is summed by
+    `shifted_beta_geo.discounted_survival`, where scipy's ``hyp2f1`` can return inf.
+
+    Raises
+    ------
+    InputError
+        If `discount_rate` is not a number > 0.
+    """
     alpha, beta, gamma, delta = p
-    d = discount_rate
+    d = check_discount_rate(discount_rate)
     log_front = (
         betaln(alpha + x + 1.0, beta + n - x)
         - betaln(alpha, beta)
@@ -262,7 +285,7 @@ def discounted_expected_residual_transactions(
         - np.log1p(d)
         - log_likelihood(p, x, t_x, n)
     )
-    series = hyp2f1(1.0, delta + n + 1.0, gamma + delta + n + 1.0, 1.0 / (1.0 + d))
+    series = sbg.discounted_survival(sbg.Params(gamma, delta), n + 1.0, d)
     return np.asarray(np.exp(log_front) * series, dtype=np.float64)
 
 
@@ -274,46 +297,47 @@ def check_opportunities(
 ) -> tuple[Array, Array, Array, Array]:
     """Whole numbers with 0 <= x <= t_x <= n and x = 0 exactly when t_x = 0, checked.
 
+    A scalar n_periods (or weight) applies to every customer; weights default to one.
+
     Raises
     ------
     InputError
-        Naming each broken rule with its count and first index.
+        Naming each broken rule with its count and first index, and the values there.
     """
-    columns = [
-        as_vector(v, name)
-        for v, name in ((frequency, "frequency"), (recency, "recency"), (n_periods, "n_periods"))
-    ]
-    columns.append(as_vector(1.0 if weights is None else weights, "weights"))
+    columns = {
+        "frequency": as_vector(frequency, "frequency"),
+        "recency": as_vector(recency, "recency"),
+        "n_periods": as_vector(n_periods, "n_periods"),
+        "weights": as_vector(1.0 if weights is None else weights, "weights"),
+    }
     try:
-        x, t_x, n, w = np.broadcast_arrays(*columns)
+        x, t_x, n, w = np.broadcast_arrays(*columns.values())
     except ValueError as exc:
+        lengths = ", ".join(f"{k} {v.size}" for k, v in columns.items())
         raise InputError(
-            "frequency, recency, n_periods and weights must have one value per customer."
+            f"frequency, recency, n_periods and weights must have one value per customer; "
+            f"got lengths {lengths}."
         ) from exc
     finite = np.isfinite(x) & np.isfinite(t_x) & np.isfinite(n) & np.isfinite(w)
-    whole = finite & (x == np.floor(x)) & (t_x == np.floor(t_x)) & (n == np.floor(n))
+    fx, ft, fn, fw = (np.where(finite, v, 0.0) for v in (x, t_x, n, w))  # rules see numbers
     rules = [
-        ("a value is not a finite number", ~finite),
-        ("frequency, recency or n_periods is not a whole number", finite & ~whole),
-        ("frequency is greater than recency", whole & (x > t_x)),
-        ("recency is greater than n_periods", whole & (t_x > n)),
-        ("frequency is negative", whole & (x < 0)),
-        ("recency is positive but frequency is 0", whole & (x == 0) & (t_x > 0)),
-        ("weights is negative", finite & (w < 0)),
+        ("frequency, recency, n_periods or weights is not a finite number", ~finite),
+        (
+            "frequency, recency or n_periods is not a whole number",
+            (fx != np.floor(fx)) | (ft != np.floor(ft)) | (fn != np.floor(fn)),
+        ),
+        ("frequency is negative", fx < 0),
+        ("frequency is greater than recency", fx > ft),
+        ("recency is greater than n_periods", ft > fn),
+        ("recency is positive but frequency is 0", (fx == 0) & (ft > 0)),
+        ("weights is negative", fw < 0),
     ]
-    broken = [(what, bad) for what, bad in rules if bad.any()]
-    if broken:
-        raise InputError(
-            "; ".join(
-                f"{what} for {int(bad.sum())} customer{'s' if bad.sum() > 1 else ''} "
-                f"(first: index {int(np.argmax(bad))})"
-                for what, bad in broken
-            )
-            + ".",
-            hint="x counts transactions in the n opportunities after the first; t_x is the "
-            "opportunity of the last one, 0 <= x <= t_x <= n.",
-            location=Location(index=int(np.argmax(broken[0][1]))),
-        )
+    raise_problems(
+        rules,
+        tuple(zip(columns, (x, t_x, n, w), strict=True)),
+        hint="frequency counts transactions in the n opportunities after the first; "
+        "recency is the opportunity of the last one: 0 <= frequency <= recency <= n_periods.",
+    )
     return x.copy(), t_x.copy(), n.copy(), w.copy()
 
 
@@ -342,6 +366,13 @@ class BetaGeoBeta(FittedModel):
     ----------
     P. S. Fader, B. G. S. Hardie and J. Shang (2010), "Customer-base analysis in a
     discrete-time noncontractual setting", Marketing Science 29(6), 1086-1108.
+
+    Examples
+    --------
+    >>> x, t_x, weights = [0, 1, 1, 2, 3, 6], [0, 1, 3, 5, 6, 6], [40, 15, 10, 15, 10, 10]
+    >>> model = BetaGeoBeta().fit(x, t_x, 6, weights=weights)
+    >>> [round(v, 2) for v in model.params_]
+    [0.66, 1.13, 0.25, 1.32]
     """
 
     _params = Params
@@ -355,6 +386,14 @@ class BetaGeoBeta(FittedModel):
         weights: npt.ArrayLike | None = None,
     ) -> Self:
         """Estimate alpha, beta, gamma, delta by maximum likelihood and return the model.
+
+        Parameters
+        ----------
+        frequency, recency, n_periods : array-like
+            Transactions in the n opportunities after the first, the opportunity of the
+            last of them (0 if none), and n (a scalar applies to all).
+        weights : array-like, optional
+            How many customers share each (frequency, recency, n_periods) row.
 
         Raises
         ------
@@ -402,7 +441,7 @@ class BetaGeoBeta(FittedModel):
         check_fitted(self, "params_")
         return expected_purchases_new(self.params_, n_future)
 
-    def probability_of_purchases(self, x: npt.ArrayLike, n_future: int) -> Array:
+    def probability_of_purchases(self, x: npt.ArrayLike, n_future: npt.ArrayLike) -> Array:
         """P(a new customer makes x transactions in n_future opportunities)."""
         check_fitted(self, "params_")
         return probability_of_purchases(self.params_, x, n_future)

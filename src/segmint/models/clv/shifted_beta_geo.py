@@ -3,28 +3,49 @@
 Fader & Hardie (2007), "How to project customer retention", Journal of Interactive
 Marketing 21(1), 76-90. At the end of each period a customer churns with probability
 theta, and theta ~ Beta(alpha, beta) across customers. Retention rates rise over time
-because the customers likely to churn leave first.
+because the customers likely to churn leave first. Values of the customers who remain
+follow Fader & Hardie (2010), "Customer-base valuation in a contractual setting: the
+perils of ignoring heterogeneity", Marketing Science 29(1), 85-93.
 
 Data: one row per customer (or per group, with `weights`): ``periods`` is the period in
 which she churned (``churned=True``), or the number of periods she has been observed
 still active (``churned=False``).
+
+Paper symbol to public name:
+
+======  ================  =========================================================
+paper   public            meaning
+======  ================  =========================================================
+t       ``periods``, t    the period of churn, or the periods observed active
+T       (``churned``)     the period of churn; churned=False means T > periods
+S(t)    ``survival``      P(T > t): the share of a cohort active after t periods
+r_t     ``retention_rate``  S(t)/S(t-1)
+n       ``renewals``      the period a customer is in, having renewed n-1 times
+d       ``discount_rate`` discount rate per period
+α, β    ``alpha, beta``   Beta distribution of the churn probability theta
+======  ================  =========================================================
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma, hyp2f1, polygamma  # type: ignore[import-untyped]
+from scipy.special import betaln, digamma, polygamma  # type: ignore[import-untyped]
 
-from segmint.core.errors import InputError, Location
+from segmint.core.errors import ConvergenceError, InputError
 from segmint.models.base import check_fitted
-from segmint.models.clv._checks import as_vector
+from segmint.models.clv._checks import as_vector, check_discount_rate, check_whole, raise_problems
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
 
 Array = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
+
+TAIL = 1e-17  # a discounted sum stops when the rest is below this share of it
+CHUNK_DECAY = 40.0  # e-folds of the discount factor one chunk of series terms spans
 
 
 class Params(NamedTuple):
@@ -37,26 +58,29 @@ class Params(NamedTuple):
 def churn_probability(p: Params, t: npt.ArrayLike) -> Array:
     """P(T = t) = B(α+1, β+t-1) / B(α, β), t = 1, 2, ..., equation (2)."""
     alpha, beta = p
-    t_ = as_vector(t, "t")
+    t_ = check_whole(t, "t", minimum=1)
     return np.asarray(np.exp(betaln(alpha + 1.0, beta + t_ - 1.0) - betaln(alpha, beta)))
 
 
 def survival(p: Params, t: npt.ArrayLike) -> Array:
     """S(t) = B(α, β+t) / B(α, β): the share still active after t periods, equation (3)."""
     alpha, beta = p
-    t_ = as_vector(t, "t")
+    t_ = check_whole(t, "t", minimum=0)
     return np.asarray(np.exp(betaln(alpha, beta + t_) - betaln(alpha, beta)))
 
 
 def retention_rate(p: Params, t: npt.ArrayLike) -> Array:
-    """r_t = S(t)/S(t-1) = (β+t-1)/(α+β+t-1), equation (5)."""
+    """r_t = S(t)/S(t-1) = (β+t-1)/(α+β+t-1), t = 1, 2, ..., equation (5)."""
     alpha, beta = p
-    t_ = as_vector(t, "t")
+    t_ = check_whole(t, "t", minimum=1)
     return np.asarray((beta + t_ - 1.0) / (alpha + beta + t_ - 1.0), dtype=np.float64)
 
 
 def log_likelihood(p: Params, periods: Array, churned: Array) -> Array:
-    """Per-customer log-likelihood: log P(T = t) if churned in period t, else log S(t)."""
+    """Per-customer log-likelihood: log P(T = t) if churned in period t, else log S(t).
+
+    The sample log-likelihood of Fader & Hardie (2007), appendix B, one customer at a time.
+    """
     alpha, beta = p
     t = periods
     base = betaln(alpha, beta)
@@ -94,7 +118,8 @@ def total_log_likelihood_gradient_hessian(
     """Log-likelihood, gradient and Hessian from Beta-function derivatives.
 
     Every term is ``log B(α+a, β+b) - log B(α, β)`` with (a, b) = (1, t-1) for a churned
-    customer and (0, t) for one still active.
+    customer and (0, t) for one still active; its derivatives are digamma and trigamma
+    differences, carried to log-parameters by the chain rule.
     """
     alpha, beta = (float(v) for v in np.exp(theta))
     gone = churned > 0
@@ -118,30 +143,78 @@ def total_log_likelihood_gradient_hessian(
     return value, scale * grad, np.outer(scale, scale) * h + np.diag(scale * grad)
 
 
-def expected_residual_lifetime(p: Params, renewals: npt.ArrayLike, discount_rate: float) -> Array:
-    """DERL: discounted expected periods still to come for a customer at her n-th renewal.
+def discounted_survival(p: Params, start: npt.ArrayLike, discount_rate: float) -> Array:
+    """``Σ_{k>=0} S(s+k)/S(s) (1+d)^-k = 2F1(1, β+s; α+β+s; 1/(1+d))``, per start s.
 
-    ``Σ_{t>=n} S(t)/S(n-1) (1+d)^-(t-n) = B(α, β+n)/B(α, β+n-1) 2F1(1, β+n; α+β+n;
-    1/(1+d))``, Fader & Hardie (2010), "Customer-base valuation in a contractual setting:
-    the perils of ignoring heterogeneity", Marketing Science 29(1), equation (6); the
-    period about to start counts undiscounted.
+    The discounted periods still to come of a customer active after s periods, counting
+    the next one undiscounted: the series behind DEL and DERL (Fader & Hardie 2010,
+    equation (6)) and behind BG/BB's DERT, whose dropout process is this one. Summed
+    term by term (`_discounted_series`) once per distinct s, because scipy's ``hyp2f1``
+    is not reliable here: it returns inf for 2F1(1, 100; 150; 1/1.1).
 
     Raises
     ------
     InputError
-        If `discount_rate` is not positive (the sum diverges for alpha <= 1 without it).
+        If `discount_rate` is not a positive number (the undiscounted sum diverges
+        for alpha <= 1) or a start is not a whole number >= 0.
     """
-    if not discount_rate > 0:
-        raise InputError(
-            f"discount_rate must be positive. Got {discount_rate!r} instead.",
-            location=Location(field="discount_rate"),
-        )
     alpha, beta = p
-    n = as_vector(renewals, "renewals")
-    ratio = np.exp(betaln(alpha, beta + n) - betaln(alpha, beta + n - 1.0))
+    log_z = -math.log1p(check_discount_rate(discount_rate))
+    s = check_whole(start, "start", minimum=0)
+    distinct, position = np.unique(s, return_inverse=True)
+    sums = [_discounted_series(beta + float(v), alpha, log_z) for v in distinct]
+    return np.asarray(sums, dtype=np.float64)[position.ravel()]
+
+
+def _discounted_series(b: float, g: float, log_z: float) -> float:
+    """``Σ_k z^k (b)_k/(b+g)_k`` in log space, a chunk of terms at a time.
+
+    Each term is the one before times ``z (b+k)/(b+g+k) < z``, so the terms fall at
+    least geometrically and the rest after a term T is below ``T/(1-z)``: the sum stops
+    when that bound is below TAIL of the total.
+    """
+    chunk = int(min(2**16, max(256, CHUNK_DECAY / -log_z)))
+    log_rest = -math.log(-math.expm1(log_z))
+    total, log_term, first = 0.0, 0.0, 0
+    while True:
+        k = first + np.arange(chunk, dtype=np.float64)
+        steps = np.log1p(-g / (b + g + k)) + log_z  # log of term k+1 over term k
+        logs = log_term + np.concatenate(([0.0], np.cumsum(steps[:-1])))
+        total += float(np.exp(logs).sum())
+        log_term = float(logs[-1] + steps[-1])
+        if not math.isfinite(log_term):  # parameters outside the model (alpha + beta <= 0)
+            return math.nan
+        if log_term + log_rest < math.log(total * TAIL):
+            return total
+        first += chunk
+
+
+def expected_lifetime(p: Params, discount_rate: float) -> float:
+    """E(DEL): discounted expected lifetime of a customer just acquired, in periods.
+
+    ``Σ_{t>=0} S(t) (1+d)^-t = 2F1(1, β; α+β; 1/(1+d))``, Fader & Hardie (2010)'s
+    E(DEL); the first period counts undiscounted, so DEL = 1 + DERL(n=1)/(1+d) with
+    DERL of their equation (6). Times the margin per period it is the expected CLV of a
+    new customer.
+    """
+    return float(discounted_survival(p, 0, discount_rate)[0])
+
+
+def expected_residual_lifetime(p: Params, renewals: npt.ArrayLike, discount_rate: float) -> Array:
+    """E(DERL) of a customer in her n-th period, having renewed n-1 times.
+
+    ``Σ_{t>=n} S(t)/S(n-1) (1+d)^-(t-n) = B(α, β+n)/B(α, β+n-1) 2F1(1, β+n; α+β+n;
+    1/(1+d))``, equation (6) of Fader & Hardie (2010): seen just before her n-th renewal
+    decision, the next period counts undiscounted.
+
+    Raises
+    ------
+    InputError
+        If `discount_rate` is not positive, or a renewal count is not a whole number >= 1.
+    """
+    n = check_whole(renewals, "renewals", minimum=1)
     return np.asarray(
-        ratio * hyp2f1(1.0, beta + n, alpha + beta + n, 1.0 / (1.0 + discount_rate)),
-        dtype=np.float64,
+        retention_rate(p, n) * discounted_survival(p, n, discount_rate), dtype=np.float64
     )
 
 
@@ -150,40 +223,40 @@ def check_periods(
 ) -> tuple[Array, Array, Array]:
     """Periods (whole, >= 1 when churned, >= 0 otherwise), churn flags and weights, checked.
 
+    A scalar (a flag or a weight for everyone) applies to every customer.
+
     Raises
     ------
     InputError
         Naming each broken rule with its count and first index.
     """
-    t = as_vector(periods, "periods")
+    columns = {
+        "periods": as_vector(periods, "periods"),
+        "churned": as_vector(churned, "churned"),
+        "weights": as_vector(1.0 if weights is None else weights, "weights"),
+    }
     try:
-        flags = np.asarray(churned, dtype=bool)
-        t, c, w = np.broadcast_arrays(
-            t, flags.astype(np.float64), as_vector(1.0 if weights is None else weights, "weights")
-        )
+        t, c, w = np.broadcast_arrays(*columns.values())
     except ValueError as exc:
-        raise InputError("periods, churned and weights must have one value per customer.") from exc
+        lengths = ", ".join(f"{k} {v.size}" for k, v in columns.items())
+        raise InputError(
+            f"periods, churned and weights must have one value per customer; got lengths {lengths}."
+        ) from exc
     finite = np.isfinite(t) & np.isfinite(w)
+    ft, fw = np.where(finite, t, 0.0), np.where(finite, w, 0.0)
     rules = [
         ("periods or weights is not a finite number", ~finite),
-        ("periods is not a whole number >= 0", finite & ((t < 0) | (t != np.floor(t)))),
-        (
-            "a churned customer has periods 0 (churn happens in period 1 or later)",
-            finite & (c > 0) & (t < 1),
-        ),
-        ("weights is negative", finite & (w < 0)),
+        ("churned is not True or False", (c != 0.0) & (c != 1.0)),
+        ("periods is not a whole number >= 0", (ft < 0) | (ft != np.floor(ft))),
+        ("a churned customer has periods 0", finite & (c == 1.0) & (ft == 0)),
+        ("weights is negative", fw < 0),
     ]
-    broken = [(what, bad) for what, bad in rules if bad.any()]
-    if broken:
-        raise InputError(
-            "; ".join(
-                f"{what} for {int(bad.sum())} customer{'s' if bad.sum() > 1 else ''} "
-                f"(first: index {int(np.argmax(bad))})"
-                for what, bad in broken
-            )
-            + ".",
-            location=Location(index=int(np.argmax(broken[0][1]))),
-        )
+    raise_problems(
+        rules,
+        tuple(zip(columns, (t, c, w), strict=True)),
+        hint="periods is the period of churn (1, 2, ...) for a churned customer, and the "
+        "periods observed so far (0, 1, ...) for one still active.",
+    )
     return t.copy(), c.copy(), w.copy()
 
 
@@ -207,6 +280,17 @@ class ShiftedBetaGeo(FittedModel):
     ----------
     P. S. Fader and B. G. S. Hardie (2007), "How to project customer retention", Journal
     of Interactive Marketing 21(1), 76-90.
+
+    P. S. Fader and B. G. S. Hardie (2010), "Customer-base valuation in a contractual
+    setting: the perils of ignoring heterogeneity", Marketing Science 29(1), 85-93.
+
+    Examples
+    --------
+    >>> lost = [369, 163, 86, 56, 37, 27, 21]  # of 1,000 customers, in years 1..7
+    >>> model = ShiftedBetaGeo().fit([1, 2, 3, 4, 5, 6, 7, 7], [1] * 7 + [0],
+    ...                              weights=lost + [241])
+    >>> [round(v, 3) for v in model.params_]
+    [0.704, 1.182]
     """
 
     _params = Params
@@ -220,6 +304,16 @@ class ShiftedBetaGeo(FittedModel):
     ) -> Self:
         """Estimate alpha, beta by maximum likelihood and return the model.
 
+        Parameters
+        ----------
+        periods : array-like
+            The period of churn (1, 2, ...) of a churned customer, or the number of
+            periods (0, 1, ...) a customer still active has been observed.
+        churned : array-like of bool
+            Whether each customer churned (a scalar applies to all).
+        weights : array-like, optional
+            How many identical customers each row stands for.
+
         Raises
         ------
         InputError
@@ -229,6 +323,14 @@ class ShiftedBetaGeo(FittedModel):
         """
         self._validate_params()
         t, c, w = check_periods(periods, churned, weights)
+        if self.penalizer == 0 and w.sum() > 0 and not w @ c > 0:
+            # the likelihood then rises without bound as theta's mean falls to 0
+            raise ConvergenceError(
+                "ShiftedBetaGeo cannot be fitted without churn: no customer churned, so "
+                "every churn probability down to 0 fits better than the last.",
+                hint="Fit on a cohort observed until some customers left, or pass a "
+                "penalizer (penalizer=0.01) to keep alpha and beta finite.",
+            )
         fit = maximize_likelihood(
             total_log_likelihood_gradient_hessian,
             np.zeros(2),  # alpha = beta = 1: a uniform churn probability
@@ -257,6 +359,11 @@ class ShiftedBetaGeo(FittedModel):
         return retention_rate(self.params_, t)
 
     def expected_residual_lifetime(self, renewals: npt.ArrayLike, discount_rate: float) -> Array:
-        """DERL of a customer at her n-th renewal (see `expected_residual_lifetime`)."""
+        """DERL of a customer in her n-th period (see `expected_residual_lifetime`)."""
         check_fitted(self, "params_")
         return expected_residual_lifetime(self.params_, renewals, discount_rate)
+
+    def expected_lifetime(self, discount_rate: float) -> float:
+        """DEL of a customer just acquired (see `expected_lifetime`)."""
+        check_fitted(self, "params_")
+        return expected_lifetime(self.params_, discount_rate)

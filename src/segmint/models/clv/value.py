@@ -30,6 +30,7 @@ from segmint.core.errors import InputError, Location
 from segmint.models.base import check_fitted
 from segmint.models.clv._checks import as_vector, check_rfm
 from segmint.models.clv._compress import distinct_rows
+from segmint.models.clv.pareto_nbd import ParetoNBD
 
 Array = npt.NDArray[np.float64]
 
@@ -183,9 +184,11 @@ def discounted_purchases(
     model: TransactionModel, x: Array, t_x: Array, T: Array, *, horizon: float, delta: float
 ) -> Array:
     """``∫₀^H e^(-δτ) dE(τ)`` per customer, by the quadrature of the module docstring."""
-    closed_form = getattr(model, "discounted_expected_residual_transactions", None)
-    if math.isinf(horizon) and closed_form is not None:
-        return np.asarray(closed_form(delta, x, t_x, T), dtype=np.float64)
+    # the closed form is Pareto/NBD's alone: BG/BB's DERT discounts per opportunity
+    if math.isinf(horizon) and isinstance(model, ParetoNBD):
+        return np.asarray(
+            model.discounted_expected_residual_transactions(delta, x, t_x, T), dtype=np.float64
+        )
     if math.isinf(horizon):
         nodes, weights = roots_laguerre(2 * NODES)  # ∫₀^∞ e^(-u) f(u) du
         taus, factors = nodes / delta, weights  # u = δτ absorbs the factor δ dτ
