@@ -35,6 +35,7 @@ from segmint.models.clv._checks import as_vector, check_rfm
 from segmint.models.clv._counts import count_table
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
+from segmint.models.clv._sums import dot, outer_sum
 
 Array = npt.NDArray[np.float64]
 
@@ -175,7 +176,7 @@ def _derivatives(
     both = np.logaddexp(terms.log_alive, terms.log_gone)
     alive = expit(terms.log_alive - terms.log_gone)  # P1, stable for any gap
     value = table.total(gammaln(r + v) - gammaln(r)) + n * (r * np.log(alpha) + s * np.log(beta))
-    value += float(w @ both)
+    value += dot(w, both)
     mixed = terms.d_alive * alive + terms.d_gone * (1.0 - alive)
     constant = np.array(
         [
@@ -185,13 +186,14 @@ def _derivatives(
             n * s / beta,
         ]
     )
-    grad = constant + mixed @ w
+    grad = constant + np.einsum("in,n->i", mixed, w)
     hess = np.zeros((4, 4))
     if terms.h_alive is not None and terms.h_gone is not None:
         gap = terms.d_alive - terms.d_gone
         spread = alive * (1.0 - alive) * w
-        hess = (terms.h_alive * alive + terms.h_gone * (1.0 - alive)) @ w
-        hess += (gap * spread) @ gap.T
+        both_h = terms.h_alive * alive + terms.h_gone * (1.0 - alive)
+        hess = np.einsum("ijn,n->ij", both_h, w) + outer_sum(gap * spread, gap)
+        hess = (hess + hess.T) / 2.0  # exactly symmetric
         hess[0, 0] += table.total(polygamma(1, r + v) - polygamma(1, r))
         hess[0, 1] += n / alpha
         hess[1, 0] += n / alpha
@@ -315,8 +317,8 @@ def start(x: Array, t_x: Array, T: Array, weights: Array) -> Array:
     scales with the time unit.
     """
     n = weights.sum()
-    mean_T = max(float(weights @ T / n), 1e-6) if n > 0 else 1.0
-    mean_x = float(weights @ x / n) if n > 0 else 0.0
+    mean_T = max(dot(weights, T) / n, 1e-6) if n > 0 else 1.0
+    mean_x = dot(weights, x) / n if n > 0 else 0.0
     return np.log(np.array([1.0, mean_T / (mean_x + 1.0), 1.0, mean_T], dtype=np.float64))
 
 
