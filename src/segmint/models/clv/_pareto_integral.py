@@ -38,6 +38,7 @@ Array = npt.NDArray[np.float64]
 NODES_PER_PANEL = 16
 DROP_PER_PANEL = 8.0  # e-folds of the integrand's fall one panel spans at most
 CUT = 45.0  # the integral stops where the integrand has fallen by e^-45
+PANEL_WIDTH = 4.0  # widest panel in y: the integrand's poles lie at distance π from the axis
 MAX_PANELS = 24
 CHUNK_NODES = 500_000  # rows x nodes held at once: 4 MB per array
 
@@ -65,12 +66,13 @@ def integral_nodes(
     k = (s + 1.0) if lead_alpha else (r + x)  # exponent of the other factor
     m = r + x + s
     start = lead + t_x
-    span = np.log(lead + T) - np.log(start)  # Y
+    span = np.log1p((T - t_x) / start)  # Y = log((L+T)/(L+t_x)), exact for t_x near T
     c = (other - lead) / start
     rho0 = m - k * c / (1.0 + c)
     cut = np.where(rho0 > 0, CUT / np.maximum(rho0, 1e-300), np.inf)
     length = np.minimum(span, cut)
-    panels = np.clip(np.ceil(m * length / DROP_PER_PANEL), 1, MAX_PANELS).astype(np.intp)
+    needed = np.maximum(m * length / DROP_PER_PANEL, length / PANEL_WIDTH)
+    panels = np.clip(np.ceil(needed), 1, MAX_PANELS).astype(np.intp)
     for count in np.unique(panels):
         group = np.flatnonzero(panels == count)
         step = max(1, CHUNK_NODES // (int(count) * NODES_PER_PANEL))
