@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from segmint.core import schema
+from segmint.core import catalog, schema
 
 DOCS = Path(__file__).parents[1] / "docs"
 
@@ -10,6 +10,19 @@ DOCS = Path(__file__).parents[1] / "docs"
 def test_schema_page_is_generated_from_the_schema():
     """Regenerate with `make docs` when this fails."""
     assert (DOCS / "schema.md").read_text(encoding="utf-8") == schema.markdown()
+
+
+def test_features_page_is_generated_from_the_catalog():
+    """Regenerate with `make docs` when this fails."""
+    assert (DOCS / "features.md").read_text(encoding="utf-8") == catalog.markdown()
+
+
+def test_feature_names_are_unique_identifiers_with_both_languages():
+    names = [f.name for f in catalog.FEATURES]
+    assert len(names) == len(set(names))
+    for feature in catalog.FEATURES:
+        assert feature.name.isidentifier() and feature.name == feature.name.lower()
+        assert feature.en.endswith(".") and feature.zh.endswith("。"), feature.name
 
 
 def test_every_import_error_code_is_documented():
