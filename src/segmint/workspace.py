@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
+
 from segmint.core import config
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
 from segmint.ingest.importer import ImportOptions, ImportResult, Progress, import_file
-from segmint.store import identity
+from segmint.pipeline import schemes
+from segmint.pipeline.run import Progress as RunProgress
+from segmint.pipeline.run import RunResult
+from segmint.pipeline.run import run as run_pipeline
+from segmint.store import identity, snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
 from segmint.store.migrations import migrate
@@ -51,6 +57,7 @@ class Workspace:
                 code="workspace.not_found",
             )
         self.settings = config.load(self.path)
+        schemes.check(self.settings)
         self._engine: DuckDBEngine | None = None
 
     @classmethod
@@ -141,6 +148,37 @@ class Workspace:
     def duplicates(self) -> list[DuplicateGroup]:
         """Customers that share a normalized phone or e-mail under different ids."""
         return identity.duplicate_groups(self.engine)
+
+    def run(
+        self, *, as_of: dt.date | str | None = None, progress: RunProgress | None = None
+    ) -> RunResult:
+        """Features, scores and labels of every customer as of `as_of`, kept as a new run.
+
+        `as_of` defaults to the local date of the newest order. The run is all or
+        nothing: if it fails, the previous snapshot stays current.
+        """
+        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        return run_pipeline(self.engine, self.settings, as_of=day, progress=progress)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run, newest first: id, as_of, times, config hash, customers, details."""
+        return snapshots.runs(self.engine)
+
+    def snapshot(self, run_id: int | None = None) -> pa.Table:
+        """One row per customer of run `run_id` (default: the current run), by customer id."""
+        return snapshots.snapshot(self.engine, self._run_id(run_id))
+
+    def _run_id(self, run_id: int | None) -> int:
+        found = snapshots.current_run(self.engine) if run_id is None else run_id
+        known = {r["run_id"] for r in self.runs()} if found is not None else set()
+        if found is None or found not in known:
+            raise NotFoundError(
+                "There is no run yet." if found is None else f"There is no run {found}.",
+                hint="Run 'segmint run' first; 'segmint runs' lists the runs.",
+                location=Location(field="run"),
+                code="run.not_found",
+            )
+        return found
 
     def merge_customers(self, keep: str, other: str, *, actor: str = "python") -> dict[str, int]:
         """Merge customer `other` into `keep`; return the rows moved per table."""

@@ -24,6 +24,7 @@ class FeatureType(StrEnum):
     MONEY = "money"  # exact decimal in the workspace currency
     DATE = "date"
     TEXT = "text"
+    BOOL = "bool"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ _I, _R, _M, _D, _T = (
     FeatureType.DATE,
     FeatureType.TEXT,
 )
+
+NUMERIC = (FeatureType.INT, FeatureType.FLOAT, FeatureType.MONEY)
 
 ORDER_WINDOWS = (7, 30, 90, 180, 365)
 REVENUE_WINDOWS = (30, 90, 180, 365)
@@ -87,7 +90,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _F(
         "aov",
-        _M,
+        _R,
         "currency",
         "Average order value: monetary / frequency.",
         "客单价：净消费额 / 有效订单数。",
@@ -212,7 +215,79 @@ FEATURES: tuple[Feature, ...] = (
     _F("open_tickets", _I, "tickets", "Tickets open on as_of.", "统计日仍未关闭的工单数。"),
 )
 
+# What a run computes from the features: scores and labels, stored beside them.
+SCORES: tuple[Feature, ...] = (
+    *(
+        _F(
+            f"{d}_score",
+            _I,
+            "1-5",
+            f"RFM {label} score (5 best; empty for prospects).",
+            f"RFM {zh}得分（5 为最好；潜在客户为空）。",
+        )
+        for d, label, zh in (
+            ("r", "recency", "近度"),
+            ("f", "frequency", "频度"),
+            ("m", "monetary", "额度"),
+        )
+    ),
+    _F(
+        "rfm_cell",
+        _T,
+        "cell",
+        "The three scores as one code, e.g. 545.",
+        "三项得分组成的代码，如 545。",
+    ),
+    _F("rfm8", _T, "segment", "RFM8 segment (against the means).", "RFM 八类客户（与均值比较）。"),
+    _F("rfm11", _T, "segment", "RFM11 segment (by score cells).", "RFM 十一类客户（按得分格）。"),
+    _F("tier", _T, "tier", "Value tier (A is the top).", "价值等级（A 为最高）。"),
+    _F("stage", _T, "stage", "Lifecycle stage.", "生命周期阶段。"),
+    _F(
+        "value_score",
+        _R,
+        "0-1",
+        "Value score: weighted percentile ranks.",
+        "价值得分：加权百分位。",
+    ),
+    _F(
+        "value_customer",
+        FeatureType.BOOL,
+        "flag",
+        "Among the top value scores.",
+        "价值得分居前的价值客户。",
+    ),
+    _F(
+        "value_parts",
+        _T,
+        "JSON",
+        "The value score's parts: feature = percentile rank.",
+        "价值得分的组成：特征 = 百分位。",
+    ),
+    _F(
+        "p_alive",
+        _R,
+        "probability",
+        "Probability of still being a customer.",
+        "仍为活跃客户的概率。",
+    ),
+    _F(
+        "expected_orders_90d",
+        _R,
+        "purchases",
+        "Expected purchase days in the next 90 days.",
+        "未来 90 天预期购买天数。",
+    ),
+    _F(
+        "clv_12m",
+        _R,
+        "currency",
+        "Discounted expected spend in the next 12 months.",
+        "未来 12 个月的折现预期消费额。",
+    ),
+)
+
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
+SNAPSHOT_COLUMNS: tuple[Feature, ...] = FEATURES + SCORES
 
 
 def markdown() -> str:
@@ -227,6 +302,14 @@ def markdown() -> str:
         "| name | type | unit | meaning | 含义 |",
         "|---|---|---|---|---|",
         *(f"| `{f.name}` | {f.type} | {f.unit} | {f.en} | {f.zh} |" for f in FEATURES),
+        "",
+        "## Scores and labels · 得分与标签",
+        "",
+        "Computed by a run from the features; snapshots and exports carry both.",
+        "",
+        "| name | type | unit | meaning | 含义 |",
+        "|---|---|---|---|---|",
+        *(f"| `{f.name}` | {f.type} | {f.unit} | {f.en} | {f.zh} |" for f in SCORES),
         "",
     ]
     return "\n".join(lines)

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
 import pyarrow as pa
+from ibis.backends.duckdb import Backend as IbisBackend
 
 from segmint.store.errors import mapped_errors
 
@@ -22,6 +24,7 @@ class DuckDBEngine:
     def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "1GB") -> None:
         self.path = path
         self.read_only = read_only
+        self._ibis: IbisBackend | None = None
         with mapped_errors(path.name):
             self._con = duckdb.connect(str(path), read_only=read_only)
             # DuckDB draws its own progress bar on stderr for long queries; ours is the CLI's.
@@ -32,6 +35,12 @@ class DuckDBEngine:
             # Bounded memory: big imports and runs spill to a folder beside the database.
             self._con.execute("SET memory_limit = ?", [memory_limit])
             self._con.execute("SET temp_directory = ?", [str(path.with_suffix(".tmp"))])
+
+    def ibis(self) -> IbisBackend:
+        """The expression layer on this same connection (made once, on first use)."""
+        if self._ibis is None:
+            self._ibis = ibis.duckdb.from_connection(self._con)
+        return self._ibis
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from segmint.core.schema import SQL_TYPES, TABLES, Table
+from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
 
 Migration = Callable[[DuckDBEngine], None]
@@ -47,7 +48,12 @@ def _v1_canonical_tables(engine: DuckDBEngine) -> None:
         engine.execute(ddl)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_canonical_tables,)
+def _v2_runs_and_snapshots(engine: DuckDBEngine) -> None:
+    for statement in snapshots.ddl():
+        engine.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_canonical_tables, _v2_runs_and_snapshots)
 
 
 def version(engine: DuckDBEngine) -> int:

@@ -1,0 +1,1 @@
+"""Per-customer features as engine-neutral expressions: built here, executed by the pipeline."""

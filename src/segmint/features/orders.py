@@ -1,0 +1,75 @@
+"""Features of a customer's orders: recency, frequency, monetary, windows, rhythm, discounts.
+
+Which orders count (catalog definitions): orders on or before as_of; a cancelled or
+refunded order brings no revenue; a row with a negative amount is a refund and reduces
+revenue but is not an order; every other row is a counted order.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.core.catalog import ORDER_WINDOWS, REVENUE_WINDOWS
+from segmint.core.schema import NOT_REVENUE
+
+
+def up_to(orders: ir.Table, as_of: int) -> ir.Table:
+    """Orders on or before day `as_of`, with `revenue` and `counted` flags."""
+    o = orders.filter(orders.day <= as_of)
+    revenue = ~o.status.isin(NOT_REVENUE)
+    return o.mutate(revenue=revenue, counted=revenue & (o.amount >= 0))
+
+
+def counted_orders(orders: ir.Table, as_of: int) -> ir.Table:
+    """The counted orders on or before day `as_of`."""
+    o = up_to(orders, as_of)
+    return o.filter(o.counted)
+
+
+def order_features(orders: ir.Table, as_of: int) -> ir.Table:
+    """One row per customer with any order row up to as_of (prospects have no counted one)."""
+    o = up_to(orders, as_of)
+
+    def within(days: int) -> ir.BooleanValue:
+        return o.day > as_of - days
+
+    money = o.amount.sum(where=o.revenue)
+    counts = {f"orders_{n}d": o.count(where=o.counted & within(n)) for n in ORDER_WINDOWS}
+    revenues = {f"revenue_{n}d": o.amount.sum(where=o.revenue & within(n)) for n in REVENUE_WINDOWS}
+    g = o.group_by("customer_id").aggregate(
+        frequency=o.count(where=o.counted),
+        monetary=money,
+        first_day=o.day.min(where=o.counted),
+        last_day=o.day.max(where=o.counted),
+        discounted=o.count(where=o.counted & (o.discount > 0)),
+        discounted_90d=o.count(where=o.counted & (o.discount > 0) & within(90)),
+        refunded=o.count(where=o.status == "refunded"),
+        paid=o.count(where=(o.status != "cancelled") & (o.amount >= 0)),
+        **counts,
+        **revenues,
+    )
+    zero = ibis.literal(0).cast("decimal(18, 2)")
+    return g.select(
+        "customer_id",
+        recency_days=as_of - g.last_day,
+        frequency=g.frequency,
+        monetary=g.monetary.fill_null(zero),
+        **{name: g[name] for name in counts},
+        **{name: g[name].fill_null(zero) for name in revenues},
+        aov=_share(g.monetary.cast("float64"), g.frequency),
+        avg_days_between_orders=ibis.ifelse(
+            g.frequency >= 2, (g.last_day - g.first_day) / (g.frequency - 1), ibis.null()
+        ),
+        tenure_days=as_of - g.first_day,
+        first_day=g.first_day,
+        last_day=g.last_day,
+        discount_share=_share(g.discounted, g.frequency),
+        discount_share_90d=_share(g.discounted_90d, g.orders_90d),
+        refund_share=_share(g.refunded, g.paid),
+    )
+
+
+def _share(part: ir.NumericValue, whole: ir.IntegerValue) -> ir.FloatingValue:
+    """Part / whole, empty (null) when whole is 0."""
+    return ibis.ifelse(whole > 0, part / whole, ibis.null()).cast("float64")

@@ -1,0 +1,1 @@
+"""Orchestration: execute feature expressions, hand arrays to the models, write snapshots."""

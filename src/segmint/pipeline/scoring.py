@@ -1,0 +1,149 @@
+"""Scores and labels from the features: RFM, RFM names, tiers, stages, value score.
+
+Pure: NumPy arrays in, arrays out. Customers come ordered by customer id, so a
+customer's position is the id tie-breaker every ranking states ("by value, then id").
+Money arrives in minor units (cents) so that comparisons with means and thresholds are
+exact. RFM scores, names and the value score cover the customers with a counted order;
+prospects have none. Tiers cover everyone (a prospect's spend is 0).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from segmint.core.config import Settings
+from segmint.models import lifecycle, rfm, rfm_names, tiers, value_score
+from segmint.pipeline import schemes
+
+Array = npt.NDArray[Any]
+
+
+def rfm_scores(
+    recency_days: Array, frequency: Array, monetary_cents: Array, *, settings: Settings
+) -> rfm.Scores:
+    """r, f and m of the buyers, by the configured scoring."""
+    bins = settings.rfm.bins
+    if settings.rfm.scoring == "rank":
+        ids = np.arange(recency_days.size)
+        return rfm.rank_scores(recency_days, frequency, monetary_cents, ids, bins=bins)
+    if settings.rfm.scoring == "fixed":
+        cuts = settings.rfm.cuts
+        money = np.asarray(cuts["monetary"]) * 100  # cut points are given in currency
+        fixed = (cuts["recency_days"], cuts["frequency"], money)
+        return rfm.quantile_scores(recency_days, frequency, monetary_cents, bins=bins, cuts=fixed)
+    return rfm.quantile_scores(recency_days, frequency, monetary_cents, bins=bins)
+
+
+def tier_index(spend_cents: Array, *, settings: Settings) -> npt.NDArray[np.int8]:
+    """Each customer's tier, 0 the top, on spend in the 365 days up to as_of."""
+    config = settings.tiers
+    ids = np.arange(spend_cents.size)
+    if config.method == "rank":
+        return tiers.rank_tiers(spend_cents, ids, config.percent)
+    if config.method == "pareto":
+        return tiers.pareto_tiers(spend_cents, ids, config.pareto_percent)
+    return tiers.threshold_tiers(spend_cents, [t * 100 for t in config.thresholds])
+
+
+def score(
+    columns: dict[str, Array],
+    *,
+    settings: Settings,
+    p_alive: Array,
+    previous_stage: Array,
+) -> dict[str, Any]:
+    """Every score column of the snapshot, as arrays with None for "empty"."""
+    n = columns["frequency"].size
+    buyers = columns["frequency"] > 0
+    recency = columns["recency_days"][buyers].astype(np.int64)
+    frequency = columns["frequency"][buyers]
+    money = columns["monetary_cents"][buyers]
+    scores = rfm_scores(recency, frequency, money, settings=settings)
+    rules = schemes.rfm11_rules(settings)
+    named8 = rfm_names.rfm8(recency, frequency, money)
+    named11 = rfm_names.name_cells(rules, scores.r, scores.f, scores.m, bins=settings.rfm.bins)
+    out: dict[str, Any] = {
+        "r_score": _spread(scores.r, buyers, n),
+        "f_score": _spread(scores.f, buyers, n),
+        "m_score": _spread(scores.m, buyers, n),
+        "rfm_cell": _spread(
+            np.char.add(
+                np.char.add(scores.r.astype(str), scores.f.astype(str)), scores.m.astype(str)
+            ),
+            buyers,
+            n,
+        ),
+        "rfm8": _spread(
+            np.array([rfm_names.RFM8_NAMES[i].key for i in named8], dtype=object), buyers, n
+        ),
+        "rfm11": _spread(np.array([rules[i].name.key for i in named11], dtype=object), buyers, n),
+    }
+    labels = np.array(schemes.tier_labels(settings), dtype=object)
+    out["tier"] = labels[tier_index(columns["revenue_365d_cents"], settings=settings)]
+    out["stage"] = _stages(columns, p_alive=p_alive, previous=previous_stage, settings=settings)
+    out |= _value(columns, buyers, settings=settings)
+    return out
+
+
+def _stages(
+    columns: dict[str, Array], *, p_alive: Array, previous: Array, settings: Settings
+) -> Array:
+    keys = [s.key for s in lifecycle.STAGES]
+    before = np.array([keys.index(k) if k in keys else -1 for k in previous])
+    index = lifecycle.stages(
+        columns["frequency"],
+        np.nan_to_num(columns["recency_days"], nan=0.0),
+        np.nan_to_num(columns["tenure_days"], nan=0.0),
+        columns["avg_days_between_orders"],
+        p_alive=p_alive,
+        previous=before,
+        rules=schemes.lifecycle_rules(settings),
+    )
+    return np.array(keys, dtype=object)[index]
+
+
+def _value(
+    columns: dict[str, Array], buyers: npt.NDArray[np.bool_], *, settings: Settings
+) -> dict[str, Any]:
+    n = buyers.size
+    components = schemes.value_components(settings)
+    values = {name: np.asarray(columns[name], dtype=np.float64)[buyers] for name in components}
+    ids = np.arange(int(buyers.sum()))
+    result = value_score.value_scores(
+        values, ids, components=components, top_percent=settings.value.top_percent
+    )
+    parts = _json_objects({k: np.round(v, 6) for k, v in result.parts.items()})
+    flagged = np.zeros(n, dtype=bool)
+    flagged[buyers] = result.flagged
+    return {
+        "value_score": _spread(result.score, buyers, n),
+        "value_customer": flagged,
+        "value_parts": _spread(parts, buyers, n),
+    }
+
+
+def _json_objects(columns: dict[str, npt.NDArray[np.float64]]) -> Array:
+    """One JSON object per row, {"name": number, ...}, built column-wise by Arrow."""
+    pieces: list[Any] = []
+    for i, (name, values) in enumerate(columns.items()):
+        pieces += [
+            ("{" if i == 0 else ", ") + json.dumps(name) + ": ",
+            pc.cast(pa.array(values), pa.string()),
+        ]
+    pieces.append("}")
+    if not columns:
+        return np.array([], dtype=object)
+    return np.asarray(pc.binary_join_element_wise(*pieces, ""), dtype=object)
+
+
+def _spread(values: Array, where: npt.NDArray[np.bool_], n: int) -> Array:
+    """Values of the customers `where`, None for the others."""
+    out = np.full(n, None, dtype=object)
+    out[where] = values
+    return out

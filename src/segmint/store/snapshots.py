@@ -1,0 +1,104 @@
+"""Runs and their snapshots: one row per customer per run, every run kept.
+
+A run is written in one transaction — its `runs` row, its customer rows and its
+long tables (category shares, interactions by channel) — so a failed or killed run
+leaves the previous snapshot current. The newest finished run is the current one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pyarrow as pa
+
+from segmint.core.catalog import SNAPSHOT_COLUMNS, FeatureType
+from segmint.store.duckdb import DuckDBEngine
+
+SQL_TYPES = {
+    FeatureType.INT: "BIGINT",
+    FeatureType.FLOAT: "DOUBLE",
+    FeatureType.MONEY: "DECIMAL(18, 2)",
+    FeatureType.DATE: "DATE",
+    FeatureType.TEXT: "VARCHAR",
+    FeatureType.BOOL: "BOOLEAN",
+}
+RUN_COLUMNS = (
+    "run_id",
+    "as_of",
+    "started_at",
+    "finished_at",
+    "config_hash",
+    "customers",
+    "details",
+)
+
+
+def ddl() -> tuple[str, ...]:
+    """The tables of runs and snapshots, the snapshot's columns from the catalog."""
+    columns = ",\n    ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in SNAPSHOT_COLUMNS)
+    return (
+        """CREATE TABLE runs (
+            run_id INTEGER PRIMARY KEY, as_of DATE, started_at TIMESTAMPTZ,
+            finished_at TIMESTAMPTZ, config_hash VARCHAR, customers BIGINT, details VARCHAR)""",
+        f"CREATE TABLE snapshots (\n    run_id INTEGER,\n    customer_id VARCHAR,\n"
+        f"    {columns}\n)",
+        """CREATE TABLE snapshot_categories (
+            run_id INTEGER, customer_id VARCHAR, category VARCHAR, spend DECIMAL(18, 2),
+            share DOUBLE)""",
+        """CREATE TABLE snapshot_channels (
+            run_id INTEGER, customer_id VARCHAR, channel VARCHAR, interactions_30d BIGINT)""",
+    )
+
+
+def next_run_id(engine: DuckDBEngine) -> int:
+    """The id the next run takes."""
+    return int(engine.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+
+
+def write_run(
+    engine: DuckDBEngine,
+    run: dict[str, Any],
+    *,
+    customers: pa.Table,
+    categories: pa.Table,
+    channels: pa.Table,
+) -> None:
+    """Record a finished run and its snapshot, all or nothing."""
+    with engine.transaction():
+        engine.execute(
+            f"INSERT INTO runs VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
+            [run[c] if c != "details" else json.dumps(run[c]) for c in RUN_COLUMNS],
+        )
+        engine.append("snapshots", customers)
+        engine.append("snapshot_categories", categories)
+        engine.append("snapshot_channels", channels)
+
+
+def runs(engine: DuckDBEngine) -> list[dict[str, Any]]:
+    """Every run, newest first, with its details parsed."""
+    rows = engine.rows(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id DESC")
+    return [
+        {**dict(zip(RUN_COLUMNS, row, strict=True)), "details": json.loads(row[-1])} for row in rows
+    ]
+
+
+def current_run(engine: DuckDBEngine) -> int | None:
+    """The newest run's id (None before the first run)."""
+    found = engine.scalar("SELECT max(run_id) FROM runs")
+    return None if found is None else int(found)
+
+
+def previous_run(engine: DuckDBEngine, as_of: dt.date) -> int | None:
+    """The newest run with an earlier as_of: the "before" of stages and diffs."""
+    found = engine.scalar("SELECT max(run_id) FROM runs WHERE as_of < ?", [as_of])
+    return None if found is None else int(found)
+
+
+def snapshot(engine: DuckDBEngine, run_id: int, *, columns: tuple[str, ...] = ()) -> pa.Table:
+    """A run's customer rows, ordered by customer id."""
+    names = ", ".join(f'"{c}"' for c in columns) if columns else "* EXCLUDE (run_id)"
+    return engine.arrow(
+        f"SELECT {names} FROM snapshots WHERE run_id = ? ORDER BY customer_id", [run_id]
+    )
