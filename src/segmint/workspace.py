@@ -22,7 +22,7 @@ from segmint.core.schema import KINDS
 from segmint.ingest.importer import ImportOptions, ImportResult, Progress, import_file
 from segmint.pipeline import schemes
 from segmint.pipeline.run import Progress as RunProgress
-from segmint.pipeline.run import RunResult
+from segmint.pipeline.run import RunResult, rfm_table
 from segmint.pipeline.run import run as run_pipeline
 from segmint.store import identity, snapshots
 from segmint.store.duckdb import DuckDBEngine
@@ -159,6 +159,11 @@ class Workspace:
         """
         day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         return run_pipeline(self.engine, self.settings, as_of=day, progress=progress)
+
+    def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:
+        """RFM alone, without storing a run: r/f/m scores, cell, rfm8 and rfm11 per buyer."""
+        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        return rfm_table(self.engine, self.settings, as_of=day)
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run, newest first: id, as_of, times, config hash, customers, details."""

@@ -27,6 +27,20 @@ def counted_orders(orders: ir.Table, as_of: int) -> ir.Table:
     return o.filter(o.counted)
 
 
+def rfm_features(orders: ir.Table, as_of: int) -> ir.Table:
+    """recency_days, frequency and monetary of the customers with a counted order: RFM alone."""
+    o = up_to(orders, as_of)
+    g = o.group_by("customer_id").aggregate(
+        frequency=o.count(where=o.counted),
+        last_day=o.day.max(where=o.counted),
+        monetary=o.amount.sum(where=o.revenue).cast("decimal(18, 2)"),
+    )
+    g = g.filter(g.frequency > 0)
+    return g.select(
+        "customer_id", recency_days=as_of - g.last_day, frequency=g.frequency, monetary=g.monetary
+    )
+
+
 def order_features(orders: ir.Table, as_of: int) -> ir.Table:
     """One row per customer with any order row up to as_of (prospects have no counted one)."""
     o = up_to(orders, as_of)

@@ -24,6 +24,7 @@ from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
 from segmint.features.activity import channel_interactions
 from segmint.features.customer import EPOCH, customer_features
+from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
@@ -127,6 +128,25 @@ def run(
         channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
     )
     return RunResult(run_id, as_of, features.num_rows, time.perf_counter() - clock, details)
+
+
+def rfm_table(
+    engine: DuckDBEngine, settings: Settings, *, as_of: dt.date | None = None
+) -> pa.Table:
+    """RFM alone, without a run: customers with a counted order, their r/f/m and names."""
+    day = ((as_of or default_as_of(engine, settings)) - EPOCH).days
+    src = sources(engine, timezone=settings.timezone)
+    table = execute(engine, rfm_features(src.orders, day).order_by("customer_id"))
+    cents = pc.cast(pc.multiply(table["monetary"], 100), pa.int64()).to_numpy(zero_copy_only=False)
+    named = scoring.rfm_columns(
+        table["recency_days"].to_numpy(),
+        table["frequency"].to_numpy(),
+        cents,
+        settings=settings,
+    )
+    for name, values in named.items():
+        table = table.append_column(name, pa.array(values))
+    return table
 
 
 def _history(

@@ -40,6 +40,25 @@ def rfm_scores(
     return rfm.quantile_scores(recency_days, frequency, monetary_cents, bins=bins)
 
 
+def rfm_columns(
+    recency_days: Array, frequency: Array, monetary_cents: Array, *, settings: Settings
+) -> dict[str, Array]:
+    """r, f, m scores, the cell code and the rfm8 and rfm11 keys of buyers."""
+    scores = rfm_scores(recency_days, frequency, monetary_cents, settings=settings)
+    rules = schemes.rfm11_rules(settings)
+    named8 = rfm_names.rfm8(recency_days, frequency, monetary_cents)
+    named11 = rfm_names.name_cells(rules, scores.r, scores.f, scores.m, bins=settings.rfm.bins)
+    cell = scores.r.astype(np.int64) * 100 + scores.f * 10 + scores.m
+    return {
+        "r_score": scores.r,
+        "f_score": scores.f,
+        "m_score": scores.m,
+        "rfm_cell": cell.astype(str).astype(object),
+        "rfm8": np.array([n.key for n in rfm_names.RFM8_NAMES], dtype=object)[named8],
+        "rfm11": np.array([rule.name.key for rule in rules], dtype=object)[named11],
+    }
+
+
 def tier_index(spend_cents: Array, *, settings: Settings) -> npt.NDArray[np.int8]:
     """Each customer's tier, 0 the top, on spend in the 365 days up to as_of."""
     config = settings.tiers
@@ -61,29 +80,13 @@ def score(
     """Every score column of the snapshot, as arrays with None for "empty"."""
     n = columns["frequency"].size
     buyers = columns["frequency"] > 0
-    recency = columns["recency_days"][buyers].astype(np.int64)
-    frequency = columns["frequency"][buyers]
-    money = columns["monetary_cents"][buyers]
-    scores = rfm_scores(recency, frequency, money, settings=settings)
-    rules = schemes.rfm11_rules(settings)
-    named8 = rfm_names.rfm8(recency, frequency, money)
-    named11 = rfm_names.name_cells(rules, scores.r, scores.f, scores.m, bins=settings.rfm.bins)
-    out: dict[str, Any] = {
-        "r_score": _spread(scores.r, buyers, n),
-        "f_score": _spread(scores.f, buyers, n),
-        "m_score": _spread(scores.m, buyers, n),
-        "rfm_cell": _spread(
-            np.char.add(
-                np.char.add(scores.r.astype(str), scores.f.astype(str)), scores.m.astype(str)
-            ),
-            buyers,
-            n,
-        ),
-        "rfm8": _spread(
-            np.array([rfm_names.RFM8_NAMES[i].key for i in named8], dtype=object), buyers, n
-        ),
-        "rfm11": _spread(np.array([rules[i].name.key for i in named11], dtype=object), buyers, n),
-    }
+    named = rfm_columns(
+        columns["recency_days"][buyers].astype(np.int64),
+        columns["frequency"][buyers],
+        columns["monetary_cents"][buyers],
+        settings=settings,
+    )
+    out: dict[str, Any] = {name: _spread(values, buyers, n) for name, values in named.items()}
     labels = np.array(schemes.tier_labels(settings), dtype=object)
     out["tier"] = labels[tier_index(columns["revenue_365d_cents"], settings=settings)]
     out["stage"] = _stages(columns, p_alive=p_alive, previous=previous_stage, settings=settings)
