@@ -16,14 +16,16 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from segmint.activate import exports
 from segmint.core import config
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
 from segmint.ingest.importer import ImportOptions, ImportResult, Progress, import_file
-from segmint.pipeline import schemes
 from segmint.pipeline.run import Progress as RunProgress
 from segmint.pipeline.run import RunResult, rfm_table
 from segmint.pipeline.run import run as run_pipeline
+from segmint.segments import reports, schemes
+from segmint.segments.families import labelled
 from segmint.store import identity, snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
@@ -172,6 +174,57 @@ class Workspace:
     def snapshot(self, run_id: int | None = None) -> pa.Table:
         """One row per customer of run `run_id` (default: the current run), by customer id."""
         return snapshots.snapshot(self.engine, self._run_id(run_id))
+
+    def segments(self, *, run_id: int | None = None, lang: str | None = None) -> dict[str, Any]:
+        """Every segment of every family with size, shares, CLV, KPIs and change."""
+        run = self._run(run_id)
+        before = snapshots.previous_run(self.engine, run["as_of"])
+        previous = None if before is None else self._run(before)
+        return reports.segments(
+            self.engine, self.settings, run=run, previous=previous, lang=lang or self.settings.lang
+        )
+
+    def diff(self, *, before: int | None = None, after: int | None = None) -> dict[str, Any]:
+        """Who moved between two runs (default: the current run and the one before it)."""
+        later = self._run(after)
+        earlier = (
+            before if before is not None else snapshots.previous_run(self.engine, later["as_of"])
+        )
+        if earlier is None:
+            raise NotFoundError(
+                f"Run {later['run_id']} has no earlier run to compare with.",
+                hint="Run 'segmint run --as-of DATE' with an earlier date, or pass --before.",
+                location=Location(field="before"),
+                code="run.not_found",
+            )
+        return reports.diff(self.engine, before=self._run(earlier)["run_id"], after=later["run_id"])
+
+    def customer(
+        self, customer_id: str, *, run_id: int | None = None, lang: str | None = None
+    ) -> dict[str, Any]:
+        """The 360° profile of one customer in a run (default: the current run)."""
+        return reports.profile(
+            self.engine,
+            self.settings,
+            customer_id,
+            run=self._run(run_id),
+            lang=lang or self.settings.lang,
+        )
+
+    def export(
+        self, path: str | Path, *, run_id: int | None = None, lang: str | None = None
+    ) -> int:
+        """Write the snapshot to `path` (.csv, .parquet or .xlsx); return the rows written.
+
+        One row per customer: every feature, score and label, label columns in `lang`.
+        """
+        table = labelled(self.snapshot(run_id), self.settings, lang=lang or self.settings.lang)
+        exports.export(table, Path(path))
+        return int(table.num_rows)
+
+    def _run(self, run_id: int | None) -> dict[str, Any]:
+        wanted = self._run_id(run_id)
+        return next(r for r in self.runs() if r["run_id"] == wanted)
 
     def _run_id(self, run_id: int | None) -> int:
         found = snapshots.current_run(self.engine) if run_id is None else run_id

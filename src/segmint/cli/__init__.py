@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from segmint._version import __version__
-from segmint.cli import customers, demo, ingest, workspace
+from segmint.cli import customers, demo, ingest, run, workspace
 
 app = typer.Typer(
     name="segmint",
@@ -22,6 +22,7 @@ app = typer.Typer(
 workspace.register(app)
 ingest.register(app)
 demo.register(app)
+run.register(app)
 app.add_typer(customers.app, name="customers")
 
 

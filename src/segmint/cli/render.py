@@ -181,3 +181,158 @@ def duplicates(groups: Sequence[Mapping[str, Any]]) -> None:
 def key_values(title: str, data: Mapping[str, object]) -> None:
     """A two-column table of labels and values."""
     _out().print(_table(title, ("", ""), list(data.items())))
+
+
+@contextmanager
+def stages(description: str) -> Iterator[Any]:
+    """A bar over the steps of a run on a terminal; yields `step(name)` to call as each starts."""
+    console = _err()
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(description, total=4)
+        seen: list[str] = []
+
+        def step(name: str) -> None:
+            bar.update(task, completed=len(seen), description=f"{description}: {name}")
+            seen.append(name)
+
+        yield step
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f} %"
+
+
+def _money(value: object) -> str:
+    return "" if value is None else f"{float(value):,.2f}"  # type: ignore[arg-type]
+
+
+def _segment_rows(rows: Sequence[Mapping[str, Any]]) -> list[tuple[object, ...]]:
+    return [
+        (
+            r["family_label"],
+            r["label"],
+            r["customers"],
+            _percent(r["share"]),
+            _percent(r["revenue_share"]),
+            _money(r["avg_clv_12m"]),
+            _percent(r["repurchase_rate"]),
+            _percent(r["churn_rate"]),
+            _money(r["aov"]),
+            "" if r["change"] is None else f"{r['change']:+,}",
+        )
+        for r in rows
+    ]
+
+
+_SEGMENT_COLUMNS = (
+    "family",
+    "segment",
+    "customers",
+    "share",
+    "revenue",
+    "avg CLV 12m",
+    "repurchase",
+    "churn",
+    "AOV",
+    "change",
+)
+
+
+def run_result(data: Mapping[str, Any]) -> None:
+    """What a run did, and the headline segments."""
+    console = _out()
+    console.print(
+        f"run [bold]{data['run_id']}[/] as of {data['as_of']}: {data['customers']:,} customers "
+        f"in {data['seconds']:.1f} s · CLV model {data['clv_model'] or '-'}"
+    )
+    headline = [r for r in data["segments"] if r["family"] in ("tier", "stage", "value_customer")]
+    console.print(_table("segments", _SEGMENT_COLUMNS, _segment_rows(headline)))
+    console.print("[dim]next: segmint segments · segmint customer ID · segmint export snapshot[/]")
+
+
+def runs(found: Sequence[Mapping[str, Any]]) -> None:
+    """The runs, newest first."""
+    if not found:
+        _out().print("no runs yet: segmint run")
+        return
+    rows = [
+        (
+            r["run_id"],
+            str(r["as_of"]),
+            r["customers"],
+            r["details"]["clv"].get("model", "-"),
+            str(r["finished_at"])[:19],
+            f"{(r['finished_at'] - r['started_at']).total_seconds():.1f} s",
+            r["config_hash"],
+        )
+        for r in found
+    ]
+    columns = ("run", "as of", "customers", "CLV model", "finished (UTC)", "took", "settings")
+    _out().print(_table("runs", columns, rows))
+
+
+def segments(data: Mapping[str, Any], moved: Mapping[str, Any] | None) -> None:
+    """Segments with KPIs, then the tier and stage moves since the previous run."""
+    console = _out()
+    title = f"segments of run {data['run_id']} (as of {data['as_of']})"
+    if data["previous_run"] is not None:
+        title += f", change since run {data['previous_run']}"
+    console.print(_table(title, _SEGMENT_COLUMNS, _segment_rows(data["segments"])))
+    if moved is None:
+        return
+    for family, cells in moved["transitions"].items():
+        rows = [
+            (
+                c["before"] or "(new)",
+                c["after"] or "(gone)",
+                c["customers"],
+                _money(c["revenue_365d"]),
+            )
+            for c in cells
+            if c["before"] != c["after"]
+        ]
+        if rows:
+            console.print(
+                _table(f"{family} moves", ("from", "to", "customers", "revenue 365d"), rows)
+            )
+
+
+def profile(data: Mapping[str, Any]) -> None:
+    """The 360° profile of one customer."""
+    console = _out()
+    console.print(
+        f"[bold]{escape(data['customer_id'])}[/] · run {data['run_id']} as of {data['as_of']}"
+    )
+    identity = data["identity"] or {}
+    shown = {k: v for k, v in identity.items() if v is not None and k != "customer_id"}
+    if shown:
+        console.print(_table("identity", ("", ""), list(shown.items())))
+    labels = [
+        (k, v, data["why"].get(k if k in data["why"] else "", ""))
+        for k, v in data["labels"].items()
+    ]
+    if data["why"].get("rfm"):
+        labels.append(("rfm", data["snapshot"]["rfm_cell"], data["why"]["rfm"]))
+    console.print(_table("labels and why", ("", "label", "why"), labels))
+    row = data["snapshot"] or {}
+    values = [(k, v) for k, v in row.items() if k not in ("customer_id", "value_parts")]
+    console.print(_table("features and scores", ("", ""), values))
+    if data["history"]:
+        columns = tuple(data["history"][0])
+        rows = [tuple(h.values()) for h in data["history"]]
+        console.print(_table("history", columns, rows))
+    if data["timeline"]:
+        rows = [
+            (str(t["happened_at"])[:16], t["kind"], t["ref"], t["what"], t["detail"])
+            for t in data["timeline"]
+        ]
+        console.print(_table("recent", ("when (UTC)", "kind", "id", "what", "detail"), rows))

@@ -95,7 +95,7 @@ def run(
     step(STEPS[2])
     previous = _previous_stages(engine, features, as_of)
     columns = _model_columns(features)
-    scores = scoring.score(
+    scores, facts = scoring.score(
         columns, settings=settings, p_alive=value.p_alive, previous_stage=previous
     )
     scores |= {
@@ -108,8 +108,12 @@ def run(
     table = _snapshot(run_id, features, scores)
     curve = pareto_curve(columns["revenue_365d_cents"], np.arange(features.num_rows))
     details = {
+        **facts,
         "clv": value.details,
         "pareto_curve": [round(float(v), 6) for v in curve.revenue_share],
+        "settings": settings.model_dump(
+            mode="json", include={"rfm", "tiers", "lifecycle", "value"}
+        ),
     }
     record = {
         "run_id": run_id,
@@ -138,7 +142,7 @@ def rfm_table(
     src = sources(engine, timezone=settings.timezone)
     table = execute(engine, rfm_features(src.orders, day).order_by("customer_id"))
     cents = pc.cast(pc.multiply(table["monetary"], 100), pa.int64()).to_numpy(zero_copy_only=False)
-    named = scoring.rfm_columns(
+    named, _ = scoring.rfm_columns(
         table["recency_days"].to_numpy(),
         table["frequency"].to_numpy(),
         cents,

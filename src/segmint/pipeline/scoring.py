@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from segmint.core.config import Settings
 from segmint.models import lifecycle, rfm, rfm_names, tiers, value_score
-from segmint.pipeline import schemes
+from segmint.segments import schemes
 
 Array = npt.NDArray[Any]
 
@@ -40,16 +40,22 @@ def rfm_scores(
     return rfm.quantile_scores(recency_days, frequency, monetary_cents, bins=bins)
 
 
+_DIMENSIONS = ("recency_days", "frequency", "monetary")
+
+
 def rfm_columns(
     recency_days: Array, frequency: Array, monetary_cents: Array, *, settings: Settings
-) -> dict[str, Array]:
-    """r, f, m scores, the cell code and the rfm8 and rfm11 keys of buyers."""
+) -> tuple[dict[str, Array], dict[str, Any]]:
+    """r, f, m scores, cell code, rfm8 and rfm11 keys of buyers, and the facts behind them.
+
+    The facts are the cut points (quantile scoring) and the means rfm8 compares with.
+    """
     scores = rfm_scores(recency_days, frequency, monetary_cents, settings=settings)
     rules = schemes.rfm11_rules(settings)
     named8 = rfm_names.rfm8(recency_days, frequency, monetary_cents)
     named11 = rfm_names.name_cells(rules, scores.r, scores.f, scores.m, bins=settings.rfm.bins)
     cell = scores.r.astype(np.int64) * 100 + scores.f * 10 + scores.m
-    return {
+    columns = {
         "r_score": scores.r,
         "f_score": scores.f,
         "m_score": scores.m,
@@ -57,6 +63,20 @@ def rfm_columns(
         "rfm8": np.array([n.key for n in rfm_names.RFM8_NAMES], dtype=object)[named8],
         "rfm11": np.array([rule.name.key for rule in rules], dtype=object)[named11],
     }
+    n = max(recency_days.size, 1)
+    scale = {"recency_days": 1, "frequency": 1, "monetary": 100}  # money cuts in currency
+    facts = {
+        "cuts": {
+            k: [float(c) / scale[k] for c in v]
+            for k, v in zip(_DIMENSIONS, scores.cuts, strict=True)
+        },
+        "means": {
+            "recency_days": float(recency_days.sum() / n),
+            "frequency": float(frequency.sum() / n),
+            "monetary": float(monetary_cents.sum() / n / 100),
+        },
+    }
+    return columns, facts
 
 
 def tier_index(spend_cents: Array, *, settings: Settings) -> npt.NDArray[np.int8]:
@@ -76,22 +96,23 @@ def score(
     settings: Settings,
     p_alive: Array,
     previous_stage: Array,
-) -> dict[str, Any]:
-    """Every score column of the snapshot, as arrays with None for "empty"."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every score column of the snapshot (None for "empty"), and the facts behind them."""
     n = columns["frequency"].size
     buyers = columns["frequency"] > 0
-    named = rfm_columns(
+    named, facts = rfm_columns(
         columns["recency_days"][buyers].astype(np.int64),
         columns["frequency"][buyers],
         columns["monetary_cents"][buyers],
         settings=settings,
     )
     out: dict[str, Any] = {name: _spread(values, buyers, n) for name, values in named.items()}
+
     labels = np.array(schemes.tier_labels(settings), dtype=object)
     out["tier"] = labels[tier_index(columns["revenue_365d_cents"], settings=settings)]
     out["stage"] = _stages(columns, p_alive=p_alive, previous=previous_stage, settings=settings)
     out |= _value(columns, buyers, settings=settings)
-    return out
+    return out, {"rfm": facts}
 
 
 def _stages(

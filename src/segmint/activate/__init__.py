@@ -1,0 +1,1 @@
+"""Turning segments into action: exports (and later webhooks, hold-outs, playbooks)."""

@@ -1,0 +1,81 @@
+"""Exports: a table to CSV (UTF-8 with BOM, so Excel shows Chinese), Parquet or Excel.
+
+The file appears whole or not at all: it is written beside the target and renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from segmint.core.errors import InputError, Location
+
+EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet is the header
+BOM = "\ufeff".encode()
+
+
+def _csv(table: pa.Table, path: Path) -> None:
+    with path.open("wb") as f:
+        f.write(BOM)
+        pacsv.write_csv(table, f)
+
+
+def _parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path)
+
+
+def _xlsx(table: pa.Table, path: Path) -> None:
+    import xlsxwriter  # imported here: only Excel exports need it
+
+    if table.num_rows > EXCEL_MAX_ROWS:
+        raise InputError(
+            f"{table.num_rows:,} rows do not fit in an Excel sheet ({EXCEL_MAX_ROWS:,} at most).",
+            hint="Export to .csv or .parquet instead.",
+            location=Location(file=path.name),
+            code="export.too_many_rows",
+        )
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("snapshot")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, table.column_names)
+    for r, row in enumerate(table.to_pylist(), start=1):
+        for c, value in enumerate(row.values()):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), dates)
+            elif isinstance(value, decimal.Decimal):
+                sheet.write_number(r, c, float(value))
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+
+
+WRITERS: dict[str, Callable[[pa.Table, Path], None]] = {
+    ".csv": _csv,
+    ".parquet": _parquet,
+    ".xlsx": _xlsx,
+}
+
+
+def export(table: pa.Table, path: Path) -> Path:
+    """Write `table` to `path` in the format its suffix names; return the path."""
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise InputError(
+            f"cannot export to '{path.name}': the file name must end in {', '.join(WRITERS)}.",
+            location=Location(file=path.name),
+            code="export.bad_format",
+        )
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        writer(table, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,161 @@
+"""`segmint run`, `runs`, `segments`, `customer` and `export snapshot`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
+
+RunOption = Annotated[
+    int | None, typer.Option("--run", help="Run id (default: the current run; see 'segmint runs').")
+]
+export_app = typer.Typer(help="Write snapshots to files.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the run commands to the app."""
+    app.command("run")(run)
+    app.command("runs")(runs)
+    app.command("segments")(segments)
+    app.command("customer")(customer)
+    app.add_typer(export_app, name="export")
+    export_app.command("snapshot")(export_snapshot)
+
+
+def run(
+    workspace: WorkspaceOption = Path("."),
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date the run is as of, YYYY-MM-DD (default: newest order)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Features, RFM, tiers, lifecycle, value customers and CLV for every customer.
+
+    The run is kept as a new snapshot; a failed run leaves the previous one current.
+
+    Example: segmint run --as-of 2026-06-30 && segmint segments
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    day = _date(as_of)
+    with Workspace(workspace) as ws, render.stages("run") as step:
+        result = ws.run(as_of=day, progress=step)
+        summary = ws.segments()
+    data = {
+        "ok": True,
+        "run_id": result.run_id,
+        "as_of": result.as_of.isoformat(),
+        "customers": result.customers,
+        "seconds": round(result.seconds, 2),
+        "clv_model": result.details["clv"].get("model"),
+        "segments": summary["segments"],
+    }
+    if as_json:
+        render.emit_json(data)
+    else:
+        render.run_result(data)
+
+
+def runs(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+    """Every run: id, as-of date, customers, CLV model, when and how long.
+
+    Example: segmint runs --json
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        found = ws.runs()
+    if as_json:
+        render.emit_json({"ok": True, "runs": found})
+    else:
+        render.runs(found)
+
+
+def segments(
+    workspace: WorkspaceOption = Path("."),
+    run_id: RunOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each segment family and segment: size, shares, average CLV, KPIs, change.
+
+    Example: segmint segments --lang zh-CN
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        data = ws.segments(run_id=run_id, lang=lang)
+        moved = ws.diff(after=run_id) if data["previous_run"] is not None else None
+    if as_json:
+        render.emit_json({"ok": True, **data, "diff": moved})
+    else:
+        render.segments(data, moved)
+
+
+def customer(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id as imported.")],
+    workspace: WorkspaceOption = Path("."),
+    run_id: RunOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The 360° profile of one customer: who, what she bought, every score, and why.
+
+    Example: segmint customer C0000042 --lang zh-CN
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        data = ws.customer(customer_id, run_id=run_id, lang=lang)
+    if as_json:
+        render.emit_json({"ok": True, **data})
+    else:
+        render.profile(data)
+
+
+def export_snapshot(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File: .csv, .parquet or .xlsx.")],
+    workspace: WorkspaceOption = Path("."),
+    run_id: RunOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One row per customer with every feature, score and label.
+
+    CSV is UTF-8 with a BOM, so Excel shows Chinese; label columns are in --lang.
+
+    Example: segmint export snapshot --out customers.xlsx --lang zh-CN
+    """
+    from segmint.cli import render
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        rows = ws.export(out, run_id=run_id, lang=lang)
+    if as_json:
+        render.emit_json({"ok": True, "rows": rows, "file": str(out)})
+    else:
+        render.message(f"{rows:,} customers written to {out}")
+
+
+def _date(text: str | None) -> dt.date | None:
+    from segmint.core.errors import InputError, Location
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--as-of '{text}' is not a date; write it as YYYY-MM-DD, e.g. 2026-06-30.",
+            location=Location(field="as_of"),
+            code="input.bad_date",
+        ) from None

@@ -1,0 +1,1 @@
+"""Segments: the families of labels a run assigns, their names, and why a customer has one."""
