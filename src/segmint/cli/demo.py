@@ -79,7 +79,7 @@ def demo(
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Make a demo workspace of synthetic data, import it and print a summary.
+    """Make a demo workspace of synthetic data, import it, run it and print the headline.
 
     Example: segmint demo --customers 50000 --dir demo && segmint status -w demo
     """
@@ -94,10 +94,13 @@ def demo(
                 "ok": True,
                 "imports": {k: r.as_dict(problems=5) for k, r in summary.imports.items()},
                 **summary.status,
+                "headline": summary.headline,
             }
         )
         return
     render.status(summary.status)
+    render.headline(summary.headline)
     render.message(
-        f"\nnext: segmint status -w {directory} · segmint customers duplicates -w {directory}"
+        f"\nnext: segmint segments -w {directory} · segmint customer ID -w {directory} · "
+        f"segmint export snapshot --out customers.xlsx -w {directory}"
     )

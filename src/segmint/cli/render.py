@@ -336,3 +336,17 @@ def profile(data: Mapping[str, Any]) -> None:
             for t in data["timeline"]
         ]
         console.print(_table("recent", ("when (UTC)", "kind", "id", "what", "detail"), rows))
+
+
+def headline(data: Mapping[str, Any]) -> None:
+    """The demo's headline: who the value customers are, tiers, stages, churn risk."""
+    console = _out()
+    console.print(
+        f"\nrun {data['run_id']} as of {data['as_of']}: [bold]{data['customers']:,}[/] customers, "
+        f"[bold]{data['value_customers']:,}[/] value customers, "
+        f"[bold]{data['churn_risk']:,}[/] at risk of churning"
+    )
+    tiers = [(t["tier"], t["customers"], _percent(t["revenue_share"])) for t in data["tiers"]]
+    console.print(_table("tiers", ("tier", "customers", "revenue"), tiers))
+    console.print(_table("lifecycle", ("stage", "customers"), list(data["stages"].items())))
+    console.print(_table("RFM segments", ("segment", "customers"), list(data["rfm11"].items())))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from segmint.core.config import CONFIG_FILE
 from segmint.core.errors import InputError
 from segmint.core.schema import KINDS
 from segmint.demo.generate import generate
@@ -29,6 +30,7 @@ class DemoSummary:
     seed: int
     imports: dict[str, ImportResult]
     status: dict[str, Any]
+    headline: dict[str, Any]
 
 
 def run_demo(
@@ -46,15 +48,53 @@ def run_demo(
     dataset = generate(customers, seed=seed, as_of=as_of or dt.date.today())
     files = write_files(dataset, directory / "data", file_format="csv")
     results: dict[str, ImportResult] = {}
-    with Workspace.init(directory) as ws:
+    Workspace.init(directory).close()
+    _consumer_tiers(directory / CONFIG_FILE)
+    with Workspace(directory) as ws:
         for kind in KINDS:
             say(f"importing {kind}")
             results[kind] = ws.import_file(
                 kind, files[kind], name=f"data/{files[kind].name}", actor="demo"
             )
         status = ws.status()
+        ws.run(progress=lambda name: say(f"run: {name}"))
+        headline = _headline(ws.segments())
     (directory / MARKER).write_text(f"seed={seed}\ncustomers={customers}\n", encoding="utf-8")
-    return DemoSummary(directory, customers, seed, results, status)
+    return DemoSummary(directory, customers, seed, results, status, headline)
+
+
+def _consumer_tiers(settings_file: Path) -> None:
+    """The demo shop sells to consumers: tiers by share of revenue, not 100,000-yuan cut-offs."""
+    text = settings_file.read_text(encoding="utf-8")
+    pareto = 'method = "pareto"  # demo: consumers; the default cut-offs suit B2B accounts'
+    settings_file.write_text(text.replace('method = "thresholds"', pareto, 1), encoding="utf-8")
+
+
+def _headline(segments: dict[str, Any]) -> dict[str, Any]:
+    """Customers, value customers, tiers with revenue shares, stages, churn risk."""
+    rows = segments["segments"]
+
+    def family(name: str) -> list[dict[str, Any]]:
+        return [r for r in rows if r["family"] == name]
+
+    customers = sum(r["customers"] for r in family("tier"))
+    stages = {r["segment"]: r["customers"] for r in family("stage")}
+    stage_labels = {r["label"]: r["customers"] for r in family("stage")}
+    return {
+        "run_id": segments["run_id"],
+        "as_of": segments["as_of"],
+        "customers": customers,
+        "value_customers": sum(
+            r["customers"] for r in family("value_customer") if r["segment"] == "true"
+        ),
+        "tiers": [
+            {"tier": r["segment"], "customers": r["customers"], "revenue_share": r["revenue_share"]}
+            for r in sorted(family("tier"), key=lambda r: r["segment"])
+        ],
+        "stages": stage_labels,
+        "rfm11": {r["label"]: r["customers"] for r in family("rfm11")},
+        "churn_risk": stages.get("at_risk", 0),
+    }
 
 
 def _prepare(directory: Path) -> None:
