@@ -105,20 +105,21 @@ def check_scheme(rules: Sequence[Rule], *, bins: int) -> None:
     ConfigError
         Listing every cell with no name or with several, and every unreachable name.
     """
-    problems: list[str] = []
+    cells: list[str] = []
     reached: set[str] = set()
     for r, f, m in itertools.product(range(1, bins + 1), repeat=3):
         matches = [rule.name.key for rule in rules if _matches(rule, r, (f + m) // 2)]
         reached.update(matches)
         if len(matches) != 1:
             what = "no name" if not matches else f"{len(matches)} names ({', '.join(matches)})"
-            problems.append(f"cell r={r} f={f} m={m} (fm {(f + m) // 2}) has {what}")
-    problems += [
+            cells.append(f"cell r={r} f={f} m={m} (fm {(f + m) // 2}) has {what}")
+    # unreachable names first: there are few of them and the long cell list is cut short
+    problems = [
         f"'{rule.name.key}' is unreachable: no cell of {bins} bins falls in r {rule.r}, "
         f"fm {rule.fm}"
         for rule in rules
         if rule.name.key not in reached
-    ]
+    ] + cells
     if problems:
         shown = "; ".join(problems[:10]) + (
             f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
