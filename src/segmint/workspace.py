@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -21,9 +21,6 @@ from segmint.core import config
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
 from segmint.ingest.importer import ImportOptions, ImportResult, Progress, import_file
-from segmint.pipeline.run import Progress as RunProgress
-from segmint.pipeline.run import RunResult, rfm_table
-from segmint.pipeline.run import run as run_pipeline
 from segmint.segments import reports, schemes
 from segmint.segments.families import labelled
 from segmint.store import identity, snapshots
@@ -31,6 +28,10 @@ from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
 from segmint.store.migrations import migrate
 from segmint.store.status import status
+
+if TYPE_CHECKING:  # the pipeline loads the models (SciPy, pandas) only when a run needs them
+    from segmint.pipeline.run import Progress as RunProgress
+    from segmint.pipeline.run import RunResult
 
 DATABASE_FILE = "segmint.duckdb"
 
@@ -159,11 +160,15 @@ class Workspace:
         `as_of` defaults to the local date of the newest order. The run is all or
         nothing: if it fails, the previous snapshot stays current.
         """
+        from segmint.pipeline.run import run
+
         day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-        return run_pipeline(self.engine, self.settings, as_of=day, progress=progress)
+        return run(self.engine, self.settings, as_of=day, progress=progress)
 
     def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:
         """RFM alone, without storing a run: r/f/m scores, cell, rfm8 and rfm11 per buyer."""
+        from segmint.pipeline.run import rfm_table
+
         day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         return rfm_table(self.engine, self.settings, as_of=day)
 

@@ -10,6 +10,7 @@ thresholds compare exactly. A time's day is its local date in the workspace time
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 from decimal import Decimal
@@ -164,7 +165,11 @@ def raw_tables(t: dict[str, pd.DataFrame], *, zone: str) -> Raw:
             }
         ),
         events=pd.DataFrame(
-            {"customer_id": e["customer_id"], "day": local_days(e["occurred_at"], zone), "type": e["type"]}
+            {
+                "customer_id": e["customer_id"],
+                "day": local_days(e["occurred_at"], zone),
+                "type": e["type"],
+            }
         ),
         tickets=pd.DataFrame(
             {
@@ -451,9 +456,7 @@ def disagreements(
     table: pa.Table, expected: pd.DataFrame, column: str, *, kind: str
 ) -> tuple[int, list[tuple[str, Any, Any]]]:
     """How many customers both sides have, and (id, segmint, oracle) where they differ."""
-    got = dict(
-        zip(table["customer_id"].to_pylist(), table[column].to_pylist(), strict=True)
-    )
+    got = dict(zip(table["customer_id"].to_pylist(), table[column].to_pylist(), strict=True))
     common = [c for c in expected.index if c in got]
     bad = []
     for customer in common:
@@ -468,3 +471,31 @@ def report(column: str, compared: int, bad: list[tuple[str, Any, Any]]) -> str:
     """The assertion message: how many differ, of how many, and the first few."""
     shown = "; ".join(f"{c}: segmint {g!r}, oracle {w!r}" for c, g, w in bad[:5])
     return f"{column}: {len(bad)} of {compared} customers differ from the oracle. {shown}"
+
+
+SCORE_KINDS = {
+    "r_score": INT,
+    "f_score": INT,
+    "m_score": INT,
+    "rfm_cell": TEXT,
+    "rfm8": TEXT,
+    "rfm11": TEXT,
+    "tier": TEXT,
+}
+
+
+def assert_agrees(table: pa.Table, expected: pd.DataFrame, column: str, *, kind: str) -> None:
+    """Every customer of `expected` is in `table` and has the oracle's value of `column`."""
+    compared, bad = disagreements(table, expected, column, kind=kind)
+    assert compared == len(expected) == table.num_rows, (column, compared, table.num_rows)
+    assert not bad, report(column, compared, bad)
+
+
+def assert_pareto_curve(curve: Sequence[float], spend_cents: pd.Series) -> None:
+    """A run's stored 80/20 curve: 101 points rising from 0 to 1; the top 20 % as counted here."""
+    positive = spend_cents.clip(lower=0)
+    top_fifth = int(positive.nlargest(round(0.2 * len(positive))).sum())
+    assert len(curve) == 101
+    assert (curve[0], curve[-1]) == (0.0, 1.0), f"the curve runs {curve[:2]} ... {curve[-2:]}"
+    assert all(a <= b for a, b in itertools.pairwise(curve))
+    assert math.isclose(curve[20], top_fifth / int(positive.sum()), abs_tol=1e-6), curve[20]

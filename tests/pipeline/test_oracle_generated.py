@@ -28,6 +28,7 @@ from segmint.demo.messy import write_files
 from segmint.workspace import Workspace
 from tests.conftest import write_csv
 from tests.pipeline import oracle
+from tests.pipeline.conftest import use_pareto_tiers
 
 CUSTOMERS, SEED = 4_000, 20260630
 DATA_END = dt.date(2026, 6, 30)  # the generator's last day
@@ -193,6 +194,7 @@ class Built:
     as_of: dict[str, dt.date]
     snapshots: dict[tuple[str, str], pa.Table]  # (label, tier method) -> snapshot
     rfm: dict[str, pa.Table]
+    curves: dict[tuple[str, str], list[float]]  # the runs' stored 80/20 curves
     expected: dict[str, pd.DataFrame]  # label -> oracle features + scores + both tiers
     raw: oracle.Raw
 
@@ -224,17 +226,10 @@ def run_both(folder: Path, method: str, built: dict) -> None:
             run = ws.run(as_of=as_of)
             built["as_of"][label] = run.as_of
             built["snapshots"][(label, method)] = ws.snapshot(run.run_id)
+            built["curves"][(label, method)] = run.details["pareto_curve"]
             if method == "thresholds":
                 built["rfm"][label] = ws.rfm(as_of=run.as_of)
         built["zone"] = ws.settings.timezone
-
-
-def use_pareto_tiers(folder: Path) -> None:
-    """tiers.method = "pareto": the file already has a [tiers] table, so edit its line."""
-    settings = folder / "segmint.toml"
-    text = settings.read_text(encoding="utf-8")
-    assert text.count('method = "thresholds"') == 1
-    settings.write_text(text.replace('method = "thresholds"', 'method = "pareto"'), "utf-8")
 
 
 def expected_at(raw: oracle.Raw, as_of: dt.date) -> pd.DataFrame:
@@ -248,19 +243,13 @@ def expected_at(raw: oracle.Raw, as_of: dt.date) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     folder = build_workspace(tmp_path_factory.mktemp("oracle"))
-    parts: dict = {"as_of": {}, "snapshots": {}, "rfm": {}}
+    parts: dict = {"as_of": {}, "snapshots": {}, "rfm": {}, "curves": {}}
     run_both(folder, "thresholds", parts)
     raw = oracle.load(folder / "segmint.duckdb", zone=parts["zone"])  # the workspace is closed
     use_pareto_tiers(folder)
     run_both(folder, "pareto", parts)
     expected = {label: expected_at(raw, parts["as_of"][label]) for label in LABELS}
-    return Built(parts["as_of"], parts["snapshots"], parts["rfm"], expected, raw)
-
-
-def assert_agrees(table: pa.Table, expected: pd.DataFrame, column: str, *, kind: str) -> None:
-    compared, bad = oracle.disagreements(table, expected, column, kind=kind)
-    assert compared == len(expected) == table.num_rows, (column, compared, table.num_rows)
-    assert not bad, oracle.report(column, compared, bad)
+    return Built(parts["as_of"], parts["snapshots"], parts["rfm"], parts["curves"], expected, raw)
 
 
 def test_the_oracle_covers_every_feature_and_the_snapshot_has_the_catalog_columns(built):
@@ -292,33 +281,28 @@ def test_the_population_is_the_oracles(built, label):
 @pytest.mark.parametrize("feature", list(oracle.KINDS))
 def test_every_feature_of_every_customer_agrees_with_the_oracle(built, label, feature):
     table = built.snapshots[(label, "thresholds")]
-    assert_agrees(table, built.expected[label], feature, kind=oracle.KINDS[feature])
-
-
-SCORE_KINDS = {
-    "r_score": oracle.INT,
-    "f_score": oracle.INT,
-    "m_score": oracle.INT,
-    "rfm_cell": oracle.TEXT,
-    "rfm8": oracle.TEXT,
-    "rfm11": oracle.TEXT,
-    "tier": oracle.TEXT,
-}
+    oracle.assert_agrees(table, built.expected[label], feature, kind=oracle.KINDS[feature])
 
 
 @pytest.mark.parametrize("label", LABELS)
-@pytest.mark.parametrize("score", list(SCORE_KINDS))
+@pytest.mark.parametrize("score", list(oracle.SCORE_KINDS))
 def test_scores_names_and_threshold_tiers_agree_with_the_oracle(built, label, score):
     table = built.snapshots[(label, "thresholds")]
-    assert_agrees(table, built.expected[label], score, kind=SCORE_KINDS[score])
+    oracle.assert_agrees(table, built.expected[label], score, kind=oracle.SCORE_KINDS[score])
 
 
 @pytest.mark.parametrize("label", LABELS)
 def test_pareto_tiers_agree_with_the_oracle(built, label):
     table = built.snapshots[(label, "pareto")]
     expected = built.expected[label].assign(tier=built.expected[label]["pareto_tier"])
-    assert_agrees(table, expected, "tier", kind=oracle.TEXT)
+    oracle.assert_agrees(table, expected, "tier", kind=oracle.TEXT)
     assert set(expected["tier"]) == {"A", "B", "C"}  # every tier is exercised
+
+
+@pytest.mark.parametrize("method", ["thresholds", "pareto"])
+@pytest.mark.parametrize("label", LABELS)
+def test_the_runs_pareto_curve_agrees_with_the_oracle(built, label, method):
+    oracle.assert_pareto_curve(built.curves[(label, method)], built.expected[label]["revenue_365d"])
 
 
 @pytest.mark.parametrize("label", LABELS)
@@ -339,9 +323,9 @@ def test_workspace_rfm_agrees_with_the_oracle(built, label):
     expected = expected[expected["frequency"] >= 1]
     assert table["customer_id"].to_pylist() == list(expected.index)
     kinds = {"recency_days": oracle.INT, "frequency": oracle.INT, "monetary": oracle.MONEY}
-    for column, kind in {**kinds, **SCORE_KINDS}.items():
+    for column, kind in {**kinds, **oracle.SCORE_KINDS}.items():
         if column != "tier":
-            assert_agrees(table, expected, column, kind=kind)
+            oracle.assert_agrees(table, expected, column, kind=kind)
 
 
 def test_the_awkward_rows_have_the_values_worked_out_by_hand(built):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
 import pyarrow as pa
-from ibis.backends.duckdb import Backend as IbisBackend
 
 from segmint.store.errors import mapped_errors
+
+if TYPE_CHECKING:
+    from ibis.backends.duckdb import Backend as IbisBackend
 
 
 class DuckDBEngine:
@@ -39,6 +40,8 @@ class DuckDBEngine:
     def ibis(self) -> IbisBackend:
         """The expression layer on this same connection (made once, on first use)."""
         if self._ibis is None:
+            import ibis  # imported on first use: commands that never build an expression skip it
+
             self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import norm  # type: ignore[import-untyped]
+from scipy.special import ndtri  # type: ignore[import-untyped]
 
 from segmint.core.errors import InputError, Location
 from segmint.models.base import Constraint, Estimator, check_fitted
@@ -74,7 +74,7 @@ class FittedModel(Estimator):
                 f"level must be a float in the range (0.0, 1.0). Got {level!r} instead.",
                 location=Location(field="level"),
             )
-        z = float(norm.ppf(0.5 + level / 2.0))
+        z = float(ndtri(0.5 + level / 2.0))
         log_se = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
         estimate = np.array(self.params_)
         lower = self._params(*(float(v) for v in estimate * np.exp(-z * log_se)))
