@@ -486,6 +486,7 @@ SCORE_KINDS = {
 
 def assert_agrees(table: pa.Table, expected: pd.DataFrame, column: str, *, kind: str) -> None:
     """Every customer of `expected` is in `table` and has the oracle's value of `column`."""
+    __tracebackhide__ = True  # report the test's line, not whole tables as arguments
     compared, bad = disagreements(table, expected, column, kind=kind)
     assert compared == len(expected) == table.num_rows, (column, compared, table.num_rows)
     assert not bad, report(column, compared, bad)
@@ -493,6 +494,7 @@ def assert_agrees(table: pa.Table, expected: pd.DataFrame, column: str, *, kind:
 
 def assert_pareto_curve(curve: Sequence[float], spend_cents: pd.Series) -> None:
     """A run's stored 80/20 curve: 101 points rising from 0 to 1; the top 20 % as counted here."""
+    __tracebackhide__ = True
     positive = spend_cents.clip(lower=0)
     top_fifth = int(positive.nlargest(round(0.2 * len(positive))).sum())
     assert len(curve) == 101

@@ -31,7 +31,7 @@ ZERO_ROWS, ZERO_ONLY_CUSTOMERS = 80, 68
 TODAY = dt.date(2026, 7, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # a short name in failure reports
 class Built:
     """The log, the two runs (threshold and Pareto tiers) and what the oracle expects."""
 

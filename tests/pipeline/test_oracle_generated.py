@@ -187,7 +187,7 @@ BY_HAND = {
 NOT_YET = ("X08", "X10", "X23")  # not in INNER's population; in the default one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # a short name in failure reports
 class Built:
     """The runs of the generated workspace and the oracle's tables for the same as_of."""
 

@@ -23,6 +23,7 @@ _TEXT = {
         "rfm": "recency {r} days -> r {rs}, frequency {f} -> f {fs}, monetary {m} -> m {ms}; "
         "cut points r {rc}, f {fc}, m {mc}",
         "rfm8": "recency {r} vs mean {rm:.1f}, frequency {f} vs {fm:.2f}, monetary {m} vs {mm:.2f}",
+        "rfm11": "cell r {r}, fm = (f {f} + m {m}) // 2 = {fm} in the naming table",
         "value": "score {score:.3f} (top {top} % are value customers); strongest parts: {parts}",
     },
     "zh-CN": {
@@ -38,6 +39,7 @@ _TEXT = {
         "rfm": "近度 {r} 天 -> R {rs}，频度 {f} -> F {fs}，额度 {m} -> M {ms}；"
         "分界点 R {rc}，F {fc}，M {mc}",
         "rfm8": "近度 {r}（均值 {rm:.1f}），频度 {f}（均值 {fm:.2f}），额度 {m}（均值 {mm:.2f}）",
+        "rfm11": "得分格 R {r}，FM = (F {f} + M {m}) // 2 = {fm}，按命名表",
         "value": "得分 {score:.3f}（前 {top}% 为价值客户）；主要贡献：{parts}",
     },
 }
@@ -71,6 +73,8 @@ def explain(row: dict[str, Any], facts: dict[str, Any], *, lang: str) -> dict[st
             fm=means.get("frequency", 0.0),
             mm=means.get("monetary", 0.0),
         )
+        r, f, m = row["r_score"], row["f_score"], row["m_score"]
+        why["rfm11"] = text["rfm11"].format(r=r, f=f, m=m, fm=(f + m) // 2)
         why["value_customer"] = _value(row, settings.get("value", {}), text)
     return why
 

@@ -25,11 +25,11 @@ class Family(NamedTuple):
 
 
 FAMILIES = (
-    Family("tier", "Value tier", "价值等级"),
-    Family("stage", "Lifecycle stage", "生命周期"),
+    Family("tier", "Tier", "价值等级"),
+    Family("stage", "Stage", "生命周期"),
     Family("rfm8", "RFM8", "RFM 八类"),
     Family("rfm11", "RFM11", "RFM 十一类"),
-    Family("value_customer", "Value customers", "价值客户"),
+    Family("value_customer", "Value", "价值客户"),
 )
 FAMILY_KEYS = tuple(f.key for f in FAMILIES)
 _VALUE_CUSTOMER = {"true": ("Value customer", "价值客户"), "false": ("Other", "其他客户")}
