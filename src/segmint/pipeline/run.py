@@ -180,22 +180,16 @@ def _history(
 
 
 def _model_columns(features: pa.Table) -> dict[str, Any]:
-    """Feature columns as NumPy (NaN for empty), money also in exact integer cents."""
-    columns = {
-        name: features[name].to_numpy(zero_copy_only=False)
-        for name in features.column_names
-        if pa.types.is_integer(features[name].type) or pa.types.is_floating(features[name].type)
-    }
-    columns = {
-        k: np.where(pc.is_null(features[k]).to_numpy(zero_copy_only=False), np.nan, v)
-        if v.dtype == object
-        else v
-        for k, v in columns.items()
-    }
-    for name in ("monetary", "revenue_365d"):
-        cents = pc.cast(pc.multiply(features[name], 100), pa.int64())
-        columns[f"{name}_cents"] = cents.to_numpy(zero_copy_only=False)
-        columns[name] = columns[f"{name}_cents"] / 100.0
+    """Numeric feature columns as NumPy (NaN for empty); money also in exact integer cents."""
+    columns = {}
+    for name in features.column_names:
+        column = features[name]
+        if pa.types.is_decimal(column.type):  # money features are never empty (0 when none)
+            cents = pc.cast(pc.multiply(column, 100), pa.int64())
+            columns[f"{name}_cents"] = cents.to_numpy(zero_copy_only=False)
+            column = pc.cast(column, pa.float64())
+        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+            columns[name] = column.to_numpy(zero_copy_only=False)
     return columns
 
 
