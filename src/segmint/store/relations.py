@@ -2,17 +2,21 @@
 
 `segmint.features` builds on these relations and never sees a connection. Every time
 becomes ``day``: the number of days since 1970-01-01 of its date in the workspace time
-zone, so windows and gaps are integer arithmetic on every engine. Turning a UTC instant
-into a local date is the one step that differs by engine; it lives here.
+zone, so windows and gaps are integer arithmetic on every engine. A UTC instant's local
+date is itself arithmetic: the zone's offsets over the data's span, as data
+(`segmint.core.zones`), added to the instant; no per-row time-zone lookup.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import NamedTuple
 
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from segmint.core.zones import utc_offsets
 from segmint.store.duckdb import DuckDBEngine
 
 
@@ -26,21 +30,54 @@ class Sources(NamedTuple):
     tickets: ir.Table  # customer_id, opened_day, closed_day, is_complaint, satisfaction
 
 
-def _day(column: str, zone: str) -> str:
-    # DuckDB: timezone(zone, instant) is the local wall time; date - date is whole days
-    return f"CAST(CAST(timezone('{zone}', {column}) AS DATE) - DATE '1970-01-01' AS INTEGER)"
+_DAY_US = 86_400_000_000
+_TIMES = (
+    ("orders", "ordered_at"),
+    ("events", "occurred_at"),
+    ("tickets", "opened_at"),
+    ("tickets", "closed_at"),
+    ("customers", "signup_at"),
+)
+
+
+def _day_of(offsets: list[tuple[int, int]]) -> Callable[[str], str]:
+    """SQL for a UTC instant's local day: (µs since 1970 + the offset then in force) // day.
+
+    Integer arithmetic, so the engine needs no time-zone lookup per row.
+    """
+
+    def day(column: str) -> str:
+        us = f"epoch_us({column})"
+        offset = str(offsets[-1][1])
+        if len(offsets) > 1:
+            steps = zip(offsets[1:], offsets[:-1], strict=True)
+            whens = " ".join(
+                f"WHEN {us} < {start} THEN {before}" for (start, _), (_, before) in steps
+            )
+            offset = f"CASE {whens} ELSE {offset} END"
+        return f"CAST(floor(({us} + {offset}) / {_DAY_US}) AS INTEGER)"
+
+    return day
+
+
+def _span(engine: DuckDBEngine) -> tuple[dt.datetime, dt.datetime]:
+    """The earliest and latest instant in the tables (now, when they are empty)."""
+    parts = " UNION ALL ".join(f"SELECT min({c}) AS lo, max({c}) AS hi FROM {t}" for t, c in _TIMES)
+    low, high = engine.rows(f"SELECT min(lo), max(hi) FROM ({parts})")[0]
+    now = dt.datetime.now(dt.UTC)
+    return low or now, high or now
 
 
 def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
     """The workspace's tables as relations in `timezone` (an IANA name, checked by config)."""
-    zone = timezone.replace("'", "''")
+    _day = _day_of(utc_offsets(timezone, *_span(engine)))
     backend = engine.ibis()
     return Sources(
         customers=backend.sql(
-            f"SELECT customer_id, {_day('signup_at', zone)} AS signup_day FROM customers"
+            f"SELECT customer_id, {_day('signup_at')} AS signup_day FROM customers"
         ),
         orders=backend.sql(
-            f"SELECT order_id, customer_id, {_day('ordered_at', zone)} AS day, amount, "
+            f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, amount, "
             "coalesce(discount, 0) AS discount, coalesce(status, 'paid') AS status FROM orders"
         ),
         items=backend.sql(
@@ -49,11 +86,11 @@ def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
             "FROM order_items"
         ),
         events=backend.sql(
-            f"SELECT customer_id, {_day('occurred_at', zone)} AS day, type, channel FROM events"
+            f"SELECT customer_id, {_day('occurred_at')} AS day, type, channel FROM events"
         ),
         tickets=backend.sql(
-            f"SELECT customer_id, {_day('opened_at', zone)} AS opened_day, "
-            f"{_day('closed_at', zone)} AS closed_day, "
+            f"SELECT customer_id, {_day('opened_at')} AS opened_day, "
+            f"{_day('closed_at')} AS closed_day, "
             "coalesce(is_complaint, false) AS is_complaint, satisfaction FROM tickets"
         ),
     )
