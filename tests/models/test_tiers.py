@@ -88,3 +88,18 @@ def test_the_pareto_curve_runs_from_nothing_to_everything():
 def test_bad_tier_settings_are_refused(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "tier",
+    [
+        lambda v: threshold_tiers(v, (100.0, 50.0)),
+        lambda v: rank_tiers(v, np.arange(v.size), [20, 30]),
+        lambda v: pareto_tiers(v, np.arange(v.size)),
+        lambda v: pareto_curve(v, np.arange(v.size)),
+    ],
+)
+def test_an_empty_spend_is_refused_not_tiered(tier):
+    """NaN compares false both ways, so it would land in a middle tier silently."""
+    with pytest.raises(InputError, match="1 customers have no spend value"):
+        tier(np.array([10.0, np.nan, 200.0]))

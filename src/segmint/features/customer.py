@@ -46,8 +46,8 @@ def _column(t: ir.Table, feature: Feature) -> ir.Value:
     if feature.name in DATES:
         return ibis.literal(EPOCH) + t[DATES[feature.name]].as_interval("D")
     value = t[feature.name]
-    if feature.type is FeatureType.MONEY:
-        return value.cast("decimal(18, 2)")
+    if feature.type is FeatureType.MONEY:  # money is 0 when there is none, never empty
+        return value.cast("decimal(18, 2)").fill_null(ibis.literal(0).cast("decimal(18, 2)"))
     return value.fill_null(0) if feature.name in ZERO_WHEN_EMPTY else value
 
 

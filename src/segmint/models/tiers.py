@@ -50,7 +50,7 @@ def threshold_tiers(values: npt.ArrayLike, thresholds: Sequence[float]) -> Tiers
             f"before. Got {list(thresholds)!r}.",
             location=Location(field="tiers.thresholds"),
         )
-    v = np.asarray(values)
+    v = _spend(values)
     below_each = (v[:, None] < cuts[None, 1:]).sum(axis=1)  # t_j with j >= 1 not reached
     return np.where(v > cuts[0], 0, 1 + below_each).astype(np.int8)
 
@@ -90,7 +90,7 @@ def pareto_tiers(
         If the percents are not positive whole numbers below 100 in total.
     """
     cumulative = _cumulative_percent(percent, field="tiers.pareto_percent")
-    v = np.asarray(values)
+    v = _spend(values)
     order = _by_value(v, ids)
     positive = np.clip(v[order], 0, None)
     running, total = np.cumsum(positive), positive.sum()
@@ -115,7 +115,7 @@ class ParetoCurve(NamedTuple):
 
 def pareto_curve(values: npt.ArrayLike, ids: npt.ArrayLike) -> ParetoCurve:
     """The 80/20 curve: cumulative revenue share of the customers ranked by spend."""
-    v = np.asarray(values, dtype=np.float64)
+    v = _spend(values).astype(np.float64)
     order = _by_value(v, ids)
     running = np.concatenate([[0.0], np.cumsum(np.clip(v[order], 0.0, None))])
     share = np.linspace(0.0, 1.0, 101)
@@ -125,9 +125,21 @@ def pareto_curve(values: npt.ArrayLike, ids: npt.ArrayLike) -> ParetoCurve:
     return ParetoCurve(share, np.asarray(revenue, dtype=np.float64))
 
 
+def _spend(values: npt.ArrayLike) -> npt.NDArray[np.generic]:
+    """The values as an array; an empty (NaN) spend has no tier and is refused."""
+    v = np.asarray(values)
+    if v.dtype.kind == "f" and np.isnan(v).any():
+        raise InputError(
+            f"{int(np.isnan(v).sum())} customers have no spend value (NaN); a customer "
+            "without orders has spend 0.",
+            location=Location(field="values"),
+        )
+    return v
+
+
 def _by_value(values: npt.ArrayLike, ids: npt.ArrayLike) -> npt.NDArray[np.intp]:
     """Positions ordered by value, highest first, then by id."""
-    v, i = np.asarray(values), np.asarray(ids)
+    v, i = _spend(values), np.asarray(ids)
     if v.shape != i.shape or v.ndim != 1:
         raise InputError(
             f"values and ids must be 1-D with one entry per customer; got {v.shape} and {i.shape}.",
