@@ -27,6 +27,10 @@ class FeatureType(StrEnum):
     BOOL = "bool"
 
 
+# Units of things counted: such a feature is 0, not empty, when there is nothing to count.
+COUNT_UNITS = frozenset({"orders", "events", "tickets", "products", "categories", "days in a row"})
+
+
 @dataclass(frozen=True)
 class Feature:
     """One per-customer feature."""
@@ -36,6 +40,11 @@ class Feature:
     unit: str
     en: str
     zh: str
+
+    @property
+    def is_count(self) -> bool:
+        """A count: 0 when there is nothing to count (other features are then empty)."""
+        return self.type is FeatureType.INT and self.unit in COUNT_UNITS
 
 
 _F = Feature
@@ -164,7 +173,7 @@ FEATURES: tuple[Feature, ...] = (
     _F(
         "view_streak_days",
         _I,
-        "days",
+        "days in a row",
         "Consecutive days up to as_of with a product view and no order.",
         "截至统计日连续有商品浏览但未下单的天数。",
     ),

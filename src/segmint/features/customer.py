@@ -48,12 +48,4 @@ def _column(t: ir.Table, feature: Feature) -> ir.Value:
     value = t[feature.name]
     if feature.type is FeatureType.MONEY:  # money is 0 when there is none, never empty
         return value.cast("decimal(18, 2)").fill_null(ibis.literal(0).cast("decimal(18, 2)"))
-    return value.fill_null(0) if feature.name in ZERO_WHEN_EMPTY else value
-
-
-ZERO_WHEN_EMPTY = frozenset(
-    f.name
-    for f in FEATURES
-    if f.type is FeatureType.INT
-    and (f.unit in ("orders", "events", "tickets", "products", "categories") or "streak" in f.name)
-)
+    return value.fill_null(0) if feature.is_count else value

@@ -16,7 +16,7 @@ highest first, then customer id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -125,7 +125,7 @@ def pareto_curve(values: npt.ArrayLike, ids: npt.ArrayLike) -> ParetoCurve:
     return ParetoCurve(share, np.asarray(revenue, dtype=np.float64))
 
 
-def _spend(values: npt.ArrayLike) -> npt.NDArray[np.generic]:
+def _spend(values: npt.ArrayLike) -> npt.NDArray[Any]:
     """The values as an array; an empty (NaN) spend has no tier and is refused."""
     v = np.asarray(values)
     if v.dtype.kind == "f" and np.isnan(v).any():
