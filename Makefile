@@ -31,6 +31,7 @@ format: install
 bench: install
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/clv.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -2,15 +2,20 @@
 
 Two parts, as in the issue:
 
-(a) RFM of ``--orders`` orders (default 10M), four ways, side by side:
+(a) RFM of ``--orders`` orders (default 10M), side by side:
 
 - segmint: ``Workspace.rfm(as_of=...)`` on a workspace holding those orders;
 - rfm 1.0.9 from PyPI, in its own environment built on first use from the exact pins in
   ``bench/envs/rfm.txt`` (under ``.cache/bench-envs/rfm/``, as bench/clv.py does; an
   existing one is reused, and removing the directory rebuilds it);
 - hand-written pandas;
-- one hand-written DuckDB SQL query over the workspace's ``orders`` table (read-only
-  connection, with the memory limit and settings segmint's connection has).
+- hand-written DuckDB SQL: one query over the workspace's ``orders`` table (read-only
+  connection, with the memory limit and settings segmint's connection has), twice: as
+  the definitions read (each order's local date, then filter and aggregate), and tuned
+  (the end of as_of's local day turned into a UTC instant once for the filter, and the
+  local date taken of each customer's last counted order only: a local date is a
+  per-row time zone lookup in DuckDB, and it is monotone in the instant). The issue's
+  goal is judged against the first; the second is shown as the stricter floor.
 
 Every side computes, from the orders whose local date (Asia/Shanghai) is on or before
 as_of: revenue rows = status neither cancelled nor refunded (no status is "paid");
@@ -48,13 +53,17 @@ Both workspaces get ``memory_limit = --memory-limit`` (default 3GB) in segmint.t
 What is measured: each measurement is a fresh process. It opens the workspace or
 database and loads its input before the clock starts, then times one call with
 time.perf_counter: segmint ``ws.rfm(...)`` or ``ws.run(...)`` (the workspace's database
-already open); rfm the ``RFM(df, ...)`` constructor (values, scores and segments) on a
-DataFrame read from a CSV of its transactions beforehand; pandas everything from the
-UTC timestamps to the scores, on a DataFrame read from the workspace's orders table
-beforehand (customer_id, ordered_at, amount in integer cents, status); DuckDB the query
-and its Arrow result. Peak memory is the process's own VmHWM from /proc/self/status
-(imports and loaded input included). With ``--rounds`` > 1 the RFM sides alternate
-(A B C D A B C D ...), ratios are taken round by round and the median is shown.
+already open, and what these import on first use, the pipeline and ibis's DuckDB
+backend, imported beforehand like every side's libraries); rfm the ``RFM(df, ...)``
+constructor (values, scores and segments) on a DataFrame read from a CSV of its
+transactions beforehand; pandas everything from the UTC timestamps to the scores, on a
+DataFrame read from the workspace's orders table beforehand (customer_id, ordered_at,
+amount in integer cents, status); DuckDB the query and its Arrow result. Peak memory
+is the process's own VmHWM from /proc/self/status (imports and loaded input included).
+With ``--rounds`` > 1 the RFM sides alternate (A B C D E A B C D E ...), ratios are
+taken round by round and the median is shown. The full run repeats ``--rounds`` times.
+Other work on this 2-core machine skews times: each measurement records the 1-minute
+load average as it starts ("load" in the tables), and the report names the commit.
 
 Usage: python bench/run.py [--orders 10M] [--customers 1M] [--rounds R]
        [--memory-limit 3GB] [--parts rfm,run] [--skip rfm] [--timeout S] [--json FILE]
@@ -66,6 +75,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import re
 import shutil
 import statistics
@@ -107,7 +117,24 @@ def _above_sql(column: str, cuts: str) -> str:
     return " + ".join(f"({column} > cuts.{cuts}[{j}])::INTEGER" for j in range(1, BINS))
 
 
-# The hand-written DuckDB side: the definitions above in one query ($as_of, $zone).
+# The scores from the rfm relation, shared by both DuckDB queries.
+SCORES_SQL = f"""
+cuts AS (
+    SELECT {_cuts_sql("recency_days")} AS r,
+           {_cuts_sql("frequency")} AS f,
+           {_cuts_sql("monetary")} AS m
+    FROM rfm
+)
+SELECT customer_id, recency_days, frequency, monetary,
+       {BINS} - ({_above_sql("recency_days", "r")}) AS r_score,
+       1 + {_above_sql("frequency", "f")} AS f_score,
+       1 + {_above_sql("monetary", "m")} AS m_score
+FROM rfm, cuts
+ORDER BY customer_id
+"""
+
+# The hand-written DuckDB side: the definitions as they read, each order's local date
+# first ($as_of, $zone).
 RFM_SQL = f"""
 WITH o AS (
     SELECT customer_id,
@@ -127,19 +154,31 @@ WITH o AS (
     SELECT customer_id, CAST($as_of AS DATE) - last_day AS recency_days, frequency, monetary
     FROM per_customer
     WHERE frequency > 0
-), cuts AS (
-    SELECT {_cuts_sql("recency_days")} AS r,
-           {_cuts_sql("frequency")} AS f,
-           {_cuts_sql("monetary")} AS m
-    FROM rfm
-)
-SELECT customer_id, recency_days, frequency, monetary,
-       {BINS} - ({_above_sql("recency_days", "r")}) AS r_score,
-       1 + {_above_sql("frequency", "f")} AS f_score,
-       1 + {_above_sql("monetary", "m")} AS m_score
-FROM rfm, cuts
-ORDER BY customer_id
-"""
+), {SCORES_SQL}"""
+
+# The same, tuned: a local date is a time zone conversion, so convert once, not per
+# row: the end of as_of's local day to a UTC instant for the filter, and each
+# customer's last counted order (the local date is monotone in the instant).
+RFM_SQL_TUNED = f"""
+WITH o AS (
+    SELECT customer_id, ordered_at, amount,
+           coalesce(status, 'paid') NOT IN ('cancelled', 'refunded') AS revenue
+    FROM orders
+    WHERE ordered_at < timezone($zone, CAST(CAST($as_of AS DATE) + 1 AS TIMESTAMP))
+), per_customer AS (
+    SELECT customer_id,
+           count(*) FILTER (WHERE revenue AND amount >= 0) AS frequency,
+           max(ordered_at) FILTER (WHERE revenue AND amount >= 0) AS last_at,
+           sum(amount) FILTER (WHERE revenue) AS monetary
+    FROM o
+    GROUP BY customer_id
+), rfm AS (
+    SELECT customer_id,
+           CAST($as_of AS DATE) - CAST(timezone($zone, last_at) AS DATE) AS recency_days,
+           frequency, monetary
+    FROM per_customer
+    WHERE frequency > 0
+), {SCORES_SQL}"""
 
 # Peak resident memory of this process: VmHWM starts afresh at exec, unlike ru_maxrss,
 # which a child inherits from the (large) parent that generated the data.
@@ -158,10 +197,25 @@ def SAVE(path, **columns):
     np.savez(path, **{k: a.astype(str) if a.dtype == object else a for k, a in arrays.items()})
 """
 
+# What segmint imports on first use (ws.rfm and ws.run import the pipeline, the engine
+# loads ibis's DuckDB backend on its first expression): imported before the clock, as
+# every other side's libraries are. A module that is not there (any more) is skipped.
+PRELOAD = """
+import importlib
+for name in ("segmint.pipeline.run", "ibis.backends.duckdb"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+import ibis
+ibis.duckdb  # the backend's entry point, looked up once
+"""
+
 # RFM workers: argv = their input, then the .npz to write.
 SEGMINT_RFM = (
     PEAK
     + SAVE
+    + PRELOAD
     + """
 import datetime as dt, json, sys, time
 import pyarrow as pa
@@ -181,10 +235,13 @@ print(json.dumps({"seconds": seconds, "customers": table.num_rows, "peak_mib": P
 """
 )
 
-DUCKDB_RFM = (
-    PEAK
-    + SAVE
-    + f"""
+
+def duckdb_worker(sql: str) -> str:
+    """A DuckDB worker running `sql`: argv = database, as_of, memory limit, output."""
+    return (
+        PEAK
+        + SAVE
+        + f"""
 import json, sys, time
 import duckdb
 import pyarrow as pa
@@ -196,7 +253,7 @@ con.execute("SET enable_progress_bar = false")
 con.execute("SET preserve_insertion_order = false")
 con.execute("SET memory_limit = ?", [memory_limit])
 started = time.perf_counter()
-table = con.execute({RFM_SQL!r}, {{"as_of": as_of, "zone": {ZONE!r}}}).to_arrow_table()
+table = con.execute({sql!r}, {{"as_of": as_of, "zone": {ZONE!r}}}).to_arrow_table()
 seconds = time.perf_counter() - started
 money = pc.cast(table["monetary"], pa.decimal128(18, 2))  # sum() gives DECIMAL(38, 2)
 cents = pc.cast(pc.multiply(money, 100), pa.int64())
@@ -205,7 +262,8 @@ SAVE(out, customer_id=table["customer_id"].to_numpy(), recency=table["recency_da
      r=table["r_score"].to_numpy(), f=table["f_score"].to_numpy(), m=table["m_score"].to_numpy())
 print(json.dumps({{"seconds": seconds, "customers": table.num_rows, "peak_mib": PEAK()}}))
 """
-)
+    )
+
 
 PANDAS_RFM = (
     PEAK
@@ -217,6 +275,7 @@ import numpy as np
 import pandas as pd
 db, as_of, memory_limit, out = sys.argv[1:5]
 con = duckdb.connect(db, read_only=True)
+con.execute("SET enable_progress_bar = false")  # it would write to stdout
 con.execute("SET memory_limit = ?", [memory_limit])
 orders = con.execute(
     "SELECT customer_id, ordered_at, CAST(amount * 100 AS BIGINT) AS cents, status FROM orders"
@@ -286,6 +345,7 @@ print(json.dumps({"seconds": seconds, "customers": len(t), "peak_mib": PEAK()}))
 # The full run: argv = workspace folder, as_of. Steps are timed from the progress calls.
 SEGMINT_RUN = (
     PEAK
+    + PRELOAD
     + """
 import datetime as dt, json, sys, time
 from segmint.workspace import Workspace
@@ -305,12 +365,20 @@ print(json.dumps({"seconds": seconds, "customers": result.customers, "steps": st
 """
 )
 
-RFM_SIDES = ("segmint", "rfm", "pandas", "duckdb")
-LABELS = {"segmint": "segmint", "rfm": "rfm 1.0.9", "pandas": "pandas", "duckdb": "DuckDB SQL"}
+RFM_SIDES = ("segmint", "rfm", "pandas", "duckdb", "duckdb-tuned")
+LABELS = {
+    "segmint": "segmint",
+    "rfm": "rfm 1.0.9",
+    "pandas": "pandas",
+    "duckdb": "DuckDB SQL",
+    "duckdb-tuned": "DuckDB SQL, tuned",
+}
+ALL = ("recency", "frequency", "monetary", "r", "f", "m")
 COMPARED = {  # the output columns each side must share with segmint's
     "rfm": ("recency", "frequency", "monetary"),
-    "pandas": ("recency", "frequency", "monetary", "r", "f", "m"),
-    "duckdb": ("recency", "frequency", "monetary", "r", "f", "m"),
+    "pandas": ALL,
+    "duckdb": ALL,
+    "duckdb-tuned": ALL,
 }
 
 
@@ -479,17 +547,22 @@ def rfm_transactions(home: Path, as_of: str, path: Path) -> Path:
 
 
 def measure(python: str, script: str, args: list[str], timeout: float) -> dict[str, Any]:
-    """One measurement in a fresh process: what the worker prints, or why there is none."""
+    """One measurement in a fresh process: what the worker prints, or why there is none,
+    and the machine's load (1-minute average) as it started."""
+    load = os.getloadavg()[0]
     try:
         done = subprocess.run(
             [python, "-c", script, *args], capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
-        return {"timeout": timeout}
+        return {"timeout": timeout, "load": load}
     if done.returncode != 0:
-        return {"error": (done.stderr.strip().splitlines() or ["no message"])[-1]}
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+        return {"error": (done.stderr.strip().splitlines() or ["no message"])[-1], "load": load}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return {"error": f"no figures in its output: {done.stdout.strip()[-200:]!r}", "load": load}
+    figures: dict[str, Any] = json.loads(lines[-1])
+    return {**figures, "load": load}
 
 
 def describe(run: dict[str, Any]) -> str:
@@ -523,6 +596,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "max": max(timed),
         "peak_mib": max(r["peak_mib"] for r in runs if "seconds" in r),
         "customers": next(r["customers"] for r in runs if "seconds" in r),
+        "load": max(r["load"] for r in runs),
     }
 
 
@@ -542,7 +616,12 @@ def rfm_part(args: argparse.Namespace, rfm_python: str | None) -> dict[str, Any]
         sides = {
             "segmint": (sys.executable, SEGMINT_RFM, [str(home), as_of]),
             "pandas": (sys.executable, PANDAS_RFM, [db, as_of, args.memory_limit]),
-            "duckdb": (sys.executable, DUCKDB_RFM, [db, as_of, args.memory_limit]),
+            "duckdb": (sys.executable, duckdb_worker(RFM_SQL), [db, as_of, args.memory_limit]),
+            "duckdb-tuned": (
+                sys.executable,
+                duckdb_worker(RFM_SQL_TUNED),
+                [db, as_of, args.memory_limit],
+            ),
         }
         if rfm_python is not None:
             csv = rfm_transactions(home, as_of, out / "transactions.csv")
@@ -569,7 +648,9 @@ def rfm_part(args: argparse.Namespace, rfm_python: str | None) -> dict[str, Any]
         "rounds": args.rounds,
         "sides": {name: summary(side_runs) for name, side_runs in runs.items()},
         "vs_segmint": {name: ratios(runs[name], runs["segmint"]) for name in runs},
-        "segmint_vs_duckdb": ratios(runs["segmint"], runs["duckdb"]),
+        "segmint_vs": {
+            name: ratios(runs["segmint"], runs[name]) for name in ("duckdb", "duckdb-tuned")
+        },
         "agreement": agreement,
         "runs": runs,
     }
@@ -649,11 +730,11 @@ def ratio_cell(found: dict[str, float] | None) -> str:
 
 
 def rfm_row(name: str, figures: dict[str, Any], result: dict[str, Any]) -> list[str]:
-    """Seconds (median, spread), time over segmint's, peak, customers, agreement."""
+    """Seconds (median, spread), time over segmint's, peak, customers, load, agreement."""
     ratio = "1x" if name == "segmint" else ratio_cell(result["vs_segmint"][name])
     agreement = result["agreement"].get(name, "(reference)")
     if "seconds" not in figures:
-        return [LABELS[name], "failed", "-", ratio, "-", "-", agreement]
+        return [LABELS[name], "failed", "-", ratio, "-", "-", "-", agreement]
     low, high = figures["min"], figures["max"]
     return [
         LABELS[name],
@@ -662,6 +743,7 @@ def rfm_row(name: str, figures: dict[str, Any], result: dict[str, Any]) -> list[
         ratio,
         f"{figures['peak_mib']:.0f}",
         f"{figures['customers']:,}",
+        f"{figures['load']:.1f}",
         agreement,
     ]
 
@@ -671,17 +753,27 @@ def print_rfm(result: dict[str, Any]) -> None:
         f"(a) RFM of {result['orders']:,} orders ({result['customers']:,} customers with "
         f"orders), as of {result['as_of']}; {result['rounds']} round(s), medians"
     )
-    header = ["side", "s", "s min-max", "time / segmint's", "peak MiB", "customers", "output"]
+    header = ["side", "s", "s min-max", "time / segmint's", "peak MiB", "customers", "load"]
     rows = [rfm_row(name, figures, result) for name, figures in result["sides"].items()]
-    print_table(title, header, rows)
+    print_table(title, [*header, "output"], rows)
     for name, figures in result["sides"].items():
         if "failed" in figures:
             print(f"  {LABELS[name]}: {figures['failed']}")
+    print("  load: the machine's 1-minute load average as a measurement started (the largest)")
     print("  output: values and scores against segmint's (rfm 1.0.9: values only)")
-    rfm, sql, n = result["vs_segmint"].get("rfm"), result["segmint_vs_duckdb"], result["orders"]
+    n, rfm, sql = result["orders"], result["vs_segmint"].get("rfm"), result["segmint_vs"]
     goals = (
         (f"segmint >= {RFM_SPEEDUP:g}x faster than rfm 1.0.9", rfm, lambda v: v >= RFM_SPEEDUP),
-        (f"segmint <= {SQL_RATIO:g}x the time of the DuckDB SQL", sql, lambda v: v <= SQL_RATIO),
+        (
+            f"segmint <= {SQL_RATIO:g}x the time of the DuckDB SQL",
+            sql["duckdb"],
+            lambda v: v <= SQL_RATIO,
+        ),
+        (
+            f"(stricter) segmint <= {SQL_RATIO:g}x the time of the tuned DuckDB SQL",
+            sql["duckdb-tuned"],
+            lambda v: v <= SQL_RATIO,
+        ),
     )
     for text, found, met in goals:
         value = found["median"] if found else None
@@ -698,9 +790,9 @@ def verdict(value: float | None, met: Any, unit: str, n: int, goal_n: int, what:
 def run_row(label: str, run: dict[str, Any], steps: list[str]) -> list[str]:
     """A run's seconds, peak and the seconds of each step."""
     if "seconds" not in run:
-        return [label, "failed", "-", *("-" for _ in steps)]
+        return [label, "failed", "-", *("-" for _ in steps), f"{run['load']:.1f}"]
     parts = [f"{run['steps'].get(step, 0.0):.2f}" for step in steps]
-    return [label, f"{run['seconds']:.2f}", f"{run['peak_mib']:.0f}", *parts]
+    return [label, f"{run['seconds']:.2f}", f"{run['peak_mib']:.0f}", *parts, f"{run['load']:.1f}"]
 
 
 def print_run(result: dict[str, Any], customers: int) -> None:
@@ -710,15 +802,16 @@ def print_run(result: dict[str, Any], customers: int) -> None:
     )
     timed = [r for r in result["runs"] if "seconds" in r]
     steps = list(timed[0]["steps"]) if timed else []
-    header = ["round", "s", "peak MiB", *(f"{step} s" for step in steps)]
+    header = ["round", "s", "peak MiB", *(f"{step} s" for step in steps), "load"]
     rows = [run_row(str(i), run, steps) for i, run in enumerate(result["runs"], 1)]
     if len(timed) > 1:
         middle = {
             "seconds": result["summary"]["seconds"],
             "peak_mib": result["summary"]["peak_mib"],  # the largest
             "steps": {s: statistics.median(r["steps"].get(s, 0.0) for r in timed) for s in steps},
+            "load": result["summary"]["load"],  # the largest
         }
-        rows.append(run_row("median (peak: max)", middle, steps))
+        rows.append(run_row("median (peak, load: max)", middle, steps))
     print_table(title, header, rows)
     for i, run in enumerate(result["runs"], 1):
         if "seconds" not in run:
@@ -762,11 +855,27 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def measured_code() -> str:
+    """The commit of the segmint measured, and whether src/ differs from it."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "segmint (not in a git checkout)"
+    dirty = git("status", "--porcelain", "--", "src")
+    return f"segmint at commit {commit}" + (", with uncommitted changes in src/" if dirty else "")
+
+
 def main() -> None:
     args = parse_args()
     started = time.perf_counter()
     DATA.mkdir(exist_ok=True)
-    results = []
+    print(f"{measured_code()}, as the measurements start")
+    results: list[dict[str, Any]] = []
     if "rfm" in args.parts:
         rfm_python = None if "rfm" in args.skip else interpreter("rfm")
         results.append(rfm_part(args, rfm_python))
