@@ -24,6 +24,7 @@ from segmint.ingest.importer import ImportOptions, ImportResult, Progress, impor
 from segmint.segments import reports, schemes
 from segmint.segments.families import labelled
 from segmint.store import identity, snapshots
+from segmint.store import reports as snapshot_reports
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
 from segmint.store.migrations import migrate
@@ -221,9 +222,15 @@ class Workspace:
     ) -> int:
         """Write the snapshot to `path` (.csv, .parquet or .xlsx); return the rows written.
 
-        One row per customer: every feature, score and label, label columns in `lang`.
+        One row per customer: every feature, score and label, label columns in `lang`,
+        then the share of spend per category (``category_share:<category>``) and the
+        interactions of the last 30 days per channel (``interactions_30d:<channel>``).
         """
-        table = labelled(self.snapshot(run_id), self.settings, lang=lang or self.settings.lang)
+        run = self._run_id(run_id)
+        table = labelled(self.snapshot(run), self.settings, lang=lang or self.settings.lang)
+        categories, channels = snapshot_reports.families_long(self.engine, run)
+        table = exports.widen(table, categories, prefix="category_share:", fill=0.0)
+        table = exports.widen(table, channels, prefix="interactions_30d:", fill=0)
         exports.export(table, Path(path))
         return int(table.num_rows)
 

@@ -206,7 +206,14 @@ def test_export_files_read_back(demo_ws, tmp_path):
     import pyarrow.parquet as pq
 
     back = pq.read_table(tmp_path / "s.parquet")
-    assert back.drop_columns(["rfm8_label", "rfm11_label", "stage_label"]).equals(snap)
+    shares = [c for c in back.column_names if c.startswith("category_share:")]
+    channels = [c for c in back.column_names if c.startswith("interactions_30d:")]
+    labels = ["rfm8_label", "rfm11_label", "stage_label"]
+    assert back.drop_columns(labels + shares + channels).equals(snap)
+    wide = back.to_pandas()
+    buyers = wide.frequency > 0
+    assert len(shares) >= 5 and wide.loc[buyers, shares].sum(axis=1).round(12).eq(1).all()
+    assert (wide[channels].sum(axis=1) == wide.interactions_30d).all()
     small = tmp_path / "s.xlsx"
     demo_ws.export(small)
     sheet = CalamineWorkbook.from_path(str(small)).get_sheet_by_index(0).to_python()

@@ -11,7 +11,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -61,6 +63,22 @@ WRITERS: dict[str, Callable[[pa.Table, Path], None]] = {
     ".parquet": _parquet,
     ".xlsx": _xlsx,
 }
+
+
+def widen(table: pa.Table, long: pa.Table, *, prefix: str, fill: object) -> pa.Table:
+    """`table` with one column per value of `long`'s second column: ``prefix + value``.
+
+    `long` is (customer_id, name, value); customers without a row get `fill`.
+    """
+    key, name, value = long.column_names
+    position = pc.index_in(long[key], table["customer_id"]).to_numpy(zero_copy_only=False)
+    values = long[value].to_numpy(zero_copy_only=False)
+    for label in sorted(pc.unique(long[name]).to_pylist()):
+        column = np.full(table.num_rows, fill, dtype=values.dtype)
+        rows = pc.equal(long[name], label).to_numpy(zero_copy_only=False)
+        column[position[rows].astype(np.int64)] = values[rows]
+        table = table.append_column(f"{prefix}{label}", pa.array(column))
+    return table
 
 
 def export(table: pa.Table, path: Path) -> Path:

@@ -117,3 +117,15 @@ def category_shares(engine: DuckDBEngine, run_id: int, customer_id: str) -> list
         WHERE run_id = ? AND customer_id = ? ORDER BY spend DESC, category""",
         [run_id, customer_id],
     )
+
+
+def families_long(engine: DuckDBEngine, run_id: int) -> tuple[Any, Any]:
+    """A run's spend shares by category and interactions by channel, as Arrow tables."""
+    categories = engine.arrow(
+        "SELECT customer_id, category, share FROM snapshot_categories WHERE run_id = ?", [run_id]
+    )
+    channels = engine.arrow(
+        "SELECT customer_id, channel, interactions_30d FROM snapshot_channels WHERE run_id = ?",
+        [run_id],
+    )
+    return categories, channels
