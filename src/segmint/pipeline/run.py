@@ -29,7 +29,7 @@ from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
 from segmint.pipeline import scoring
-from segmint.pipeline.customer_value import PurchaseHistory, customer_value
+from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, sources
@@ -93,28 +93,9 @@ def run(
         discount_rate=settings.clv.discount_rate,
     )
     step(STEPS[2])
-    previous = _previous_stages(engine, features, as_of)
-    columns = _model_columns(features)
-    scores, facts = scoring.score(
-        columns, settings=settings, p_alive=value.p_alive, previous_stage=previous
-    )
-    scores |= {
-        "p_alive": value.p_alive,
-        "expected_orders_90d": value.expected_orders_90d,
-        "clv_12m": value.clv_12m,
-    }
+    scores, details = _scores(engine, settings, features, value, as_of=as_of)
     step(STEPS[3])
     run_id = snapshots.next_run_id(engine)
-    table = _snapshot(run_id, features, scores)
-    curve = pareto_curve(columns["revenue_365d_cents"], np.arange(features.num_rows))
-    details = {
-        **facts,
-        "clv": value.details,
-        "pareto_curve": [round(float(v), 6) for v in curve.revenue_share],
-        "settings": settings.model_dump(
-            mode="json", include={"rfm", "tiers", "lifecycle", "value"}
-        ),
-    }
     record = {
         "run_id": run_id,
         "as_of": as_of,
@@ -127,11 +108,42 @@ def run(
     snapshots.write_run(
         engine,
         record,
-        customers=table,
+        customers=_snapshot(run_id, features, scores),
         categories=_with_run(run_id, execute(engine, category_spend(src.orders, src.items, day))),
         channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
     )
     return RunResult(run_id, as_of, features.num_rows, time.perf_counter() - clock, details)
+
+
+def _scores(
+    engine: DuckDBEngine,
+    settings: Settings,
+    features: pa.Table,
+    value: CustomerValue,
+    *,
+    as_of: dt.date,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every score column, and the run's details: the facts behind the scores and fits."""
+    columns = _model_columns(features)
+    previous = _previous_stages(engine, features, as_of)
+    scores, facts = scoring.score(
+        columns, settings=settings, p_alive=value.p_alive, previous_stage=previous
+    )
+    scores |= {
+        "p_alive": value.p_alive,
+        "expected_orders_90d": value.expected_orders_90d,
+        "clv_12m": value.clv_12m,
+    }
+    curve = pareto_curve(columns["revenue_365d_cents"], np.arange(features.num_rows))
+    details = {
+        **facts,
+        "clv": value.details,
+        "pareto_curve": [round(float(v), 6) for v in curve.revenue_share],
+        "settings": settings.model_dump(
+            mode="json", include={"rfm", "tiers", "lifecycle", "value"}
+        ),
+    }
+    return scores, details
 
 
 def rfm_table(
