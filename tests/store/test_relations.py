@@ -19,7 +19,9 @@ def test_local_days_match_zoneinfo_around_every_transition(ws, zone):
     for change, _ in utc_offsets(zone, start, start + dt.timedelta(days=730))[1:]:
         at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=change)
         instants += [at + dt.timedelta(seconds=s) for s in (-3601, -1, 0, 1, 3599, 3600)]
-    ws.engine.execute("CREATE TABLE probe AS SELECT unnest(?::TIMESTAMPTZ[]) AS ordered_at", [instants])
+    ws.engine.execute(
+        "CREATE TABLE probe AS SELECT unnest(?::TIMESTAMPTZ[]) AS ordered_at", [instants]
+    )
     ws.engine.execute(
         "INSERT INTO orders (order_id, customer_id, ordered_at, amount) "
         "SELECT 'O' || row_number() OVER (), 'C', ordered_at, 1 FROM probe"
