@@ -154,7 +154,11 @@ class Workspace:
         return identity.duplicate_groups(self.engine)
 
     def run(
-        self, *, as_of: dt.date | str | None = None, progress: RunProgress | None = None
+        self,
+        *,
+        as_of: dt.date | str | None = None,
+        progress: RunProgress | None = None,
+        actor: str = "python",
     ) -> RunResult:
         """Features, scores and labels of every customer as of `as_of`, kept as a new run.
 
@@ -164,7 +168,7 @@ class Workspace:
         from segmint.pipeline.run import run
 
         day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-        return run(self.engine, self.settings, as_of=day, progress=progress)
+        return run(self.engine, self.settings, as_of=day, progress=progress, actor=actor)
 
     def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:
         """RFM alone, without storing a run: r/f/m scores, cell, rfm8 and rfm11 per buyer."""

@@ -28,6 +28,10 @@ def test_the_same_as_of_gives_an_identical_snapshot(demo_ws):
     a, b = demo_ws.snapshot(first.run_id), demo_ws.snapshot(second.run_id)
     assert a.num_rows == first.customers > 3000
     assert a.equals(b)
+    audited = demo_ws.engine.rows(
+        "SELECT actor, target FROM audit WHERE action = 'run' ORDER BY recorded_at"
+    )
+    assert audited[-2:] == [("python", f"run {first.run_id}"), ("python", f"run {second.run_id}")]
     runs = {r["run_id"]: r for r in demo_ws.runs()}
     assert runs[first.run_id]["config_hash"] == runs[second.run_id]["config_hash"]
     assert runs[first.run_id]["details"]["clv"] == runs[second.run_id]["details"]["clv"]

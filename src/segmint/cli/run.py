@@ -45,7 +45,7 @@ def run(
 
     day = _date(as_of)
     with Workspace(workspace) as ws, render.stages("run") as step:
-        result = ws.run(as_of=day, progress=step)
+        result = ws.run(as_of=day, progress=step, actor="cli")
         summary = ws.segments()
     data = {
         "ok": True,

@@ -57,7 +57,7 @@ def run_demo(
                 kind, files[kind], name=f"data/{files[kind].name}", actor="demo"
             )
         status = ws.status()
-        ws.run(progress=lambda name: say(f"run: {name}"))
+        ws.run(progress=lambda name: say(f"run: {name}"), actor="demo")
         headline = _headline(ws.segments())
     (directory / MARKER).write_text(f"seed={seed}\ncustomers={customers}\n", encoding="utf-8")
     return DemoSummary(directory, customers, seed, results, status, headline)

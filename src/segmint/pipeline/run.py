@@ -75,6 +75,7 @@ def run(
     *,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    actor: str = "python",
 ) -> RunResult:
     """Compute every customer's features, scores and labels as of `as_of`, and store them."""
     started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
@@ -111,6 +112,7 @@ def run(
         customers=_snapshot(run_id, features, scores),
         categories=_with_run(run_id, execute(engine, category_spend(src.orders, src.items, day))),
         channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
+        actor=actor,
     )
     return RunResult(run_id, as_of, features.num_rows, time.perf_counter() - clock, details)
 

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from segmint.core.catalog import SNAPSHOT_COLUMNS, FeatureType
+from segmint.store import audit
 from segmint.store.duckdb import DuckDBEngine
 
 SQL_TYPES = {
@@ -64,9 +65,17 @@ def write_run(
     customers: pa.Table,
     categories: pa.Table,
     channels: pa.Table,
+    actor: str,
 ) -> None:
-    """Record a finished run and its snapshot, all or nothing."""
+    """Record a finished run and its snapshot, all or nothing, and audit it."""
     with engine.transaction():
+        audit.record(
+            engine,
+            "run",
+            target=f"run {run['run_id']}",
+            actor=actor,
+            details={k: run[k] for k in ("as_of", "customers", "config_hash")},
+        )
         engine.execute(
             f"INSERT INTO runs VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
             [run[c] if c != "details" else json.dumps(run[c]) for c in RUN_COLUMNS],
