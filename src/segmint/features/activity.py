@@ -41,12 +41,12 @@ def view_streaks(events: ir.Table, orders: ir.Table, as_of: int) -> ir.Table:
     The good days, newest first, form the streak while day n (0-based) is as_of - n.
     """
     views = events.filter((events.type == "product_view") & (events.day <= as_of))
-    viewed = views.select("customer_id", "day").distinct()
-    bought = counted_orders(orders, as_of).select("customer_id", "day").distinct()
+    bought = counted_orders(orders, as_of).select("customer_id", "day")
     # only a customer whose as_of is itself a good day has a streak: look at those alone
-    today = viewed.filter(viewed.day == as_of).select("customer_id")
+    today = views.filter(views.day == as_of).select("customer_id").distinct()
     starters = today.anti_join(bought.filter(bought.day == as_of), "customer_id")
-    good = viewed.semi_join(starters, "customer_id").anti_join(bought, ["customer_id", "day"])
+    viewed = views.semi_join(starters, "customer_id").select("customer_id", "day").distinct()
+    good = viewed.anti_join(bought.semi_join(starters, "customer_id"), ["customer_id", "day"])
     n = ibis.row_number().over(group_by=good.customer_id, order_by=ibis.desc(good.day))
     ranked = good.mutate(n=n)
     streak = ranked.filter(as_of - ranked.day == ranked.n)

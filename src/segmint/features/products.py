@@ -1,6 +1,8 @@
 """Features of what a customer bought: products, categories, the favourite category.
 
 Spend of an order line is quantity x unit price; only lines of counted orders count.
+Distinct counts are counted as groups (customer, product), (customer, category): one
+hash aggregate each, several times faster than COUNT(DISTINCT) per customer.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ def _lines(orders: ir.Table, items: ir.Table, as_of: int) -> ir.Table:
     return lines.mutate(category=lines.category.fill_null(NO_CATEGORY))
 
 
+def _per_category(lines: ir.Table) -> ir.Table:
+    return lines.group_by(["customer_id", "category"]).aggregate(spend=lines.spend.sum())
+
+
 def category_spend(orders: ir.Table, items: ir.Table, as_of: int) -> ir.Table:
     """customer_id, category, spend and its share of the customer's item spend."""
-    lines = _lines(orders, items, as_of)
-    per = lines.group_by(["customer_id", "category"]).aggregate(spend=lines.spend.sum())
+    per = _per_category(_lines(orders, items, as_of))
     total = per.spend.sum().over(group_by=per.customer_id)
     share = ibis.ifelse(total > 0, per.spend.cast("float64") / total.cast("float64"), ibis.null())
     return per.mutate(share=share.cast("float64"))
@@ -31,16 +36,17 @@ def category_spend(orders: ir.Table, items: ir.Table, as_of: int) -> ir.Table:
 def product_features(orders: ir.Table, items: ir.Table, as_of: int) -> ir.Table:
     """distinct_products, distinct_categories and top_category (most spend; ties: name)."""
     lines = _lines(orders, items, as_of)
-    counts = lines.group_by("customer_id").aggregate(
-        distinct_products=lines.product_id.nunique(),
-        distinct_categories=lines.category.nunique(),
-    )
-    per = category_spend(orders, items, as_of)
+    pairs = lines.select("customer_id", "product_id").distinct()
+    products = pairs.group_by("customer_id").aggregate(distinct_products=pairs.count())
+    per = _per_category(lines)
     rank = ibis.row_number().over(
         group_by=per.customer_id, order_by=[ibis.desc(per.spend), per.category]
     )
-    top = per.mutate(rank=rank).filter(lambda t: t["rank"] == 0)
-    top = top.select("customer_id", top_category=top.category)
-    return counts.join(top, "customer_id", how="left").select(
+    ranked = per.mutate(rank=rank)
+    categories = ranked.group_by("customer_id").aggregate(
+        distinct_categories=ranked.count(),
+        top_category=ranked.category.max(where=ranked["rank"] == 0),
+    )
+    return categories.join(products, "customer_id").select(
         "customer_id", "distinct_products", "distinct_categories", "top_category"
     )
