@@ -238,16 +238,20 @@ _SEGMENT_COLUMNS = (
     "segment",
     "customers",
     "share",
-    "revenue",
-    "avg CLV 12m",
-    "repurchase",
-    "churn",
-    "AOV",
+    "revenue_share",
+    "avg_clv_12m",
+    "repurchase_rate",
+    "churn_rate",
+    "aov",
     "change",
 )
 
 
-def run_result(data: Mapping[str, Any]) -> None:
+def _segment_headers(lang: str) -> tuple[str, ...]:
+    return tuple(i18n.label(key, lang) for key in _SEGMENT_COLUMNS)
+
+
+def run_result(data: Mapping[str, Any], *, lang: str) -> None:
     """What a run did, and the headline segments."""
     console = _out()
     console.print(
@@ -255,7 +259,7 @@ def run_result(data: Mapping[str, Any]) -> None:
         f"in {data['seconds']:.1f} s · CLV model {data['clv_model'] or '-'}"
     )
     headline = [r for r in data["segments"] if r["family"] in ("tier", "stage", "value_customer")]
-    console.print(_table("segments", _SEGMENT_COLUMNS, _segment_rows(headline)))
+    console.print(_table("segments", _segment_headers(lang), _segment_rows(headline)))
     console.print("[dim]next: segmint segments · segmint customer ID · segmint export snapshot[/]")
 
 
@@ -280,13 +284,13 @@ def runs(found: Sequence[Mapping[str, Any]]) -> None:
     _out().print(_table("runs", columns, rows))
 
 
-def segments(data: Mapping[str, Any], moved: Mapping[str, Any] | None) -> None:
+def segments(data: Mapping[str, Any], moved: Mapping[str, Any] | None, *, lang: str) -> None:
     """Segments with KPIs, then the tier and stage moves since the previous run."""
     console = _out()
     title = f"segments of run {data['run_id']} (as of {data['as_of']})"
     if data["previous_run"] is not None:
         title += f", change since run {data['previous_run']}"
-    console.print(_table(title, _SEGMENT_COLUMNS, _segment_rows(data["segments"])))
+    console.print(_table(title, _segment_headers(lang), _segment_rows(data["segments"])))
     if moved is None:
         return
     for family, cells in moved["transitions"].items():

@@ -32,6 +32,7 @@ def run(
         str | None,
         typer.Option("--as-of", help="Date the run is as of, YYYY-MM-DD (default: newest order)."),
     ] = None,
+    lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Features, RFM, tiers, lifecycle, value customers and CLV for every customer.
@@ -46,7 +47,8 @@ def run(
     day = _date(as_of)
     with Workspace(workspace) as ws, render.stages("run") as step:
         result = ws.run(as_of=day, progress=step, actor="cli")
-        summary = ws.segments()
+        lang = lang or ws.settings.lang
+        summary = ws.segments(lang=lang)
     data = {
         "ok": True,
         "run_id": result.run_id,
@@ -59,7 +61,7 @@ def run(
     if as_json:
         render.emit_json(data)
     else:
-        render.run_result(data)
+        render.run_result(data, lang=lang)
 
 
 def runs(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
@@ -92,12 +94,13 @@ def segments(
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
+        lang = lang or ws.settings.lang
         data = ws.segments(run_id=run_id, lang=lang)
         moved = ws.diff(after=run_id) if data["previous_run"] is not None else None
     if as_json:
         render.emit_json({"ok": True, **data, "diff": moved})
     else:
-        render.segments(data, moved)
+        render.segments(data, moved, lang=lang)
 
 
 def customer(

@@ -6,6 +6,7 @@ from typing import Any
 
 from segmint.core.config import Settings
 from segmint.core.errors import NotFoundError
+from segmint.models.lifecycle import STAGES
 from segmint.segments.explain import explain
 from segmint.segments.families import FAMILY_KEYS, family_label, segment_label
 from segmint.store import reports
@@ -36,7 +37,16 @@ def segments(
         row["label"] = segment_label(row["family"], row["segment"], settings=settings, lang=lang)
         row["change"] = None if previous is None else row["customers"] - before.get(key, 0)
     order = {f: i for i, f in enumerate(FAMILY_KEYS)}
-    rows.sort(key=lambda r: (order[r["family"]], -r["customers"], r["segment"]))
+    ranks = {  # tiers top first and stages in lifecycle order; other families by size
+        "tier": {label: i for i, label in enumerate(settings.tiers.labels)},
+        "stage": {stage.key: i for i, stage in enumerate(STAGES)},
+    }
+
+    def place(row: dict[str, Any]) -> tuple[int, int, str]:
+        rank = ranks.get(row["family"], {}).get(row["segment"], -row["customers"])
+        return order[row["family"]], rank, row["segment"]
+
+    rows.sort(key=place)
     return {
         "run_id": run["run_id"],
         "as_of": run["as_of"],
