@@ -72,6 +72,8 @@ def test_segment_kpis_agree_with_the_snapshot(demo_ws):
     report = demo_ws.segments()
     snap = demo_ws.snapshot(report["run_id"]).to_pandas()
     revenue = snap.revenue_365d.astype(float)
+    top = revenue.sort_values(ascending=False).head(round(0.2 * len(snap))).sum()
+    assert report["pareto_curve"][20] == pytest.approx(top / revenue.sum(), abs=1e-6)
     for row in report["segments"]:
         column = snap[row["family"]].astype(str).str.lower()
         members = column == str(row["segment"]).lower()

@@ -291,6 +291,12 @@ def segments(data: Mapping[str, Any], moved: Mapping[str, Any] | None, *, lang: 
     if data["previous_run"] is not None:
         title += f", change since run {data['previous_run']}"
     console.print(_table(title, _segment_headers(lang), _segment_rows(data["segments"])))
+    curve = data["pareto_curve"]
+    if len(curve) == 101:
+        console.print(
+            f"the top 20 % of customers hold {_percent(curve[20])} of 365-day revenue, "
+            f"the top 50 % {_percent(curve[50])}"
+        )
     if moved is None:
         return
     for family, cells in moved["transitions"].items():

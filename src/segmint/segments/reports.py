@@ -52,6 +52,8 @@ def segments(
         "as_of": run["as_of"],
         "previous_run": None if previous is None else previous["run_id"],
         "segments": rows,
+        # the 80/20 curve: share of 365-day revenue held by the top 0, 1, ... 100 % customers
+        "pareto_curve": run["details"].get("pareto_curve", []),
     }
 
 
