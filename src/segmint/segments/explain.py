@@ -25,6 +25,7 @@ _TEXT = {
         "rfm8": "recency {r} vs mean {rm:.1f}, frequency {f} vs {fm:.2f}, monetary {m} vs {mm:.2f}",
         "rfm11": "cell r {r}, fm = (f {f} + m {m}) // 2 = {fm} in the naming table",
         "value": "score {score:.3f} (top {top} % are value customers); strongest parts: {parts}",
+        "unscored": "no counted order: not scored",
     },
     "zh-CN": {
         "prospect": "截至 {as_of} 没有有效订单",
@@ -41,6 +42,7 @@ _TEXT = {
         "rfm8": "近度 {r}（均值 {rm:.1f}），频度 {f}（均值 {fm:.2f}），额度 {m}（均值 {mm:.2f}）",
         "rfm11": "得分格 R {r}，FM = (F {f} + M {m}) // 2 = {fm}，按命名表",
         "value": "得分 {score:.3f}（前 {top}% 为价值客户）；主要贡献：{parts}",
+        "unscored": "没有有效订单，不参与评分",
     },
 }
 
@@ -76,6 +78,8 @@ def explain(row: dict[str, Any], facts: dict[str, Any], *, lang: str) -> dict[st
         r, f, m = row["r_score"], row["f_score"], row["m_score"]
         why["rfm11"] = text["rfm11"].format(r=r, f=f, m=m, fm=(f + m) // 2)
         why["value_customer"] = _value(row, settings.get("value", {}), text)
+    else:
+        why["value_customer"] = text["unscored"]
     return why
 
 
