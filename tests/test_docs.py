@@ -31,3 +31,14 @@ def test_every_import_error_code_is_documented():
     page = (DOCS / "import.md").read_text(encoding="utf-8")
     for code in i18n.keys("en")["messages"]:
         assert f"`{code}`" in page, code
+
+
+def test_cli_page_is_generated_from_the_commands():
+    """Regenerate with `make docs` when this fails; every command has an example."""
+    from segmint.cli import reference
+
+    page = reference.markdown()
+    assert (DOCS / "cli.md").read_text(encoding="utf-8") == page
+    for section in page.split("\n## ")[1:]:
+        assert "segmint " in section.split("Example", 1)[-1], section.splitlines()[0]
+        assert "Example" in section, section.splitlines()[0]
