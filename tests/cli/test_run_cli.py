@@ -67,3 +67,10 @@ def test_mistakes_get_a_message_not_a_traceback(demo, args, message):
     done = segmint(*args, "-w", folder)
     assert done.returncode == 1
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_unknown_language_is_a_usage_error(demo):
+    folder, _ = demo
+    done = segmint("segments", "--lang", "fr", "-w", folder)
+    assert done.returncode == 2
+    assert "'fr' is not a language segmint speaks" in done.stderr

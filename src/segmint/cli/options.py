@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from segmint.core.i18n import LANGS
+
 WorkspaceOption = Annotated[
     Path,
     typer.Option(
@@ -20,7 +22,19 @@ WorkspaceOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object instead of tables.")
 ]
+
+
+def _known_lang(value: str | None) -> str | None:
+    if value is not None and value not in LANGS:
+        raise typer.BadParameter(f"'{value}' is not a language segmint speaks; use en or zh-CN.")
+    return value
+
+
 LangOption = Annotated[
     str | None,
-    typer.Option("--lang", help="Language of messages: en or zh-CN (default: the workspace's)."),
+    typer.Option(
+        "--lang",
+        callback=_known_lang,
+        help="Language of messages: en or zh-CN (default: the workspace's).",
+    ),
 ]
