@@ -112,6 +112,12 @@ def test_the_tier_cut_offs_come_from_settings(demo_ws, demo_dir):
     spend = snap.revenue_365d.astype(float)
     share_a = spend[snap.tier == "A"].sum() / spend[spend > 0].sum()
     assert 0.80 <= share_a < 0.80 + spend.max() / spend.sum()
+    spans = demo_ws.runs()[0]["details"]["tiers"]
+    for span in spans:
+        members = spend[snap.tier == span["tier"]]
+        assert span["customers"] == members.size
+        assert (span["min_spend"], span["max_spend"]) == (members.min(), members.max())
+    assert spans[0]["min_spend"] >= spans[1]["max_spend"] >= spans[2]["max_spend"]
 
 
 KILL_MID_WRITE = textwrap.dedent(

@@ -109,10 +109,29 @@ def score(
     out: dict[str, Any] = {name: _spread(values, buyers, n) for name, values in named.items()}
 
     labels = np.array(schemes.tier_labels(settings), dtype=object)
-    out["tier"] = labels[tier_index(columns["revenue_365d_cents"], settings=settings)]
+    tier = tier_index(columns["revenue_365d_cents"], settings=settings)
+    out["tier"] = labels[tier]
     out["stage"] = _stages(columns, p_alive=p_alive, previous=previous_stage, settings=settings)
     out |= _value(columns, buyers, settings=settings)
-    return out, {"rfm": facts}
+    spans = tier_spans(columns["revenue_365d_cents"], tier, labels=labels)
+    return out, {"rfm": facts, "tiers": spans}
+
+
+def tier_spans(spend_cents: Array, tier: Array, *, labels: Array) -> list[dict[str, Any]]:
+    """Per tier: its customers and the lowest and highest 365-day spend among them."""
+    spans = []
+    for index, label in enumerate(labels):
+        spend = spend_cents[tier == index]
+        low, high = (int(spend.min()), int(spend.max())) if spend.size else (None, None)
+        spans.append(
+            {
+                "tier": str(label),
+                "customers": int(spend.size),
+                "min_spend": None if low is None else low / 100,
+                "max_spend": None if high is None else high / 100,
+            }
+        )
+    return spans
 
 
 def _stages(

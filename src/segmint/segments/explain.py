@@ -20,6 +20,7 @@ _TEXT = {
         "active": "buying within her usual rhythm",
         "tier_thresholds": "365-day spend {spend}; tier cut-offs {cuts} (highest first)",
         "tier_other": "365-day spend {spend}; tiers by {method} {shares} %",
+        "tier_span": "tier {tier} spans {low:,.2f} to {high:,.2f} ({n:,} customers)",
         "rfm": "recency {r} days -> r {rs}, frequency {f} -> f {fs}, monetary {m} -> m {ms}; "
         "cut points r {rc}, f {fc}, m {mc}",
         "rfm8": "recency {r} vs mean {rm:.1f}, frequency {f} vs {fm:.2f}, monetary {m} vs {mm:.2f}",
@@ -37,6 +38,7 @@ _TEXT = {
         "active": "按自己的节奏持续购买",
         "tier_thresholds": "近 365 天消费 {spend}；等级分界 {cuts}（从高到低）",
         "tier_other": "近 365 天消费 {spend}；按 {method} {shares} % 分级",
+        "tier_span": "{tier} 级消费从 {low:,.2f} 到 {high:,.2f}（{n:,} 位客户）",
         "rfm": "近度 {r} 天 -> R {rs}，频度 {f} -> F {fs}，额度 {m} -> M {ms}；"
         "分界点 R {rc}，F {fc}，M {mc}",
         "rfm8": "近度 {r}（均值 {rm:.1f}），频度 {f}（均值 {fm:.2f}），额度 {m}（均值 {mm:.2f}）",
@@ -51,7 +53,7 @@ def explain(row: dict[str, Any], facts: dict[str, Any], *, lang: str) -> dict[st
     """One sentence per label family of `row`, from the run's `facts` (its details)."""
     text = _TEXT["zh-CN" if lang == "zh-CN" else "en"]
     settings = facts.get("settings", {})
-    why = {"tier": _tier(row, settings.get("tiers", {}), text)}
+    why = {"tier": _tier(row, settings.get("tiers", {}), facts.get("tiers", []), text)}
     why["stage"] = _stage(row, settings.get("lifecycle", {}), text, as_of=facts.get("as_of"))
     if row.get("frequency", 0) > 0:
         rfm = facts.get("rfm", {})
@@ -83,12 +85,24 @@ def explain(row: dict[str, Any], facts: dict[str, Any], *, lang: str) -> dict[st
     return why
 
 
-def _tier(row: dict[str, Any], tiers: dict[str, Any], text: dict[str, str]) -> str:
+def _tier(
+    row: dict[str, Any], tiers: dict[str, Any], spans: list[dict[str, Any]], text: dict[str, str]
+) -> str:
     spend = row.get("revenue_365d")
     if tiers.get("method", "thresholds") == "thresholds":
-        return text["tier_thresholds"].format(spend=spend, cuts=tiers.get("thresholds"))
-    shares = tiers.get("percent") if tiers.get("method") == "rank" else tiers.get("pareto_percent")
-    return text["tier_other"].format(spend=spend, method=tiers.get("method"), shares=shares)
+        rule = text["tier_thresholds"].format(spend=spend, cuts=tiers.get("thresholds"))
+    else:
+        shares = (
+            tiers.get("percent") if tiers.get("method") == "rank" else tiers.get("pareto_percent")
+        )
+        rule = text["tier_other"].format(spend=spend, method=tiers.get("method"), shares=shares)
+    span = next((s for s in spans if s["tier"] == row.get("tier")), None)
+    if span is None or span["min_spend"] is None:
+        return rule
+    extent = text["tier_span"].format(
+        tier=span["tier"], low=span["min_spend"], high=span["max_spend"], n=span["customers"]
+    )
+    return f"{rule}; {extent}"
 
 
 def _stage(row: dict[str, Any], rules: dict[str, Any], text: dict[str, str], *, as_of: Any) -> str:
