@@ -24,6 +24,7 @@ from segmint.core.config import Settings
 from segmint.core.errors import ImportRejectedError, Location, Problem, summarize_problems
 from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
+from segmint.ingest.batches import FileReader
 from segmint.ingest.mapping import HeaderMap, map_headers
 from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, check_batch, staged_columns
 from segmint.store import imports
@@ -196,7 +197,7 @@ def import_file(
 
 
 def _stage_file(
-    reader: readers.FileReader, stage: Staging, ctx: Context, progress: Progress | None
+    reader: FileReader, stage: Staging, ctx: Context, progress: Progress | None
 ) -> tuple[list[Problem], dict[int, dict[str, object]], int]:
     problems: list[Problem] = []
     raw: dict[int, dict[str, object]] = {}

@@ -24,8 +24,8 @@ from segmint.core import i18n
 from segmint.core.errors import Location, Problem
 from segmint.core.schema import TABLES, Column, Kind
 from segmint.ingest import parse
+from segmint.ingest.batches import Batch
 from segmint.ingest.mapping import VALUE_SYNONYMS, HeaderMap
-from segmint.ingest.readers import Batch
 
 Parser = Callable[[pa.Array], parse.Parsed]
 

@@ -1,0 +1,83 @@
+"""JSON Lines files: one object per line; a bad line is named by its number."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.json as pa_json
+
+from segmint.core.errors import InputError, Location
+from segmint.ingest.batches import SAMPLE_BYTES, Batch, FileReader
+
+
+def open_jsonl(common: dict[str, Any]) -> FileReader:
+    """A JSON Lines file; the headers are the fields of its first megabyte, in order."""
+    label = common["name"]
+    with common["path"].open("rb") as file:
+        sample = file.read(SAMPLE_BYTES)
+    final = len(sample) == common["size_bytes"]
+    lines = sample.removeprefix(codecs.BOM_UTF8).split(b"\n")
+    fields: dict[str, None] = {}  # the json module here, so that a bad line is named at once
+    for number, line in enumerate(lines if final else lines[:-1], start=1):
+        if line.strip():
+            fields.update(dict.fromkeys(_json_object(line, number, label)))
+    if not fields and final:
+        raise InputError("file is empty", location=Location(file=label))
+    return FileReader(**common, format="jsonl", headers=tuple(fields), _stream=_stream_jsonl)
+
+
+def _json_object(line: bytes, number: int, label: str) -> dict[str, Any]:
+    where, hint = Location(file=label, row=number), "JSON Lines has one JSON object per line"
+    try:
+        value = json.loads(line)
+    except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes
+        message = f"line {number} is not valid JSON: {exc}"
+        raise InputError(message, hint=hint, location=where) from exc
+    if not isinstance(value, dict):
+        message = f"line {number} is a JSON {type(value).__name__}, not an object"
+        raise InputError(message, hint=hint, location=where)
+    return value
+
+
+def _stream_jsonl(reader: FileReader) -> Iterator[Batch]:
+    lines: list[bytes] = []
+    numbers: list[int] = []
+    with reader.path.open("rb") as file:
+        for number, line in enumerate(file, start=1):
+            reader.bytes_read += len(line)
+            if (line := line.removeprefix(codecs.BOM_UTF8)).strip():
+                lines.append(line)
+                numbers.append(number)
+            if len(lines) == reader.batch_rows:
+                yield _json_batch(reader, lines, numbers)
+                lines, numbers = [], []
+    if lines:
+        yield _json_batch(reader, lines, numbers)
+
+
+def _json_batch(reader: FileReader, lines: list[bytes], numbers: list[int]) -> Batch:
+    """Lines parsed by pyarrow, each batch with the types it infers for itself.
+
+    Not pyarrow's streaming JSON reader: it fixes the types after its first block (an
+    int64 field then fails on 2.5) and leaves blank lines out of its row count.
+    """
+    payload = b"".join(lines)
+    options = pa_json.ReadOptions(use_threads=False, block_size=len(payload) + 1)
+    try:
+        table = pa_json.read_json(io.BytesIO(payload), read_options=options)
+    except pa.ArrowInvalid as exc:
+        for line, number in zip(lines, numbers, strict=True):
+            _json_object(line, number, reader.name)  # raises for the first bad line
+        message = f"cannot read lines {numbers[0]}-{numbers[-1]} as JSON Lines: {exc}"
+        raise InputError(message, location=Location(file=reader.name, row=numbers[0])) from exc
+    names = [*reader.headers, *(n for n in table.column_names if n not in reader.headers)]
+    present = set(table.column_names)
+    columns = [table[n] if n in present else pa.nulls(table.num_rows) for n in names]
+    data = pa.Table.from_arrays(columns, names=names).combine_chunks().to_batches()[0]
+    return Batch(data, np.array(numbers, dtype=np.int64))
