@@ -20,6 +20,7 @@ from segmint.activate import exports
 from segmint.core import config
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
+from segmint.ingest import quarantine
 from segmint.ingest.importer import ImportOptions, ImportResult, Progress, import_file
 from segmint.segments import reports, schemes
 from segmint.segments.families import labelled
@@ -119,8 +120,11 @@ class Workspace:
         """Import a customers, orders, order_items, events or tickets file.
 
         Good rows are kept, bad rows quarantined with their row number and reason; the
-        import is all or nothing. See `segmint import --help` for the accepted forms.
+        import is all or nothing. Quarantine files of earlier imports that are missing
+        (an import stopped after its commit, a file deleted) are written again first.
+        See `segmint import --help` for the accepted forms.
         """
+        quarantine.restore_missing(self.engine, self.path, lang=lang or self.settings.lang)
         options = ImportOptions(
             name=name or str(path),
             encoding=encoding,

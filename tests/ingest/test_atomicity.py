@@ -79,3 +79,44 @@ def test_killed_imports_leave_the_workspace_exactly_as_before(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert len(_snapshot(tmp_path / "try0")["orders"]) == 1000 + BIG - 500
+
+
+KILL_AFTER_COMMIT = """
+import os, signal, sys
+from segmint.ingest import quarantine
+from segmint.workspace import Workspace
+
+def die(*args, **kwargs):  # the import has committed; its quarantine file is next
+    os.kill(os.getpid(), signal.SIGKILL)
+quarantine.write = die
+Workspace(sys.argv[1]).import_file("orders", sys.argv[2])
+"""
+
+
+def test_a_quarantine_file_lost_after_the_commit_is_written_again(tmp_path):
+    """Fault injection: SIGKILL between the import's commit and its quarantine file."""
+    from tests.conftest import write_csv
+
+    Workspace.init(tmp_path / "ws").close()
+    rows = [["O1", "C1", "2024-03-05", "10"], ["O2", "C1", "not a date", "12"]]
+    bad = write_csv(tmp_path / "o.csv", ["订单号", "客户ID", "下单时间", "金额"], rows)
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_COMMIT, str(tmp_path / "ws"), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == -9, done.stderr
+    folder = tmp_path / "ws" / "quarantine"
+    assert not list(folder.glob("*.csv"))  # the import committed, its file was never written
+    with Workspace(tmp_path / "ws") as ws:
+        assert ws.engine.scalar("SELECT count(*) FROM quarantine") == 1
+        good = write_csv(tmp_path / "p.csv", ["订单号", "客户ID", "下单时间", "金额"], [rows[0]])
+        ws.import_file("orders", good)
+    (restored,) = folder.glob("*.csv")
+    text = restored.read_text(encoding="utf-8-sig")
+    assert (
+        text.splitlines()[0] == "_row,_error_code,_error_field,_error,订单号,客户ID,下单时间,金额"
+    )
+    assert text.splitlines()[1].startswith("3,ingest.bad_date,ordered_at,")
+    assert text.splitlines()[1].endswith(",O2,C1,not a date,12")

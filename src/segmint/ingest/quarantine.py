@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from segmint.core import i18n
+from segmint.store import imports
+from segmint.store.duckdb import DuckDBEngine
 
 QUARANTINE_DIR = "quarantine"
 LEAD = ("_row", "_error_code", "_error_field", "_error")
@@ -65,3 +67,21 @@ def _cell(value: object) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def restore_missing(engine: DuckDBEngine, workspace: Path, *, lang: str) -> list[Path]:
+    """Write again the quarantine files that are missing, from the `quarantine` table.
+
+    The file is written after the import commits, so an import stopped between the two
+    leaves its rows only in the table; the next import (or a user who deleted the file)
+    gets the file back. Returns the files written.
+    """
+    written = []
+    for import_id in imports.quarantined_imports(engine):
+        path = workspace / QUARANTINE_DIR / f"{import_id}.csv"
+        if path.exists():
+            continue
+        rows = [Rejected(*r) for r in imports.quarantined_rows(engine, import_id)]
+        headers = list(rows[0].raw) if rows else []
+        written.append(write(rows, headers=headers, path=path, lang=lang))
+    return written

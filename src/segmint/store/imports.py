@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
@@ -61,3 +62,21 @@ def record_quarantine(
     columns = ("row", "code", "field", "message", "params", "raw")
     data = {"import_id": [import_id] * len(rows), **{c: [r[c] for r in rows] for c in columns}}
     engine.append("quarantine", pa.table(data))
+
+
+def quarantined_imports(engine: DuckDBEngine) -> list[str]:
+    """Ids of the imports that set rows aside, oldest first."""
+    rows = engine.rows("SELECT import_id FROM imports WHERE quarantined > 0 ORDER BY started_at")
+    return [r[0] for r in rows]
+
+
+def quarantined_rows(
+    engine: DuckDBEngine, import_id: str
+) -> list[tuple[int, str, str | None, dict[str, object], dict[str, object]]]:
+    """One import's rejected rows as recorded: row, code, field, params, raw (parsed)."""
+    rows = engine.rows(
+        'SELECT "row", code, field, params, raw FROM quarantine WHERE import_id = ? '
+        'ORDER BY "row", code',
+        [import_id],
+    )
+    return [(r, c, f, json.loads(p or "{}"), json.loads(w or "{}")) for r, c, f, p, w in rows]
