@@ -141,7 +141,7 @@ def _clv(
     clv = np.full(history.days.size, np.nan)
     try:
         gamma = GammaGamma().fit(x[repeaters], spend[repeaters])
-        weekly = (1 + discount_rate) ** (1 / 52) - 1
+        weekly = (1 + discount_rate) ** (WEEK / 365) - 1  # the annual rate, per week
         clv[buyers] = lifetime_value(
             model,
             gamma,
