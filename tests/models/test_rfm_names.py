@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from segmint.core.errors import ConfigError
-from segmint.models.rfm_names import RFM8_NAMES, RFM11, Named, Rule, check_scheme, name_cells, rfm8
+from segmint.core.i18n import Named
+from segmint.models.rfm_names import RFM8_NAMES, RFM11, Rule, check_scheme, name_cells, rfm8
 
 ORACLE = {  # (r high, f high, m high) -> Chinese name, from the scheme's definition
     (1, 1, 1): "重要价值客户",

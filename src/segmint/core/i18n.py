@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 LANGS = ("en", "zh-CN")
 DEFAULT_LANG = "en"
@@ -16,6 +16,18 @@ def _catalog(lang: str) -> dict[str, dict[str, str]]:
     file = resources.files("segmint.core") / "locales" / f"{lang.replace('-', '_')}.toml"
     data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
     return data
+
+
+class Named(NamedTuple):
+    """Something with a stable key and a name in each language: a segment, a stage."""
+
+    key: str
+    en: str
+    zh: str
+
+    def name(self, lang: str) -> str:
+        """The name in `lang` (Chinese for zh-CN, else English)."""
+        return self.zh if lang == "zh-CN" else self.en
 
 
 def message(code: str, lang: str = DEFAULT_LANG, /, **params: object) -> str:

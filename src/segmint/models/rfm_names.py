@@ -22,15 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import ConfigError, Location
-
-
-class Named(NamedTuple):
-    """A named segment: a stable key and its labels."""
-
-    key: str
-    en: str
-    zh: str
-
+from segmint.core.i18n import Named
 
 # (r high, f high, m high) -> name; data, not branches
 RFM8: dict[tuple[bool, bool, bool], Named] = {

@@ -6,54 +6,45 @@ reports, the diff and the exports all read it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pyarrow as pa
 
 from segmint.core.config import Settings
+from segmint.core.i18n import Named
 from segmint.models.lifecycle import STAGES
 from segmint.models.rfm_names import RFM8_NAMES
 from segmint.segments import schemes
 
-
-class Family(NamedTuple):
-    """A segment family: its snapshot column and labels."""
-
-    key: str
-    en: str
-    zh: str
-
-
 FAMILIES = (
-    Family("tier", "Tier", "价值等级"),
-    Family("stage", "Stage", "生命周期"),
-    Family("rfm8", "RFM8", "RFM 八类"),
-    Family("rfm11", "RFM11", "RFM 十一类"),
-    Family("value_customer", "Value", "价值客户"),
+    Named("tier", "Tier", "价值等级"),
+    Named("stage", "Stage", "生命周期"),
+    Named("rfm8", "RFM8", "RFM 八类"),
+    Named("rfm11", "RFM11", "RFM 十一类"),
+    Named("value_customer", "Value", "价值客户"),
 )
 FAMILY_KEYS = tuple(f.key for f in FAMILIES)
-_VALUE_CUSTOMER = {"true": ("Value customer", "价值客户"), "false": ("Other", "其他客户")}
+VALUE_CUSTOMER = (Named("true", "Value customer", "价值客户"), Named("false", "Other", "其他客户"))
+
+
+def segment_names(family: str, *, settings: Settings) -> tuple[Named, ...]:
+    """The named segments of `family` (none for tiers: their labels are their names)."""
+    names: dict[str, tuple[Named, ...]] = {
+        "stage": STAGES,
+        "rfm8": RFM8_NAMES,
+        "rfm11": tuple(rule.name for rule in schemes.rfm11_rules(settings)),
+        "value_customer": VALUE_CUSTOMER,
+    }
+    return names.get(family, ())
 
 
 def segment_label(family: str, key: str, *, settings: Settings, lang: str) -> str:
     """The name of segment `key` of `family` in `lang` (the key itself when unknown)."""
-    names: dict[str, tuple[str, str]] = {}
-    if family == "stage":
-        names = {s.key: (s.en, s.zh) for s in STAGES}
-    elif family == "rfm8":
-        names = {n.key: (n.en, n.zh) for n in RFM8_NAMES}
-    elif family == "rfm11":
-        names = {r.name.key: (r.name.en, r.name.zh) for r in schemes.rfm11_rules(settings)}
-    elif family == "value_customer":
-        names = _VALUE_CUSTOMER
-    en, zh = names.get(key, (key, key))
-    return zh if lang == "zh-CN" else en
+    found = next((n for n in segment_names(family, settings=settings) if n.key == key), None)
+    return key if found is None else found.name(lang)
 
 
 def family_label(family: str, *, lang: str) -> str:
     """The name of a family in `lang`."""
-    found = next(f for f in FAMILIES if f.key == family)
-    return found.zh if lang == "zh-CN" else found.en
+    return next(f for f in FAMILIES if f.key == family).name(lang)
 
 
 LABELLED = ("rfm8", "rfm11", "stage")  # families whose keys get a label column in exports

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from segmint.core.config import Settings
 from segmint.core.errors import ConfigError, Location
+from segmint.core.i18n import Named
 from segmint.models import lifecycle
-from segmint.models.rfm_names import RFM11, Named, Rule, check_scheme
+from segmint.models.rfm_names import RFM11, Rule, check_scheme
 from segmint.models.value_score import Component
 
 
