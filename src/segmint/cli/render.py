@@ -59,20 +59,23 @@ def message(text: str) -> None:
     _out().print(text)
 
 
-@contextmanager
-def progress(description: str) -> Iterator[Any]:
-    """A progress bar on a terminal, nothing when piped; yields a `(done, total)` callback."""
+def _bar(*columns: Any) -> Progress:
+    """A description and a bar, then `columns`, on stderr; off when it is not a terminal."""
     console = _err()
-    bar = Progress(
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        *columns,
         console=console,
         disable=not console.is_terminal,
         transient=True,
     )
+
+
+@contextmanager
+def progress(description: str) -> Iterator[Any]:
+    """A progress bar on a terminal, nothing when piped; yields a `(done, total)` callback."""
+    bar = _bar(DownloadColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with bar:
         task = bar.add_task(description, total=None)
 
@@ -184,20 +187,11 @@ def key_values(title: str, data: Mapping[str, object]) -> None:
 
 
 @contextmanager
-def stages(description: str) -> Iterator[Any]:
-    """A bar over the steps of a run on a terminal; yields `step(name)` to call as each starts."""
-    console = _err()
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-        transient=True,
-    )
+def stages(description: str, *, total: int) -> Iterator[Any]:
+    """A bar over `total` steps on a terminal; yields `step(name)` to call as each starts."""
+    bar = _bar(TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
     with bar:
-        task = bar.add_task(description, total=4)
+        task = bar.add_task(description, total=total)
         seen: list[str] = []
 
         def step(name: str) -> None:

@@ -42,10 +42,11 @@ def run(
     Example: segmint run --as-of 2026-06-30 && segmint segments
     """
     from segmint.cli import render
+    from segmint.pipeline.run import STEPS
     from segmint.workspace import Workspace
 
     day = _date(as_of)
-    with Workspace(workspace) as ws, render.stages("run") as step:
+    with Workspace(workspace) as ws, render.stages("run", total=len(STEPS)) as step:
         result = ws.run(as_of=day, progress=step, actor="cli")
         lang = lang or ws.settings.lang
         summary = ws.segments(lang=lang)
