@@ -187,7 +187,7 @@ class Workspace:
 
     def snapshot(self, run_id: int | None = None) -> pa.Table:
         """One row per customer of run `run_id` (default: the current run), by customer id."""
-        return snapshots.snapshot(self.engine, self._run_id(run_id))
+        return snapshots.snapshot(self.engine, self._run(run_id)["run_id"])
 
     def segments(self, *, run_id: int | None = None, lang: str | None = None) -> dict[str, Any]:
         """Every segment of every family with size, shares, CLV, KPIs and change."""
@@ -234,7 +234,7 @@ class Workspace:
         then the share of spend per category (``category_share:<category>``) and the
         interactions of the last 30 days per channel (``interactions_30d:<channel>``).
         """
-        run = self._run_id(run_id)
+        run = self._run(run_id)["run_id"]
         table = labelled(self.snapshot(run), self.settings, lang=lang or self.settings.lang)
         categories, channels = snapshot_reports.families_long(self.engine, run)
         table = exports.widen(table, categories, prefix="category_share:", fill=0.0)
@@ -243,15 +243,13 @@ class Workspace:
         return int(table.num_rows)
 
     def _run(self, run_id: int | None) -> dict[str, Any]:
-        wanted = self._run_id(run_id)
-        return next(r for r in self.runs() if r["run_id"] == wanted)
-
-    def _run_id(self, run_id: int | None) -> int:
-        found = snapshots.current_run(self.engine) if run_id is None else run_id
-        known = {r["run_id"] for r in self.runs()} if found is not None else set()
-        if found is None or found not in known:
+        """Run `run_id`, or the current (newest) one when None."""
+        runs = self.runs()
+        wanted = runs[0]["run_id"] if run_id is None and runs else run_id
+        found = next((r for r in runs if r["run_id"] == wanted), None)
+        if found is None:
             raise NotFoundError(
-                "There is no run yet." if found is None else f"There is no run {found}.",
+                "There is no run yet." if run_id is None else f"There is no run {run_id}.",
                 hint="Run 'segmint run' first; 'segmint runs' lists the runs.",
                 location=Location(field="run"),
                 code="run.not_found",

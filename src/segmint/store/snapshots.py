@@ -93,12 +93,6 @@ def runs(engine: DuckDBEngine) -> list[dict[str, Any]]:
     ]
 
 
-def current_run(engine: DuckDBEngine) -> int | None:
-    """The newest run's id (None before the first run)."""
-    found = engine.scalar("SELECT max(run_id) FROM runs")
-    return None if found is None else int(found)
-
-
 def previous_run(engine: DuckDBEngine, as_of: dt.date) -> int | None:
     """The newest run with an earlier as_of: the "before" of stages and diffs."""
     found = engine.scalar("SELECT max(run_id) FROM runs WHERE as_of < ?", [as_of])
