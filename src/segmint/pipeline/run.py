@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -32,7 +33,7 @@ from segmint.pipeline import scoring
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
-from segmint.store.relations import Sources, execute, sources
+from segmint.store.relations import Sources, execute, newest_order_at, sources
 
 STEPS = ("features", "customer value", "scores", "snapshot")
 Progress = Callable[[str], None]  # called with each step's name as it starts
@@ -56,9 +57,7 @@ def config_hash(settings: Settings) -> str:
 
 def default_as_of(engine: DuckDBEngine, settings: Settings) -> dt.date:
     """The local date of the newest order: the data's own "today"."""
-    found = engine.scalar(
-        "SELECT CAST(timezone(?, max(ordered_at)) AS DATE) FROM orders", [settings.timezone]
-    )
+    found = newest_order_at(engine)
     if found is None:
         raise InputError(
             "There are no orders to run on.",
@@ -66,7 +65,7 @@ def default_as_of(engine: DuckDBEngine, settings: Settings) -> dt.date:
             location=Location(field="orders"),
             code="run.no_orders",
         )
-    return found  # type: ignore[no-any-return]
+    return found.astimezone(ZoneInfo(settings.timezone)).date()
 
 
 def run(

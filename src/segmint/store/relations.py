@@ -68,6 +68,12 @@ def _span(engine: DuckDBEngine) -> tuple[dt.datetime, dt.datetime]:
     return low or now, high or now
 
 
+def newest_order_at(engine: DuckDBEngine) -> dt.datetime | None:
+    """The instant of the newest order (None when there is none)."""
+    found: dt.datetime | None = engine.scalar("SELECT max(ordered_at) FROM orders")
+    return found
+
+
 def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
     """The workspace's tables as relations in `timezone` (an IANA name, checked by config)."""
     _day = _day_of(utc_offsets(timezone, *_span(engine)))
