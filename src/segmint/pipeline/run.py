@@ -154,11 +154,10 @@ def rfm_table(
     day = ((as_of or default_as_of(engine, settings)) - EPOCH).days
     src = sources(engine, timezone=settings.timezone)
     table = execute(engine, rfm_features(src.orders, day).order_by("customer_id"))
-    cents = pc.cast(pc.multiply(table["monetary"], 100), pa.int64()).to_numpy(zero_copy_only=False)
     named, _ = scoring.rfm_columns(
         table["recency_days"].to_numpy(),
         table["frequency"].to_numpy(),
-        cents,
+        _cents(table["monetary"]),
         settings=settings,
     )
     for name, values in named.items():
@@ -169,27 +168,37 @@ def rfm_table(
 def _history(
     engine: DuckDBEngine, src: Sources, features: pa.Table, *, day: int, holdout: int
 ) -> PurchaseHistory:
-    """The purchase summary aligned with the features' customers (zeros for prospects)."""
+    """The purchase summary aligned with the features' customers (none for prospects)."""
     summary = execute(engine, purchase_summary(src.orders, day, calibration_end=day - holdout))
-    where = pc.index_in(features["customer_id"], summary["customer_id"])
-    found = pc.is_valid(where).to_numpy(zero_copy_only=False)
-    rows = where.to_numpy(zero_copy_only=False)
-    rows = np.where(found, np.nan_to_num(rows, nan=0), 0).astype(np.int64)
+    aligned = _aligned(features, summary)
 
-    def column(name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-        values = summary[name].to_numpy(zero_copy_only=False).astype(np.float64)
-        out = np.where(found, values[rows] if values.size else 0.0, 0.0)
-        return np.nan_to_num(out, nan=0.0) if name.endswith("days") else out
+    def column(name: str) -> np.ndarray[Any, np.dtype[np.float64]]:  # NaN where empty
+        values = pc.cast(aligned[name], pa.float64()).to_numpy(zero_copy_only=False)
+        return np.asarray(values, dtype=np.float64)
+
+    def count(name: str) -> np.ndarray[Any, np.dtype[np.float64]]:  # 0 where empty
+        return np.asarray(np.nan_to_num(column(name), nan=0.0), dtype=np.float64)
 
     return PurchaseHistory(
-        first_day=np.where(found, column("first_day"), np.nan),
-        last_day=np.where(found, column("last_day"), np.nan),
-        days=column("days"),
-        repeat_spend=column("repeat_spend"),
-        cal_days=column("cal_days"),
+        first_day=column("first_day"),
+        last_day=column("last_day"),
+        days=count("days"),
+        repeat_spend=count("repeat_spend"),
+        cal_days=count("cal_days"),
         cal_last_day=column("cal_last_day"),
-        holdout_days=column("holdout_days"),
+        holdout_days=count("holdout_days"),
     )
+
+
+def _aligned(features: pa.Table, table: pa.Table) -> pa.Table:
+    """`table`'s rows in the order of the features' customers; nulls where it has none."""
+    return table.take(pc.index_in(features["customer_id"], table["customer_id"]))
+
+
+def _cents(money: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Exact integer minor units of a decimal money column."""
+    cents = pc.cast(pc.multiply(money, 100), pa.int64())
+    return cents.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
 
 
 def _model_columns(features: pa.Table) -> dict[str, Any]:
@@ -198,8 +207,7 @@ def _model_columns(features: pa.Table) -> dict[str, Any]:
     for name in features.column_names:
         column = features[name]
         if pa.types.is_decimal(column.type):  # money features are never empty (0 when none)
-            cents = pc.cast(pc.multiply(column, 100), pa.int64())
-            columns[f"{name}_cents"] = cents.to_numpy(zero_copy_only=False)
+            columns[f"{name}_cents"] = _cents(column)
             column = pc.cast(column, pa.float64())
         if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
             columns[name] = column.to_numpy(zero_copy_only=False)
@@ -215,16 +223,13 @@ def _previous_stages(
     if before is None:
         return np.full(n, "", dtype=object)
     old = snapshots.snapshot(engine, before, columns=("customer_id", "stage"))
-    where = pc.index_in(features["customer_id"], old["customer_id"])
-    stages = pc.fill_null(pc.take(old["stage"], where), "")
+    stages = pc.fill_null(_aligned(features, old)["stage"], "")
     return np.asarray(stages.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _snapshot(run_id: int, features: pa.Table, scores: dict[str, Any]) -> pa.Table:
     """The snapshot rows: run id, customer id, features, then the scores in catalog order."""
-    table = features.add_column(
-        0, "run_id", pa.repeat(pa.scalar(run_id, pa.int32()), features.num_rows)
-    )
+    table = _with_run(run_id, features)
     for column in SCORES:
         values = scores[column.name]
         array = pa.array(values, from_pandas=True)
