@@ -173,6 +173,8 @@ def _value(
 
 def _json_objects(columns: dict[str, npt.NDArray[np.float64]]) -> Array:
     """One JSON object per row, {"name": number, ...}, built column-wise by Arrow."""
+    if not columns:
+        return np.array([], dtype=object)
     pieces: list[Any] = []
     for i, (name, values) in enumerate(columns.items()):
         pieces += [
@@ -180,8 +182,6 @@ def _json_objects(columns: dict[str, npt.NDArray[np.float64]]) -> Array:
             pc.cast(pa.array(values), pa.string()),
         ]
     pieces.append("}")
-    if not columns:
-        return np.array([], dtype=object)
     return np.asarray(pc.binary_join_element_wise(*pieces, ""), dtype=object)
 
 
