@@ -61,9 +61,9 @@ def customer_value(
         reason = f"{int(buyers.sum())} buyers, {int((history.days > 1).sum())} repeat buyers"
         return CustomerValue(empty, empty, empty, {"skipped": reason})
     x, t_x, T = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
-    choice, checks = _choose(history, as_of=as_of, holdout_days=holdout_days)
+    choice, checks, fitted = _choose(history, as_of=as_of, holdout_days=holdout_days)
     try:
-        model = MODELS[choice]().fit(x, t_x, T)
+        model = fitted.get(choice) or MODELS[choice]().fit(x, t_x, T)
     except ConvergenceError as exc:
         return CustomerValue(empty, empty, empty, {"checks": checks, "error": exc.message})
     p_alive, expected = empty.copy(), empty.copy()
@@ -81,10 +81,14 @@ def _rfm(
     return days[who] - 1, (last[who] - first[who]) / WEEK, (end - first[who]) / WEEK
 
 
-def _choose(
-    history: PurchaseHistory, *, as_of: int, holdout_days: int
-) -> tuple[str, dict[str, Any]]:
-    """The model that forecasts the holdout better, or the likelier one on short history."""
+Choice = tuple[str, dict[str, Any], dict[str, Model]]  # name, checks, fits on all history
+
+
+def _choose(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> Choice:
+    """The model that forecasts the holdout better, or the likelier one on short history.
+
+    The likelihood route fits on all history already; those fits are returned for reuse.
+    """
     end = as_of - holdout_days
     cohort = history.cal_days > 0
     span = as_of - np.nanmin(history.first_day)
@@ -111,19 +115,21 @@ def _choose(
     scored = [n for n in MODELS if "mae" in checks[n]]
     if not scored:
         return _by_likelihood(history, as_of)
-    return min(scored, key=lambda n: checks[n]["mae"]), checks
+    return min(scored, key=lambda n: checks[n]["mae"]), checks, {}
 
 
-def _by_likelihood(history: PurchaseHistory, as_of: int) -> tuple[str, dict[str, Any]]:
+def _by_likelihood(history: PurchaseHistory, as_of: int) -> Choice:
     buyers = history.days > 0
     x, t_x, T = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
     checks: dict[str, Any] = {"by": "log_likelihood"}
+    fitted: dict[str, Model] = {}
     for name, cls in MODELS.items():
         try:
-            checks[name] = {"log_likelihood": float(cls().fit(x, t_x, T).log_likelihood_)}
+            fitted[name] = cls().fit(x, t_x, T)
+            checks[name] = {"log_likelihood": float(fitted[name].log_likelihood_)}
         except ConvergenceError as exc:
             checks[name] = {"log_likelihood": -math.inf, "error": exc.message}
-    return max(MODELS, key=lambda n: checks[n]["log_likelihood"]), checks
+    return max(MODELS, key=lambda n: checks[n]["log_likelihood"]), checks, fitted
 
 
 def _clv(
