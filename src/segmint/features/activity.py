@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from segmint.features.orders import counted_orders
+from segmint.features.orders import counted_orders, within
 
 VIEWS = ("page_view", "product_view")
 NO_CHANNEL = "(none)"
@@ -14,18 +14,16 @@ NO_CHANNEL = "(none)"
 def activity_features(events: ir.Table, orders: ir.Table, as_of: int) -> ir.Table:
     """One row per customer with an event up to as_of."""
     e = events.filter(events.day <= as_of)
-
-    def within(days: int) -> ir.BooleanValue:
-        return e.day > as_of - days
+    days = {n: within(e.day, as_of, n) for n in (7, 30, 90)}
 
     g = e.group_by("customer_id").aggregate(
-        page_views_7d=e.count(where=e.type.isin(VIEWS) & within(7)),
-        page_views_30d=e.count(where=e.type.isin(VIEWS) & within(30)),
+        page_views_7d=e.count(where=e.type.isin(VIEWS) & days[7]),
+        page_views_30d=e.count(where=e.type.isin(VIEWS) & days[30]),
         last_view_day=e.day.max(where=e.type == "product_view"),
-        email_opens_30d=e.count(where=(e.type == "email_open") & within(30)),
-        email_clicks_30d=e.count(where=(e.type == "email_click") & within(30)),
-        calls_90d=e.count(where=(e.type == "call") & within(90)),
-        interactions_30d=e.count(where=within(30)),
+        email_opens_30d=e.count(where=(e.type == "email_open") & days[30]),
+        email_clicks_30d=e.count(where=(e.type == "email_click") & days[30]),
+        calls_90d=e.count(where=(e.type == "call") & days[90]),
+        interactions_30d=e.count(where=days[30]),
     )
     g = g.mutate(days_since_last_view=as_of - g.last_view_day).drop("last_view_day")
     streaks = view_streaks(events, orders, as_of)
@@ -55,6 +53,6 @@ def view_streaks(events: ir.Table, orders: ir.Table, as_of: int) -> ir.Table:
 
 def channel_interactions(events: ir.Table, as_of: int) -> ir.Table:
     """customer_id, channel, interactions_30d: interactions in the last 30 days by channel."""
-    e = events.filter((events.day <= as_of) & (events.day > as_of - 30))
+    e = events.filter((events.day <= as_of) & within(events.day, as_of, 30))
     e = e.mutate(channel=e.channel.fill_null(NO_CHANNEL))
     return e.group_by(["customer_id", "channel"]).aggregate(interactions_30d=e.count())

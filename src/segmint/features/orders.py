@@ -14,6 +14,28 @@ from segmint.core.catalog import ORDER_WINDOWS, REVENUE_WINDOWS
 from segmint.core.schema import NOT_REVENUE
 
 
+def within(day: ir.IntegerValue, as_of: int, days: int) -> ir.BooleanValue:
+    """`day`, on or before as_of, lies in the window "Nd": the `days` days ending on as_of.
+
+    Callers filter to as_of first (once per table), so only the start is tested here.
+    """
+    return day > as_of - days
+
+
+def share(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
+    """Part / whole as a float, empty (null) when whole is 0."""
+    return ibis.ifelse(whole > 0, part.cast("float64") / whole, ibis.null()).cast("float64")
+
+
+def _rfm_aggregates(o: ir.Table) -> dict[str, ir.Value]:
+    """The three aggregates RFM needs, over orders flagged by `up_to`."""
+    return {
+        "frequency": o.count(where=o.counted),
+        "last_day": o.day.max(where=o.counted),
+        "monetary": o.amount.sum(where=o.revenue).cast("decimal(18, 2)"),
+    }
+
+
 def up_to(orders: ir.Table, as_of: int) -> ir.Table:
     """Orders on or before day `as_of`, with `revenue` and `counted` flags."""
     o = orders.filter(orders.day <= as_of)
@@ -30,11 +52,7 @@ def counted_orders(orders: ir.Table, as_of: int) -> ir.Table:
 def rfm_features(orders: ir.Table, as_of: int) -> ir.Table:
     """recency_days, frequency and monetary of the customers with a counted order: RFM alone."""
     o = up_to(orders, as_of)
-    g = o.group_by("customer_id").aggregate(
-        frequency=o.count(where=o.counted),
-        last_day=o.day.max(where=o.counted),
-        monetary=o.amount.sum(where=o.revenue).cast("decimal(18, 2)"),
-    )
+    g = o.group_by("customer_id").aggregate(**_rfm_aggregates(o))
     g = g.filter(g.frequency > 0)
     return g.select(
         "customer_id", recency_days=as_of - g.last_day, frequency=g.frequency, monetary=g.monetary
@@ -44,20 +62,14 @@ def rfm_features(orders: ir.Table, as_of: int) -> ir.Table:
 def order_features(orders: ir.Table, as_of: int) -> ir.Table:
     """One row per customer with any order row up to as_of (prospects have no counted one)."""
     o = up_to(orders, as_of)
-
-    def within(days: int) -> ir.BooleanValue:
-        return o.day > as_of - days
-
-    money = o.amount.sum(where=o.revenue)
-    counts = {f"orders_{n}d": o.count(where=o.counted & within(n)) for n in ORDER_WINDOWS}
-    revenues = {f"revenue_{n}d": o.amount.sum(where=o.revenue & within(n)) for n in REVENUE_WINDOWS}
+    days = {n: within(o.day, as_of, n) for n in {*ORDER_WINDOWS, *REVENUE_WINDOWS}}
+    counts = {f"orders_{n}d": o.count(where=o.counted & days[n]) for n in ORDER_WINDOWS}
+    revenues = {f"revenue_{n}d": o.amount.sum(where=o.revenue & days[n]) for n in REVENUE_WINDOWS}
     g = o.group_by("customer_id").aggregate(
-        frequency=o.count(where=o.counted),
-        monetary=money,
+        **_rfm_aggregates(o),
         first_day=o.day.min(where=o.counted),
-        last_day=o.day.max(where=o.counted),
         discounted=o.count(where=o.counted & (o.discount > 0)),
-        discounted_90d=o.count(where=o.counted & (o.discount > 0) & within(90)),
+        discounted_90d=o.count(where=o.counted & (o.discount > 0) & days[90]),
         refunded=o.count(where=o.status == "refunded"),
         paid=o.count(where=(o.status != "cancelled") & (o.amount >= 0)),
         **counts,
@@ -71,19 +83,14 @@ def order_features(orders: ir.Table, as_of: int) -> ir.Table:
         monetary=g.monetary.fill_null(zero),
         **{name: g[name] for name in counts},
         **{name: g[name].fill_null(zero) for name in revenues},
-        aov=_share(g.monetary.cast("float64"), g.frequency),
+        aov=share(g.monetary, g.frequency),
         avg_days_between_orders=ibis.ifelse(
             g.frequency >= 2, (g.last_day - g.first_day) / (g.frequency - 1), ibis.null()
         ),
         tenure_days=as_of - g.first_day,
         first_day=g.first_day,
         last_day=g.last_day,
-        discount_share=_share(g.discounted, g.frequency),
-        discount_share_90d=_share(g.discounted_90d, g.orders_90d),
-        refund_share=_share(g.refunded, g.paid),
+        discount_share=share(g.discounted, g.frequency),
+        discount_share_90d=share(g.discounted_90d, g.orders_90d),
+        refund_share=share(g.refunded, g.paid),
     )
-
-
-def _share(part: ir.NumericValue, whole: ir.IntegerValue) -> ir.FloatingValue:
-    """Part / whole, empty (null) when whole is 0."""
-    return ibis.ifelse(whole > 0, part / whole, ibis.null()).cast("float64")

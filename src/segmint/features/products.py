@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from segmint.features.orders import counted_orders
+from segmint.features.orders import counted_orders, share
 
 NO_CATEGORY = "(none)"
 
@@ -28,9 +28,7 @@ def _per_category(lines: ir.Table) -> ir.Table:
 def category_spend(orders: ir.Table, items: ir.Table, as_of: int) -> ir.Table:
     """customer_id, category, spend and its share of the customer's item spend."""
     per = _per_category(_lines(orders, items, as_of))
-    total = per.spend.sum().over(group_by=per.customer_id)
-    share = ibis.ifelse(total > 0, per.spend.cast("float64") / total.cast("float64"), ibis.null())
-    return per.mutate(share=share.cast("float64"))
+    return per.mutate(share=share(per.spend, per.spend.sum().over(group_by=per.customer_id)))
 
 
 def product_features(orders: ir.Table, items: ir.Table, as_of: int) -> ir.Table:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
+from segmint.features.orders import within
+
 
 def service_features(tickets: ir.Table, as_of: int) -> ir.Table:
     """One row per customer with a ticket opened up to as_of."""
     t = tickets.filter(tickets.opened_day <= as_of)
-    recent = t.opened_day > as_of - 365
+    recent = within(t.opened_day, as_of, 365)
     return t.group_by("customer_id").aggregate(
         tickets_365d=t.count(where=recent),
         complaints_365d=t.count(where=recent & t.is_complaint),
