@@ -47,7 +47,8 @@ def _xlsx(table: pa.Table, path: Path) -> None:
     sheet = book.add_worksheet("snapshot")
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet.write_row(0, 0, table.column_names)
-    for r, row in enumerate(table.to_pylist(), start=1):
+    rows = (row for batch in table.to_batches(max_chunksize=10_000) for row in batch.to_pylist())
+    for r, row in enumerate(rows, start=1):  # a batch at a time: the sheet streams too
         for c, value in enumerate(row.values()):
             if isinstance(value, dt.date):
                 sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), dates)
