@@ -320,10 +320,7 @@ def profile(data: Mapping[str, Any]) -> None:
     shown = {k: v for k, v in identity.items() if v is not None and k != "customer_id"}
     if shown:
         console.print(_table("identity", ("", ""), list(shown.items())))
-    labels = [
-        (k, v, data["why"].get(k if k in data["why"] else "", ""))
-        for k, v in data["labels"].items()
-    ]
+    labels = [(k, v, data["why"].get(k, "")) for k, v in data["labels"].items()]
     if data["why"].get("rfm"):
         labels.append(("rfm", data["snapshot"]["rfm_cell"], data["why"]["rfm"]))
     console.print(_table("labels and why", ("", "label", "why"), labels))
