@@ -93,7 +93,7 @@ def stages(
     InputError
         If the arrays differ in length or a threshold is out of range.
     """
-    _check_rules(rules)
+    check_rules(rules)
     n_orders, silent, tenure, gap = (
         np.asarray(v, dtype=np.float64) for v in (frequency, recency_days, tenure_days, gap_days)
     )
@@ -137,7 +137,8 @@ def _beyond(silent: Array, usual: Array, gaps: float, min_days: int) -> npt.NDAr
     return np.asarray((silent > gaps * usual) & (silent >= min_days))
 
 
-def _check_rules(rules: Rules) -> None:
+def check_rules(rules: Rules) -> None:
+    """Raise an `InputError` naming every inconsistent threshold of `rules`."""
     problems = []
     if not 0 <= rules.at_risk_gaps <= rules.churned_gaps:
         problems.append("at_risk_gaps must be >= 0 and at most churned_gaps")

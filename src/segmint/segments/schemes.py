@@ -53,7 +53,7 @@ def check(settings: Settings) -> None:
     check_scheme(rules, bins=settings.rfm.bins)
     _check_cuts(settings)
     _check_tiers(settings)
-    lifecycle.stages([], [], [], [], rules=lifecycle_rules(settings))
+    lifecycle.check_rules(lifecycle_rules(settings))
 
 
 def _check_cuts(settings: Settings) -> None:
