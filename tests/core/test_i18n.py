@@ -1,12 +1,25 @@
-"""Messages in English and Chinese: complete, filled, never hiding a problem."""
+"""The catalogue: both languages for every entry, the same placeholders, codes explained."""
+
+import string
 
 import pytest
 
 from segmint.core import i18n
+from segmint.core.errors import InputError, Location
 
 
-def test_both_catalogs_have_the_same_keys():
-    assert i18n.keys("en") == i18n.keys("zh-CN")
+def _placeholders(text: str | None) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text or "") if name}
+
+
+@pytest.mark.parametrize("entry", i18n.catalogue().values(), ids=lambda e: e.key)
+def test_every_entry_has_both_languages_with_the_same_placeholders(entry):
+    assert entry.en.strip() and entry.zh.strip()
+    assert _placeholders(entry.en) == _placeholders(entry.zh)
+    assert (entry.hint_en is None) == (entry.hint_zh is None)
+    assert _placeholders(entry.hint_en) == _placeholders(entry.hint_zh)
+    assert (entry.about_en is None) == (entry.about_zh is None)
+    assert entry.exit in (1, 2)
 
 
 def test_message_fills_parameters_in_each_language():
@@ -29,3 +42,13 @@ def test_missing_parameter_stays_visible():
 def test_unknown_language_is_an_error():
     with pytest.raises(ValueError, match="unknown language 'fr'"):
         i18n.message("ingest.bad_date", "fr")
+
+
+def test_an_error_renders_its_message_and_location_in_chinese():
+    error = InputError(
+        "ingest.missing_value", location=Location(file="a.csv", row=3), field="order_id"
+    )
+    assert str(error) == "a.csv, row 3: order_id is empty; every row needs one"
+    assert error.render("zh-CN") == ("order_id 为空；每一行都必须填写", None)
+    assert error.location is not None
+    assert error.location.render("zh-CN") == "a.csv，第 3 行"

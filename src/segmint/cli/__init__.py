@@ -45,7 +45,7 @@ def _root(
 
 
 def main() -> None:
-    """Run the command line; segmint errors become a message and exit code 1."""
+    """Run the command line; a segmint error becomes a message and exit status 1 or 2."""
     from segmint.core.errors import SegmintError
 
     try:
@@ -55,5 +55,18 @@ def main() -> None:
             raise
         from segmint.cli import render
 
-        render.error(exc, as_json="--json" in sys.argv)
-        sys.exit(1)
+        render.error(exc, as_json="--json" in sys.argv, lang=_lang(sys.argv))
+        sys.exit(exc.exit_status)
+
+
+def _lang(argv: list[str]) -> str:
+    """The language asked for with --lang (an error can come before a workspace is read)."""
+    from segmint.core.i18n import DEFAULT_LANG, LANGS
+
+    for i, arg in enumerate(argv):
+        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value in LANGS:
+            return value
+    return DEFAULT_LANG

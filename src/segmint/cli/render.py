@@ -42,16 +42,19 @@ def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def error(exc: SegmintError, *, as_json: bool = False) -> None:
+def error(exc: SegmintError, *, as_json: bool = False, lang: str = i18n.DEFAULT_LANG) -> None:
     """An error the user can act on: what, where, what would be right — no traceback."""
     if as_json:
-        emit_json(exc.as_dict())
+        emit_json(exc.as_dict(lang))
         return
     console = _err()
-    where = f"{exc.location}: " if exc.location and str(exc.location) else ""
-    console.print(f"[bold red]error[/] [dim]{exc.code}[/] {escape(where + exc.message)}")
-    if exc.hint:
-        console.print(f"[yellow]hint:[/] {escape(exc.hint)}")
+    text, hint = exc.render(lang)
+    where = exc.location.render(lang) if exc.location else ""
+    where += i18n.message("cli.where_separator", lang) if where else ""
+    error_word = i18n.message("cli.error", lang)
+    console.print(f"[bold red]{error_word}[/] [dim]{exc.code}[/] {escape(where + text)}")
+    if hint:
+        console.print(f"[yellow]{escape(i18n.message('cli.hint', lang))}[/] {escape(hint)}")
 
 
 def message(text: str) -> None:

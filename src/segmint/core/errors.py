@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+from segmint.core import i18n
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -36,18 +38,16 @@ class Location:
     position: int | None = None  # 0-based offset into rule text
 
     def __str__(self) -> str:
-        parts = []
-        if self.file is not None:
-            parts.append(self.file)
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.index is not None:
-            parts.append(f"index {self.index}")
-        if self.field is not None:
-            parts.append(f"field '{self.field}'")
-        if self.position is not None:
-            parts.append(f"position {self.position}")
-        return ", ".join(parts)
+        return self.render("en")
+
+    def render(self, lang: str) -> str:
+        """'orders.csv, row 3, field 'amount'' in `lang`; empty when nothing is set."""
+        parts = [self.file] if self.file is not None else []
+        for name in ("row", "index", "field", "position"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(i18n.message(f"location.{name}", lang, value=value))
+        return i18n.message("location.separator", lang).join(parts)
 
     def as_dict(self) -> dict[str, object]:
         """The set fields only, for JSON output."""
@@ -55,36 +55,72 @@ class Location:
 
 
 class SegmintError(Exception):
-    """Base of every error segmint raises on purpose."""
+    """Base of every error segmint raises on purpose.
 
-    code: str = "segmint.error"  # stable, dotted; subclasses and raisers narrow it
+    Raised with a catalogue code and the values its text needs::
+
+        raise ConfigError("config.bad_value", location=Location(file="segmint.toml"), ...)
+
+    The message and hint are the code's entry in `segmint/core/text/`, filled from the
+    parameters, in English for `str()` and in the user's language through `render`.
+    """
+
+    code: str = "segmint.error"
 
     def __init__(
         self,
-        message: str,
+        code: str,
+        /,
         *,
-        hint: str | None = None,
         location: Location | None = None,
-        code: str | None = None,
+        hint: str | None = None,
+        **params: object,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        if code in i18n.catalogue():
+            self.code, self._text, self._hint = code, None, None
+        else:  # an English sentence: the older form, until every raise site has a code
+            self.code = str(params.pop("code", None) or type(self).code)
+            self._text, self._hint = code, hint
         self.location = location
-        if code is not None:
-            self.code = code  # a more specific code than the class default
+        self.params = params
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The message in English."""
+        return self.render("en")[0]
+
+    @property
+    def hint(self) -> str | None:
+        """The hint in English, if there is one."""
+        return self.render("en")[1]
+
+    @property
+    def exit_status(self) -> int:
+        """2 for a usage mistake (a flag, an argument), 1 for bad input or data."""
+        return i18n.exit_status(self.code)
+
+    def render(self, lang: str) -> tuple[str, str | None]:
+        """The message and the hint in `lang`."""
+        if self._text is not None:
+            return self._text, self._hint
+        return (
+            i18n.message(self.code, lang, **self.params),
+            i18n.hint(self.code, lang, **self.params),
+        )
 
     def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
+        where = f"{self.location}: " if self.location and str(self.location) else ""
         return where + self.message
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, lang: str = "en") -> dict[str, object]:
         """One JSON shape for every error (CLI --json and the API)."""
+        message, hint = self.render(lang)
         return {
             "ok": False,
             "code": self.code,
-            "message": self.message,
-            "hint": self.hint,
+            "message": message,
+            "hint": hint,
             "location": self.location.as_dict() if self.location else None,
         }
 
@@ -174,3 +210,28 @@ def summarize_problems(problems: Sequence[Problem], *, limit: int = 10) -> str:
     if len(problems) > limit:
         lines.append(f"... and {len(problems) - limit} more")
     return "\n".join(lines)
+
+
+def markdown() -> str:
+    """`docs/errors.md`: every error code with its exit status and meaning in both languages."""
+    lines = [
+        "# Errors and exit codes · 错误与退出码",
+        "",
+        "Generated from the catalogue (`segmint/core/text/`) by `make docs`; do not edit.",
+        "",
+        "Every error names a stable code. The command line prints the message and a hint "
+        "(no traceback unless `--debug`) and exits with **1** for bad input or data and "
+        "**2** for a usage mistake (a flag or argument that cannot be used as given); "
+        "`--json` prints `{ok, code, message, hint, location}`. Rows that an import "
+        "quarantines carry the same codes in `quarantine/`.",
+        "",
+        "每个错误都有固定的代码。命令行输出说明和提示（加 `--debug` 才显示调用栈），"
+        "输入或数据有误时退出码为 **1**，用法有误（参数或选项无法按所给的方式使用）时为 **2**；"
+        "`--json` 输出 `{ok, code, message, hint, location}`。导入时被隔离的行在 "
+        "`quarantine/` 中带有相同的代码。",
+        "",
+        "| code | exit | meaning | 含义 |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{e.key}` | {e.exit} | {e.about_en} | {e.about_zh} |" for e in i18n.codes()]
+    return "\n".join(lines) + "\n"
