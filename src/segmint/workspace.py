@@ -61,8 +61,7 @@ class Workspace:
                 hint=f"Create one with 'segmint init {path}', or pass --workspace DIR.",
                 code="workspace.not_found",
             )
-        self.settings = config.load(self.path)
-        schemes.check(self.settings)
+        self.settings = config.load(self.path, checks=schemes.problems)
         self._engine: DuckDBEngine | None = None
 
     @classmethod
