@@ -165,20 +165,29 @@ class Workspace:
     ) -> RunResult:
         """Features, scores and labels of every customer as of `as_of`, kept as a new run.
 
-        `as_of` defaults to the local date of the newest order. The run is all or
-        nothing: if it fails, the previous snapshot stays current.
+        `as_of` defaults to the local date of the newest order; it may be any day from
+        the first order to a year after the newest one. A run as of an earlier day than
+        an existing run is a backtest: it is kept, but the current run stays the one with
+        the newest as_of. The run is all or nothing: if it fails, the previous snapshot
+        stays current.
+
+        Raises
+        ------
+        InputError
+            `as_of` is not a date, or lies outside the data (`run.as_of_before_data`,
+            `run.as_of_after_data`), or there are no orders.
         """
         from segmint.pipeline.run import run
 
-        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-        return run(self.engine, self.settings, as_of=day, progress=progress, actor=actor)
+        return run(
+            self.engine, self.settings, as_of=as_of_date(as_of), progress=progress, actor=actor
+        )
 
     def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:
         """RFM alone, without storing a run: r/f/m scores, cell, rfm8 and rfm11 per buyer."""
         from segmint.pipeline.run import rfm_table
 
-        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-        return rfm_table(self.engine, self.settings, as_of=day)
+        return rfm_table(self.engine, self.settings, as_of=as_of_date(as_of))
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run, newest first: id, as_of, times, config hash, customers, details."""
@@ -205,10 +214,10 @@ class Workspace:
         )
         if earlier is None:
             raise NotFoundError(
-                f"Run {later['run_id']} has no earlier run to compare with.",
-                hint="Run 'segmint run --as-of DATE' with an earlier date, or pass --before.",
+                "run.no_earlier_run",
                 location=Location(field="before"),
-                code="run.not_found",
+                run=later["run_id"],
+                as_of=later["as_of"],
             )
         return reports.diff(self.engine, before=self._run(earlier)["run_id"], after=later["run_id"])
 
@@ -242,22 +251,35 @@ class Workspace:
         return int(table.num_rows)
 
     def _run(self, run_id: int | None) -> dict[str, Any]:
-        """Run `run_id`, or the current (newest) one when None."""
+        """Run `run_id`, or the current one when None (newest as_of, then newest run)."""
         runs = self.runs()
-        wanted = runs[0]["run_id"] if run_id is None and runs else run_id
+        if not runs:
+            raise NotFoundError("run.none_yet", location=Location(field="run"))
+        wanted = snapshots.current_run(self.engine) if run_id is None else run_id
         found = next((r for r in runs if r["run_id"] == wanted), None)
         if found is None:
+            ids = sorted(r["run_id"] for r in runs)
+            shown = ", ".join(map(str, ids[-10:])) + (" ..." if len(ids) > 10 else "")
             raise NotFoundError(
-                "There is no run yet." if run_id is None else f"There is no run {run_id}.",
-                hint="Run 'segmint run' first; 'segmint runs' lists the runs.",
-                location=Location(field="run"),
-                code="run.not_found",
+                "run.not_found", location=Location(field="run"), run=run_id, runs=shown
             )
         return found
 
     def merge_customers(self, keep: str, other: str, *, actor: str = "python") -> dict[str, int]:
         """Merge customer `other` into `keep`; return the rows moved per table."""
         return identity.merge(self.engine, keep, other, actor=actor)
+
+
+def as_of_date(as_of: dt.date | str | None) -> dt.date | None:
+    """`as_of` as a date: a date, an ISO text (2026-06-30) or None (the default)."""
+    if not isinstance(as_of, str):
+        return as_of
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(
+            "run.as_of_not_a_date", location=Location(field="as_of"), got=as_of
+        ) from None
 
 
 def check_kind(kind: str) -> str:
