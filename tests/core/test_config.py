@@ -134,6 +134,11 @@ def test_every_problem_of_the_file_is_reported_with_its_line_in_the_users_units(
         ({"memory_limit": "lots"}, "config.bad_format", None),
         ({"currency": "yuan"}, "config.bad_format", None),
         ({"tiers": {"thresholds": "high"}}, "config.wrong_type", None),
+        (
+            {"rfm": {"names": [{"key": "vip", "en": "VIP", "zh": "贵宾"}]}},
+            "config.missing_key",
+            None,
+        ),
     ],
 )
 def test_settings_that_make_no_sense_are_refused(settings, code, field):

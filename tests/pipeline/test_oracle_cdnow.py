@@ -23,7 +23,7 @@ import pytest
 
 from segmint.workspace import Workspace
 from tests.pipeline import oracle
-from tests.pipeline.conftest import use_pareto_tiers
+from tests.pipeline.conftest import use_pareto_tiers, use_threshold_tiers
 
 AS_OF = dt.date(1998, 6, 30)  # the last date in the log
 CUSTOMERS, ROWS = 23_570, 69_659
@@ -109,6 +109,7 @@ def built(lifetimes_wheel, tmp_path_factory: pytest.TempPathFactory) -> Built:
         result = ws.import_file("orders", orders, today=TODAY)
         assert (result.accepted, result.quarantined) == (len(log), 0)
     snapshots = {}
+    use_threshold_tiers(root / "ws")
     snapshots["thresholds"], rfm, curve = run_at_as_of(root / "ws")
     use_pareto_tiers(root / "ws")
     snapshots["pareto"], *_ = run_at_as_of(root / "ws")

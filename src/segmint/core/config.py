@@ -81,8 +81,10 @@ class RfmSettings(_Frozen):
 class TierSettings(_Frozen):
     """How customers are put in A/B/C tiers, on spend in the 365 days up to as_of."""
 
+    # pareto by default: shares of revenue fit a shop and a B2B seller in any currency, where
+    # fixed cut-offs of 100,000 put every customer of a shop in the last tier
     method: Literal["thresholds", "rank", "pareto"] = Field(
-        "thresholds", description="thresholds (spend cut-offs), rank or pareto (revenue shares)."
+        "pareto", description="pareto (revenue shares), rank (customer shares) or thresholds."
     )
     thresholds: list[float] = Field(
         [100_000.0, 50_000.0], description="Spend cut-offs, highest first (method thresholds)."
@@ -345,6 +347,7 @@ def _located(problems: Sequence[ConfigError], lines: dict[str, int]) -> ConfigEr
 # pydantic's error types -> our codes; other types are a value of the wrong kind
 _CODES = {
     "extra_forbidden": "config.unknown_key",
+    "missing": "config.missing_key",
     "greater_than": "config.out_of_range",
     "greater_than_equal": "config.out_of_range",
     "less_than": "config.out_of_range",
