@@ -132,6 +132,7 @@ def test_every_problem_of_the_file_is_reported_with_its_line_in_the_users_units(
         ({"clv": {"discount_rate": 1}}, "config.out_of_range", None),
         ({"import": {"batch_rows": 10}}, "config.out_of_range", "import.batch_rows"),
         ({"memory_limit": "lots"}, "config.bad_format", None),
+        ({"memory_limit": "16MB"}, "config.out_of_range", "memory_limit"),
         ({"currency": "yuan"}, "config.bad_format", None),
         ({"tiers": {"thresholds": "high"}}, "config.wrong_type", None),
         (

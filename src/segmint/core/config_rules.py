@@ -27,6 +27,7 @@ def problems(settings: Settings, raw: dict[str, Any]) -> list[ConfigError]:
         return show(_at(raw, key, value))
 
     return [
+        *_memory_problems(settings, got),
         *_tier_problems(settings, got),
         *_lifecycle_problems(settings, got),
         *_rfm_problems(settings, got),
@@ -47,6 +48,31 @@ def _at(raw: dict[str, Any], key: str, default: object) -> object:
             return default
         node = node[part]
     return node
+
+
+MIN_MEMORY = "64MB"  # below this DuckDB runs out of memory on a small workspace's run
+_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS |= {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def memory_bytes(text: str) -> float:
+    """A size such as "1GB" or "512 MiB" in bytes (the form config has checked)."""
+    number = text.rstrip("KMGTBi ")
+    return float(number) * _UNITS[text[len(number) :].strip()]
+
+
+def _memory_problems(settings: Settings, got: Any) -> list[ConfigError]:
+    if memory_bytes(settings.memory_limit) >= memory_bytes(MIN_MEMORY):
+        return []
+    key = "memory_limit"
+    return [
+        problem(
+            "config.out_of_range",
+            key,
+            got=got(key, settings.memory_limit),
+            range=f">= {MIN_MEMORY}",
+        )
+    ]
 
 
 def _tier_problems(settings: Settings, got: Any) -> list[ConfigError]:
