@@ -146,3 +146,28 @@ def test_an_unknown_language_is_a_usage_error(demo):
     done = segmint("segments", "--lang", "fr", "-w", folder)
     assert done.returncode == 2
     assert "'fr' is not a language segmint speaks" in done.stderr
+
+
+def test_settings_that_make_no_sense_are_named_with_their_lines(tmp_path):
+    assert segmint("init", tmp_path / "ws").returncode == 0
+    settings = tmp_path / "ws" / "segmint.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace("thresholds = [100000.0, 50000.0]", "thresholds = [100000, -5]")
+    settings.write_text(text.replace("churned_min_days = 180", "churned_min_days = 30"), "utf-8")
+    lines = text.splitlines()
+    done = segmint("runs", "-w", tmp_path / "ws")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    first = lines.index("thresholds = [100000, -5]") + 1
+    assert f"segmint.toml, line {first}, field 'tiers.thresholds'" in done.stderr
+    assert "[100000, -5]" in done.stderr and "lifecycle.churned_min_days = 30" in done.stderr
+
+
+def test_a_settings_file_saved_as_gbk_says_to_save_it_as_utf8(tmp_path):
+    assert segmint("init", tmp_path / "ws").returncode == 0
+    settings = tmp_path / "ws" / "segmint.toml"
+    settings.write_bytes('# 店铺设置\nlang = "zh-CN"\n'.encode("gbk"))
+    done = segmint("runs", "-w", tmp_path / "ws", "--json")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    error = json.loads(done.stdout)
+    assert error["code"] == "config.not_utf8" and error["location"]["file"] == "segmint.toml"
+    assert "UTF-8" in error["hint"]

@@ -50,10 +50,3 @@ def problems(settings: Settings) -> list[ConfigError]:
     if not settings.rfm.names:
         return []  # the built-in table is proven by the tests; its bins are checked in config
     return rfm_names.scheme_problems(rfm11_rules(settings), bins=settings.rfm.bins)
-
-
-def check(settings: Settings) -> None:
-    """Raise a `ConfigError` naming every problem `problems` finds in `settings`."""
-    found = problems(settings)
-    if found:
-        raise ConfigError.collected(found)
