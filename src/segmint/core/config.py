@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from segmint.core import config_rules as rules
 from segmint.core.catalog import FEATURES, NUMERIC
+from segmint.core.config_errors import from_pydantic
 from segmint.core.errors import ConfigError, Location
 from segmint.core.schema import TABLES
 from segmint.core.toml_text import key_lines, line_of, show
@@ -298,7 +299,7 @@ def parse(
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        found = [_from_pydantic(error) for error in exc.errors()]
+        found = [from_pydantic(error, model_of=_model_of) for error in exc.errors()]
         found += _order_problems(_without(raw, [e["loc"] for e in exc.errors()]), checks)
         raise _located(found, lines) from exc
     found = [*rules.problems(settings, raw), *(checks(settings) if checks else ())]
@@ -344,77 +345,9 @@ def _located(problems: Sequence[ConfigError], lines: dict[str, int]) -> ConfigEr
     return ConfigError.collected(located)
 
 
-# pydantic's error types -> our codes; other types are a value of the wrong kind
-_CODES = {
-    "extra_forbidden": "config.unknown_key",
-    "missing": "config.missing_key",
-    "greater_than": "config.out_of_range",
-    "greater_than_equal": "config.out_of_range",
-    "less_than": "config.out_of_range",
-    "less_than_equal": "config.out_of_range",
-    "finite_number": "config.not_finite",
-    "literal_error": "config.not_a_choice",
-    "string_pattern_mismatch": "config.bad_format",
-    "unknown_timezone": "config.unknown_timezone",
-    "unknown_column": "config.unknown_column",
-    "not_numeric_feature": "config.not_numeric_feature",
-}
-
-
-def _from_pydantic(error: Any) -> ConfigError:
-    loc = [str(part) for part in error["loc"]]
-    key = ".".join(loc)
-    code = _CODES.get(error["type"], "config.wrong_type")
-    ctx = error.get("ctx") or {}
-    params: dict[str, Any] = {"key": key, "got": show(error["input"]), **ctx}
-    if code == "config.unknown_key":
-        known = _known_keys(loc[:-1])
-        close = difflib.get_close_matches(loc[-1], known, n=1)
-        params |= {"known": ", ".join(known), "close": close[0] if close else None}
-    elif code == "config.out_of_range":
-        params["range"] = _range(loc)
-    elif code == "config.not_a_choice":
-        params["choices"] = ctx.get("expected")
-        params["close"] = _closest_choice(error["input"], str(ctx.get("expected", "")))
-    elif code == "config.bad_format":
-        params["form"] = _FORMS.get(loc[-1], ctx.get("pattern"))
-    elif code == "config.wrong_type":
-        params["detail"] = str(error["msg"])
-    return ConfigError(code, location=Location(field=key), **params)
-
-
-_FORMS = {"memory_limit": "1GB, 512MB, 4GiB", "currency": "CNY, USD, EUR", "key": "vip_customers"}
-
-
-def _closest_choice(value: object, expected: str) -> str | None:
-    choices = re.findall(r"'([^']*)'", expected)
-    close = difflib.get_close_matches(str(value), choices, n=1)
-    return close[0] if close else None
-
-
-def _range(loc: list[str]) -> str:
-    """The allowed range of a setting, written as interval notation: (0, 100], >= 0."""
-    model: type[BaseModel] = SECTIONS.get(loc[0], Settings) if len(loc) > 1 else Settings
-    field = model.model_fields.get(loc[-1])
-    bounds = {type(m).__name__: m for m in (field.metadata if field else [])}
-    low = bounds.get("Ge") or bounds.get("Gt")
-    high = bounds.get("Le") or bounds.get("Lt")
-    left = "[" if "Ge" in bounds else "("
-    right = "]" if "Le" in bounds else ")"
-    if low is not None and high is not None:
-        return f"{left}{show(_bound(low))}, {show(_bound(high))}{right}"
-    if low is not None:
-        return f"{'>=' if left == '[' else '>'} {show(_bound(low))}"
-    return f"{'<=' if right == ']' else '<'} {show(_bound(high))}"
-
-
-def _bound(metadata: Any) -> object:
-    return next(getattr(metadata, n) for n in ("ge", "gt", "le", "lt") if hasattr(metadata, n))
-
-
-def _known_keys(section: list[str]) -> list[str]:
-    model: type[BaseModel] = SECTIONS.get(".".join(section), Settings)
-    return [f.alias or name for name, f in model.model_fields.items()]
+def _model_of(section: list[str]) -> type[BaseModel]:
+    """The model of a section of segmint.toml ([] or an unknown name: the top level)."""
+    return SECTIONS.get(".".join(section), Settings)
 
 
 def render_default() -> str:
