@@ -258,8 +258,9 @@ def run_result(data: Mapping[str, Any], *, lang: str) -> None:
     headline = [r for r in data["segments"] if r["family"] in ("tier", "stage", "value_customer")]
     console.print(_table("segments", _segment_headers(lang), _segment_rows(headline)))
     for warning in data["warnings"]:
+        word = i18n.message("run.warning", lang)
         console.print(
-            f"[bold yellow]warning[/] [dim]{warning['code']}[/] {escape(warning['message'])}"
+            f"[bold yellow]{word}[/] [dim]{warning['code']}[/] {escape(warning['message'])}"
         )
         if warning["hint"]:
             console.print(
@@ -267,11 +268,14 @@ def run_result(data: Mapping[str, Any], *, lang: str) -> None:
             )
     if data["backtest"]:
         current = data["current_run"]
-        console.print(
-            f"[yellow]backtest:[/] as of an earlier day than run {current['run_id']} "
-            f"(as of {current['as_of']}), which stays the current run; "
-            f"see it with --run {data['run_id']}"
+        note = i18n.message(
+            "run.backtest_note",
+            lang,
+            current=current["run_id"],
+            as_of=current["as_of"],
+            run=data["run_id"],
         )
+        console.print(f"[yellow]{escape(note)}[/]")
     console.print("[dim]next: segmint segments · segmint customer ID · segmint export snapshot[/]")
 
 
