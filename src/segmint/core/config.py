@@ -342,6 +342,9 @@ def _located(problems: Sequence[ConfigError], lines: dict[str, int]) -> ConfigEr
         line = line_of(lines, key) if key else None
         where = Location(file=CONFIG_FILE, line=line, field=field)
         located.append(ConfigError(problem.code, location=where, **problem.params))
+    # in the order of the file, top down; the problems of one key (the cells and names of
+    # an RFM naming table) keep the order their check gave them
+    located.sort(key=lambda e: line_of(lines, (e.location and e.location.field) or "") or 1 << 30)
     return ConfigError.collected(located)
 
 
