@@ -14,6 +14,9 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml uv.lock Makefile
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==0.13.8
 	$(UV) sync --frozen --python 3.11 --compile-bytecode
+	@# segmint itself is installed editable (src/ is not in site-packages): compile it too.
+	@# A module edited later is compiled in memory as before, until the next install.
+	$(BIN)/python -m compileall -q src
 	@touch $@
 
 demo: install
