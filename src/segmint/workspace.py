@@ -16,12 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from segmint.activate import exports
 from segmint.core import config
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
-from segmint.ingest import quarantine
-from segmint.ingest.importer import ImportOptions, ImportResult, Progress, import_file
 from segmint.segments import reports, schemes
 from segmint.segments.families import labelled
 from segmint.store import identity, snapshots
@@ -31,7 +28,10 @@ from segmint.store.identity import DuplicateGroup
 from segmint.store.migrations import migrate
 from segmint.store.status import status
 
-if TYPE_CHECKING:  # the pipeline loads the models (SciPy, pandas) only when a run needs them
+# The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
+# by the methods that use them, so a reading command such as `status` starts without them.
+if TYPE_CHECKING:
+    from segmint.ingest.importer import ImportResult, Progress
     from segmint.pipeline.run import Progress as RunProgress
     from segmint.pipeline.run import RunResult
 
@@ -123,6 +123,9 @@ class Workspace:
         (an import stopped after its commit, a file deleted) are written again first.
         See `segmint import --help` for the accepted forms.
         """
+        from segmint.ingest import quarantine
+        from segmint.ingest.importer import ImportOptions, import_file
+
         quarantine.restore_missing(self.engine, self.path, lang=lang or self.settings.lang)
         options = ImportOptions(
             name=name or str(path),
@@ -242,6 +245,8 @@ class Workspace:
         then the share of spend per category (``category_share:<category>``) and the
         interactions of the last 30 days per channel (``interactions_30d:<channel>``).
         """
+        from segmint.activate import exports
+
         run = self._run(run_id)["run_id"]
         table = labelled(self.snapshot(run), self.settings, lang=lang or self.settings.lang)
         categories, channels = snapshot_reports.families_long(self.engine, run)
