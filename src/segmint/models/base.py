@@ -17,7 +17,6 @@ from segmint.core.errors import InputError, Location, NotFittedError
 # (type, lower bound, upper bound); a bound of None is unbounded. Both bounds are closed.
 Constraint = tuple[type, float | None, float | None]
 
-_ARTICLES = {int: "an int", float: "a float", bool: "a bool", str: "a str"}
 
 
 class Estimator:
@@ -79,7 +78,6 @@ class Estimator:
                     location=Location(field=name),
                     name=name,
                     model=type(self).__name__,
-                    kind=_ARTICLES.get(kind, f"a {kind.__name__}"),
                     type=kind.__name__,
                     range=_range(kind, low, high),
                     got=repr(value),

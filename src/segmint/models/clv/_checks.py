@@ -150,7 +150,6 @@ def _broken(rule: Rule) -> Broken:
     values = rule.between.join(f"{k} {number(float(v[index]))}" for k, v in rule.shown.items())
     params: dict[str, Any] = {
         "count": count,
-        "customers": f"{count} customer" if count == 1 else f"{count} customers",
         "index": index,
         "values": values,
         "field": rule.field,

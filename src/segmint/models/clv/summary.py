@@ -240,7 +240,6 @@ def _check_present(missing: npt.NDArray[np.bool_], name: str) -> None:
             location=Location(index=index, field=name),
             field=name,
             count=count,
-            transactions=f"{count} transaction" if count == 1 else f"{count} transactions",
             index=index,
         )
 
