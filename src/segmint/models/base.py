@@ -18,7 +18,6 @@ from segmint.core.errors import InputError, Location, NotFittedError
 Constraint = tuple[type, float | None, float | None]
 
 
-
 class Estimator:
     """Base of segmint's models: parameter introspection, validation and `repr`.
 
