@@ -62,11 +62,13 @@ FLOAT = "The 'penalizer' parameter of Toy must be of type float in the range [0.
         ),
         (
             {"n_starts": 0},
-            "The 'n_starts' parameter of Toy must be of type int in the range [1, 10]. Got 0 instead.",
+            "The 'n_starts' parameter of Toy must be of type int in the range [1, 10]. "
+            "Got 0 instead.",
         ),
         (
             {"n_starts": 2.0},
-            "The 'n_starts' parameter of Toy must be of type int in the range [1, 10]. Got 2.0 instead.",
+            "The 'n_starts' parameter of Toy must be of type int in the range [1, 10]. "
+            "Got 2.0 instead.",
         ),
     ],
 )
