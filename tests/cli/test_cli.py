@@ -192,7 +192,8 @@ def test_xlsx_sheet_by_name(workspace, tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["accepted"] == 1
     wrong = segmint("import", "customers", path, "--sheet", "会员们", "-w", workspace)
-    assert wrong.returncode == 1 and "会员" in wrong.stderr
+    # A --sheet that names no sheet is a usage mistake (exit 2), with the closest name.
+    assert wrong.returncode == 2 and "--sheet '会员'" in wrong.stderr
 
 
 def test_an_orders_file_imported_as_customers_exits_2_and_force_overrides(workspace, tmp_path):
