@@ -200,7 +200,8 @@ def test_an_orders_file_imported_as_customers_exits_2_and_force_overrides(worksp
     path = write_csv(tmp_path / "orders.csv", HEADER, [["O1", "C1", "2024-03-05", "10", ""]])
     done = segmint("import", "customers", path, "-w", workspace)
     assert done.returncode == 2, done.stderr
-    assert "looks like a orders file, not customers" in done.stderr
+    assert "looks like a file of orders, not of customers" in done.stderr
+    assert "'订单号' (order_id)" in done.stderr
     assert "--force" in done.stderr and "Traceback" not in done.stderr
     forced = segmint("import", "customers", path, "-w", workspace, "--force", "--json")
     assert forced.returncode == 0, forced.stderr

@@ -47,8 +47,8 @@ def test_an_orders_file_imported_as_customers_is_refused_naming_the_kind(ws, tmp
         ws.import_file("customers", orders, today=TODAY, name="orders.csv")
     err = info.value
     assert err.code == "ingest.wrong_kind" and err.exit_status == 2
-    assert err.message.startswith("the file looks like a orders file, not customers")
-    assert "'order_id' (order_id)" in err.message and "'amount' (amount)" in err.message
+    assert err.message.startswith("the file looks like a file of orders, not of customers")
+    assert "it has 'order_id', 'ordered_at', 'amount', 'channel'" in err.message
     assert "segmint import orders orders.csv" in (err.hint or "") and "--force" in err.hint
     assert "看起来是 orders 文件" in err.render("zh-CN")[0]
     assert table(ws, "customers", "customer_id") == before

@@ -229,7 +229,9 @@ def _map(
             file=name,
             kind=kind,
             likely=likely[0],
-            evidence=", ".join(f"'{h}' ({c})" for c, h in likely[1].items()),
+            evidence=", ".join(
+                f"'{h}'" + ("" if h == c else f" ({c})") for c, h in likely[1].items()
+            ),
         )
     headers = map_headers(found, kind, extra=extra, file=name)
     if likely is None:
