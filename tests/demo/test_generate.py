@@ -445,3 +445,19 @@ def test_a_moment_without_a_time_zone_is_refused() -> None:
     with pytest.raises(InputError) as info:
         generate(10, as_of=dt.datetime(2026, 6, 30, 10, 0))
     assert info.value.code == "demo.naive_moment"
+
+
+def test_shopping_hours_stay_on_their_day_and_are_squeezed_only_on_the_cut_day() -> None:
+    from segmint.demo.clock import DAY_US, Clock
+
+    days = np.repeat(np.arange(10), 1_000)
+    whole = Clock(dt.date(2026, 6, 21), dt.date(2026, 6, 30))
+    made = dt.datetime(2026, 6, 30, 10, 18, tzinfo=SHANGHAI)
+    cut = Clock(whole.start, whole.as_of, until_us=int(made.timestamp()) * 1_000_000)
+    at = whole.at_shopping_hour(np.random.default_rng(1), days)
+    squeezed = cut.at_shopping_hour(np.random.default_rng(1), days)
+    offset = at - (whole.start_us + days * DAY_US)
+    assert offset.min() >= 0 and offset.max() < DAY_US
+    assert np.array_equal(at[days < 9], squeezed[days < 9])  # whole days as drawn
+    assert squeezed.max() < cut.end_us == int(made.timestamp()) * 1_000_000
+    assert np.all(np.diff(squeezed[days == 9][np.argsort(at[days == 9])]) >= 0)  # order kept

@@ -109,7 +109,9 @@ class Clock:
         The hours keep their order and shape; days before the moment are left as drawn.
         """
         room = np.clip(self.end_us - day_start, 0, DAY_US)
-        at = day_start + offset * room // DAY_US
+        # As a share of the day: offset * room in microseconds would overflow int64.
+        squeezed = day_start + (offset * (room / DAY_US)).astype(np.int64)
+        at: Ints = np.where(room < DAY_US, squeezed, day_start + offset)
         at -= at % SECOND_US
         return np.minimum(at, np.maximum(self.end_us - SECOND_US, day_start))
 
