@@ -375,3 +375,11 @@ def test_the_quarantine_table_keeps_the_parameters_of_a_short_row(ws, tmp_path):
     (params,) = ws.engine.rows("SELECT params FROM quarantine")[0]
     assert json.loads(params) == {"found": 2, "expected": 4, "value": "S1,C1"}
     assert result.problems[0].message == "the row has 2 fields where the header has 4: S1,C1"
+
+
+def test_a_map_to_a_column_the_kind_does_not_have_is_refused_with_the_closest(ws, tmp_path):
+    path = write_csv(tmp_path / "c.csv", ["卡号"], [["M1"]])
+    with pytest.raises(InputError) as info:
+        ws.import_file("customers", path, today=TODAY, mapping={"卡号": "customer_idd"})
+    assert info.value.code == "ingest.unknown_map_target" and info.value.exit_status == 2
+    assert info.value.hint == "Did you mean --map '卡号=customer_id'?"

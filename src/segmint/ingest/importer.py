@@ -10,6 +10,7 @@ recorded.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import secrets
 import time
@@ -24,6 +25,7 @@ from segmint.core import i18n
 from segmint.core.config import Settings
 from segmint.core.errors import (
     ImportRejectedError,
+    InputError,
     Location,
     Problem,
     SchemaError,
@@ -133,6 +135,7 @@ def import_file(
     """
     started = time.perf_counter()
     name = options.name or path.name
+    _check_map(options.mapping, kind)
     extra = {**settings.mapping, **options.mapping}
     reader = readers.open_file(
         path,
@@ -243,6 +246,26 @@ def _map(
         unmapped=tuple(h for h in headers.unmapped if h not in foreign),
         foreign=tuple(foreign),
     )
+
+
+def _check_map(mapping: Mapping[str, str], kind: str) -> None:
+    """A --map target must be a column of `kind`; a typo would otherwise be ignored.
+
+    (`[mapping]` in segmint.toml serves every kind, so its targets are not checked here.)
+    """
+    columns = TABLES[kind].column_names
+    for source, target in mapping.items():
+        if target not in columns:
+            close = difflib.get_close_matches(target, columns, n=1)
+            raise InputError(
+                "ingest.unknown_map_target",
+                location=Location(field="--map"),
+                source=source,
+                target=target,
+                kind=kind,
+                columns=", ".join(columns),
+                close=close[0] if close else None,
+            )
 
 
 def _holds_required(headers: Sequence[str], *, kind: str, extra: Mapping[str, str]) -> bool:
