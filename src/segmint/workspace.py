@@ -113,6 +113,9 @@ class Workspace:
         lang: str | None = None,
         name: str | None = None,
         today: dt.date | None = None,
+        now: dt.datetime | None = None,
+        force: bool = False,
+        header_row: int | None = None,
         progress: Progress | None = None,
         actor: str = "python",
     ) -> ImportResult:
@@ -122,6 +125,11 @@ class Workspace:
         import is all or nothing. Quarantine files of earlier imports that are missing
         (an import stopped after its commit, a file deleted) are written again first.
         See `segmint import --help` for the accepted forms.
+
+        `now` is the moment of import (aware; the current time by default): nothing may
+        be dated after it. `today` instead sets the import day, as the end of that local
+        day. `force` imports a file whose headers fit another kind better; `header_row`
+        is the row that holds the headers (found by itself when omitted).
         """
         from segmint.ingest import quarantine
         from segmint.ingest.importer import ImportOptions, import_file
@@ -135,6 +143,8 @@ class Workspace:
             strict=strict,
             lang=lang or self.settings.lang,
             actor=actor,
+            force=force,
+            header_row=header_row,
         )
         return import_file(
             self.engine,
@@ -143,9 +153,15 @@ class Workspace:
             settings=self.settings,
             workspace=self.path,
             options=options,
-            today=today or self.today(),
+            now=now or self._import_moment(today),
             progress=progress,
         )
+
+    def _import_moment(self, today: dt.date | None) -> dt.datetime:
+        if today is None:
+            return dt.datetime.now(dt.UTC)
+        midnight = dt.datetime.combine(today, dt.time(), ZoneInfo(self.settings.timezone))
+        return midnight + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
 
     def today(self) -> dt.date:
         """Today's date in the workspace's time zone (the import day)."""

@@ -105,7 +105,13 @@ def built(lifetimes_wheel, tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("cdnow")
     log = read_log(lifetimes_wheel)
     orders = write_orders(log, root / "orders.csv")
-    with Workspace.init(root / "ws") as ws:
+    Workspace.init(root / "ws").close()
+    # CDNOW is 1997-1998: older than the default plausible floor for order dates.
+    settings = root / "ws" / "segmint.toml"
+    text = settings.read_text(encoding="utf-8")
+    floor = 'earliest_date = "2000-01-01"'
+    settings.write_text(text.replace(floor, 'earliest_date = "1990-01-01"'), encoding="utf-8")
+    with Workspace(root / "ws") as ws:
         result = ws.import_file("orders", orders, today=TODAY)
         assert (result.accepted, result.quarantined) == (len(log), 0)
     snapshots = {}

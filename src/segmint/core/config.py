@@ -7,6 +7,7 @@ table (a test keeps the two in step).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import tomllib
@@ -49,6 +50,10 @@ class ImportSettings(_Frozen):
     )
     create_missing_customers: bool = Field(
         True, description="Create a minimal customer for an order of an unknown customer."
+    )
+    earliest_date: dt.date = Field(
+        dt.date(2000, 1, 1),
+        description="Orders, events, tickets and sign-ups dated before this are quarantined.",
     )
 
 

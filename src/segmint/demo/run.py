@@ -45,7 +45,8 @@ def run_demo(
     _prepare(directory)
     say = step or (lambda _: None)
     say(f"generating {customers:,} customers")
-    dataset = generate(customers, seed=seed, as_of=as_of or dt.date.today())
+    # Without an as-of day the data end now, so the import right after accepts them all.
+    dataset = generate(customers, seed=seed, as_of=as_of or dt.datetime.now(dt.UTC))
     files = write_files(dataset, directory / "data", file_format="csv")
     results: dict[str, ImportResult] = {}
     Workspace.init(directory).close()
@@ -101,8 +102,5 @@ def _prepare(directory: Path) -> None:
     if (directory / MARKER).exists():
         shutil.rmtree(directory)
     elif directory.exists() and any(directory.iterdir()):
-        raise InputError(
-            f"'{directory}' is not empty and was not made by 'segmint demo'.",
-            hint="Choose another folder with --dir.",
-        )
+        raise InputError("demo.folder_not_empty", folder=directory)
     directory.mkdir(parents=True, exist_ok=True)
