@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
 from segmint.core.errors import InputError, Location
+from segmint.core.i18n import catalogue
+
+if TYPE_CHECKING:
+    from segmint.ingest.importer import ImportResult
 
 HELP = """Import a customers, orders, order_items, events or tickets file.
 
@@ -50,11 +54,13 @@ def import_(
 ) -> None:
     """Import one file (the help text is HELP above)."""
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        language = lang or ws.settings.lang
-        with render.progress(f"importing {file.name}") as update:
+        locale = locale_of(ws.settings, lang)
+        language = locale.lang
+        with render.progress(locale.text("cli.importing", file=file.name)) as update:
             result = ws.import_file(
                 kind,
                 file,
@@ -67,10 +73,28 @@ def import_(
                 progress=update,
                 actor="cli",
             )
+    data = _in_language(result, language)
     if as_json:
-        render.emit_json(result.as_dict())
+        render.emit_json(data)
     else:
-        render.import_result(result.as_dict(), lang=language)
+        render.import_result(data, locale=locale)
+
+
+def _in_language(result: ImportResult, lang: str) -> dict[str, Any]:
+    """The result with its problems' messages in `lang` (their codes stay, for scripts)."""
+    from segmint.ingest.validate import localized
+
+    data: dict[str, Any] = result.as_dict()
+    data["problems"] = [
+        {
+            **shown,
+            "message": localized(problem, lang)
+            if problem.code in catalogue()
+            else shown["message"],
+        }
+        for shown, problem in zip(data["problems"], result.problems, strict=False)
+    ]
+    return data
 
 
 def _sheet(sheet: str | None) -> str | int | None:

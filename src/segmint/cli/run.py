@@ -42,14 +42,16 @@ def run(
     Example: segmint run --as-of 2026-06-30 && segmint segments
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.pipeline.run import STEPS
     from segmint.workspace import Workspace
 
     day = _date(as_of)
-    with Workspace(workspace) as ws, render.stages("run", total=len(STEPS)) as step:
-        result = ws.run(as_of=day, progress=step, actor="cli")
-        lang = lang or ws.settings.lang
-        summary = ws.segments(lang=lang)
+    with Workspace(workspace) as ws:
+        locale = locale_of(ws.settings, lang)
+        with render.stages(locale.text("cli.running"), total=len(STEPS)) as step:
+            result = ws.run(as_of=day, progress=step, actor="cli")
+        summary = ws.segments(lang=locale.lang)
     data = {
         "ok": True,
         "run_id": result.run_id,
@@ -62,23 +64,27 @@ def run(
     if as_json:
         render.emit_json(data)
     else:
-        render.run_result(data, lang=lang)
+        render.run_result(data, locale=locale)
 
 
-def runs(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+def runs(
+    workspace: WorkspaceOption = Path("."), lang: LangOption = None, as_json: JsonOption = False
+) -> None:
     """Every run: id, as-of date, customers, CLV model, when and how long.
 
     Example: segmint runs --json
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
         found = ws.runs()
+        locale = locale_of(ws.settings, lang)
     if as_json:
         render.emit_json({"ok": True, "runs": found})
     else:
-        render.runs(found)
+        render.runs(found, locale=locale)
 
 
 def segments(
@@ -92,16 +98,19 @@ def segments(
     Example: segmint segments --lang zh-CN
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.segments.families import segment_labels
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        lang = lang or ws.settings.lang
-        data = ws.segments(run_id=run_id, lang=lang)
+        locale = locale_of(ws.settings, lang)
+        data = ws.segments(run_id=run_id, lang=locale.lang)
         moved = ws.diff(after=run_id) if data["previous_run"] is not None else None
+        names = segment_labels(ws.settings, lang=locale.lang)
     if as_json:
         render.emit_json({"ok": True, **data, "diff": moved})
     else:
-        render.segments(data, moved, lang=lang)
+        render.segments(data, moved, names=names, locale=locale)
 
 
 def customer(
@@ -116,14 +125,18 @@ def customer(
     Example: segmint customer C0000042 --lang zh-CN
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.segments.families import segment_labels
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        data = ws.customer(customer_id, run_id=run_id, lang=lang)
+        locale = locale_of(ws.settings, lang)
+        data = ws.customer(customer_id, run_id=run_id, lang=locale.lang)
+        names = segment_labels(ws.settings, lang=locale.lang)
     if as_json:
         render.emit_json({"ok": True, **data})
     else:
-        render.profile(data)
+        render.profile(data, names=names, locale=locale)
 
 
 def export_snapshot(
@@ -140,14 +153,16 @@ def export_snapshot(
     Example: segmint export snapshot --out customers.xlsx --lang zh-CN
     """
     from segmint.cli import render
+    from segmint.cli.formats import count, locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        rows = ws.export(out, run_id=run_id, lang=lang)
+        locale = locale_of(ws.settings, lang)
+        rows = ws.export(out, run_id=run_id, lang=locale.lang)
     if as_json:
         render.emit_json({"ok": True, "rows": rows, "file": str(out)})
     else:
-        render.message(f"{rows:,} customers written to {out}")
+        render.message(locale.text("cli.export_written", rows=count(rows), file=out))
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -42,6 +42,14 @@ def segment_label(family: str, key: str, *, settings: Settings, lang: str) -> st
     return key if found is None else found.name(lang)
 
 
+def segment_labels(settings: Settings, *, lang: str) -> dict[str, dict[str, str]]:
+    """Every family's segment names in `lang`, by key: how a face shows a stored key."""
+    return {
+        family: {n.key: n.name(lang) for n in segment_names(family, settings=settings)}
+        for family in FAMILY_KEYS
+    }
+
+
 def family_label(family: str, *, lang: str) -> str:
     """The name of a family in `lang`."""
     return next(f for f in FAMILIES if f.key == family).name(lang)
