@@ -103,7 +103,9 @@ def steps(first: str) -> Iterator[Any]:
 def _table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for i, name in enumerate(columns):
-        table.add_column(name, justify="right" if i and _numeric(rows, i) else "left")
+        right = bool(i) and _numeric(rows, i)
+        # fold: Chinese has no spaces to wrap at, and Rich would cut a long reason short
+        table.add_column(name, justify="right" if right else "left", overflow="fold")
     for row in rows:
         table.add_row(*(escape(_text(v)) for v in row))
     return table
