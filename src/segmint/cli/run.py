@@ -148,7 +148,8 @@ def export_snapshot(
 ) -> None:
     """One row per customer with every feature, score and label.
 
-    CSV is UTF-8 with a BOM, so Excel shows Chinese; label columns are in --lang.
+    CSV is UTF-8 with a BOM, so Excel shows Chinese. Headers and label columns are in
+    --lang; English headers are the column names rules and scripts use (--lang en).
 
     Example: segmint export snapshot --out customers.xlsx --lang zh-CN
     """
@@ -158,7 +159,7 @@ def export_snapshot(
 
     with Workspace(workspace) as ws:
         locale = locale_of(ws.settings, lang)
-        rows = ws.export(out, run_id=run_id, lang=locale.lang)
+        rows = ws.export(out, run_id=run_id, lang=locale.lang, header_lang=locale.lang)
     if as_json:
         render.emit_json({"ok": True, "rows": rows, "file": str(out)})
     else:

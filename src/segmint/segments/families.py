@@ -70,3 +70,27 @@ def labelled(table: pa.Table, settings: Settings, *, lang: str) -> pa.Table:
         column = pa.array([names.get(k) if k else None for k in keys], pa.string())
         table = table.add_column(table.column_names.index(family) + 1, f"{family}_label", column)
     return table
+
+
+WIDE = ("category_share", "interactions_30d")  # columns an export adds per category / channel
+
+
+def header(column: str, *, lang: str) -> str:
+    """An export column's header in `lang`: in English its name, in Chinese its short name.
+
+    Per-value columns (``category_share:图书``) keep their value after the name.
+    """
+    name, sep, value = column.partition(":")
+    if sep and name in WIDE:
+        return i18n.message("export.per_value", lang, field=_field(name, lang), value=value)
+    return _field(column, lang)
+
+
+def _field(name: str, lang: str) -> str:
+    key = f"label.field.{name}"
+    return i18n.message(key, lang) if key in i18n.catalogue() else name
+
+
+def headed(table: pa.Table, *, lang: str) -> pa.Table:
+    """`table` with its headers in `lang` (English headers are the stable column names)."""
+    return table.rename_columns([header(c, lang=lang) for c in table.column_names])
