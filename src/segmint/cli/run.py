@@ -50,7 +50,11 @@ def run(
     with Workspace(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         with render.stages(locale.text("cli.running"), total=len(STEPS)) as step:
-            result = ws.run(as_of=day, progress=step, actor="cli")
+            result = ws.run(
+                as_of=day,
+                progress=lambda name: step(locale.name("step", name.replace(" ", "_"))),
+                actor="cli",
+            )
         summary = ws.segments(lang=locale.lang)
     data = {
         "ok": True,
