@@ -135,12 +135,16 @@ def test_import_problems_are_in_chinese(tmp_path):
     path = write_csv(
         tmp_path / "o.csv",
         ["订单号", "客户ID", "下单时间", "金额"],
-        [["O1", "C1", "2024-03-05", "10"], ["O2", "C1", "bad date", "10"]],
+        [["O1", "C1", "2024-03-05", "10"], ["O2", "C1", "bad date", "ten"]],
     )
     done = segmint("import", "orders", path, "-w", folder, "--lang", "zh-CN")
     assert done.returncode == 0, done.stderr
     assert "前几处问题" in done.stdout and "不是日期或时间" in done.stdout
     assert "first problems" not in done.stdout and "rows read" not in done.stdout
+    (quarantined,) = (folder / "quarantine").glob("*.csv")
+    with quarantined.open(encoding="utf-8-sig") as f:
+        reason = next(csv.DictReader(f))["_error"]
+    assert "不是日期或时间" in reason and "；" in reason and ";" not in reason, reason
 
 
 def test_a_chinese_export_has_chinese_headers_and_an_english_one_the_column_names(demo):

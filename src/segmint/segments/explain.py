@@ -24,7 +24,7 @@ class _Say:
 
     def join(self, *parts: str) -> str:
         """Parts of one reason, with the language's own separator ("; " or "；")."""
-        return self("separator").join(parts)
+        return i18n.message("reason.separator", self.lang).join(parts)
 
 
 def explain(row: dict[str, Any], facts: dict[str, Any], *, lang: str) -> dict[str, str]:
