@@ -376,7 +376,9 @@ def profile(
 ) -> None:
     """The 360° profile of one customer."""
     console = _out()
-    top = locale.text("cli.profile_of", run_id=data["run_id"], as_of=data["as_of"])
+    top = locale.text(
+        "cli.profile_of", run_id=data["run_id"], as_of=data["as_of"], zone=locale.timezone
+    )
     console.print(f"[bold]{escape(data['customer_id'])}[/] · {escape(top)}")
     identity = data["identity"] or {}
     shown = [
