@@ -22,7 +22,8 @@ def test_feature_names_are_unique_identifiers_with_both_languages():
     assert len(names) == len(set(names))
     for feature in catalog.FEATURES:
         assert feature.name.isidentifier() and feature.name == feature.name.lower()
-        assert feature.en.endswith(".") and feature.zh.endswith("。"), feature.name
+        assert feature.meaning("en").endswith("."), feature.name
+        assert feature.meaning("zh-CN").endswith("。"), feature.name
 
 
 def test_every_import_error_code_is_documented():

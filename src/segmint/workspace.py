@@ -20,7 +20,7 @@ from segmint.core import config
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
 from segmint.segments import reports, schemes
-from segmint.segments.families import labelled
+from segmint.segments.families import headed, labelled
 from segmint.store import identity, snapshots
 from segmint.store import reports as snapshot_reports
 from segmint.store.duckdb import DuckDBEngine
@@ -253,13 +253,19 @@ class Workspace:
         )
 
     def export(
-        self, path: str | Path, *, run_id: int | None = None, lang: str | None = None
+        self,
+        path: str | Path,
+        *,
+        run_id: int | None = None,
+        lang: str | None = None,
+        header_lang: str | None = None,
     ) -> int:
         """Write the snapshot to `path` (.csv, .parquet or .xlsx); return the rows written.
 
         One row per customer: every feature, score and label, label columns in `lang`,
         then the share of spend per category (``category_share:<category>``) and the
         interactions of the last 30 days per channel (``interactions_30d:<channel>``).
+        Headers are these column names, or their names in `header_lang` when given.
         """
         from segmint.activate import exports
 
@@ -268,6 +274,8 @@ class Workspace:
         categories, channels = snapshot_reports.families_long(self.engine, run)
         table = exports.widen(table, categories, prefix="category_share:", fill=0.0)
         table = exports.widen(table, channels, prefix="interactions_30d:", fill=0)
+        if header_lang is not None:
+            table = headed(table, lang=header_lang)
         exports.export(table, Path(path))
         return int(table.num_rows)
 

@@ -41,7 +41,7 @@ def test_the_same_as_of_gives_an_identical_snapshot(demo_ws):
 def test_every_customer_has_one_label_of_each_family(demo_ws):
     snap = demo_ws.snapshot().to_pandas()
     buyers = snap.frequency > 0
-    assert set(snap.stage) <= {s.key for s in STAGES}
+    assert set(snap.stage) <= set(STAGES)
     assert (snap.stage == "prospect").equals(~buyers)
     assert snap.loc[buyers, ["r_score", "f_score", "m_score", "rfm8", "rfm11"]].notna().all().all()
     assert snap.loc[~buyers, ["r_score", "rfm8", "rfm11", "value_score"]].isna().all().all()
@@ -180,7 +180,7 @@ def _names_table(rows) -> str:
     ("rows", "named"),
     [
         # the built-in table plus a name with an empty range (r from 5 down to 4)
-        ([*((rule.name.key, rule.r, rule.fm) for rule in RFM11), ("vip", (5, 4), (5, 5))], "vip"),
+        ([*((rule.key, rule.r, rule.fm) for rule in RFM11), ("vip", (5, 4), (5, 5))], "vip"),
         # a partition plus a name on r = 6, which 5 bins do not have
         ([("all", (1, 5), (1, 5)), ("ghost", (6, 6), (1, 1))], "ghost"),
     ],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -60,13 +62,43 @@ def main() -> None:
 
 
 def _lang(argv: list[str]) -> str:
-    """The language asked for with --lang (an error can come before a workspace is read)."""
+    """The language of an error: --lang, else the workspace's `lang`, else English.
+
+    An error can come before a command has read its workspace (or from reading it), so
+    this looks at the arguments and at segmint.toml alone, without the database.
+    """
     from segmint.core.i18n import DEFAULT_LANG, LANGS
 
+    asked = _option(argv, "--lang")
+    if asked in LANGS:
+        return asked
+    folder = _option(argv, "--workspace", "-w") or os.environ.get("SEGMINT_WORKSPACE") or "."
+    setting = _workspace_lang(Path(folder))
+    return setting if setting in LANGS else DEFAULT_LANG
+
+
+def _option(argv: list[str], *names: str) -> str | None:
+    """The value of the first of `names` in `argv` (`--name value` or `--name=value`)."""
     for i, arg in enumerate(argv):
-        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
-        if arg == "--lang" and i + 1 < len(argv):
-            value = argv[i + 1]
-        if value in LANGS:
-            return value
-    return DEFAULT_LANG
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                return argv[i + 1]
+            if arg.startswith(f"{name}="):
+                return arg.removeprefix(f"{name}=")
+    return None
+
+
+def _workspace_lang(folder: Path) -> str | None:
+    """`lang` of the workspace's segmint.toml, read on its own (None when it cannot be read).
+
+    The error being shown may be about that very file (not UTF-8, not TOML): then the
+    error says so in English, and this must not raise a second error in its place.
+    """
+    import tomllib
+
+    try:  # core.config.CONFIG_FILE, not imported for it: that module loads pydantic
+        raw = tomllib.loads((folder / "segmint.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    value = raw.get("lang")
+    return value if isinstance(value, str) else None

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import JsonOption, WorkspaceOption
+from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
 
 app = typer.Typer(
     help="Identity clean-up: find and merge duplicate customers.", no_args_is_help=True
@@ -16,20 +16,24 @@ app = typer.Typer(
 
 
 @app.command("duplicates")
-def duplicates(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+def duplicates(
+    workspace: WorkspaceOption = Path("."), lang: LangOption = None, as_json: JsonOption = False
+) -> None:
     """List customers who share a phone number or e-mail under different ids.
 
     Example: segmint customers duplicates --json
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
         groups = [asdict(g) for g in ws.duplicates()]
+        locale = locale_of(ws.settings, lang)
     if as_json:
         render.emit_json({"ok": True, "groups": groups})
     else:
-        render.duplicates(groups)
+        render.duplicates(groups, locale=locale)
 
 
 @app.command("merge")
@@ -37,6 +41,7 @@ def merge(
     keep: Annotated[str, typer.Argument(help="The customer id to keep.")],
     other: Annotated[str, typer.Argument(help="The customer id merged into it.")],
     workspace: WorkspaceOption = Path("."),
+    lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Merge customer OTHER into KEEP: orders, events and tickets move, history is kept.
@@ -44,13 +49,13 @@ def merge(
     Example: segmint customers merge C0000012 C0004711
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
         moved = ws.merge_customers(keep, other, actor="cli")
+        locale = locale_of(ws.settings, lang)
     if as_json:
         render.emit_json({"ok": True, "kept": keep, "merged": other, "moved": moved})
     else:
-        render.key_values(
-            f"merged {other} into {keep}", {f"{t} moved": n for t, n in moved.items()}
-        )
+        render.merged(keep, other, moved, locale=locale)

@@ -55,20 +55,21 @@ def generate(
     Example: segmint generate --customers 100000 --out data --messy
     """
     from segmint.cli import render
+    from segmint.cli.formats import Locale, count
     from segmint.demo.generate import generate as make
     from segmint.demo.messy import write_files
 
+    locale = Locale()  # no workspace yet: English, as the files' own headers are
     day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC)
-    with render.progress("generating"):
+    with render.progress(locale.text("cli.generating")):
         files = write_files(
             make(customers, seed=seed, as_of=day), out, file_format=file_format.value, messy=messy
         )
     if as_json:
         render.emit_json({"ok": True, "files": {k: str(v) for k, v in files.items()}})
     else:
-        render.key_values(
-            f"{customers:,} customers written to {out}", {k: str(v) for k, v in files.items()}
-        )
+        title = locale.text("cli.generated", customers=count(customers), folder=out)
+        render.key_values(title, {k: str(v) for k, v in files.items()})
 
 
 def demo(
@@ -84,6 +85,8 @@ def demo(
     Example: segmint demo --customers 50000 --dir demo && segmint status -w demo
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.core.config import load
     from segmint.demo.run import run_demo
 
     with render.steps("demo") as say:
@@ -98,9 +101,7 @@ def demo(
             }
         )
         return
-    render.status(summary.status)
-    render.headline(summary.headline)
-    render.message(
-        f"\nnext: segmint segments -w {directory} · segmint customer ID -w {directory} · "
-        f"segmint export snapshot --out customers.xlsx -w {directory}"
-    )
+    locale = locale_of(load(directory), None)
+    render.status(summary.status, locale=locale)
+    render.headline(summary.headline, locale=locale)
+    render.message("\n" + locale.text("cli.next_after_demo", folder=directory))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
 from segmint.core.errors import InputError, Location
+from segmint.core.i18n import catalogue
+
+if TYPE_CHECKING:
+    from segmint.ingest.importer import ImportResult
 
 HELP = """Import a customers, orders, order_items, events or tickets file.
 
@@ -62,11 +66,13 @@ def import_(
 ) -> None:
     """Import one file (the help text is HELP above)."""
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        language = lang or ws.settings.lang
-        with render.progress(f"importing {file.name}") as update:
+        locale = locale_of(ws.settings, lang)
+        language = locale.lang
+        with render.progress(locale.text("cli.importing", file=file.name)) as update:
             result = ws.import_file(
                 kind,
                 file,
@@ -81,12 +87,32 @@ def import_(
                 progress=update,
                 actor="cli",
             )
-    shown = {**result.as_dict(), "quarantine_path": _from_here(workspace, result.quarantine_file)}
+    data = {
+        **_in_language(result, language),
+        "quarantine_path": _from_here(workspace, result.quarantine_file),
+    }
     if as_json:
-        render.emit_json(shown)
+        render.emit_json(data)
     else:
         # The quarantine file as a path that opens from the current folder (-w DIR).
-        render.import_result({**shown, "quarantine_file": shown["quarantine_path"]}, lang=language)
+        render.import_result({**data, "quarantine_file": data["quarantine_path"]}, locale=locale)
+
+
+def _in_language(result: ImportResult, lang: str) -> dict[str, Any]:
+    """The result with its problems' messages in `lang` (their codes stay, for scripts)."""
+    from segmint.ingest.validate import localized
+
+    data: dict[str, Any] = result.as_dict()
+    data["problems"] = [
+        {
+            **shown,
+            "message": localized(problem, lang)
+            if problem.code in catalogue()
+            else shown["message"],
+        }
+        for shown, problem in zip(data["problems"], result.problems, strict=False)
+    ]
+    return data
 
 
 def _from_here(workspace: Path, relative: str | None) -> str | None:

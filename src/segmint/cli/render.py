@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from segmint.cli import formats
+from segmint.cli.formats import Locale
 from segmint.core import i18n
 from segmint.core.errors import SegmintError
 
@@ -102,7 +103,9 @@ def steps(first: str) -> Iterator[Any]:
 def _table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for i, name in enumerate(columns):
-        table.add_column(name, justify="right" if i and _numeric(rows, i) else "left")
+        right = bool(i) and _numeric(rows, i)
+        # fold: Chinese has no spaces to wrap at, and Rich would cut a long reason short
+        table.add_column(name, justify="right" if right else "left", overflow="fold")
     for row in rows:
         table.add_row(*(escape(_text(v)) for v in row))
     return table
@@ -114,74 +117,105 @@ def _numeric(rows: Sequence[Sequence[object]], i: int) -> bool:
 
 def _text(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return formats.count(value)
     return "" if value is None else str(value)
 
 
-def import_result(result: Mapping[str, Any], *, lang: str) -> None:
+def _labels(locale: Locale, *keys: str) -> tuple[str, ...]:
+    return tuple(locale.label(k) for k in keys)
+
+
+def import_result(result: Mapping[str, Any], *, locale: Locale) -> None:
     """The counts of one import and its first problems."""
     console = _out()
     keys = ("accepted", "updated", "already_present", "quarantined", "customers_created")
-    rows = [(i18n.label(k, lang), result[k]) for k in keys]
+    rows = [(locale.label(k), result[k]) for k in keys]
     if result["duplicates_in_file"]:
-        rows.append((i18n.label("duplicates_in_file", lang), result["duplicates_in_file"]))
-    title = f"{result['kind']} ← {result['file']} ({result['format']}"
+        rows.append((locale.label("duplicates_in_file"), result["duplicates_in_file"]))
+    title = f"{locale.label('table.' + result['kind'])} ← {result['file']} ({result['format']}"
     title += f", {result['encoding']})" if result["encoding"] else ")"
-    console.print(_table(title, ("", "rows"), rows))
-    console.print(
-        f"[dim]{result['rows_read']:,} rows read in {result['seconds']:.1f} s · "
-        f"import {result['import_id']}[/]"
+    console.print(_table(title, ("", locale.label("rows")), rows))
+    read = locale.text(
+        "cli.rows_read",
+        rows=formats.count(result["rows_read"]),
+        seconds=formats.decimal(result["seconds"], digits=1),
+        import_id=result["import_id"],
     )
+    console.print(f"[dim]{escape(read)}[/]")
     if result["ignored_columns"]:
-        console.print(f"[dim]columns not used: {escape(', '.join(result['ignored_columns']))}[/]")
+        unused = locale.text("cli.columns_not_used", columns=", ".join(result["ignored_columns"]))
+        console.print(f"[dim]{escape(unused)}[/]")
     if result["problems"]:
-        shown = [
-            (str(p.get("row", "")), p["code"], p.get("field", ""), p["message"])
-            for p in result["problems"][:10]
-        ]
-        console.print(_table("first problems", ("row", "code", "field", "message"), shown))
-        console.print(f"[yellow]quarantined rows are in {escape(result['quarantine_file'])}[/]")
+        _problems(result, locale=locale)
 
 
-def status(data: Mapping[str, Any]) -> None:
+def _problems(result: Mapping[str, Any], *, locale: Locale) -> None:
+    console = _out()
+    shown = [
+        (str(p.get("row", "")), p["code"], p.get("field", ""), p["message"])
+        for p in result["problems"][:10]
+    ]
+    headers = _labels(locale, "row", "code", "field", "message")
+    console.print(_table(locale.text("cli.first_problems"), headers, shown))
+    where = locale.text("cli.quarantine_file", file=result["quarantine_file"])
+    console.print(f"[yellow]{escape(where)}[/]")
+
+
+def status(data: Mapping[str, Any], *, locale: Locale) -> None:
     """Table sizes, revenue, date range and the latest imports."""
     console = _out()
-    sizes = list(data["tables"].items())
-    console.print(_table(f"workspace {data['workspace']}", ("table", "rows"), sizes))
-    console.print(f"net revenue: [bold]{Decimal(data['net_revenue']):,.2f}[/]")
+    sizes = [(locale.label(f"table.{t}"), n) for t, n in data["tables"].items()]
+    title = locale.text("cli.workspace", path=data["workspace"])
+    console.print(_table(title, _labels(locale, "table", "rows"), sizes))
+    revenue = formats.money(data["net_revenue"], locale)
+    console.print(escape(locale.text("cli.net_revenue", revenue=revenue)))
     if data["orders_from"]:
-        console.print(f"orders from {data['orders_from'][:10]} to {data['orders_to'][:10]}")
-    console.print(f"[dim]schema version {data['schema_version']}[/]")
+        first, last = (formats.day(data[k], locale) for k in ("orders_from", "orders_to"))
+        console.print(escape(locale.text("cli.orders_span", first=first, last=last)))
+    console.print(
+        f"[dim]{escape(locale.text('cli.schema_version', version=data['schema_version']))}[/]"
+    )
     if data["last_imports"]:
-        rows = [
-            (
-                i["finished_at"][:16].replace("T", " "),
-                i["kind"],
-                Path(i["file"]).name,
-                i["accepted"],
-                i["updated"],
-                i["quarantined"],
-            )
-            for i in data["last_imports"]
-        ]
-        console.print(
-            _table(
-                "last imports",
-                ("finished", "kind", "file", "accepted", "updated", "quarantined"),
-                rows,
-            )
+        _last_imports(data["last_imports"], locale=locale)
+
+
+def _last_imports(imports: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
+    rows = [
+        (
+            formats.moment(i["finished_at"], locale),
+            locale.label(f"table.{i['kind']}"),
+            Path(i["file"]).name,
+            i["accepted"],
+            i["updated"],
+            i["quarantined"],
         )
+        for i in imports
+    ]
+    headers = (
+        formats.zone(locale),
+        *_labels(locale, "kind", "file", "accepted", "updated", "quarantined"),
+    )
+    _out().print(_table(locale.text("cli.last_imports"), headers, rows))
 
 
-def duplicates(groups: Sequence[Mapping[str, Any]]) -> None:
+def duplicates(groups: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
     """Groups of customer ids sharing a phone or e-mail."""
     if not groups:
-        _out().print("no customers share a phone number or e-mail address")
+        _out().print(escape(locale.text("cli.no_duplicates")))
         return
-    rows = [(g["field"], g["value"], ", ".join(g["customer_ids"])) for g in groups]
-    _out().print(
-        _table(f"{len(groups)} possible duplicates", ("shared", "value", "customer ids"), rows)
-    )
+    separator = locale.text("cli.list_separator")
+    rows = [
+        (_field(g["field"], locale), g["value"], separator.join(g["customer_ids"])) for g in groups
+    ]
+    title = locale.text("cli.possible_duplicates", count=formats.count(len(groups)))
+    _out().print(_table(title, _labels(locale, "shared", "value", "customer_ids"), rows))
+
+
+def merged(keep: str, other: str, moved: Mapping[str, int], *, locale: Locale) -> None:
+    """What a merge of two customers moved, per table."""
+    title = locale.text("cli.merged", other=other, keep=keep)
+    rows = [(locale.label(f"table.{t}"), n) for t, n in moved.items()]
+    _out().print(_table(title, _labels(locale, "table", "moved"), rows))
 
 
 def key_values(title: str, data: Mapping[str, object]) -> None:
@@ -204,26 +238,18 @@ def stages(description: str, *, total: int) -> Iterator[Any]:
         yield step
 
 
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f} %"
-
-
-def _money(value: object) -> str:
-    return "" if value is None else f"{float(value):,.2f}"  # type: ignore[arg-type]
-
-
-def _segment_rows(rows: Sequence[Mapping[str, Any]]) -> list[tuple[object, ...]]:
+def _segment_rows(rows: Sequence[Mapping[str, Any]], locale: Locale) -> list[tuple[object, ...]]:
     return [
         (
             r["family_label"],
             r["label"],
             r["customers"],
-            _percent(r["share"]),
-            _percent(r["revenue_share"]),
-            _money(r["avg_clv_12m"]),
-            _percent(r["repurchase_rate"]),
-            _percent(r["churn_rate"]),
-            _money(r["aov"]),
+            formats.percent(r["share"]),
+            formats.percent(r["revenue_share"]),
+            formats.money(r["avg_clv_12m"], locale),
+            formats.percent(r["repurchase_rate"]),
+            formats.percent(r["churn_rate"]),
+            formats.money(r["aov"], locale),
             "" if r["change"] is None else f"{r['change']:+,}",
         )
         for r in rows
@@ -244,45 +270,48 @@ _SEGMENT_COLUMNS = (
 )
 
 
-def _segment_headers(lang: str) -> tuple[str, ...]:
-    return tuple(i18n.label(key, lang) for key in _SEGMENT_COLUMNS)
+def _segment_headers(locale: Locale) -> tuple[str, ...]:
+    return _labels(locale, *_SEGMENT_COLUMNS)
 
 
-def run_result(data: Mapping[str, Any], *, lang: str) -> None:
+def run_result(data: Mapping[str, Any], *, locale: Locale) -> None:
     """What a run did, and the headline segments."""
     console = _out()
-    console.print(
-        f"run [bold]{data['run_id']}[/] as of {data['as_of']}: {data['customers']:,} customers "
-        f"in {data['seconds']:.1f} s · CLV model {data['clv_model'] or '-'}"
+    done = locale.text(
+        "cli.run_done",
+        run_id=data["run_id"],
+        as_of=data["as_of"],
+        customers=formats.count(data["customers"]),
+        seconds=formats.decimal(data["seconds"], digits=1),
+        model=data["clv_model"] or "-",
     )
+    console.print(escape(done))
     headline = [r for r in data["segments"] if r["family"] in ("tier", "stage", "value_customer")]
-    console.print(_table("segments", _segment_headers(lang), _segment_rows(headline)))
+    title = locale.text("cli.segments")
+    console.print(_table(title, _segment_headers(locale), _segment_rows(headline, locale)))
     for warning in data["warnings"]:
-        word = i18n.message("run.warning", lang)
+        word = escape(locale.text("run.warning"))
         console.print(
             f"[bold yellow]{word}[/] [dim]{warning['code']}[/] {escape(warning['message'])}"
         )
         if warning["hint"]:
-            console.print(
-                f"[yellow]{escape(i18n.message('cli.hint', lang))}[/] {escape(warning['hint'])}"
-            )
+            console.print(f"[yellow]{escape(locale.text('cli.hint'))}[/] {escape(warning['hint'])}")
     if data["backtest"]:
         current = data["current_run"]
-        note = i18n.message(
+        note = locale.text(
             "run.backtest_note",
-            lang,
             current=current["run_id"],
             as_of=current["as_of"],
             run=data["run_id"],
         )
         console.print(f"[yellow]{escape(note)}[/]")
-    console.print("[dim]next: segmint segments · segmint customer ID · segmint export snapshot[/]")
+    console.print(f"[dim]{escape(locale.text('cli.next_after_run'))}[/]")
 
 
-def runs(found: Sequence[Mapping[str, Any]]) -> None:
+def runs(found: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
     """The runs, newest first."""
     if not found:
-        _out().print("no runs yet: segmint run")
+        _out().print(escape(locale.text("cli.no_runs")))
         return
     rows = [
         (
@@ -290,87 +319,189 @@ def runs(found: Sequence[Mapping[str, Any]]) -> None:
             str(r["as_of"]),
             r["customers"],
             r["details"]["clv"].get("model", "-"),
-            str(r["finished_at"])[:19],
-            f"{(r['finished_at'] - r['started_at']).total_seconds():.1f} s",
+            formats.moment(r["finished_at"], locale),
+            locale.text(
+                "cli.seconds",
+                seconds=formats.decimal(
+                    (r["finished_at"] - r["started_at"]).total_seconds(), digits=1
+                ),
+            ),
             r["config_hash"],
-            "current" if r["current"] else "backtest" if r["backtest"] else "",
+            locale.text("label.current_run")
+            if r["current"]
+            else locale.text("label.backtest")
+            if r["backtest"]
+            else "",
         )
         for r in found
     ]
-    columns = ("run", "as of", "customers", "CLV model", "finished (UTC)", "took", "settings", "")
-    _out().print(_table("runs", columns, rows))
+    columns = (
+        *_labels(locale, "run", "as_of", "customers", "clv_model"),
+        formats.zone(locale),
+        *_labels(locale, "took", "settings", "run_kind"),
+    )
+    _out().print(_table(locale.text("cli.runs"), columns, rows))
 
 
-def segments(data: Mapping[str, Any], moved: Mapping[str, Any] | None, *, lang: str) -> None:
+def segments(
+    data: Mapping[str, Any],
+    moved: Mapping[str, Any] | None,
+    *,
+    names: Mapping[str, Mapping[str, str]],
+    locale: Locale,
+) -> None:
     """Segments with KPIs, then the tier and stage moves since the previous run."""
     console = _out()
-    title = f"segments of run {data['run_id']} (as of {data['as_of']})"
+    title = locale.text("cli.segments_of_run", run_id=data["run_id"], as_of=data["as_of"])
     if data["previous_run"] is not None:
-        title += f", change since run {data['previous_run']}"
-    console.print(_table(title, _segment_headers(lang), _segment_rows(data["segments"])))
+        title += locale.text("cli.change_since", run_id=data["previous_run"])
+    rows = _segment_rows(data["segments"], locale)
+    console.print(_table(title, _segment_headers(locale), rows))
     curve = data["pareto_curve"]
     if len(curve) == 101:
-        console.print(
-            f"the top 20 % of customers hold {_percent(curve[20])} of 365-day revenue, "
-            f"the top 50 % {_percent(curve[50])}"
+        top = locale.text(
+            "cli.pareto", top20=formats.percent(curve[20]), top50=formats.percent(curve[50])
         )
-    if moved is None:
-        return
+        console.print(escape(top))
+    if moved is not None:
+        _moves(moved, names=names, locale=locale)
+
+
+def _moves(
+    moved: Mapping[str, Any], *, names: Mapping[str, Mapping[str, str]], locale: Locale
+) -> None:
     for family, cells in moved["transitions"].items():
+        named = names.get(family, {})
         rows = [
             (
-                c["before"] or "(new)",
-                c["after"] or "(gone)",
+                named.get(c["before"], c["before"]) or locale.text("cli.new_in_run"),
+                named.get(c["after"], c["after"]) or locale.text("cli.gone_in_run"),
                 c["customers"],
-                _money(c["revenue_365d"]),
+                formats.money(c["revenue_365d"], locale),
             )
             for c in cells
             if c["before"] != c["after"]
         ]
         if rows:
-            console.print(
-                _table(f"{family} moves", ("from", "to", "customers", "revenue 365d"), rows)
-            )
+            title = locale.text("cli.moves", family=locale.label(f"family.{family}"))
+            headers = _labels(locale, "from", "to", "customers", "revenue_365d")
+            _out().print(_table(title, headers, rows))
 
 
-def profile(data: Mapping[str, Any]) -> None:
+def _field(name: str, locale: Locale) -> str:
+    return locale.name("label.field", name)
+
+
+def profile(
+    data: Mapping[str, Any], *, names: Mapping[str, Mapping[str, str]], locale: Locale
+) -> None:
     """The 360° profile of one customer."""
     console = _out()
-    console.print(
-        f"[bold]{escape(data['customer_id'])}[/] · run {data['run_id']} as of {data['as_of']}"
+    top = locale.text(
+        "cli.profile_of", run_id=data["run_id"], as_of=data["as_of"], zone=locale.timezone
     )
+    console.print(f"[bold]{escape(data['customer_id'])}[/] · {escape(top)}")
     identity = data["identity"] or {}
-    shown = {k: v for k, v in identity.items() if v is not None and k != "customer_id"}
+    shown = [
+        (_field(k, locale), _identity_value(k, v, locale))
+        for k, v in identity.items()
+        if v is not None and k != "customer_id"
+    ]
     if shown:
-        console.print(_table("identity", ("", ""), list(shown.items())))
-    labels = [(k, v, data["why"].get(k, "")) for k, v in data["labels"].items()]
-    if data["why"].get("rfm"):
-        labels.append(("rfm", data["snapshot"]["rfm_cell"], data["why"]["rfm"]))
-    console.print(_table("labels and why", ("", "label", "why"), labels))
+        console.print(_table(locale.text("cli.identity"), ("", ""), shown))
+    _why(data, locale=locale)
     row = data["snapshot"] or {}
-    values = [(k, v) for k, v in row.items() if k not in ("customer_id", "value_parts")]
-    console.print(_table("features and scores", ("", ""), values))
+    values = [
+        (_field(k, locale), _snapshot_value(k, v, names=names, locale=locale))
+        for k, v in row.items()
+        if k not in ("customer_id", "value_parts")
+    ]
+    console.print(_table(locale.text("cli.features_and_scores"), ("", ""), values))
     if data["history"]:
-        columns = tuple(data["history"][0])
-        rows = [tuple(h.values()) for h in data["history"]]
-        console.print(_table("history", columns, rows))
+        _history(data["history"], names=names, locale=locale)
     if data["timeline"]:
-        rows = [
-            (str(t["happened_at"])[:16], t["kind"], t["ref"], t["what"], t["detail"])
-            for t in data["timeline"]
-        ]
-        console.print(_table("recent", ("when (UTC)", "kind", "id", "what", "detail"), rows))
+        _timeline(data["timeline"], locale=locale)
 
 
-def headline(data: Mapping[str, Any]) -> None:
+def _why(data: Mapping[str, Any], *, locale: Locale) -> None:
+    labels = [
+        (locale.label(f"family.{k}"), v, data["why"].get(k, "")) for k, v in data["labels"].items()
+    ]
+    if data["why"].get("rfm"):
+        labels.append((locale.label("rfm"), data["snapshot"]["rfm_cell"], data["why"]["rfm"]))
+    headers = ("", *_labels(locale, "label", "why"))
+    _out().print(_table(locale.text("cli.labels_and_why"), headers, labels))
+
+
+def _identity_value(name: str, value: object, locale: Locale) -> str:
+    if name == "gender":
+        return locale.name("value.gender", value)
+    return formats.field_value(name, value, locale)
+
+
+def _snapshot_value(
+    name: str, value: object, *, names: Mapping[str, Mapping[str, str]], locale: Locale
+) -> str:
+    family = names.get(name)
+    if family is not None and value is not None:
+        key = str(value).lower() if isinstance(value, bool) else str(value)
+        return family.get(key, key)
+    return formats.field_value(name, value, locale)
+
+
+def _history(
+    history: Sequence[Mapping[str, Any]],
+    *,
+    names: Mapping[str, Mapping[str, str]],
+    locale: Locale,
+) -> None:
+    columns = tuple(history[0])
+    rows = [
+        tuple(_snapshot_value(k, v, names=names, locale=locale) for k, v in h.items())
+        for h in history
+    ]
+    headers = tuple(_field(c, locale) for c in columns)
+    _out().print(_table(locale.text("cli.history"), headers, rows))
+
+
+def _timeline(timeline: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
+    rows = [
+        (
+            formats.moment(t["happened_at"], locale),
+            locale.name("value.kind", t["kind"]),
+            t["ref"],
+            locale.name(f"value.{t['kind']}", t["what"]),
+            formats.money(t["detail"], locale) if t["kind"] == "order" else t["detail"],
+        )
+        for t in timeline
+    ]
+    headers = (formats.zone(locale), *_labels(locale, "kind", "id", "what", "detail"))
+    _out().print(_table(locale.text("cli.recent"), headers, rows))
+
+
+def headline(data: Mapping[str, Any], *, locale: Locale) -> None:
     """The demo's headline: who the value customers are, tiers, stages, churn risk."""
     console = _out()
-    console.print(
-        f"\nrun {data['run_id']} as of {data['as_of']}: [bold]{data['customers']:,}[/] customers, "
-        f"[bold]{data['value_customers']:,}[/] value customers, "
-        f"[bold]{data['churn_risk']:,}[/] at risk of churning"
+    said = locale.text(
+        "cli.headline",
+        run_id=data["run_id"],
+        as_of=data["as_of"],
+        customers=formats.count(data["customers"]),
+        value_customers=formats.count(data["value_customers"]),
+        churn_risk=formats.count(data["churn_risk"]),
     )
-    tiers = [(t["tier"], t["customers"], _percent(t["revenue_share"])) for t in data["tiers"]]
-    console.print(_table("tiers", ("tier", "customers", "revenue"), tiers))
-    console.print(_table("lifecycle", ("stage", "customers"), list(data["stages"].items())))
-    console.print(_table("RFM segments", ("segment", "customers"), list(data["rfm11"].items())))
+    console.print("\n" + escape(said))
+    tiers = [
+        (t["tier"], t["customers"], formats.percent(t["revenue_share"])) for t in data["tiers"]
+    ]
+    console.print(
+        _table(locale.label("family.tier"), _labels(locale, "tier", "customers", "revenue"), tiers)
+    )
+    stages_ = list(data["stages"].items())
+    console.print(
+        _table(locale.label("family.stage"), _labels(locale, "stage", "customers"), stages_)
+    )
+    rfm11 = list(data["rfm11"].items())
+    console.print(
+        _table(locale.label("family.rfm11"), _labels(locale, "segment", "customers"), rfm11)
+    )

@@ -43,14 +43,20 @@ def run(
     Example: segmint run --as-of 2026-06-30 && segmint segments
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.pipeline.run import STEPS
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws, render.stages("run", total=len(STEPS)) as step:
-        result = ws.run(as_of=as_of, progress=step, actor="cli")
-        lang = lang or ws.settings.lang
-        summary = ws.segments(run_id=result.run_id, lang=lang)
-        current = ws.segments(lang=lang) if result.backtest else summary
+    with Workspace(workspace) as ws:
+        locale = locale_of(ws.settings, lang)
+        with render.stages(locale.text("cli.running"), total=len(STEPS)) as step:
+            result = ws.run(
+                as_of=as_of,
+                progress=lambda name: step(locale.name("step", name.replace(" ", "_"))),
+                actor="cli",
+            )
+        summary = ws.segments(run_id=result.run_id, lang=locale.lang)
+        current = ws.segments(lang=locale.lang) if result.backtest else summary
     data = {
         "ok": True,
         "run_id": result.run_id,
@@ -60,29 +66,33 @@ def run(
         "customers": result.customers,
         "seconds": round(result.seconds, 2),
         "clv_model": result.details["clv"].get("model"),
-        "warnings": [w.as_dict(lang) for w in result.warnings],
+        "warnings": [w.as_dict(locale.lang) for w in result.warnings],
         "segments": summary["segments"],
     }
     if as_json:
         render.emit_json(data)
     else:
-        render.run_result(data, lang=lang)
+        render.run_result(data, locale=locale)
 
 
-def runs(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+def runs(
+    workspace: WorkspaceOption = Path("."), lang: LangOption = None, as_json: JsonOption = False
+) -> None:
     """Every run: id, as-of date, customers, CLV model, when and how long.
 
     Example: segmint runs --json
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
         found = ws.runs()
+        locale = locale_of(ws.settings, lang)
     if as_json:
         render.emit_json({"ok": True, "runs": found})
     else:
-        render.runs(found)
+        render.runs(found, locale=locale)
 
 
 def segments(
@@ -96,16 +106,19 @@ def segments(
     Example: segmint segments --lang zh-CN
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.segments.families import segment_labels
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        lang = lang or ws.settings.lang
-        data = ws.segments(run_id=run_id, lang=lang)
+        locale = locale_of(ws.settings, lang)
+        data = ws.segments(run_id=run_id, lang=locale.lang)
         moved = ws.diff(after=run_id) if data["previous_run"] is not None else None
+        names = segment_labels(ws.settings, lang=locale.lang)
     if as_json:
         render.emit_json({"ok": True, **data, "diff": moved})
     else:
-        render.segments(data, moved, lang=lang)
+        render.segments(data, moved, names=names, locale=locale)
 
 
 def customer(
@@ -120,14 +133,18 @@ def customer(
     Example: segmint customer C0000042 --lang zh-CN
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.segments.families import segment_labels
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        data = ws.customer(customer_id, run_id=run_id, lang=lang)
+        locale = locale_of(ws.settings, lang)
+        data = ws.customer(customer_id, run_id=run_id, lang=locale.lang)
+        names = segment_labels(ws.settings, lang=locale.lang)
     if as_json:
         render.emit_json({"ok": True, **data})
     else:
-        render.profile(data)
+        render.profile(data, names=names, locale=locale)
 
 
 def export_snapshot(
@@ -139,16 +156,19 @@ def export_snapshot(
 ) -> None:
     """One row per customer with every feature, score and label.
 
-    CSV is UTF-8 with a BOM, so Excel shows Chinese; label columns are in --lang.
+    CSV is UTF-8 with a BOM, so Excel shows Chinese. Headers and label columns are in
+    --lang; English headers are the column names rules and scripts use (--lang en).
 
     Example: segmint export snapshot --out customers.xlsx --lang zh-CN
     """
     from segmint.cli import render
+    from segmint.cli.formats import count, locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
-        rows = ws.export(out, run_id=run_id, lang=lang)
+        locale = locale_of(ws.settings, lang)
+        rows = ws.export(out, run_id=run_id, lang=locale.lang, header_lang=locale.lang)
     if as_json:
         render.emit_json({"ok": True, "rows": rows, "file": str(out)})
     else:
-        render.message(f"{rows:,} customers written to {out}")
+        render.message(locale.text("cli.export_written", rows=count(rows), file=out))

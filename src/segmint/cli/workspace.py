@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import JsonOption, WorkspaceOption
+from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
 
 
 def register(app: typer.Typer) -> None:
@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
 
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
+    lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a workspace: segmint.toml and an empty segmint.duckdb.
@@ -25,27 +26,33 @@ def init(
     Example: segmint init shop && cd shop && segmint import orders orders.csv
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace.init(directory) as ws:
         data = ws.status()
+        locale = locale_of(ws.settings, lang)
     if as_json:
         render.emit_json({"ok": True, **data})
     else:
-        render.message(f"workspace ready in {directory} (segmint.toml, segmint.duckdb)")
+        render.message(locale.text("cli.workspace_ready", directory=directory))
 
 
-def status(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+def status(
+    workspace: WorkspaceOption = Path("."), lang: LangOption = None, as_json: JsonOption = False
+) -> None:
     """Row counts per table, net revenue, the orders' dates and the last imports.
 
-    Example: segmint status --workspace shop --json
+    Example: segmint status --workspace shop --lang zh-CN
     """
     from segmint.cli import render
+    from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace) as ws:
         data = ws.status()
+        locale = locale_of(ws.settings, lang)
     if as_json:
         render.emit_json({"ok": True, **data})
     else:
-        render.status(data)
+        render.status(data, locale=locale)

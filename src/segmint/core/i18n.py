@@ -23,22 +23,10 @@ import string
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
 LANGS = ("en", "zh-CN")
 DEFAULT_LANG = "en"
-
-
-class Named(NamedTuple):
-    """Something with a stable key and a name in each language: a segment, a stage."""
-
-    key: str
-    en: str
-    zh: str
-
-    def name(self, lang: str) -> str:
-        """The name in `lang` (Chinese for zh-CN, else English)."""
-        return self.zh if lang == "zh-CN" else self.en
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,9 @@ def write(rejected: Iterable[Rejected], *, headers: Sequence[str], path: Path, l
                     row,
                     "; ".join(p.code for p in problems),
                     "; ".join(p.field or "" for p in problems),
-                    "; ".join(i18n.message(p.code, lang, **p.params) for p in problems),
+                    i18n.message("reason.separator", lang).join(
+                        i18n.message(p.code, lang, **p.params) for p in problems
+                    ),
                     *(_cell(raw.get(h)) for h in headers),
                 ]
             )

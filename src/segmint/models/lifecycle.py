@@ -27,19 +27,19 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import InputError, Location
-from segmint.core.i18n import Named
 
 Array = npt.NDArray[np.float64]
 Stages = npt.NDArray[np.int8]
 
 
+# The stages' stable keys, in lifecycle order; their names are the catalogue's `stage.<key>`.
 STAGES = (
-    Named("prospect", "Prospect", "潜在客户"),
-    Named("new", "New", "新客户"),
-    Named("active", "Active", "活跃客户"),
-    Named("at_risk", "At risk", "流失预警客户"),
-    Named("churned", "Churned", "已流失客户"),
-    Named("won_back", "Won back", "回流客户"),
+    "prospect",
+    "new",
+    "active",
+    "at_risk",
+    "churned",
+    "won_back",
 )
 PROSPECT, NEW, ACTIVE, AT_RISK, CHURNED, WON_BACK = range(len(STAGES))
 

@@ -22,18 +22,18 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import ConfigError, Location
-from segmint.core.i18n import Named
 
-# (r high, f high, m high) -> name; data, not branches
-RFM8: dict[tuple[bool, bool, bool], Named] = {
-    (True, True, True): Named("important_value", "Important value", "重要价值客户"),
-    (True, False, True): Named("important_development", "Important development", "重要发展客户"),
-    (False, True, True): Named("important_retention", "Important retention", "重要保持客户"),
-    (False, False, True): Named("important_winback", "Important win-back", "重要挽留客户"),
-    (True, True, False): Named("general_value", "General value", "一般价值客户"),
-    (True, False, False): Named("general_development", "General development", "一般发展客户"),
-    (False, True, False): Named("general_retention", "General retention", "一般保持客户"),
-    (False, False, False): Named("general_winback", "General win-back", "一般挽留客户"),
+# (r high, f high, m high) -> segment key; data, not branches. The names users read are
+# the catalogue's `rfm8.<key>` (segmint/core/text/segments.toml): models keep keys only.
+RFM8: dict[tuple[bool, bool, bool], str] = {
+    (True, True, True): "important_value",
+    (True, False, True): "important_development",
+    (False, True, True): "important_retention",
+    (False, False, True): "important_winback",
+    (True, True, False): "general_value",
+    (True, False, False): "general_development",
+    (False, True, False): "general_retention",
+    (False, False, False): "general_winback",
 }
 RFM8_NAMES = tuple(RFM8.values())
 
@@ -68,24 +68,24 @@ def _beyond_mean(values: npt.ArrayLike, *, below: bool) -> npt.NDArray[np.bool_]
 class Rule(NamedTuple):
     """A named range of score cells: r in [r_low, r_high] and fm in [fm_low, fm_high]."""
 
-    name: Named
+    key: str  # the segment's stable key; its name is the catalogue's `rfm11.<key>`
     r: tuple[int, int]
     fm: tuple[int, int]
 
 
 # The default rfm11 table for 5 bins: a partition of the (r, fm) grid.
 RFM11: tuple[Rule, ...] = (
-    Rule(Named("champions", "Champions", "冠军客户"), (5, 5), (4, 5)),
-    Rule(Named("loyal", "Loyal", "忠诚客户"), (3, 4), (4, 5)),
-    Rule(Named("potential_loyalist", "Potential loyalist", "潜在忠诚客户"), (4, 5), (2, 3)),
-    Rule(Named("new", "New", "新客户"), (5, 5), (1, 1)),
-    Rule(Named("promising", "Promising", "有潜力客户"), (4, 4), (1, 1)),
-    Rule(Named("need_attention", "Need attention", "需要关注客户"), (3, 3), (3, 3)),
-    Rule(Named("about_to_sleep", "About to sleep", "即将沉睡客户"), (3, 3), (1, 2)),
-    Rule(Named("at_risk", "At risk", "流失风险客户"), (1, 2), (3, 4)),
-    Rule(Named("cant_lose_them", "Can't lose them", "不能失去的客户"), (1, 2), (5, 5)),
-    Rule(Named("hibernating", "Hibernating", "休眠客户"), (2, 2), (1, 2)),
-    Rule(Named("lost", "Lost", "已流失客户"), (1, 1), (1, 2)),
+    Rule("champions", (5, 5), (4, 5)),
+    Rule("loyal", (3, 4), (4, 5)),
+    Rule("potential_loyalist", (4, 5), (2, 3)),
+    Rule("new", (5, 5), (1, 1)),
+    Rule("promising", (4, 4), (1, 1)),
+    Rule("need_attention", (3, 3), (3, 3)),
+    Rule("about_to_sleep", (3, 3), (1, 2)),
+    Rule("at_risk", (1, 2), (3, 4)),
+    Rule("cant_lose_them", (1, 2), (5, 5)),
+    Rule("hibernating", (2, 2), (1, 2)),
+    Rule("lost", (1, 1), (1, 2)),
 )
 
 
@@ -107,7 +107,7 @@ def scheme_problems(rules: Sequence[Rule], *, bins: int) -> list[ConfigError]:
     cells: list[ConfigError] = []
     reached: set[str] = set()
     for r, f, m in itertools.product(range(1, bins + 1), repeat=3):
-        matches = [rule.name.key for rule in rules if _matches(rule, r, (f + m) // 2)]
+        matches = [rule.key for rule in rules if _matches(rule, r, (f + m) // 2)]
         reached.update(matches)
         if len(matches) != 1:
             code = "scores.rfm_cell_unnamed" if not matches else "scores.rfm_cell_named_twice"
@@ -125,13 +125,13 @@ def scheme_problems(rules: Sequence[Rule], *, bins: int) -> list[ConfigError]:
             "scores.rfm_name_unreachable",
             location=Location(field="rfm.names"),
             entry=index,  # which [[rfm.names]] table, to find its line
-            name=rule.name.key,
+            name=rule.key,
             bins=bins,
             r=list(rule.r),
             fm=list(rule.fm),
         )
         for index, rule in enumerate(rules)
-        if rule.name.key not in reached
+        if rule.key not in reached
     ] + cells
 
 

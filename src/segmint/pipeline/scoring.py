@@ -60,8 +60,8 @@ def rfm_columns(
         "f_score": scores.f,
         "m_score": scores.m,
         "rfm_cell": cell.astype(str).astype(object),
-        "rfm8": np.array([n.key for n in rfm_names.RFM8_NAMES], dtype=object)[named8],
-        "rfm11": np.array([rule.name.key for rule in rules], dtype=object)[named11],
+        "rfm8": np.array(rfm_names.RFM8_NAMES, dtype=object)[named8],
+        "rfm11": np.array([rule.key for rule in rules], dtype=object)[named11],
     }
     n = max(recency_days.size, 1)
     scale = {"recency_days": 1, "frequency": 1, "monetary": 100}  # money cuts in currency
@@ -137,7 +137,7 @@ def tier_spans(spend_cents: Array, tier: Array, *, labels: Array) -> list[dict[s
 def _stages(
     columns: dict[str, Array], *, p_alive: Array, previous: Array, settings: Settings
 ) -> Array:
-    keys = [s.key for s in lifecycle.STAGES]
+    keys = list(lifecycle.STAGES)
     before = np.array([keys.index(k) if k in keys else -1 for k in previous])
     index = lifecycle.stages(
         columns["frequency"],

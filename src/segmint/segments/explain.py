@@ -7,134 +7,145 @@ one sentence per label out, in English or Chinese.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-_TEXT = {
-    "en": {
-        "prospect": "no counted order up to {as_of}",
-        "silent": "no order for {recency} days; usual gap {gap} days; P(alive) {p}",
-        "churned": "churned: silent > {gaps} usual gaps and >= {days} days, or P(alive) < {p}",
-        "at_risk": "at risk: silent > {gaps} usual gaps and >= {days} days, or P(alive) < {p}",
-        "won_back": "churned in the previous run and buying again",
-        "new": "first order {tenure} days ago (new within {days} days)",
-        "active": "buying within her usual rhythm",
-        "tier_thresholds": "365-day spend {spend}; tier cut-offs {cuts} (highest first)",
-        "tier_other": "365-day spend {spend}; tiers by {method} {shares} %",
-        "tier_span": "tier {tier} spans {low:,.2f} to {high:,.2f} ({n:,} customers)",
-        "rfm": "recency {r} days -> r {rs}, frequency {f} -> f {fs}, monetary {m} -> m {ms}; "
-        "cut points r {rc}, f {fc}, m {mc}",
-        "rfm8": "recency {r} vs mean {rm:.1f}, frequency {f} vs {fm:.2f}, monetary {m} vs {mm:.2f}",
-        "rfm11": "cell r {r}, fm = (f {f} + m {m}) // 2 = {fm} in the naming table",
-        "value": "score {score:.3f} (top {top} % are value customers); strongest parts: {parts}",
-        "unscored": "no counted order: not scored",
-    },
-    "zh-CN": {
-        "prospect": "截至 {as_of} 没有有效订单",
-        "silent": "已 {recency} 天未下单；通常间隔 {gap} 天；存活概率 {p}",
-        "churned": "已流失：沉默超过 {gaps} 个通常间隔且不少于 {days} 天，或存活概率低于 {p}",
-        "at_risk": "流失预警：沉默超过 {gaps} 个通常间隔且不少于 {days} 天，或存活概率低于 {p}",
-        "won_back": "上次计算时已流失，现在重新购买",
-        "new": "首单在 {tenure} 天前（{days} 天内为新客户）",
-        "active": "按自己的节奏持续购买",
-        "tier_thresholds": "近 365 天消费 {spend}；等级分界 {cuts}（从高到低）",
-        "tier_other": "近 365 天消费 {spend}；按 {method} {shares} % 分级",
-        "tier_span": "{tier} 级消费从 {low:,.2f} 到 {high:,.2f}（{n:,} 位客户）",
-        "rfm": "近度 {r} 天 -> R {rs}，频度 {f} -> F {fs}，额度 {m} -> M {ms}；"
-        "分界点 R {rc}，F {fc}，M {mc}",
-        "rfm8": "近度 {r}（均值 {rm:.1f}），频度 {f}（均值 {fm:.2f}），额度 {m}（均值 {mm:.2f}）",
-        "rfm11": "得分格 R {r}，FM = (F {f} + M {m}) // 2 = {fm}，按命名表",
-        "value": "得分 {score:.3f}（前 {top}% 为价值客户）；主要贡献：{parts}",
-        "unscored": "没有有效订单，不参与评分",
-    },
-}
+from segmint.core import i18n
+
+
+class _Say:
+    """The sentences of `explain.*` in one language, and how numbers read in them."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        return i18n.message(f"explain.{key}", self.lang, **params)
+
+    def join(self, *parts: str) -> str:
+        """Parts of one reason, with the language's own separator ("; " or "；")."""
+        return i18n.message("reason.separator", self.lang).join(parts)
 
 
 def explain(row: dict[str, Any], facts: dict[str, Any], *, lang: str) -> dict[str, str]:
     """One sentence per label family of `row`, from the run's `facts` (its details)."""
-    text = _TEXT["zh-CN" if lang == "zh-CN" else "en"]
+    say = _Say(lang)
     settings = facts.get("settings", {})
-    why = {"tier": _tier(row, settings.get("tiers", {}), facts.get("tiers", []), text)}
-    why["stage"] = _stage(row, settings.get("lifecycle", {}), text, as_of=facts.get("as_of"))
+    why = {"tier": _tier(row, settings.get("tiers", {}), facts.get("tiers", []), say)}
+    why["stage"] = _stage(row, settings.get("lifecycle", {}), say, as_of=facts.get("as_of"))
     if row.get("frequency", 0) > 0:
-        rfm = facts.get("rfm", {})
-        cuts, means = rfm.get("cuts", {}), rfm.get("means", {})
-        why["rfm"] = text["rfm"].format(
-            r=row["recency_days"],
-            f=row["frequency"],
-            m=row["monetary"],
-            rs=row["r_score"],
-            fs=row["f_score"],
-            ms=row["m_score"],
-            rc=cuts.get("recency_days"),
-            fc=cuts.get("frequency"),
-            mc=cuts.get("monetary"),
-        )
-        why["rfm8"] = text["rfm8"].format(
-            r=row["recency_days"],
-            f=row["frequency"],
-            m=row["monetary"],
-            rm=means.get("recency_days", 0.0),
-            fm=means.get("frequency", 0.0),
-            mm=means.get("monetary", 0.0),
-        )
-        r, f, m = row["r_score"], row["f_score"], row["m_score"]
-        why["rfm11"] = text["rfm11"].format(r=r, f=f, m=m, fm=(f + m) // 2)
-        why["value_customer"] = _value(row, settings.get("value", {}), text)
+        why |= _rfm(row, facts.get("rfm", {}), say)
+        why["value_customer"] = _value(row, settings.get("value", {}), say)
     else:
-        why["value_customer"] = text["unscored"]
+        why["value_customer"] = say("unscored")
     return why
 
 
+def _rfm(row: dict[str, Any], rfm: dict[str, Any], say: _Say) -> dict[str, str]:
+    cuts, means = rfm.get("cuts", {}), rfm.get("means", {})
+    r, f, m = row["recency_days"], row["frequency"], _number(row["monetary"])
+    rs, fs, ms = row["r_score"], row["f_score"], row["m_score"]
+    return {
+        "rfm": say(
+            "rfm",
+            r=r,
+            f=f,
+            m=m,
+            rs=rs,
+            fs=fs,
+            ms=ms,
+            rc=_numbers(cuts.get("recency_days")),
+            fc=_numbers(cuts.get("frequency")),
+            mc=_numbers(cuts.get("monetary")),
+        ),
+        "rfm8": say(
+            "rfm8",
+            r=r,
+            f=f,
+            m=m,
+            rm=_number(means.get("recency_days", 0.0), digits=1),
+            fm=_number(means.get("frequency", 0.0)),
+            mm=_number(means.get("monetary", 0.0)),
+        ),
+        "rfm11": say("rfm11", r=rs, f=fs, m=ms, fm=(fs + ms) // 2),
+    }
+
+
 def _tier(
-    row: dict[str, Any], tiers: dict[str, Any], spans: list[dict[str, Any]], text: dict[str, str]
+    row: dict[str, Any], tiers: dict[str, Any], spans: list[dict[str, Any]], say: _Say
 ) -> str:
-    spend = row.get("revenue_365d")
-    if tiers.get("method", "thresholds") == "thresholds":
-        rule = text["tier_thresholds"].format(spend=spend, cuts=tiers.get("thresholds"))
+    spend = _number(row.get("revenue_365d"))
+    method = tiers.get("method", "thresholds")
+    if method == "thresholds":
+        rule = say("tier_thresholds", spend=spend, cuts=_numbers(tiers.get("thresholds")))
     else:
-        shares = (
-            tiers.get("percent") if tiers.get("method") == "rank" else tiers.get("pareto_percent")
+        shares = tiers.get("percent") if method == "rank" else tiers.get("pareto_percent")
+        rule = say(
+            "tier_other", spend=spend, method=say(f"method.{method}"), shares=_numbers(shares)
         )
-        rule = text["tier_other"].format(spend=spend, method=tiers.get("method"), shares=shares)
     span = next((s for s in spans if s["tier"] == row.get("tier")), None)
     if span is None or span["min_spend"] is None:
         return rule
-    extent = text["tier_span"].format(
-        tier=span["tier"], low=span["min_spend"], high=span["max_spend"], n=span["customers"]
+    extent = say(
+        "tier_span",
+        tier=span["tier"],
+        low=_number(span["min_spend"]),
+        high=_number(span["max_spend"]),
+        n=f"{span['customers']:,}",
     )
-    return f"{rule}; {extent}"
+    return say.join(rule, extent)
 
 
-def _stage(row: dict[str, Any], rules: dict[str, Any], text: dict[str, str], *, as_of: Any) -> str:
+def _stage(row: dict[str, Any], rules: dict[str, Any], say: _Say, *, as_of: Any) -> str:
     stage = row.get("stage")
     if stage == "prospect":
-        return text["prospect"].format(as_of=as_of)
-    p = row.get("p_alive")
-    silent = text["silent"].format(
+        return say("prospect", as_of=as_of)
+    silent = say(
+        "silent",
         recency=row.get("recency_days"),
-        gap=_round(row.get("avg_days_between_orders")),
-        p=_round(p, 3),
+        gap=_number(row.get("avg_days_between_orders"), digits=1),
+        p=_number(row.get("p_alive"), digits=3),
     )
     if stage in ("churned", "at_risk"):
-        rule = text[stage].format(
+        rule = say(
+            str(stage),
             gaps=rules.get(f"{stage}_gaps"),
             days=rules.get(f"{stage}_min_days"),
             p=rules.get(f"{stage}_p_alive"),
         )
-        return f"{rule}; {silent}"
+        return say.join(rule, silent)
     if stage == "new":
-        return text["new"].format(tenure=row.get("tenure_days"), days=rules.get("new_days"))
-    return f"{text[str(stage)]}; {silent}"
+        return say("new", tenure=row.get("tenure_days"), days=rules.get("new_days"))
+    return say.join(say(str(stage)), silent)
 
 
-def _value(row: dict[str, Any], value: dict[str, Any], text: dict[str, str]) -> str:
+def _value(row: dict[str, Any], value: dict[str, Any], say: _Say) -> str:
     parts = json.loads(row.get("value_parts") or "{}")
     strongest = sorted(parts.items(), key=lambda kv: -kv[1])[:3]
-    shown = ", ".join(f"{k} {v:.2f}" for k, v in strongest)
-    return text["value"].format(
-        score=row.get("value_score") or 0.0, top=value.get("top_percent"), parts=shown
+    shown = say("list_separator").join(f"{_field(k, say.lang)} {_number(v)}" for k, v in strongest)
+    return say(
+        "value",
+        score=_number(row.get("value_score") or 0.0),
+        top=value.get("top_percent"),
+        parts=shown,
     )
 
 
-def _round(value: Any, digits: int = 1) -> Any:
-    return "-" if value is None or value != value else round(float(value), digits)
+def _field(name: str, lang: str) -> str:
+    """A feature's name as the reader knows it (its catalogue label, else the name)."""
+    key = f"label.field.{name}"
+    return i18n.message(key, lang) if key in i18n.catalogue() else name
+
+
+def _number(value: Any, *, digits: int = 2) -> str:
+    """A number for reading: grouped, rounded; "-" when there is none."""
+    if value is None or value != value:
+        return "-"
+    return f"{float(value):,.{digits}f}"
+
+
+def _numbers(values: Sequence[Any] | None) -> str:
+    """Cut points or shares as '80 / 15' (no Python list brackets, no trailing .0)."""
+    if not values:
+        return "-"
+    return " / ".join(f"{float(v):,.2f}".rstrip("0").rstrip(".") for v in values)

@@ -8,43 +8,55 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from segmint.core import i18n
 from segmint.core.config import Settings
-from segmint.core.i18n import Named
 from segmint.models.lifecycle import STAGES
 from segmint.models.rfm_names import RFM8_NAMES
 from segmint.segments import schemes
 
-FAMILIES = (
-    Named("tier", "Tier", "价值等级"),
-    Named("stage", "Stage", "生命周期"),
-    Named("rfm8", "RFM8", "RFM 八类"),
-    Named("rfm11", "RFM11", "RFM 十一类"),
-    Named("value_customer", "Value", "价值客户"),
-)
-FAMILY_KEYS = tuple(f.key for f in FAMILIES)
-VALUE_CUSTOMER = (Named("true", "Value customer", "价值客户"), Named("false", "Other", "其他客户"))
+# The families in report order; their names are the catalogue's `label.family.<key>`.
+FAMILY_KEYS = ("tier", "stage", "rfm8", "rfm11", "value_customer")
+VALUE_CUSTOMER = ("true", "false")
 
 
-def segment_names(family: str, *, settings: Settings) -> tuple[Named, ...]:
-    """The named segments of `family` (none for tiers: their labels are their names)."""
-    names: dict[str, tuple[Named, ...]] = {
+def segment_names(family: str, *, settings: Settings) -> tuple[str, ...]:
+    """The keys of the named segments of `family` (none for tiers: their labels are names)."""
+    names: dict[str, tuple[str, ...]] = {
         "stage": STAGES,
         "rfm8": RFM8_NAMES,
-        "rfm11": tuple(rule.name for rule in schemes.rfm11_rules(settings)),
+        "rfm11": tuple(rule.key for rule in schemes.rfm11_rules(settings)),
         "value_customer": VALUE_CUSTOMER,
     }
     return names.get(family, ())
 
 
 def segment_label(family: str, key: str, *, settings: Settings, lang: str) -> str:
-    """The name of segment `key` of `family` in `lang` (the key itself when unknown)."""
-    found = next((n for n in segment_names(family, settings=settings) if n.key == key), None)
-    return key if found is None else found.name(lang)
+    """The name of segment `key` of `family` in `lang` (the key itself when unknown).
+
+    The rfm11 names of a `[[rfm.names]]` table in segmint.toml are the user's own, in
+    both languages there; every other name is the catalogue's `<family>.<key>`.
+    """
+    if family == "rfm11" and settings.rfm.names:
+        own = next((n for n in settings.rfm.names if n.key == key), None)
+        return key if own is None else (own.zh if lang == "zh-CN" else own.en)
+    entry = f"{family}.{key}"
+    return i18n.message(entry, lang) if entry in i18n.catalogue() else key
+
+
+def segment_labels(settings: Settings, *, lang: str) -> dict[str, dict[str, str]]:
+    """Every family's segment names in `lang`, by key: how a face shows a stored key."""
+    return {
+        family: {
+            key: segment_label(family, key, settings=settings, lang=lang)
+            for key in segment_names(family, settings=settings)
+        }
+        for family in FAMILY_KEYS
+    }
 
 
 def family_label(family: str, *, lang: str) -> str:
     """The name of a family in `lang`."""
-    return next(f for f in FAMILIES if f.key == family).name(lang)
+    return i18n.label(f"family.{family}", lang)
 
 
 LABELLED = ("rfm8", "rfm11", "stage")  # families whose keys get a label column in exports
@@ -58,3 +70,27 @@ def labelled(table: pa.Table, settings: Settings, *, lang: str) -> pa.Table:
         column = pa.array([names.get(k) if k else None for k in keys], pa.string())
         table = table.add_column(table.column_names.index(family) + 1, f"{family}_label", column)
     return table
+
+
+WIDE = ("category_share", "interactions_30d")  # columns an export adds per category / channel
+
+
+def header(column: str, *, lang: str) -> str:
+    """An export column's header in `lang`: in English its name, in Chinese its short name.
+
+    Per-value columns (``category_share:图书``) keep their value after the name.
+    """
+    name, sep, value = column.partition(":")
+    if sep and name in WIDE:
+        return i18n.message("export.per_value", lang, field=_field(name, lang), value=value)
+    return _field(column, lang)
+
+
+def _field(name: str, lang: str) -> str:
+    key = f"label.field.{name}"
+    return i18n.message(key, lang) if key in i18n.catalogue() else name
+
+
+def headed(table: pa.Table, *, lang: str) -> pa.Table:
+    """`table` with its headers in `lang` (English headers are the stable column names)."""
+    return table.rename_columns([header(c, lang=lang) for c in table.column_names])

@@ -39,7 +39,7 @@ def segments(
     order = {f: i for i, f in enumerate(FAMILY_KEYS)}
     ranks = {  # tiers top first and stages in lifecycle order; other families by size
         "tier": {label: i for i, label in enumerate(settings.tiers.labels)},
-        "stage": {stage.key: i for i, stage in enumerate(STAGES)},
+        "stage": {stage: i for i, stage in enumerate(STAGES)},
     }
 
     def place(row: dict[str, Any]) -> tuple[int, int, str]:

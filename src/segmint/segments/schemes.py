@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from segmint.core.config import Settings
 from segmint.core.errors import ConfigError
-from segmint.core.i18n import Named
 from segmint.models import lifecycle, rfm_names
 from segmint.models.rfm_names import RFM11, Rule
 from segmint.models.value_score import Component
@@ -19,7 +18,7 @@ def rfm11_rules(settings: Settings) -> tuple[Rule, ...]:
     """The rfm11 naming table: the configured one, else the built-in one (5 bins)."""
     if not settings.rfm.names:
         return RFM11
-    return tuple(Rule(Named(n.key, n.en, n.zh), n.r, n.fm) for n in settings.rfm.names)
+    return tuple(Rule(n.key, n.r, n.fm) for n in settings.rfm.names)
 
 
 def lifecycle_rules(settings: Settings) -> lifecycle.Rules:
