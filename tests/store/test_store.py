@@ -80,7 +80,7 @@ def test_busy_database_names_the_process_that_holds_it(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(
-            WorkspaceBusyError, match=rf"in use by another process \(PID {holder.pid}"
+            WorkspaceBusyError, match=rf"another program: .* \(process {holder.pid}\)"
         ):
             DuckDBEngine(path)
     finally:

@@ -1,6 +1,7 @@
 """Exports: a table to CSV (UTF-8 with BOM, so Excel shows Chinese), Parquet or Excel.
 
-The file appears whole or not at all: it is written beside the target and renamed.
+The file appears whole or not at all: it is written beside the target and renamed. An
+existing file is replaced only when asked (`core.files`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from segmint.core.errors import InputError, Location
+from segmint.core import files
+from segmint.core.errors import InputError
 
 EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 BOM = "\ufeff".encode()
@@ -35,13 +37,13 @@ def _parquet(table: pa.Table, path: Path) -> None:
 
 def _xlsx(table: pa.Table, path: Path) -> None:
     import xlsxwriter  # imported here: only Excel exports need it
+    from xlsxwriter.exceptions import FileCreateError
 
     if table.num_rows > EXCEL_MAX_ROWS:
         raise InputError(
-            f"{table.num_rows:,} rows do not fit in an Excel sheet ({EXCEL_MAX_ROWS:,} at most).",
-            hint="Export to .csv or .parquet instead.",
-            location=Location(file=path.name),
-            code="export.too_many_rows",
+            "export.too_many_rows",
+            rows=f"{table.num_rows:,}",
+            most=f"{EXCEL_MAX_ROWS:,}",
         )
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("snapshot")
@@ -56,7 +58,10 @@ def _xlsx(table: pa.Table, path: Path) -> None:
                 sheet.write_number(r, c, float(value))
             elif value is not None:
                 sheet.write(r, c, value)
-    book.close()
+    try:
+        book.close()  # the file is created only now
+    except FileCreateError as exc:  # xlsxwriter wraps the OSError; unwrap it for the caller
+        raise exc.args[0] from None
 
 
 WRITERS: dict[str, Callable[[pa.Table, Path], None]] = {
@@ -82,19 +87,28 @@ def widen(table: pa.Table, long: pa.Table, *, prefix: str, fill: object) -> pa.T
     return table
 
 
-def export(table: pa.Table, path: Path) -> Path:
-    """Write `table` to `path` in the format its suffix names; return the path."""
-    writer = WRITERS.get(path.suffix.lower())
-    if writer is None:
+def check_target(path: Path, *, force: bool = False) -> None:
+    """Refuse, before any work, a `path` that `export` could not write or must not replace."""
+    files.check_new_file(path, force=force)
+    if path.suffix.lower() not in WRITERS:
         raise InputError(
-            f"cannot export to '{path.name}': the file name must end in {', '.join(WRITERS)}.",
-            location=Location(file=path.name),
-            code="export.bad_format",
+            "export.bad_format",
+            path=path,
+            formats=", ".join(WRITERS),
         )
+
+
+def export(table: pa.Table, path: Path, *, force: bool = False) -> Path:
+    """Write `table` to `path` in the format its suffix names; return the path.
+
+    An existing file is replaced only with `force`.
+    """
+    check_target(path, force=force)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        writer(table, partial)
-        os.replace(partial, path)
+        with files.writing(path):
+            WRITERS[path.suffix.lower()](table, partial)
+            os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
     return path

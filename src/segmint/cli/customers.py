@@ -24,7 +24,7 @@ def duplicates(workspace: WorkspaceOption = Path("."), as_json: JsonOption = Fal
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         groups = [asdict(g) for g in ws.duplicates()]
     if as_json:
         render.emit_json({"ok": True, "groups": groups})
@@ -34,6 +34,7 @@ def duplicates(workspace: WorkspaceOption = Path("."), as_json: JsonOption = Fal
 
 @app.command("merge")
 def merge(
+    ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help="The customer id to keep.")],
     other: Annotated[str, typer.Argument(help="The customer id merged into it.")],
     workspace: WorkspaceOption = Path("."),
@@ -46,7 +47,7 @@ def merge(
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, command=ctx.command_path) as ws:
         moved = ws.merge_customers(keep, other, actor="cli")
     if as_json:
         render.emit_json({"ok": True, "kept": keep, "merged": other, "moved": moved})

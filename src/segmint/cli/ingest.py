@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def import_(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="customers, orders, order_items, events or tickets")],
     file: Annotated[Path, typer.Argument(help="The file to import.")],
     workspace: WorkspaceOption = Path("."),
@@ -52,7 +53,7 @@ def import_(
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, command=ctx.command_path) as ws:
         language = lang or ws.settings.lang
         with render.progress(f"importing {file.name}") as update:
             result = ws.import_file(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
+from segmint.cli.options import ForceOption, JsonOption, LangOption, WorkspaceOption
 
 RunOption = Annotated[
     int | None, typer.Option("--run", help="Run id (default: the current run; see 'segmint runs').")
@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
+    ctx: typer.Context,
     workspace: WorkspaceOption = Path("."),
     as_of: Annotated[
         str | None,
@@ -46,7 +47,10 @@ def run(
     from segmint.workspace import Workspace
 
     day = _date(as_of)
-    with Workspace(workspace) as ws, render.stages("run", total=len(STEPS)) as step:
+    with (
+        Workspace(workspace, command=ctx.command_path) as ws,
+        render.stages("run", total=len(STEPS)) as step,
+    ):
         result = ws.run(as_of=day, progress=step, actor="cli")
         lang = lang or ws.settings.lang
         summary = ws.segments(lang=lang)
@@ -73,7 +77,7 @@ def runs(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) ->
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         found = ws.runs()
     if as_json:
         render.emit_json({"ok": True, "runs": found})
@@ -94,7 +98,7 @@ def segments(
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         lang = lang or ws.settings.lang
         data = ws.segments(run_id=run_id, lang=lang)
         moved = ws.diff(after=run_id) if data["previous_run"] is not None else None
@@ -118,7 +122,7 @@ def customer(
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         data = ws.customer(customer_id, run_id=run_id, lang=lang)
     if as_json:
         render.emit_json({"ok": True, **data})
@@ -131,6 +135,7 @@ def export_snapshot(
     workspace: WorkspaceOption = Path("."),
     run_id: RunOption = None,
     lang: LangOption = None,
+    force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """One row per customer with every feature, score and label.
@@ -142,8 +147,8 @@ def export_snapshot(
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
-        rows = ws.export(out, run_id=run_id, lang=lang)
+    with Workspace(workspace, read_only=True) as ws:
+        rows = ws.export(out, run_id=run_id, lang=lang, force=force)
     if as_json:
         render.emit_json({"ok": True, "rows": rows, "file": str(out)})
     else:

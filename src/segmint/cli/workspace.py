@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
 
 
 def init(
+    ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
     as_json: JsonOption = False,
 ) -> None:
@@ -27,7 +28,7 @@ def init(
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace.init(directory) as ws:
+    with Workspace.init(directory, command=ctx.command_path) as ws:
         data = ws.status()
     if as_json:
         render.emit_json({"ok": True, **data})
@@ -43,7 +44,7 @@ def status(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) 
     from segmint.cli import render
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         data = ws.status()
     if as_json:
         render.emit_json({"ok": True, **data})
