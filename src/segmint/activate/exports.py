@@ -11,6 +11,7 @@ import decimal
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,7 +38,6 @@ def _parquet(table: pa.Table, path: Path) -> None:
 
 def _xlsx(table: pa.Table, path: Path) -> None:
     import xlsxwriter  # imported here: only Excel exports need it
-    from xlsxwriter.exceptions import FileCreateError
 
     if table.num_rows > EXCEL_MAX_ROWS:
         raise InputError(
@@ -45,7 +45,13 @@ def _xlsx(table: pa.Table, path: Path) -> None:
             rows=f"{table.num_rows:,}",
             most=f"{EXCEL_MAX_ROWS:,}",
         )
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # The file is opened here, first: xlsxwriter would open it only at close(), after it
+    # has spooled the sheet to temporary files that a failed open then leaks.
+    with path.open("wb") as target:
+        _write_book(xlsxwriter.Workbook(target, {"constant_memory": True}), table)
+
+
+def _write_book(book: Any, table: pa.Table) -> None:
     sheet = book.add_worksheet("snapshot")
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet.write_row(0, 0, table.column_names)
@@ -58,10 +64,7 @@ def _xlsx(table: pa.Table, path: Path) -> None:
                 sheet.write_number(r, c, float(value))
             elif value is not None:
                 sheet.write(r, c, value)
-    try:
-        book.close()  # the file is created only now
-    except FileCreateError as exc:  # xlsxwriter wraps the OSError; unwrap it for the caller
-        raise exc.args[0] from None
+    book.close()
 
 
 WRITERS: dict[str, Callable[[pa.Table, Path], None]] = {
