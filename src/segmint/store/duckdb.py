@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from segmint.core.errors import Location, NotFoundError
 from segmint.store import holder as holders
-from segmint.store.errors import mapped_errors
+from segmint.store.errors import mapped_errors, mapped_os_errors
 
 if TYPE_CHECKING:
     from ibis.backends.duckdb import Backend as IbisBackend
@@ -55,7 +55,12 @@ class DuckDBEngine:
             self._con.execute("SET memory_limit = ?", [memory_limit])
             self._con.execute("SET temp_directory = ?", [str(path.with_suffix(".tmp"))])
         if not read_only:  # only now: the lock is ours, so the record cannot be another's
-            self._holder = holders.start(path, command=command)
+            try:
+                with mapped_os_errors(path):
+                    self._holder = holders.start(path, command=command)
+            except BaseException:
+                self._con.close()
+                raise
 
     @contextmanager
     def mapped(self) -> Iterator[None]:
@@ -73,7 +78,8 @@ class DuckDBEngine:
             since=self._holder.since,
             progress=progress,
         )
-        holders.write(self.path, self._holder)
+        with mapped_os_errors(self.path):
+            holders.write(self.path, self._holder)
 
     def ibis(self) -> IbisBackend:
         """The expression layer on this same connection (made once, on first use)."""
@@ -86,11 +92,14 @@ class DuckDBEngine:
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""
-        if self._holder is not None:
-            holders.remove(self.path, pid=self._holder.pid)
-            self._holder = None
-        with self.mapped():  # closing writes the last changes into the file
-            self._con.close()
+        holder, self._holder = self._holder, None
+        try:
+            if holder is not None:
+                with mapped_os_errors(self.path):
+                    holders.remove(self.path, pid=holder.pid)
+        finally:
+            with self.mapped():  # closing writes the last changes into the file
+                self._con.close()
 
     def __enter__(self) -> DuckDBEngine:
         return self

@@ -39,6 +39,20 @@ def mapped_errors(database: Path, *, memory_limit: str | None = None) -> Iterato
         raise _mapped(exc, database, memory_limit=memory_limit) from exc
 
 
+@contextmanager
+def mapped_os_errors(database: Path) -> Iterator[None]:
+    """Turn an `OSError` on a file beside the database (its holder record) into `store.io`."""
+    try:
+        yield
+    except OSError as exc:
+        raise EngineError(
+            "store.io",
+            location=Location(file=database.name),
+            database=database.name,
+            reason=exc.strerror or str(exc),
+        ) from exc
+
+
 def _mapped(exc: duckdb.Error, database: Path, *, memory_limit: str | None) -> EngineError:
     reason = _first_line(str(exc))
     where = Location(file=database.name)
