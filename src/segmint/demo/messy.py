@@ -208,6 +208,7 @@ def write_files(
     InputError
         As `export_files`.
     """
+    _check(file_format, messy=messy, broken_share=broken_share)  # a wrong call before a file
     names = [f"{kind}.{file_format}" for kind in TABLES] + ["truth.parquet", "truth.json"]
     for name in names:
         refuse_overwrite(out_dir / name, force=force)
