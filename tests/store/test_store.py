@@ -195,3 +195,14 @@ def test_a_stale_holder_record_is_ignored(tmp_path):
     with DuckDBEngine(path):
         found = holder.read(path)
         assert found is not None and found.command == "python"
+
+
+def test_a_write_through_a_read_only_connection_is_named(tmp_path):
+    from segmint.core.errors import EngineError
+
+    path = tmp_path / "w.duckdb"
+    with DuckDBEngine(path) as engine:
+        migrate(engine)
+    with DuckDBEngine(path, read_only=True) as engine, pytest.raises(EngineError) as caught:
+        engine.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+    assert caught.value.code == "store.read_only"

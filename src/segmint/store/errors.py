@@ -61,6 +61,8 @@ def _mapped(exc: duckdb.Error, database: Path, *, memory_limit: str | None) -> E
         return _busy(database, pid=int(lock["pid"]), program=lock["program"])
     if any(sign in str(exc) for sign in _DAMAGED):
         return EngineError("store.corrupt", location=where, database=database.name, reason=reason)
+    if "read-only mode" in str(exc):  # a write through a connection opened to read
+        return EngineError("store.read_only", location=where)
     if isinstance(exc, duckdb.OutOfMemoryException):
         return EngineError("store.out_of_memory", location=where, limit=memory_limit)
     if isinstance(exc, duckdb.IOException):
