@@ -7,9 +7,16 @@ UV := python3 -m uv
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml uv.lock
+# Byte-compiled at install: where PYTHONDONTWRITEBYTECODE is set (many containers) nothing
+# is cached at import, so without it every command compiles pandas and the rest afresh.
+# uv compiles the whole environment, so a venv made before this rule gets its .pyc too;
+# the Makefile is a prerequisite so a change to this recipe re-runs it.
+$(VENV)/.installed: pyproject.toml uv.lock Makefile
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==0.13.8
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode
+	@# segmint itself is installed editable (src/ is not in site-packages): compile it too.
+	@# A module edited later is compiled in memory as before, until the next install.
+	$(BIN)/python -m compileall -q src
 	@touch $@
 
 demo: install
@@ -32,6 +39,7 @@ bench: install
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/clv.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -17,12 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from segmint.activate import exports
 from segmint.core import config, files
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
-from segmint.ingest import quarantine
-from segmint.ingest.importer import ImportOptions, ImportResult, Progress, import_file
 from segmint.segments import reports, schemes
 from segmint.segments.families import labelled
 from segmint.store import identity, snapshots
@@ -32,7 +29,10 @@ from segmint.store.identity import DuplicateGroup
 from segmint.store.migrations import check_current, migrate
 from segmint.store.status import status
 
-if TYPE_CHECKING:  # the pipeline loads the models (SciPy, pandas) only when a run needs them
+# The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
+# by the methods that use them, so a reading command such as `status` starts without them.
+if TYPE_CHECKING:
+    from segmint.ingest.importer import ImportResult, Progress
     from segmint.pipeline.run import Progress as RunProgress
     from segmint.pipeline.run import RunResult
 
@@ -66,8 +66,7 @@ class Workspace:
         self.command = command
         if not (self.path / config.CONFIG_FILE).is_file():
             raise NotFoundError("workspace.not_found", path=path, file=config.CONFIG_FILE)
-        self.settings = config.load(self.path)
-        schemes.check(self.settings)
+        self.settings = config.load(self.path, checks=schemes.problems)
         self._engine: DuckDBEngine | None = None
 
     @classmethod
@@ -131,6 +130,9 @@ class Workspace:
         lang: str | None = None,
         name: str | None = None,
         today: dt.date | None = None,
+        now: dt.datetime | None = None,
+        force: bool = False,
+        header_row: int | None = None,
         progress: Progress | None = None,
         actor: str = "python",
     ) -> ImportResult:
@@ -140,7 +142,15 @@ class Workspace:
         import is all or nothing. Quarantine files of earlier imports that are missing
         (an import stopped after its commit, a file deleted) are written again first.
         See `segmint import --help` for the accepted forms.
+
+        `now` is the moment of import (aware; the current time by default): nothing may
+        be dated after it. `today` instead sets the import day, as the end of that local
+        day. `force` imports a file whose headers fit another kind better; `header_row`
+        is the row that holds the headers (found by itself when omitted).
         """
+        from segmint.ingest import quarantine
+        from segmint.ingest.importer import ImportOptions, import_file
+
         quarantine.restore_missing(self.engine, self.path, lang=lang or self.settings.lang)
         options = ImportOptions(
             name=name or str(path),
@@ -150,6 +160,8 @@ class Workspace:
             strict=strict,
             lang=lang or self.settings.lang,
             actor=actor,
+            force=force,
+            header_row=header_row,
         )
         return import_file(
             self.engine,
@@ -158,9 +170,15 @@ class Workspace:
             settings=self.settings,
             workspace=self.path,
             options=options,
-            today=today or self.today(),
+            now=now or self._import_moment(today),
             progress=self._import_progress(progress, name=name or str(path)),
         )
+
+    def _import_moment(self, today: dt.date | None) -> dt.datetime:
+        if today is None:
+            return dt.datetime.now(dt.UTC)
+        midnight = dt.datetime.combine(today, dt.time(), ZoneInfo(self.settings.timezone))
+        return midnight + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
 
     def today(self) -> dt.date:
         """Today's date in the workspace's time zone (the import day)."""
@@ -183,21 +201,28 @@ class Workspace:
     ) -> RunResult:
         """Features, scores and labels of every customer as of `as_of`, kept as a new run.
 
-        `as_of` defaults to the local date of the newest order. The run is all or
-        nothing: if it fails, the previous snapshot stays current.
+        `as_of` defaults to the local date of the newest order; it may be any day from
+        the first order to a year after the newest one. A run as of an earlier day than
+        an existing run is a backtest: it is kept, but the current run stays the one with
+        the newest as_of. The run is all or nothing: if it fails, the previous snapshot
+        stays current.
+
+        Raises
+        ------
+        InputError
+            `as_of` is not a date, or lies outside the data (`run.as_of_before_data`,
+            `run.as_of_after_data`), or there are no orders.
         """
         from segmint.pipeline.run import run
 
-        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         step = self._reporting(progress, prefix="run: ")
-        return run(self.engine, self.settings, as_of=day, progress=step, actor=actor)
+        return run(self.engine, self.settings, as_of=as_of_date(as_of), progress=step, actor=actor)
 
     def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:
         """RFM alone, without storing a run: r/f/m scores, cell, rfm8 and rfm11 per buyer."""
         from segmint.pipeline.run import rfm_table
 
-        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-        return rfm_table(self.engine, self.settings, as_of=day)
+        return rfm_table(self.engine, self.settings, as_of=as_of_date(as_of))
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run, newest first: id, as_of, times, config hash, customers, details."""
@@ -224,10 +249,10 @@ class Workspace:
         )
         if earlier is None:
             raise NotFoundError(
-                f"Run {later['run_id']} has no earlier run to compare with.",
-                hint="Run 'segmint run --as-of DATE' with an earlier date, or pass --before.",
+                "run.no_earlier_run",
                 location=Location(field="before"),
-                code="run.not_found",
+                run=later["run_id"],
+                as_of=later["as_of"],
             )
         return reports.diff(self.engine, before=self._run(earlier)["run_id"], after=later["run_id"])
 
@@ -269,6 +294,8 @@ class Workspace:
         interactions of the last 30 days per channel (``interactions_30d:<channel>``).
         An existing file is replaced only with `force`.
         """
+        from segmint.activate import exports
+
         exports.check_target(Path(path), force=force)  # before the work, not after it
         run = self._run(run_id)["run_id"]
         table = labelled(self.snapshot(run), self.settings, lang=lang or self.settings.lang)
@@ -279,16 +306,17 @@ class Workspace:
         return int(table.num_rows)
 
     def _run(self, run_id: int | None) -> dict[str, Any]:
-        """Run `run_id`, or the current (newest) one when None."""
+        """Run `run_id`, or the current one when None (newest as_of, then newest run)."""
         runs = self.runs()
-        wanted = runs[0]["run_id"] if run_id is None and runs else run_id
+        if not runs:
+            raise NotFoundError("run.none_yet", location=Location(field="run"))
+        wanted = snapshots.current_run(self.engine) if run_id is None else run_id
         found = next((r for r in runs if r["run_id"] == wanted), None)
         if found is None:
+            ids = sorted(r["run_id"] for r in runs)
+            shown = ", ".join(map(str, ids[-10:])) + (" ..." if len(ids) > 10 else "")
             raise NotFoundError(
-                "There is no run yet." if run_id is None else f"There is no run {run_id}.",
-                hint="Run 'segmint run' first; 'segmint runs' lists the runs.",
-                location=Location(field="run"),
-                code="run.not_found",
+                "run.not_found", location=Location(field="run"), run=run_id, runs=shown
             )
         return found
 
@@ -315,6 +343,18 @@ class Workspace:
     def merge_customers(self, keep: str, other: str, *, actor: str = "python") -> dict[str, int]:
         """Merge customer `other` into `keep`; return the rows moved per table."""
         return identity.merge(self.engine, keep, other, actor=actor)
+
+
+def as_of_date(as_of: dt.date | str | None) -> dt.date | None:
+    """`as_of` as a date: a date, an ISO text (2026-06-30) or None (the default)."""
+    if not isinstance(as_of, str):
+        return as_of
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(
+            "run.as_of_not_a_date", location=Location(field="as_of"), got=as_of
+        ) from None
 
 
 def check_kind(kind: str) -> str:

@@ -193,4 +193,34 @@ def test_xlsx_sheet_by_name(workspace, tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["accepted"] == 1
     wrong = segmint("import", "customers", path, "--sheet", "会员们", "-w", workspace)
-    assert wrong.returncode == 1 and "会员" in wrong.stderr
+    # A --sheet that names no sheet is a usage mistake (exit 2), with the closest name.
+    assert wrong.returncode == 2 and "--sheet '会员'" in wrong.stderr
+
+
+def test_an_orders_file_imported_as_customers_exits_2_and_force_overrides(workspace, tmp_path):
+    path = write_csv(tmp_path / "orders.csv", HEADER, [["O1", "C1", "2024-03-05", "10", ""]])
+    done = segmint("import", "customers", path, "-w", workspace)
+    assert done.returncode == 2, done.stderr
+    assert "looks like a file of orders, not of customers" in done.stderr
+    assert "'订单号' (order_id)" in done.stderr
+    assert "--force" in done.stderr and "Traceback" not in done.stderr
+    forced = segmint("import", "customers", path, "-w", workspace, "--force", "--json")
+    assert forced.returncode == 0, forced.stderr
+    assert "订单号" in json.loads(forced.stdout)["ignored_columns"]
+
+
+def test_the_quarantine_path_printed_opens_from_the_current_folder(workspace, tmp_path):
+    path = write_csv(tmp_path / "o.csv", HEADER, [["O1", "C1", "bad date", "10", ""]])
+    done = segmint("import", "orders", path, "-w", "ws", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.split("quarantined rows are in ")[1].split()[0]
+    assert shown.startswith("ws/quarantine/") and (tmp_path / shown).is_file()
+    as_json = segmint("import", "orders", path, "-w", "ws", "--json", cwd=tmp_path)
+    result = json.loads(as_json.stdout)
+    assert result["quarantine_file"].startswith("quarantine/")  # the record: in the workspace
+    assert (tmp_path / result["quarantine_path"]).is_file()
+
+
+def test_import_help_names_force_and_header_row():
+    done = segmint("import", "--help")
+    assert "--force" in done.stdout and "--header-row" in done.stdout

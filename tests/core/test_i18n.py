@@ -52,3 +52,12 @@ def test_an_error_renders_its_message_and_location_in_chinese():
     assert error.render("zh-CN") == ("order_id 为空；每一行都必须填写", None)
     assert error.location is not None
     assert error.location.render("zh-CN") == "a.csv，第 3 行"
+
+
+def test_an_english_plural_follows_the_count_and_chinese_shares_the_placeholder():
+    one = i18n.message("models.negative", "en", field="frequency", count=1, index=0, values="")
+    many = i18n.message("models.negative", "en", field="frequency", count=3, index=0, values="")
+    assert "for 1 customer (" in one and "for 3 customers (" in many
+    assert "3 位客户" in i18n.message(
+        "models.negative", "zh-CN", field="frequency", count=3, index=0, values=""
+    )

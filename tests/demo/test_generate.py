@@ -418,3 +418,46 @@ def test_item_rows_of_quarantined_orders_are_listed_as_unknown_orders(
     } - broken_items
     assert {f["row"] for f in truth["follow_on_rows"]} == expected
     assert {f["code"] for f in truth["follow_on_rows"]} == {"ingest.unknown_order"}
+
+
+def test_data_made_at_a_moment_end_at_that_moment_not_at_midnight() -> None:
+    # 02:18 UTC is 10:18 in Shanghai: the day has 13 h 42 min still to come.
+    made = dt.datetime(2026, 6, 30, 2, 18, tzinfo=dt.UTC)
+    data = generate(20_000, seed=7, as_of=made)
+    assert data.as_of == dt.date(2026, 6, 30) and data.ends_at == made
+    times = [
+        data.customers.column("signup_at"),
+        data.orders.column("ordered_at"),
+        data.events.column("occurred_at"),
+        data.tickets.column("opened_at"),
+        data.tickets.column("closed_at"),
+    ]
+    latest = max(pc.max(t).as_py() for t in times)
+    assert latest <= made
+    day_start = dt.datetime(2026, 6, 30, tzinfo=SHANGHAI)
+    on_the_day = pc.sum(pc.greater_equal(data.orders.column("ordered_at"), day_start)).as_py()
+    assert on_the_day > 0  # the morning is still there, squeezed into the hours that passed
+    whole_day = generate(20_000, seed=7, as_of=dt.date(2026, 6, 30))
+    assert pc.max(whole_day.orders.column("ordered_at")).as_py() > made  # what the moment cuts
+
+
+def test_a_moment_without_a_time_zone_is_refused() -> None:
+    with pytest.raises(InputError) as info:
+        generate(10, as_of=dt.datetime(2026, 6, 30, 10, 0))
+    assert info.value.code == "demo.naive_moment"
+
+
+def test_shopping_hours_stay_on_their_day_and_are_squeezed_only_on_the_cut_day() -> None:
+    from segmint.demo.clock import DAY_US, Clock
+
+    days = np.repeat(np.arange(10), 1_000)
+    whole = Clock(dt.date(2026, 6, 21), dt.date(2026, 6, 30))
+    made = dt.datetime(2026, 6, 30, 10, 18, tzinfo=SHANGHAI)
+    cut = Clock(whole.start, whole.as_of, until_us=int(made.timestamp()) * 1_000_000)
+    at = whole.at_shopping_hour(np.random.default_rng(1), days)
+    squeezed = cut.at_shopping_hour(np.random.default_rng(1), days)
+    offset = at - (whole.start_us + days * DAY_US)
+    assert offset.min() >= 0 and offset.max() < DAY_US
+    assert np.array_equal(at[days < 9], squeezed[days < 9])  # whole days as drawn
+    assert squeezed.max() < cut.end_us == int(made.timestamp()) * 1_000_000
+    assert np.all(np.diff(squeezed[days == 9][np.argsort(at[days == 9])]) >= 0)  # order kept

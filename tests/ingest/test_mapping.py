@@ -73,12 +73,24 @@ def test_missing_required_column_names_it_the_headers_and_the_closest_match():
         map_headers(["order_id", "customer_id", "ordered_at", "amont"], "orders", file="o.csv")
     err = info.value
     assert "no column for required 'amount'" in err.message
-    assert "Headers found: order_id, customer_id, ordered_at, amont" in err.message
-    assert "'amont'" in (err.hint or "")
+    assert "headers found: order_id, customer_id, ordered_at, amont" in err.message
+    assert "--map 'amont=amount'" in (err.hint or "")
     assert err.location.file == "o.csv" and err.location.field == "amount"
 
 
-def test_second_header_for_the_same_column_is_left_unmapped():
-    found = map_headers(["订单号", "order_id", "customer_id", "ordered_at", "amount"], "orders")
-    assert found.columns["order_id"] == "订单号"
-    assert "order_id" in found.unmapped
+def test_two_headers_for_the_same_column_are_an_error_naming_both():
+    headers = ["订单号", "order_id", "customer_id", "ordered_at", "amount"]
+    with pytest.raises(SchemaError) as info:
+        map_headers(headers, "orders", file="o.csv")
+    err = info.value
+    assert err.code == "ingest.duplicate_column"
+    assert "two columns for order_id: '订单号' and 'order_id'" in err.message
+    assert "订单号" in err.render("zh-CN")[0] and "order_id" in err.render("zh-CN")[0]
+    assert err.location.file == "o.csv" and err.location.field == "order_id"
+
+
+def test_a_header_the_user_maps_wins_over_a_second_synonym():
+    headers = ["订单号", "order_id", "customer_id", "ordered_at", "amount"]
+    found = map_headers(headers, "orders", extra={"order_id": "order_id"})
+    assert found.columns["order_id"] == "order_id"
+    assert "订单号" in found.unmapped

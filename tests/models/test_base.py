@@ -42,7 +42,7 @@ def test_repr_shows_changed_parameters_only():
     assert repr(Toy(penalizer=0.1)) == "Toy(penalizer=0.1)"
 
 
-FLOAT = "The 'penalizer' parameter of Toy must be a float in the range [0.0, inf). Got"
+FLOAT = "The 'penalizer' parameter of Toy must be of type float in the range [0.0, inf). Got"
 
 
 @pytest.mark.parametrize(
@@ -62,11 +62,13 @@ FLOAT = "The 'penalizer' parameter of Toy must be a float in the range [0.0, inf
         ),
         (
             {"n_starts": 0},
-            "The 'n_starts' parameter of Toy must be an int in the range [1, 10]. Got 0 instead.",
+            "The 'n_starts' parameter of Toy must be of type int in the range [1, 10]. "
+            "Got 0 instead.",
         ),
         (
             {"n_starts": 2.0},
-            "The 'n_starts' parameter of Toy must be an int in the range [1, 10]. Got 2.0 instead.",
+            "The 'n_starts' parameter of Toy must be of type int in the range [1, 10]. "
+            "Got 2.0 instead.",
         ),
     ],
 )

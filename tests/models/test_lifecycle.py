@@ -85,5 +85,5 @@ def test_a_one_time_buyer_is_judged_by_the_median_gap_of_repeat_buyers():
 
 
 def test_inconsistent_rules_are_refused():
-    with pytest.raises(InputError, match="at_risk_gaps must be >= 0 and at most churned_gaps"):
+    with pytest.raises(InputError, match=r"0 < at_risk_gaps \(5.0\) <= churned_gaps \(4.0\)"):
         stages([1], [1], [1], [np.nan], rules=Rules(at_risk_gaps=5.0, churned_gaps=4.0))

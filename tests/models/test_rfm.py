@@ -86,7 +86,7 @@ def test_fixed_cut_points_are_used_as_given():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"bins": 6}, "bins must be a whole number from 3 to 5. Got 6"),
+        ({"bins": 6}, "bins must be a whole number from 3 to 5; got 6"),
         (
             {"bins": 5, "cuts": ([1, 2], [1, 2, 3, 4], [1, 2, 3, 4])},
             "cut points for recency_days must be 4",
@@ -103,5 +103,6 @@ def test_bad_bins_and_cut_points_are_refused(kwargs, message):
 
 
 def test_columns_of_different_lengths_are_refused():
-    with pytest.raises(InputError, match="must be 1-D of one length"):
+    with pytest.raises(InputError, match="must have one value per customer") as info:
         quantile_scores([1.0, 2.0], [1.0], [1.0])
+    assert info.value.code == "scores.length_mismatch"

@@ -82,7 +82,7 @@ def test_a_gap_and_an_overlap_are_named_with_their_cells():
         check_scheme(gap, bins=5)
     overlap = (*RFM11, Rule(Named("vip", "VIP", "贵宾"), (5, 5), (5, 5)))
     with pytest.raises(
-        ConfigError, match=r"cell r=5 f=5 m=5 \(fm 5\) has 2 names \(champions, vip\)"
+        ConfigError, match=r"cell r=5 f=5 m=5 \(fm 5\) has several names: champions, vip"
     ):
         check_scheme(overlap, bins=5)
 

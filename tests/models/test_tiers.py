@@ -79,10 +79,10 @@ def test_the_pareto_curve_runs_from_nothing_to_everything():
     ("call", "message"),
     [
         (lambda: threshold_tiers([1], (50_000, 100_000)), "highest first"),
-        (lambda: threshold_tiers([1], ()), "one or more numbers"),
+        (lambda: threshold_tiers([1], ()), "one or more finite numbers"),
         (lambda: rank_tiers([1], ["a"], (60, 40)), "adding up to less than 100"),
-        (lambda: pareto_tiers([1], ["a"], (80, 0)), "positive whole percents"),
-        (lambda: pareto_tiers([1, 2], ["a"]), "one entry per customer"),
+        (lambda: pareto_tiers([1], ["a"], (80, 0)), "whole percents above 0"),
+        (lambda: pareto_tiers([1, 2], ["a"]), "one value per customer"),
     ],
 )
 def test_bad_tier_settings_are_refused(call, message):

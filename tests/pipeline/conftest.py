@@ -14,3 +14,11 @@ def use_pareto_tiers(folder: Path) -> None:
     text = settings.read_text(encoding="utf-8")
     assert text.count('method = "thresholds"') == 1
     settings.write_text(text.replace('method = "thresholds"', 'method = "pareto"'), "utf-8")
+
+
+def use_threshold_tiers(folder: Path) -> None:
+    """Set tiers.method = "thresholds" (the default is "pareto"), editing its line."""
+    settings = folder / "segmint.toml"
+    text = settings.read_text(encoding="utf-8")
+    assert text.count('method = "pareto"') == 1
+    settings.write_text(text.replace('method = "pareto"', 'method = "thresholds"'), "utf-8")

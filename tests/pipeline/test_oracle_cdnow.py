@@ -23,7 +23,7 @@ import pytest
 
 from segmint.workspace import Workspace
 from tests.pipeline import oracle
-from tests.pipeline.conftest import use_pareto_tiers
+from tests.pipeline.conftest import use_pareto_tiers, use_threshold_tiers
 
 AS_OF = dt.date(1998, 6, 30)  # the last date in the log
 CUSTOMERS, ROWS = 23_570, 69_659
@@ -105,10 +105,17 @@ def built(lifetimes_wheel, tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("cdnow")
     log = read_log(lifetimes_wheel)
     orders = write_orders(log, root / "orders.csv")
-    with Workspace.init(root / "ws") as ws:
+    Workspace.init(root / "ws").close()
+    # CDNOW is 1997-1998: older than the default plausible floor for order dates.
+    settings = root / "ws" / "segmint.toml"
+    text = settings.read_text(encoding="utf-8")
+    floor = 'earliest_date = "2000-01-01"'
+    settings.write_text(text.replace(floor, 'earliest_date = "1990-01-01"'), encoding="utf-8")
+    with Workspace(root / "ws") as ws:
         result = ws.import_file("orders", orders, today=TODAY)
         assert (result.accepted, result.quarantined) == (len(log), 0)
     snapshots = {}
+    use_threshold_tiers(root / "ws")
     snapshots["thresholds"], rfm, curve = run_at_as_of(root / "ws")
     use_pareto_tiers(root / "ws")
     snapshots["pareto"], *_ = run_at_as_of(root / "ws")

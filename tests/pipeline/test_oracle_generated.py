@@ -28,7 +28,7 @@ from segmint.demo.messy import write_files
 from segmint.workspace import Workspace
 from tests.conftest import write_csv
 from tests.pipeline import oracle
-from tests.pipeline.conftest import use_pareto_tiers
+from tests.pipeline.conftest import use_pareto_tiers, use_threshold_tiers
 
 CUSTOMERS, SEED = 4_000, 20260630
 DATA_END = dt.date(2026, 6, 30)  # the generator's last day
@@ -244,6 +244,7 @@ def expected_at(raw: oracle.Raw, as_of: dt.date) -> pd.DataFrame:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     folder = build_workspace(tmp_path_factory.mktemp("oracle"))
     parts: dict = {"as_of": {}, "snapshots": {}, "rfm": {}, "curves": {}}
+    use_threshold_tiers(folder)
     run_both(folder, "thresholds", parts)
     raw = oracle.load(folder / "segmint.duckdb", zone=parts["zone"])  # the workspace is closed
     use_pareto_tiers(folder)

@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 import textwrap
+from zoneinfo import ZoneInfo
 
 import pyarrow.compute as pc
 import pytest
 
-from segmint.core.errors import ConfigError
+from segmint.core.errors import ConfigError, InputError, NotFoundError
 from segmint.models.lifecycle import STAGES
 from segmint.models.rfm_names import RFM11
 from segmint.workspace import Workspace
@@ -53,16 +54,25 @@ def test_every_customer_has_one_label_of_each_family(demo_ws):
 
 
 def test_won_back_customers_were_churned_in_the_run_before(demo_ws):
-    """Witness: the previous run's stages, joined independently."""
-    earlier = demo_ws.run(as_of=LAST_DAY - dt.timedelta(days=120))
+    """Witness: the previous run's stages, joined independently.
+
+    The run before is the one with the newest earlier as_of, whenever it was made: a
+    backtest made afterwards as of a much earlier day is not "the run before".
+    """
+    demo_ws.run(as_of=LAST_DAY - dt.timedelta(days=60))
+    demo_ws.run(as_of=LAST_DAY - dt.timedelta(days=300))  # a backtest, made last
     later = demo_ws.run(as_of=LAST_DAY)
-    before = demo_ws.snapshot(earlier.run_id).to_pandas().set_index("customer_id").stage
+    earlier = next(r for r in demo_ws.runs() if r["run_id"] == demo_ws.segments()["previous_run"])
+    newest_before = max(r["as_of"] for r in demo_ws.runs() if r["as_of"] < LAST_DAY)
+    assert earlier["as_of"] == newest_before >= LAST_DAY - dt.timedelta(days=60)
+    before = demo_ws.snapshot(earlier["run_id"]).to_pandas().set_index("customer_id").stage
     after = demo_ws.snapshot(later.run_id).to_pandas().set_index("customer_id").stage
     won_back = after[after == "won_back"].index
     assert len(won_back) > 0
     assert (before.reindex(won_back) == "churned").all()
     # and a churned customer who bought in between is won back unless she is at risk again
-    diff = demo_ws.diff(before=earlier.run_id, after=later.run_id)
+    diff = demo_ws.diff(after=later.run_id)
+    assert diff["before"] == earlier["run_id"]
     moved = {(c["before"], c["after"]): c["customers"] for c in diff["transitions"]["stage"]}
     assert moved[("churned", "won_back")] == len(won_back)
 
@@ -112,7 +122,7 @@ def test_the_tier_cut_offs_come_from_settings(demo_ws, demo_dir):
     spend = snap.revenue_365d.astype(float)
     share_a = spend[snap.tier == "A"].sum() / spend[spend > 0].sum()
     assert 0.80 <= share_a < 0.80 + spend.max() / spend.sum()
-    spans = demo_ws.runs()[0]["details"]["tiers"]
+    spans = next(r for r in demo_ws.runs() if r["current"])["details"]["tiers"]
     for span in spans:
         members = spend[snap.tier == span["tier"]]
         assert span["customers"] == members.size
@@ -316,3 +326,88 @@ def test_clv_columns_follow_from_the_stored_fits_in_weeks(demo_ws):
     assert (snap.clv_12m <= undiscounted * (1 + 1e-9)).all()
     assert (snap.clv_12m >= undiscounted / 1.10 * (1 - 1e-9)).all()
     assert (snap.clv_12m < undiscounted * 0.999).mean() > 0.9  # the discount does bite
+
+
+@pytest.mark.parametrize(
+    ("as_of", "code"),
+    [
+        (dt.date(2000, 1, 1), "run.as_of_before_data"),
+        (LAST_DAY + dt.timedelta(days=366), "run.as_of_after_data"),
+    ],
+)
+def test_an_as_of_outside_the_data_is_refused_by_the_library(demo_ws, as_of, code):
+    """Before the first order everyone is a prospect, long after the newest one everyone
+    is churned: the run refuses, names the data's span, and keeps nothing."""
+    runs = demo_ws.runs()
+    with pytest.raises(InputError) as info:
+        demo_ws.run(as_of=as_of)
+    assert info.value.code == code and info.value.exit_status == 2
+    first = demo_ws.engine.scalar("SELECT min(ordered_at) FROM orders")
+    assert f"the orders run from {first.astimezone(ZoneInfo('Asia/Shanghai')).date()}" in (
+        info.value.message
+    )
+    with pytest.raises(InputError) as rfm_info:
+        demo_ws.rfm(as_of=as_of)
+    assert rfm_info.value.code == code
+    assert demo_ws.runs() == runs
+
+
+def test_the_last_day_a_year_after_the_newest_order_is_allowed(demo_ws):
+    newest = demo_ws.engine.scalar("SELECT max(ordered_at) FROM orders")
+    last = newest.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert demo_ws.rfm(as_of=last + dt.timedelta(days=365)).num_rows > 0
+
+
+def test_a_backtest_is_kept_but_never_replaces_the_current_run(demo_ws, tmp_path):
+    """The current run is the newest as_of, then the newest run: what the team sees."""
+    current = demo_ws.run(as_of=LAST_DAY)
+    assert not current.backtest
+    backtest = demo_ws.run(as_of=LAST_DAY - dt.timedelta(days=200))
+    assert backtest.backtest and backtest.run_id > current.run_id
+    assert demo_ws.segments()["run_id"] == current.run_id
+    assert demo_ws.snapshot().equals(demo_ws.snapshot(current.run_id))
+    who = demo_ws.snapshot()["customer_id"][0].as_py()
+    assert demo_ws.customer(who)["run_id"] == current.run_id
+    rows = demo_ws.export(tmp_path / "s.parquet")
+    assert rows == demo_ws.snapshot(current.run_id).num_rows
+    marks = {r["run_id"]: (r["current"], r["backtest"]) for r in demo_ws.runs()}
+    assert marks[current.run_id] == (True, False) and marks[backtest.run_id] == (False, True)
+    assert demo_ws.segments(run_id=backtest.run_id)["run_id"] == backtest.run_id
+    again = demo_ws.run(as_of=LAST_DAY)  # the same day again: the newer run is current
+    assert not again.backtest and demo_ws.segments()["run_id"] == again.run_id
+
+
+def test_an_unknown_run_names_the_runs_there_are(demo_ws):
+    with pytest.raises(NotFoundError, match=r"there is no run 999; the runs are 1, ") as info:
+        demo_ws.segments(run_id=999)
+    assert info.value.code == "run.not_found"
+    assert info.value.hint == "'segmint runs' lists them with their as-of dates."
+
+
+def test_a_workspace_without_runs_says_to_run_first(ws):
+    with pytest.raises(NotFoundError, match="there is no run yet") as info:
+        ws.segments()
+    assert info.value.code == "run.none_yet" and info.value.hint == "Run 'segmint run' first."
+
+
+def test_the_demo_tiers_draw_no_warning_and_the_b2b_cut_offs_do(demo_dir, tmp_path):
+    """A shop's customers under 100,000-yuan cut-offs all land in the last tier."""
+    import shutil
+
+    with Workspace(demo_dir) as ws:
+        assert ws.run(as_of=LAST_DAY).warnings == ()
+    folder = tmp_path / "b2b"
+    shutil.copytree(demo_dir, folder)
+    settings = folder / "segmint.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('method = "pareto"', 'method = "thresholds"', 1), "utf-8")
+    with Workspace(folder) as ws:
+        result = ws.run(as_of=LAST_DAY)
+        stored = next(r for r in ws.runs() if r["run_id"] == result.run_id)["details"]
+    (warning,) = result.warnings
+    assert warning.code == "run.tiers_concentrated"
+    assert warning.params["tier"] == "C" and warning.params["share"] > 90
+    assert warning.params["fix"] == 'method = "pareto"'
+    assert stored["warnings"] == [{"code": warning.code, "params": warning.params}]
+    message, hint = warning.render("zh-CN")
+    assert "C 级" in message and 'method = "pareto"' in (hint or "")

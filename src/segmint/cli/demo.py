@@ -43,7 +43,7 @@ def generate(
     ] = False,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Last day of the data, YYYY-MM-DD (default: today)."),
+        typer.Option("--as-of", help="Last day of the data, YYYY-MM-DD (default: they end now)."),
     ] = None,
     force: ForceOption = False,
     as_json: JsonOption = False,
@@ -59,7 +59,7 @@ def generate(
     from segmint.demo.generate import generate as make
     from segmint.demo.messy import write_files
 
-    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC)
     with render.progress("generating"):
         files = write_files(
             make(customers, seed=seed, as_of=day),

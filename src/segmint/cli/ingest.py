@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,9 @@ CSV/TSV (delimiter sniffed), XLSX, Parquet or JSON Lines; UTF-8, UTF-8 with BOM 
 GBK/GB18030 (detected). Chinese and English headers are recognised (客户编号, 订单号,
 下单时间, 实付金额 ...); name others with --map. Bad rows go to quarantine/ with their
 row number and reason; the good rows are kept, and the import is all or nothing.
+A file whose headers fit another kind better (an orders file imported as customers) is
+refused unless --force. The header row is the first row naming the required columns
+(a title row above it is stepped over); --header-row names it.
 
 Examples:
 
@@ -46,6 +50,14 @@ def import_(
         typer.Option("--map", help="HEADER=column for a header segmint does not know."),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Import nothing when any row is bad.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Import even when the headers fit another kind better."),
+    ] = False,
+    header_row: Annotated[
+        int | None,
+        typer.Option(min=1, help="Row of a CSV or XLSX file that holds the headers (1 = first)."),
+    ] = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -63,15 +75,30 @@ def import_(
                 sheet=_sheet(sheet),
                 mapping=_pairs(mapping),
                 strict=strict,
+                force=force,
+                header_row=header_row,
                 lang=language,
                 name=str(file),
                 progress=update,
                 actor="cli",
             )
+    shown = {**result.as_dict(), "quarantine_path": _from_here(workspace, result.quarantine_file)}
     if as_json:
-        render.emit_json(result.as_dict())
+        render.emit_json(shown)
     else:
-        render.import_result(result.as_dict(), lang=language)
+        # The quarantine file as a path that opens from the current folder (-w DIR).
+        render.import_result({**shown, "quarantine_file": shown["quarantine_path"]}, lang=language)
+
+
+def _from_here(workspace: Path, relative: str | None) -> str | None:
+    """A path inside the workspace, relative to the current folder (absolute if it cannot be)."""
+    if relative is None:
+        return None
+    path = (workspace / relative).absolute()
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
 
 
 def _sheet(sheet: str | None) -> str | int | None:
@@ -83,10 +110,6 @@ def _pairs(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         source, sep, target = item.partition("=")
         if not sep or not source.strip() or not target.strip():
-            raise InputError(
-                f"--map takes HEADER=column, got '{item}'.",
-                hint="For example --map 会员卡号=customer_id",
-                location=Location(field="--map"),
-            )
+            raise InputError("ingest.bad_map", location=Location(field="--map"), got=item)
         pairs[source.strip()] = target.strip()
     return pairs

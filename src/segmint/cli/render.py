@@ -257,6 +257,25 @@ def run_result(data: Mapping[str, Any], *, lang: str) -> None:
     )
     headline = [r for r in data["segments"] if r["family"] in ("tier", "stage", "value_customer")]
     console.print(_table("segments", _segment_headers(lang), _segment_rows(headline)))
+    for warning in data["warnings"]:
+        word = i18n.message("run.warning", lang)
+        console.print(
+            f"[bold yellow]{word}[/] [dim]{warning['code']}[/] {escape(warning['message'])}"
+        )
+        if warning["hint"]:
+            console.print(
+                f"[yellow]{escape(i18n.message('cli.hint', lang))}[/] {escape(warning['hint'])}"
+            )
+    if data["backtest"]:
+        current = data["current_run"]
+        note = i18n.message(
+            "run.backtest_note",
+            lang,
+            current=current["run_id"],
+            as_of=current["as_of"],
+            run=data["run_id"],
+        )
+        console.print(f"[yellow]{escape(note)}[/]")
     console.print("[dim]next: segmint segments · segmint customer ID · segmint export snapshot[/]")
 
 
@@ -274,10 +293,11 @@ def runs(found: Sequence[Mapping[str, Any]]) -> None:
             str(r["finished_at"])[:19],
             f"{(r['finished_at'] - r['started_at']).total_seconds():.1f} s",
             r["config_hash"],
+            "current" if r["current"] else "backtest" if r["backtest"] else "",
         )
         for r in found
     ]
-    columns = ("run", "as of", "customers", "CLV model", "finished (UTC)", "took", "settings")
+    columns = ("run", "as of", "customers", "CLV model", "finished (UTC)", "took", "settings", "")
     _out().print(_table("runs", columns, rows))
 
 

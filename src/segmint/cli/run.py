@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +38,8 @@ def run(
     """Features, RFM, tiers, lifecycle, value customers and CLV for every customer.
 
     The run is kept as a new snapshot; a failed run leaves the previous one current.
+    A run as of an earlier day than an existing run is a backtest: it is kept (see
+    'segmint runs'), and the current run stays the one with the newest as-of date.
 
     Example: segmint run --as-of 2026-06-30 && segmint segments
     """
@@ -46,21 +47,24 @@ def run(
     from segmint.pipeline.run import STEPS
     from segmint.workspace import Workspace
 
-    day = _date(as_of)
     with (
         Workspace(workspace, command=ctx.command_path) as ws,
         render.stages("run", total=len(STEPS)) as step,
     ):
-        result = ws.run(as_of=day, progress=step, actor="cli")
+        result = ws.run(as_of=as_of, progress=step, actor="cli")
         lang = lang or ws.settings.lang
-        summary = ws.segments(lang=lang)
+        summary = ws.segments(run_id=result.run_id, lang=lang)
+        current = ws.segments(lang=lang) if result.backtest else summary
     data = {
         "ok": True,
         "run_id": result.run_id,
         "as_of": result.as_of.isoformat(),
+        "backtest": result.backtest,
+        "current_run": {"run_id": current["run_id"], "as_of": str(current["as_of"])},
         "customers": result.customers,
         "seconds": round(result.seconds, 2),
         "clv_model": result.details["clv"].get("model"),
+        "warnings": [w.as_dict(lang) for w in result.warnings],
         "segments": summary["segments"],
     }
     if as_json:
@@ -153,18 +157,3 @@ def export_snapshot(
         render.emit_json({"ok": True, "rows": rows, "file": str(out)})
     else:
         render.message(f"{rows:,} customers written to {out}")
-
-
-def _date(text: str | None) -> dt.date | None:
-    from segmint.core.errors import InputError, Location
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"--as-of '{text}' is not a date; write it as YYYY-MM-DD, e.g. 2026-06-30.",
-            location=Location(field="as_of"),
-            code="input.bad_date",
-        ) from None

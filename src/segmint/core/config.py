@@ -7,24 +7,39 @@ table (a test keeps the two in step).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import tomllib
 import zoneinfo
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from segmint.core import config_rules as rules
 from segmint.core.catalog import FEATURES, NUMERIC
+from segmint.core.config_errors import from_pydantic
 from segmint.core.errors import ConfigError, Location
 from segmint.core.schema import TABLES
+from segmint.core.toml_text import key_lines, line_of, show
 
 CONFIG_FILE = "segmint.toml"
 LANGS = ("en", "zh-CN")
+MAX_DAYS = 3650  # day thresholds beyond ten years would stage nobody
+MAX_GAPS = 100  # usual gaps: beyond a hundred, nobody is ever silent that long
+
+
+def _custom(kind: str, *, close: list[str], **params: object) -> PydanticCustomError:
+    """A validation error whose `kind` becomes a catalogue code (see `_CODES`)."""
+    return PydanticCustomError(kind, kind, {**params, "close": close[0] if close else None})
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # inf and nan are valid TOML floats, and no setting means either
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class ImportSettings(_Frozen):
@@ -35,6 +50,10 @@ class ImportSettings(_Frozen):
     )
     create_missing_customers: bool = Field(
         True, description="Create a minimal customer for an order of an unknown customer."
+    )
+    earliest_date: dt.date = Field(
+        dt.date(2000, 1, 1),
+        description="Orders, events, tickets and sign-ups dated before this are quarantined.",
     )
 
 
@@ -68,8 +87,10 @@ class RfmSettings(_Frozen):
 class TierSettings(_Frozen):
     """How customers are put in A/B/C tiers, on spend in the 365 days up to as_of."""
 
+    # pareto by default: shares of revenue fit a shop and a B2B seller in any currency, where
+    # fixed cut-offs of 100,000 put every customer of a shop in the last tier
     method: Literal["thresholds", "rank", "pareto"] = Field(
-        "thresholds", description="thresholds (spend cut-offs), rank or pareto (revenue shares)."
+        "pareto", description="pareto (revenue shares), rank (customer shares) or thresholds."
     )
     thresholds: list[float] = Field(
         [100_000.0, 50_000.0], description="Spend cut-offs, highest first (method thresholds)."
@@ -86,15 +107,25 @@ class TierSettings(_Frozen):
 class LifecycleSettings(_Frozen):
     """Thresholds of the lifecycle stages (docs/run.md has the rules)."""
 
-    new_days: int = Field(90, ge=0, description="New: first order within this many days.")
-    at_risk_gaps: float = Field(2.0, ge=0, description="At risk: silent > this many usual gaps.")
-    at_risk_min_days: int = Field(60, ge=0, description="... and silent at least this long.")
+    new_days: int = Field(
+        90, ge=0, le=MAX_DAYS, description="New: first order within this many days."
+    )
+    at_risk_gaps: float = Field(
+        2.0, gt=0, le=MAX_GAPS, description="At risk: silent > this many usual gaps."
+    )
+    at_risk_min_days: int = Field(
+        60, ge=0, le=MAX_DAYS, description="... and silent at least this long."
+    )
     at_risk_p_alive: float = Field(0.5, ge=0, le=1, description="... or P(alive) below this.")
-    churned_gaps: float = Field(4.0, ge=0, description="Churned: silent > this many usual gaps.")
-    churned_min_days: int = Field(180, ge=0, description="... and silent at least this long.")
+    churned_gaps: float = Field(
+        4.0, gt=0, le=MAX_GAPS, description="Churned: silent > this many usual gaps."
+    )
+    churned_min_days: int = Field(
+        180, ge=0, le=MAX_DAYS, description="... and silent at least this long."
+    )
     churned_p_alive: float = Field(0.2, ge=0, le=1, description="... or P(alive) below this.")
     fallback_gap_days: float = Field(
-        90.0, gt=0, description="Usual gap when no customer has bought twice."
+        90.0, gt=0, le=MAX_DAYS, description="Usual gap when no customer has bought twice."
     )
 
 
@@ -124,8 +155,7 @@ class ValueSettings(_Frozen):
         for name in value:
             if name not in numeric:
                 close = difflib.get_close_matches(name, numeric, n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise ValueError(f"'{name}' is not a numeric feature (docs/features.md).{hint}")
+                raise _custom("not_numeric_feature", name=name, close=close)
         return value
 
 
@@ -146,7 +176,9 @@ class Settings(_Frozen):
     timezone: str = Field(
         "Asia/Shanghai", description="Time zone of local times in imported files."
     )
-    currency: str = Field("CNY", description="Currency of amounts without one (ISO 4217).")
+    currency: str = Field(
+        "CNY", pattern=r"^[A-Z]{3}$", description="Currency of amounts without one (ISO 4217)."
+    )
     lang: Literal["en", "zh-CN"] = Field("en", description="Language of labels and messages.")
     memory_limit: str = Field(
         "1GB",
@@ -169,8 +201,7 @@ class Settings(_Frozen):
     def _known_zone(cls, value: str) -> str:
         if value not in zoneinfo.available_timezones():
             close = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"unknown time zone '{value}'.{hint}")
+            raise _custom("unknown_timezone", name=value, close=close)
         return value
 
     @field_validator("mapping")
@@ -180,8 +211,7 @@ class Settings(_Frozen):
         for source, target in value.items():
             if target not in columns:
                 close = difflib.get_close_matches(target, columns, n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise ValueError(f"'{source}' maps to unknown column '{target}'.{hint}")
+                raise _custom("unknown_column", source=source, name=target, close=close)
         return value
 
 
@@ -216,57 +246,116 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
 )
 
 
-def load(workspace: Path) -> Settings:
+Checks = Callable[[Settings], Sequence[ConfigError]]  # more checks, from layers above
+
+
+def load(workspace: Path, *, checks: Checks | None = None) -> Settings:
     """Read and validate `segmint.toml` in `workspace`.
+
+    `checks` adds the checks of layers above (the RFM naming table is proven a partition
+    by the models); their problems are reported with the file's own, each with its line.
 
     Raises
     ------
     ConfigError
-        The file is not TOML, has an unknown key (with the closest known key) or a bad value.
+        The file is not UTF-8 or not TOML, has unknown keys (with the closest known key)
+        or values out of range or out of order: every problem, each with its line.
     """
-    path = workspace / CONFIG_FILE
+    text = _text(workspace / CONFIG_FILE)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        reason, line = _toml_reason(str(exc))
         raise ConfigError(
-            f"{CONFIG_FILE} is not valid TOML: {exc}", location=Location(file=CONFIG_FILE)
+            "config.not_toml", location=Location(file=CONFIG_FILE, line=line), reason=reason
         ) from exc
-    return parse(raw)
+    return parse(raw, text=text, checks=checks)
 
 
-def parse(raw: dict[str, Any]) -> Settings:
-    """Validate a settings mapping, turning the first problem into a `ConfigError`."""
+def _text(path: Path) -> str:
+    """The file's text; a file saved in another encoding (GBK, UTF-16) is named as such."""
+    data = path.read_bytes()
     try:
-        return Settings.model_validate(raw)
+        return data.decode("utf-8-sig")  # a BOM, as Notepad writes, is fine
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            "config.not_utf8", location=Location(file=CONFIG_FILE, line=line), file=CONFIG_FILE
+        ) from exc
+
+
+def _toml_reason(text: str) -> tuple[str, int | None]:
+    """Tomllib's reason without its position, and the line it names."""
+    found = re.search(r"\s*\(at line (\d+), column \d+\)$", text)
+    if found is None:
+        return text, None
+    return text[: found.start()], int(found.group(1))
+
+
+def parse(
+    raw: dict[str, Any], *, text: str | None = None, checks: Checks | None = None
+) -> Settings:
+    """Validate a settings mapping: types and ranges, then orders and the `checks`.
+
+    Every problem is collected and raised as one `ConfigError`; with the file's `text`
+    each problem names its line.
+    """
+    lines = key_lines(text) if text is not None else {}
+    try:
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise _config_error(exc, raw) from exc
+        found = [from_pydantic(error, model_of=_model_of) for error in exc.errors()]
+        found += _order_problems(_without(raw, [e["loc"] for e in exc.errors()]), checks)
+        raise _located(found, lines) from exc
+    found = [*rules.problems(settings, raw), *(checks(settings) if checks else ())]
+    if found:
+        raise _located(found, lines)
+    return settings
 
 
-def _config_error(exc: ValidationError, raw: dict[str, Any]) -> ConfigError:
-    first = exc.errors()[0]
-    loc = [str(part) for part in first["loc"]]
-    key = ".".join(loc)
-    if first["type"] == "extra_forbidden":
-        known = _known_keys(loc[:-1])
-        close = difflib.get_close_matches(loc[-1], known, n=1)
-        hint = f"Did you mean '{close[0]}'?" if close else f"Known keys: {', '.join(known)}."
-        return ConfigError(
-            f"unknown setting '{key}' in {CONFIG_FILE}.",
-            hint=hint,
-            location=Location(file=CONFIG_FILE, field=key),
-            code="config.unknown_key",
-        )
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return ConfigError(
-        f"setting '{key}' in {CONFIG_FILE}: {message}",
-        location=Location(file=CONFIG_FILE, field=key),
-        code="config.bad_value",
-    )
+def _order_problems(raw: dict[str, Any], checks: Checks | None) -> list[ConfigError]:
+    """The order problems of the settings that pass their own checks (or none).
+
+    Reported together with the type and range problems, so one edit fixes them all.
+    """
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError:
+        return []
+    return [*rules.problems(settings, raw), *(checks(settings) if checks else ())]
 
 
-def _known_keys(section: list[str]) -> list[str]:
-    model: type[BaseModel] = SECTIONS.get(".".join(section), Settings)
-    return [f.alias or name for name, f in model.model_fields.items()]
+def _without(raw: dict[str, Any], locs: Sequence[tuple[int | str, ...]]) -> dict[str, Any]:
+    """`raw` without the settings at `locs` (they take their defaults)."""
+    kept = {k: dict(v) if isinstance(v, dict) else v for k, v in raw.items()}
+    for loc in locs:
+        section, key = str(loc[0]), str(loc[1]) if len(loc) > 1 else None
+        if key is None or not isinstance(kept.get(section), dict) or section == "mapping":
+            kept.pop(section, None)
+        else:
+            kept[section].pop(key, None)
+    return kept
+
+
+def _located(problems: Sequence[ConfigError], lines: dict[str, int]) -> ConfigError:
+    """The problems as one error, each located in segmint.toml by its key and line."""
+    located = []
+    for problem in problems:
+        field = problem.location.field if problem.location else None
+        entry = problem.params.get("entry")
+        key = f"{field}.{entry}" if field and entry is not None else field
+        line = line_of(lines, key) if key else None
+        where = Location(file=CONFIG_FILE, line=line, field=field)
+        located.append(ConfigError(problem.code, location=where, **problem.params))
+    # in the order of the file, top down; the problems of one key (the cells and names of
+    # an RFM naming table) keep the order their check gave them
+    located.sort(key=lambda e: line_of(lines, (e.location and e.location.field) or "") or 1 << 30)
+    return ConfigError.collected(located)
+
+
+def _model_of(section: list[str]) -> type[BaseModel]:
+    """The model of a section of segmint.toml ([] or an unknown name: the top level)."""
+    return SECTIONS.get(".".join(section), Settings)
 
 
 def render_default() -> str:
@@ -274,13 +363,13 @@ def render_default() -> str:
     lines = ["# segmint workspace settings; docs/config.md describes each one.", ""]
     for name, default, help_text in SETTINGS:
         if "." not in name and name != "mapping":
-            lines += [f"# {help_text}", f"{name} = {_toml_value(default)}", ""]
+            lines += [f"# {help_text}", f"{name} = {show(default)}", ""]
     for section in SECTIONS:
         lines.append(f"[{section}]")
         for name, default, help_text in SETTINGS:
             key = name.removeprefix(f"{section}.")
             if name.startswith(f"{section}.") and default not in ([], {}):
-                lines += [f"# {help_text}", f"{key} = {_toml_value(default)}"]
+                lines += [f"# {help_text}", f"{key} = {show(default)}"]
         lines.append("")
     lines += [
         "[mapping]",
@@ -289,15 +378,3 @@ def render_default() -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return f'"{value}"'

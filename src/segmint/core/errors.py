@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from segmint.core import i18n
 
@@ -32,6 +33,7 @@ class Location:
     """Where a problem is, in the user's terms."""
 
     file: str | None = None  # as the user named it
+    line: int | None = None  # 1-based line of a text file such as segmint.toml
     row: int | None = None  # 1-based, header = row 1, as a spreadsheet shows it
     index: int | None = None  # 0-based position in an array passed to the library
     field: str | None = None  # canonical column or JSON field
@@ -43,7 +45,7 @@ class Location:
     def render(self, lang: str) -> str:
         """'orders.csv, row 3, field 'amount'' in `lang`; empty when nothing is set."""
         parts = [self.file] if self.file is not None else []
-        for name in ("row", "index", "field", "position"):
+        for name in ("line", "row", "index", "field", "position"):
             value = getattr(self, name)
             if value is not None:
                 parts.append(i18n.message(f"location.{name}", lang, value=value))
@@ -82,7 +84,7 @@ class SegmintError(Exception):
             self.code = str(params.pop("code", None) or type(self).code)
             self._text, self._hint = code, hint
         self.location = location
-        self.params = params
+        self.params: dict[str, Any] = params
         super().__init__(self.message)
 
     @property
@@ -138,9 +140,51 @@ class SchemaError(InputError):
 
 
 class ConfigError(InputError):
-    """The workspace's segmint.toml is not valid."""
+    """The workspace's segmint.toml is not valid.
+
+    A file with several problems raises once: the first problem is the error (its code,
+    message and hint), the others ride along in `also` and are listed after its message.
+    """
 
     code = "config.invalid"
+    also: tuple[ConfigError, ...] = ()  # the other problems of the file, after this one
+
+    @classmethod
+    def collected(cls, errors: Sequence[ConfigError]) -> ConfigError:
+        """One error for all of `errors` (at least one): the first, with the rest in `also`."""
+        first = errors[0]
+        error = cls(first.code, location=first.location, **dict(first.params))
+        error.also = tuple(errors[1:])
+        return error
+
+    def render(self, lang: str) -> tuple[str, str | None]:
+        """The first problem's message and hint, then one line for each other problem."""
+        text, hint = super().render(lang)
+        lines = [text]
+        for other in self.also[:_SHOWN]:
+            where = other.location.render(lang) if other.location else ""
+            sep = i18n.message("location.then", lang) if where else ""
+            lines.append("- " + where + sep + other.render(lang)[0])
+        if len(self.also) > _SHOWN:
+            lines.append(i18n.message("location.more", lang, count=len(self.also) - _SHOWN))
+        return "\n".join(lines), hint
+
+    def as_dict(self, lang: str = "en") -> dict[str, object]:
+        """The one JSON shape, with every problem also listed on its own under `problems`."""
+        problems = [self, *self.also]
+        return super().as_dict(lang) | {
+            "problems": [
+                {
+                    "code": p.code,
+                    "message": SegmintError.render(p, lang)[0],
+                    "location": p.location.as_dict() if p.location else None,
+                }
+                for p in problems
+            ]
+        }
+
+
+_SHOWN = 9  # problems listed after the first, as summarize_problems shows ten in all
 
 
 class RuleError(InputError):

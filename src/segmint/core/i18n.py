@@ -158,7 +158,7 @@ def _checked(lang: str) -> str:
 
 
 def _fill(template: str, params: dict[str, object]) -> str:
-    return template.format_map(_Defaulting(params))
+    return _FORMATTER.vformat(template, (), _Defaulting(params))
 
 
 class _Defaulting(dict[str, object]):
@@ -166,3 +166,19 @@ class _Defaulting(dict[str, object]):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+class _Formatter(string.Formatter):
+    """str.format plus English plurals: ``{count:customer|customers}`` gives '1 customer'.
+
+    Chinese has no plural, so its text writes ``{count} 位客户``; both name one placeholder.
+    """
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return f"{value:,} {one if value == 1 else many}"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()

@@ -51,18 +51,17 @@ def epoch_day(day: dt.date) -> int:
 class Clock:
     """The observation window: local days from `start` through `as_of`, inclusive.
 
-    The window ends at local midnight after `as_of` (`end_us`); nothing is dated later.
+    The window ends at local midnight after `as_of`, or earlier at `until_us`, the
+    moment the data are made (`end_us`); nothing is dated later.
     """
 
     start: dt.date
     as_of: dt.date
+    until_us: int | None = None  # UTC microseconds of the moment the data are made
 
     def __post_init__(self) -> None:
         if self.start >= self.as_of:
-            raise InputError(
-                f"start {self.start} is not before as_of {self.as_of}.",
-                hint="Pass a start date before the as-of date, or leave start out.",
-            )
+            raise InputError("demo.bad_window", start=self.start, as_of=self.as_of)
 
     @property
     def start_us(self) -> int:
@@ -71,8 +70,12 @@ class Clock:
 
     @property
     def end_us(self) -> int:
-        """UTC microseconds of local midnight ending `as_of` (the observation end)."""
-        return (epoch_day(self.as_of) + 1) * DAY_US - SHANGHAI_UTC_OFFSET_US
+        """UTC microseconds of the observation end (nothing is dated at or after it).
+
+        Local midnight ending `as_of`, or the moment the data are made when that is earlier.
+        """
+        midnight = (epoch_day(self.as_of) + 1) * DAY_US - SHANGHAI_UTC_OFFSET_US
+        return midnight if self.until_us is None else min(midnight, self.until_us)
 
     @property
     def n_days(self) -> int:
@@ -98,7 +101,19 @@ class Clock:
     def at_shopping_hour(self, rng: np.random.Generator, days: Ints) -> Ints:
         """UTC microseconds at a local shopping-hour time on each local day index."""
         seconds = pick(rng, HOUR_WEIGHTS, days.size) * 3_600 + rng.integers(0, 3_600, days.size)
-        return self.start_us + days * DAY_US + seconds * SECOND_US
+        return self._elapsed(self.start_us + days * DAY_US, seconds * SECOND_US)
+
+    def _elapsed(self, day_start: Ints, offset: Ints) -> Ints:
+        """Times of the day the moment cuts short, squeezed into the part that has passed.
+
+        The hours keep their order and shape; days before the moment are left as drawn.
+        """
+        room = np.clip(self.end_us - day_start, 0, DAY_US)
+        # As a share of the day: offset * room in microseconds would overflow int64.
+        squeezed = day_start + (offset * (room / DAY_US)).astype(np.int64)
+        at: Ints = np.where(room < DAY_US, squeezed, day_start + offset)
+        at -= at % SECOND_US
+        return np.minimum(at, np.maximum(self.end_us - SECOND_US, day_start))
 
     def day_of(self, us: Ints) -> Ints:
         """The local day index of each UTC microsecond time."""
@@ -113,6 +128,11 @@ class Clock:
         moved = self.at_shopping_hour(rng, self.day_of(us))
         kept = np.maximum(us - us % SECOND_US, after + SECOND_US)
         return np.minimum(np.where(moved > after, moved, kept), self.end_us - SECOND_US)
+
+
+def local_day(us: int) -> dt.date:
+    """The Shanghai date of a UTC microsecond time."""
+    return _EPOCH + dt.timedelta(days=(us + SHANGHAI_UTC_OFFSET_US) // DAY_US)
 
 
 def by_time(us: Ints, *, origin: int) -> Ints:

@@ -20,7 +20,7 @@ from segmint.core.errors import InputError
 from segmint.core.schema import TABLES
 from segmint.demo import columns
 from segmint.demo.activity import draw_events, draw_tickets
-from segmint.demo.clock import WEEK_US, Clock
+from segmint.demo.clock import SECOND_US, WEEK_US, Clock, local_day
 from segmint.demo.orders import Orders, draw_orders
 from segmint.demo.people import Customers, draw_customers
 from segmint.demo.process import (
@@ -52,7 +52,8 @@ class Dataset:
         One row per customer, see `generate`.
     params : TruthParams
     as_of : datetime.date
-        The last day of the window; nothing is dated after local midnight ending it.
+        The last day of the window; nothing is dated after local midnight ending it, or
+        after the moment the data were made when `generate` was given one.
     start : datetime.date
         The first day on which customers sign up.
     seed : int
@@ -68,6 +69,7 @@ class Dataset:
     as_of: dt.date
     start: dt.date
     seed: int
+    ends_at: dt.datetime | None = None  # the observation end (UTC): nothing is dated later
 
     def tables(self) -> dict[str, pa.Table]:
         """The canonical tables by kind, in `segmint.core.schema.KINDS` order."""
@@ -99,8 +101,10 @@ def generate(
     seed : int
         Seeds the one `numpy.random.Generator` every draw comes from: the same seed and
         arguments give the same tables.
-    as_of : datetime.date
-        The last day observed.
+    as_of : datetime.date or datetime.datetime
+        The last day observed; an aware datetime is the moment the data are made: its
+        local day is the last, and nothing is dated after the moment (so a data set
+        made today does not run on to midnight).
     params : TruthParams, optional
         The process; `TruthParams()` when omitted.
     start : datetime.date, optional
@@ -122,7 +126,7 @@ def generate(
     Raises
     ------
     InputError
-        For fewer than one customer or `start` not before `as_of`.
+        For fewer than one customer, `start` not before `as_of`, or a naive datetime.
 
     References
     ----------
@@ -137,12 +141,10 @@ def generate(
     (100, ['customer_id', 'lam', 'p_drop'])
     """
     if n_customers < 1:
-        raise InputError(
-            f"n_customers is {n_customers}; generate needs at least 1 customer.",
-            code="input.invalid_parameter",
-        )
+        raise InputError("demo.too_few_customers", got=n_customers)
     params = params or TruthParams()
-    clock = Clock(start or _years_before(as_of, 3), as_of)
+    day, until_us = _window_end(as_of)
+    clock = Clock(start or _years_before(day, 3), day, until_us=until_us)
     rng = np.random.default_rng(seed)
     people = draw_customers(
         rng,
@@ -184,10 +186,21 @@ def generate(
         tickets=tickets,
         truth=truth,
         params=params,
-        as_of=as_of,
+        as_of=day,
         start=clock.start,
         seed=seed,
+        ends_at=dt.datetime.fromtimestamp(clock.end_us / 1e6, dt.UTC),
     )
+
+
+def _window_end(as_of: dt.date) -> tuple[dt.date, int | None]:
+    """The last local day, and for a moment (an aware datetime) its UTC microseconds."""
+    if not isinstance(as_of, dt.datetime):
+        return as_of, None
+    if as_of.tzinfo is None:
+        raise InputError("demo.naive_moment", got=as_of.isoformat())
+    until_us = int(as_of.timestamp()) * SECOND_US  # whole seconds, as every time here
+    return local_day(until_us), until_us
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

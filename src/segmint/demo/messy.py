@@ -257,21 +257,11 @@ def _write_files(
 
 def _check(file_format: str, *, messy: bool, broken_share: float) -> None:
     if file_format not in ("csv", "parquet"):
-        raise InputError(
-            f"file_format is '{file_format}'; write 'csv' or 'parquet'.",
-            code="input.invalid_parameter",
-        )
+        raise InputError("demo.bad_file_format", got=file_format)
     if messy and file_format != "csv":
-        raise InputError(
-            "a messy export is CSV only: shop systems export text files.",
-            hint="Use file_format='csv' with messy=True, or messy=False for Parquet.",
-            code="input.invalid_parameter",
-        )
+        raise InputError("demo.messy_not_csv")
     if not 0 <= broken_share <= 0.5:
-        raise InputError(
-            f"broken_share is {broken_share}; it must be a share from 0 to 0.5.",
-            code="input.invalid_parameter",
-        )
+        raise InputError("demo.bad_broken_share", got=broken_share)
 
 
 def _summary(dataset: Dataset, *, file_format: str, messy: bool) -> Record:

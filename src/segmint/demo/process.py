@@ -93,17 +93,11 @@ class TruthParams:
             value = getattr(self, f.name)
             share = f.name.endswith("_share")
             if not math.isfinite(value) or value < 0 or (share and value > 1):
-                raise InputError(
-                    f"TruthParams.{f.name} is {value}; it must be "
-                    + ("a share from 0 to 1." if share else "a finite number >= 0."),
-                    code="input.invalid_parameter",
-                )
+                code = "demo.bad_share" if share else "demo.bad_rate"
+                raise InputError(code, name=f.name, got=value)
         for name in ("r", "alpha", "a", "b", "p", "q", "gamma"):
             if getattr(self, name) <= 0:
-                raise InputError(
-                    f"TruthParams.{name} is {getattr(self, name)}; it must be above 0.",
-                    code="input.invalid_parameter",
-                )
+                raise InputError("demo.not_positive", name=name, got=getattr(self, name))
 
 
 @dataclass(frozen=True, slots=True)

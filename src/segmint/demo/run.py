@@ -51,7 +51,8 @@ def run_demo(
     _prepare(directory, force=force)
     say = step or (lambda _: None)
     say(f"generating {customers:,} customers")
-    dataset = generate(customers, seed=seed, as_of=as_of or dt.date.today())
+    # Without an as-of day the data end now, so the import right after accepts them all.
+    dataset = generate(customers, seed=seed, as_of=as_of or dt.datetime.now(dt.UTC))
     files = write_files(dataset, directory / "data", file_format="csv", force=force)
     results: dict[str, ImportResult] = {}
     Workspace.init(directory).close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,10 +10,72 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from segmint.core.errors import Problem
+from segmint.core.errors import InputError, Location, Problem
 
 SAMPLE_BYTES = 1024 * 1024  # read up front for the encoding and the header
+HEADER_SEARCH_ROWS = 10  # a header below a title is looked for in this many filled rows
 Stream = Callable[["FileReader"], Iterator["Batch"]]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderRule:
+    """Which row of a CSV or XLSX file holds the headers.
+
+    `row` (``--header-row``, 1-based as a spreadsheet shows it) names it. Otherwise the
+    first filled row that `accepts` is the header, among the first `HEADER_SEARCH_ROWS`
+    filled rows; without `accepts`, the first filled row.
+    """
+
+    row: int | None = None
+    accepts: Callable[[Sequence[str]], bool] | None = None
+
+
+def choose_header(
+    rows: Iterable[tuple[int, Sequence[str]]], rule: HeaderRule, *, label: str
+) -> tuple[int, Sequence[str]] | None:
+    """The header row's number and cells among numbered `rows`; None when all are blank.
+
+    Raises `InputError` when `rule.row` is blank or past the end, and when no row is
+    accepted while the first filled row holds a single cell above wider rows: a title
+    such as "2026年会员名单" over the real header.
+    """
+    seen: list[tuple[int, Sequence[str]]] = []
+    last = 0
+    for number, cells in rows:
+        last = number
+        filled = any(cell.strip() for cell in cells)
+        if rule.row is not None:
+            if number == rule.row and filled:
+                return number, cells
+            if number >= rule.row:
+                break
+        elif filled:
+            if rule.accepts is None or rule.accepts(cells):
+                return number, cells
+            seen.append((number, cells))
+            if len(seen) == HEADER_SEARCH_ROWS:
+                break
+    if rule.row is not None:
+        where = Location(file=label, field="--header-row")
+        raise InputError("ingest.header_row_missing", location=where, row=rule.row, last=last)
+    if seen and _is_title(seen):
+        number, cells = seen[0]
+        title = next(cell.strip() for cell in cells if cell.strip())
+        raise InputError(
+            "ingest.no_header_row",
+            location=Location(file=label, row=number),
+            rows=len(seen),
+            title_row=number,
+            title=title,
+        )
+    return seen[0] if seen else None
+
+
+def _is_title(rows: list[tuple[int, Sequence[str]]]) -> bool:
+    def width(cells: Sequence[str]) -> int:
+        return sum(1 for cell in cells if cell.strip())
+
+    return width(rows[0][1]) == 1 and any(width(cells) > 1 for _, cells in rows[1:])
 
 
 @dataclass(frozen=True, slots=True)

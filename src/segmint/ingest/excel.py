@@ -13,25 +13,38 @@ import pyarrow as pa
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from segmint.core.errors import InputError, Location
-from segmint.ingest.batches import Batch, FileReader
+from segmint.ingest.batches import Batch, FileReader, HeaderRule, choose_header
 
 
-def open_xlsx(common: dict[str, Any], *, sheet: str | int | None) -> FileReader:
-    """The worksheet `sheet` (name or 0-based index; the first by default), header found."""
+def open_xlsx(common: dict[str, Any], *, sheet: str | int | None, header: HeaderRule) -> FileReader:
+    """The worksheet `sheet` (name or 0-based index; the first by default), header found.
+
+    A title merged across the first row ("2026年会员名单") is stepped over when `header`
+    accepts a later row as the header.
+    """
     label = common["name"]
     try:
         with CalamineWorkbook.from_path(common["path"]) as workbook:
             title = _sheet_title(workbook.sheet_names, sheet, label)
             worksheet = workbook.get_sheet_by_name(title)
     except CalamineError as exc:
-        message = f"cannot read the file as an Excel workbook: {exc}"
-        raise InputError(message, location=Location(file=label)) from exc
-    for cells in worksheet.iter_rows():  # the first non-empty row is the header
-        if any(texts := [_cell_text(cell) for cell in cells]):
-            headers = tuple(text.strip() for text in texts)
-            stream = partial(_stream_xlsx, worksheet=worksheet)
-            return FileReader(**common, format="xlsx", headers=headers, sheet=title, _stream=stream)
-    raise InputError(f"sheet '{title}' is empty", location=Location(file=label))
+        where = Location(file=label)
+        raise InputError(
+            "ingest.bad_workbook", location=where, file=label, reason=str(exc)
+        ) from exc
+    # iter_rows starts at the sheet's row 1 whatever the first used row: index + 1 is the row.
+    rows = (
+        (number, [_cell_text(cell).strip() for cell in cells])
+        for number, cells in enumerate(worksheet.iter_rows(), start=1)
+    )
+    chosen = choose_header(rows, header, label=label)
+    if chosen is not None:
+        number, headers = chosen
+        stream = partial(_stream_xlsx, worksheet=worksheet, header_row=number)
+        return FileReader(
+            **common, format="xlsx", headers=tuple(headers), sheet=title, _stream=stream
+        )
+    raise InputError("ingest.empty_sheet", location=Location(file=label), file=label, sheet=title)
 
 
 def _sheet_title(names: list[str], sheet: str | int | None, label: str) -> str:
@@ -42,10 +55,14 @@ def _sheet_title(names: list[str], sheet: str | int | None, label: str) -> str:
     if sheet in names:
         return str(sheet)
     close = difflib.get_close_matches(str(sheet), names, n=1)
-    guess = f" Did you mean '{close[0]}'?" if close else ""
-    message = f"no sheet {sheet!r}; the workbook has {', '.join(map(repr, names))}.{guess}"
-    hint = "pass --sheet with a sheet name or a 0-based index"
-    raise InputError(message, hint=hint, location=Location(file=label))
+    raise InputError(
+        "ingest.unknown_sheet",
+        location=Location(file=label, field="--sheet"),
+        file=label,
+        sheet=sheet,
+        sheets=", ".join(f"'{n}'" for n in names) or "(none)",
+        close=close[0] if close else None,
+    )
 
 
 def _cell_text(value: object) -> str:
@@ -63,19 +80,17 @@ def _cell_text(value: object) -> str:
     return str(value)  # int, date (ISO), timedelta
 
 
-def _stream_xlsx(reader: FileReader, *, worksheet: CalamineSheet) -> Iterator[Batch]:
+def _stream_xlsx(
+    reader: FileReader, *, worksheet: CalamineSheet, header_row: int
+) -> Iterator[Batch]:
     """Records after the header; empty rows, like blank CSV lines, are left out."""
     block: list[list[str]] = []
     numbers: list[int] = []
-    header_seen = False
-    # iter_rows starts at the sheet's row 1 whatever the first used row: index + 1 is the row.
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
-        if not any(texts := [_cell_text(cell) for cell in cells]):
+        if number <= header_row or not any(texts := [_cell_text(cell) for cell in cells]):
             continue
-        if header_seen:
-            block.append(texts)
-            numbers.append(number)
-        header_seen = True
+        block.append(texts)
+        numbers.append(number)
         if len(block) == reader.batch_rows:
             reader.bytes_read = reader.size_bytes * number // max(worksheet.height, number)
             yield _xlsx_batch(reader.headers, block, numbers)

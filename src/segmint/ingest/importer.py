@@ -10,22 +10,31 @@ recorded.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 
 from segmint.core import i18n
 from segmint.core.config import Settings
-from segmint.core.errors import ImportRejectedError, Location, Problem, summarize_problems
+from segmint.core.errors import (
+    ImportRejectedError,
+    InputError,
+    Location,
+    Problem,
+    SchemaError,
+    summarize_problems,
+)
 from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
-from segmint.ingest.batches import FileReader
-from segmint.ingest.mapping import HeaderMap, map_headers
+from segmint.ingest.batches import FileReader, HeaderRule
+from segmint.ingest.mapping import HeaderMap, likely_kind, map_headers, mapped_columns
 from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, check_batch, staged_columns
 from segmint.store import imports
 from segmint.store.duckdb import DuckDBEngine
@@ -46,6 +55,8 @@ class ImportOptions:
     strict: bool = False
     lang: str = "en"
     actor: str = "cli"
+    force: bool = False  # import even when the headers fit another kind better
+    header_row: int | None = None  # the row of the headers; found by itself when None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +119,7 @@ def import_file(
     settings: Settings,
     workspace: Path,
     options: ImportOptions,
-    today: dt.date,
+    now: dt.datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file of `kind` into the workspace database, all or nothing.
@@ -124,15 +135,22 @@ def import_file(
     """
     started = time.perf_counter()
     name = options.name or path.name
+    _check_map(options.mapping, kind)
+    extra = {**settings.mapping, **options.mapping}
     reader = readers.open_file(
         path,
         name=name,
         encoding=options.encoding,
         sheet=options.sheet,
         batch_rows=settings.import_.batch_rows,
+        header=HeaderRule(options.header_row, partial(_holds_required, kind=kind, extra=extra)),
     )
-    headers = map_headers(
-        reader.headers, kind, extra={**settings.mapping, **options.mapping}, file=name
+    headers = _map(
+        reader.headers,
+        kind,
+        extra=extra,
+        name=name,
+        force=options.force,
     )
     ctx = Context(
         kind=kind,
@@ -140,14 +158,15 @@ def import_file(
         headers=headers,
         timezone=settings.timezone,
         currency=settings.currency,
-        today=today,
+        now=now,
+        earliest=settings.import_.earliest_date,
         excel_serial=reader.format == "xlsx",
     )
     import_id = _new_import_id(kind)
     # The stage is a temporary table: nothing of it survives a crash, so it is filled and
     # cleaned outside the transaction, which then only writes the canonical tables. (Filled
     # inside it, the final insert runs twice as slowly in DuckDB 1.5.)
-    stage = Staging(engine, TABLES[kind], staged_columns(ctx))
+    stage = Staging(engine, TABLES[kind], staged_columns(ctx), keep=_not_in_file(ctx))
     try:
         problems, raw, rows_read = _stage_file(reader, stage, ctx, progress)
         duplicates = _settle_in_file(stage, ctx, problems, raw)
@@ -194,6 +213,74 @@ def import_file(
     )
     relative = str(file.relative_to(workspace))
     return replace(result, quarantine_file=relative, seconds=time.perf_counter() - started)
+
+
+def _map(
+    found: Sequence[str], kind: str, *, extra: Mapping[str, str], name: str, force: bool
+) -> HeaderMap:
+    """The file's headers mapped to `kind`, refused when they fit another kind better.
+
+    With `force`, the headers that are the other kind's own fields (order_id, ordered_at,
+    amount, an order's channel ... in an orders file imported as customers) are set
+    aside: they neither fill a column nor go into attributes.
+    """
+    likely = likely_kind(found, kind, extra=extra)
+    if likely is not None and not force:
+        raise SchemaError(
+            "ingest.wrong_kind",
+            location=Location(file=name),
+            file=name,
+            kind=kind,
+            likely=likely[0],
+            evidence=", ".join(
+                f"'{h}'" + ("" if h == c else f" ({c})") for c, h in likely[1].items()
+            ),
+        )
+    headers = map_headers(found, kind, extra=extra, file=name)
+    if likely is None:
+        return headers
+    key = {headers.columns[c] for c in TABLES[kind].key if c in headers.columns}
+    foreign = [h for h in found if h in likely[1].values() and h not in key]
+    return HeaderMap(
+        columns={c: h for c, h in headers.columns.items() if h not in foreign},
+        unmapped=tuple(h for h in headers.unmapped if h not in foreign),
+        foreign=tuple(foreign),
+    )
+
+
+def _check_map(mapping: Mapping[str, str], kind: str) -> None:
+    """A --map target must be a column of `kind`; a typo would otherwise be ignored.
+
+    (`[mapping]` in segmint.toml serves every kind, so its targets are not checked here.)
+    """
+    columns = TABLES[kind].column_names
+    for source, target in mapping.items():
+        if target not in columns:
+            close = difflib.get_close_matches(target, columns, n=1)
+            raise InputError(
+                "ingest.unknown_map_target",
+                location=Location(field="--map"),
+                source=source,
+                target=target,
+                kind=kind,
+                columns=", ".join(columns),
+                close=close[0] if close else None,
+            )
+
+
+def _holds_required(headers: Sequence[str], *, kind: str, extra: Mapping[str, str]) -> bool:
+    """The row could be the header of a `kind` file: it names every required column."""
+    return set(TABLES[kind].required) <= set(mapped_columns(headers, kind, extra=extra))
+
+
+def _not_in_file(ctx: Context) -> list[str]:
+    """Staged columns the file does not hold (defaults): set on new rows, kept on old ones."""
+    table = TABLES[ctx.kind]
+    return [
+        c
+        for c in staged_columns(ctx)
+        if c not in ctx.headers.columns and c not in table.key and c != table.extra
+    ]
 
 
 def _stage_file(
@@ -302,13 +389,12 @@ def _add(
 
 
 def _rejected(problems: Sequence[Problem], name: str) -> ImportRejectedError:
-    rows = len({p.location.row for p in problems})
     return ImportRejectedError(
-        f"{rows} row(s) of {name} are not valid, so nothing was imported (--strict):\n"
-        + summarize_problems(problems),
-        hint="Fix the rows, or import without --strict to keep the good rows and "
-        "quarantine the bad ones.",
+        "ingest.rejected",
         location=Location(file=name),
+        rows=len({p.location.row for p in problems}),
+        file=name,
+        problems=summarize_problems(problems),
     )
 
 
@@ -351,8 +437,9 @@ def _ignored(headers: HeaderMap, kind: str) -> tuple[str, ...]:
     """Headers whose cells are not kept: all unmapped ones, unless the table keeps extras."""
     extra = TABLES[kind].extra
     if extra is not None and extra not in headers.columns:
-        return tuple(h for h in headers.unmapped if h.startswith(BOOKKEEPING_PREFIX))
-    return headers.unmapped
+        kept = tuple(h for h in headers.unmapped if h.startswith(BOOKKEEPING_PREFIX))
+        return kept + headers.foreign
+    return headers.unmapped + headers.foreign
 
 
 def _new_import_id(kind: str) -> str:

@@ -28,21 +28,25 @@ def open_jsonl(common: dict[str, Any]) -> FileReader:
         if line.strip():
             fields.update(dict.fromkeys(_json_object(line, number, label)))
     if not fields and final:
-        raise InputError("file is empty", location=Location(file=label))
+        raise InputError("ingest.empty_file", location=Location(file=label), file=label)
     return FileReader(**common, format="jsonl", headers=tuple(fields), _stream=_stream_jsonl)
 
 
 def _json_object(line: bytes, number: int, label: str) -> dict[str, Any]:
-    where, hint = Location(file=label, row=number), "JSON Lines has one JSON object per line"
+    where = Location(file=label, row=number)
     try:
         value = json.loads(line)
     except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes
-        message = f"line {number} is not valid JSON: {exc}"
-        raise InputError(message, hint=hint, location=where) from exc
+        code = "ingest.bad_json_line"
+        raise InputError(code, location=where, file=label, row=number, reason=str(exc)) from exc
     if not isinstance(value, dict):
-        message = f"line {number} is a JSON {type(value).__name__}, not an object"
-        raise InputError(message, hint=hint, location=where)
+        got = _JSON_NAMES.get(type(value), type(value).__name__)
+        raise InputError("ingest.json_not_object", location=where, file=label, row=number, got=got)
     return value
+
+
+_JSON_NAMES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+_JSON_NAMES[type(None)] = "null"
 
 
 def _stream_jsonl(reader: FileReader) -> Iterator[Batch]:
@@ -74,8 +78,14 @@ def _json_batch(reader: FileReader, lines: list[bytes], numbers: list[int]) -> B
     except pa.ArrowInvalid as exc:
         for line, number in zip(lines, numbers, strict=True):
             _json_object(line, number, reader.name)  # raises for the first bad line
-        message = f"cannot read lines {numbers[0]}-{numbers[-1]} as JSON Lines: {exc}"
-        raise InputError(message, location=Location(file=reader.name, row=numbers[0])) from exc
+        raise InputError(
+            "ingest.bad_json_lines",
+            location=Location(file=reader.name, row=numbers[0]),
+            file=reader.name,
+            first=numbers[0],
+            last=numbers[-1],
+            reason=str(exc),
+        ) from exc
     names = [*reader.headers, *(n for n in table.column_names if n not in reader.headers)]
     present = set(table.column_names)
     columns = [table[n] if n in present else pa.nulls(table.num_rows) for n in names]

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from segmint.core.errors import Location, SchemaError
-from segmint.core.schema import TABLES
+from segmint.core.schema import TABLES, Kind
 
 # canonical column -> synonyms (canonical English names match by themselves).
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -151,6 +151,9 @@ class HeaderMap:
 
     columns: dict[str, str]  # canonical column -> header in the file
     unmapped: tuple[str, ...]  # headers no column took (kept as JSON where the table allows)
+    # Headers set aside because they are the fields of the kind the file looks like (an
+    # import with --force): neither mapped nor kept as JSON.
+    foreign: tuple[str, ...] = ()
 
 
 def map_headers(
@@ -164,22 +167,92 @@ def map_headers(
 
     `extra` (from `[mapping]` or `--map`) is consulted first. A required column that no
     header matches raises `SchemaError` naming the column, the headers found and the
-    closest one, before any row is read.
+    closest one, before any row is read. Two headers for one column raise `SchemaError`
+    naming both, unless `extra` names one of them: the user's word decides.
     """
-    table = TABLES[kind]
-    lookup = _lookup(table.column_names, extra or {})
+    columns, unmapped = _assign(headers, kind, extra=extra or {}, file=file)
+    missing = [c for c in TABLES[kind].required if c not in columns]
+    if missing:
+        raise _missing(missing, headers, kind=kind, file=file)
+    return HeaderMap(columns=columns, unmapped=tuple(unmapped))
+
+
+def mapped_columns(
+    headers: Sequence[str], kind: str, *, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The canonical columns of `kind` that `headers` hold, each with its first header."""
+    lookup = _lookup(TABLES[kind].column_names, extra or {})
+    found: dict[str, str] = {}
+    for header in headers:
+        if (column := lookup.get(fold(header))) is not None:
+            found.setdefault(column, header)
+    return found
+
+
+def likely_kind(
+    headers: Sequence[str], kind: str, *, extra: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]] | None:
+    """The kind the headers fit better than `kind`, with the evidence; None when `kind` fits.
+
+    Another kind fits better when the headers hold all its required columns, among them
+    one `kind` does not ask for that identifies it (an id such as order_id or ticket_id,
+    or its key), and either `kind` lacks a required column or the other kind asks for
+    everything `kind` asks for and more: an orders file holds customer_id too, but a
+    customers file has no order_id. When both fit and neither asks for more, the file
+    is taken as `kind`.
+    """
+    mapped = {k: mapped_columns(headers, k, extra=extra) for k in TABLES}
+    asked = set(TABLES[kind].required)
+    fits_asked = asked <= set(mapped[kind])
+    found = []
+    for other, table in TABLES.items():
+        more = set(table.required) - asked
+        if other == kind or not set(table.required) <= set(mapped[other]):
+            continue
+        telling = any(table.column(c).kind == Kind.ID for c in more) or any(
+            c in mapped[other] and c not in asked for c in table.key
+        )
+        if telling and (not fits_asked or asked < set(table.required)):
+            found.append((len(mapped[other]), other))
+    if not found:
+        return None
+    other = max(found)[1]
+    own = [c for c in TABLES[other].column_names if c in mapped[other] and c not in asked]
+    return other, {c: mapped[other][c] for c in own}
+
+
+def _assign(
+    headers: Sequence[str], kind: str, *, extra: Mapping[str, str], file: str | None
+) -> tuple[dict[str, str], list[str]]:
+    lookup = _lookup(TABLES[kind].column_names, extra)
+    chosen = {fold(source) for source in extra}
     columns: dict[str, str] = {}
     unmapped: list[str] = []
     for header in headers:
         target = lookup.get(fold(header))
-        if target is None or target in columns:
+        if target is None:
             unmapped.append(header)
-        else:
+        elif target not in columns:
             columns[target] = header
-    missing = [c for c in table.required if c not in columns]
-    if missing:
-        raise _missing(missing, headers, kind=kind, file=file)
-    return HeaderMap(columns=columns, unmapped=tuple(unmapped))
+        elif fold(columns[target]) in chosen and fold(header) not in chosen:
+            unmapped.append(header)
+        elif fold(header) in chosen and fold(columns[target]) not in chosen:
+            unmapped.append(columns[target])
+            columns[target] = header
+        else:
+            raise _twice(target, columns[target], header, file=file)
+    return columns, unmapped
+
+
+def _twice(column: str, first: str, second: str, *, file: str | None) -> SchemaError:
+    return SchemaError(
+        "ingest.duplicate_column",
+        location=Location(file=file, field=column),
+        file=file,
+        column=column,
+        first=first,
+        second=second,
+    )
 
 
 def _lookup(columns: Sequence[str], extra: Mapping[str, str]) -> dict[str, str]:
@@ -200,16 +273,13 @@ def _missing(
     candidates = {fold(h): h for h in headers}
     names = [fold(n) for n in (column, *HEADER_SYNONYMS.get(column, ()))]
     close = [candidates[c] for n in names for c in difflib.get_close_matches(n, candidates, n=1)]
-    hint = (
-        f"The closest header is '{close[0]}': if it holds {column}, pass "
-        f"--map '{close[0]}={column}' or add it under [mapping] in segmint.toml."
-        if close
-        else f"Add the column, or name the header that holds it with --map 'HEADER={column}'."
-    )
-    also = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
     return SchemaError(
-        f"the {kind} file has no column for required '{column}'{also}. "
-        f"Headers found: {', '.join(headers) or '(none)'}.",
-        hint=hint,
+        "ingest.missing_column",
         location=Location(file=file, field=column),
+        kind=kind,
+        file=file,
+        column=column,
+        missing=", ".join(f"'{c}'" for c in missing),
+        headers=", ".join(headers) or "(none)",
+        header=close[0] if close else "HEADER",
     )

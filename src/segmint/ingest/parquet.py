@@ -19,8 +19,9 @@ def open_parquet(common: dict[str, Any]) -> FileReader:
         with pq.ParquetFile(common["path"]) as parquet:
             headers = tuple(parquet.schema_arrow.names)
     except (pa.ArrowException, OSError) as exc:
-        message = f"cannot read the file as Parquet: {exc}"
-        raise InputError(message, location=Location(file=common["name"])) from exc
+        label = common["name"]
+        where = Location(file=label)
+        raise InputError("ingest.bad_parquet", location=where, file=label, reason=str(exc)) from exc
     return FileReader(**common, format="parquet", headers=headers, _stream=_stream_parquet)
 
 
@@ -34,5 +35,10 @@ def _stream_parquet(reader: FileReader) -> Iterator[Batch]:
                 done += data.num_rows
                 reader.bytes_read = reader.size_bytes * done // total
     except (pa.ArrowException, OSError) as exc:
-        message = f"cannot read the file as Parquet after record {done}: {exc}"
-        raise InputError(message, location=Location(file=reader.name, row=done + 1)) from exc
+        raise InputError(
+            "ingest.bad_parquet_data",
+            location=Location(file=reader.name, row=done + 1),
+            file=reader.name,
+            done=done,
+            reason=str(exc),
+        ) from exc

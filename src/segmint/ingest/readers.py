@@ -22,8 +22,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from segmint.core import i18n
 from segmint.core.errors import InputError, Location, NotFoundError, Problem
-from segmint.ingest.batches import SAMPLE_BYTES, Batch, FileReader, rebatch
+from segmint.ingest.batches import (
+    SAMPLE_BYTES,
+    Batch,
+    FileReader,
+    HeaderRule,
+    choose_header,
+    rebatch,
+)
 from segmint.ingest.excel import open_xlsx
 from segmint.ingest.json_lines import open_jsonl
 from segmint.ingest.parquet import open_parquet
@@ -34,11 +42,12 @@ FORMATS = {
     **dict.fromkeys([".parquet", ".pq"], "parquet"),
     **dict.fromkeys([".jsonl", ".ndjson", ".json"], "jsonl"),
 }
-ENCODING_HINT = "pass --encoding (for example --encoding gb18030)"
 _SNIFF_CHARS = 64 * 1024
 # pyarrow's CSV reader reads up to ~32 blocks ahead of the consumer (measured: 291 MiB held
 # with 8 MiB blocks), so blocks stay small and `rebatch` joins them into batch_rows records.
 _BLOCK_BYTES = 1024 * 1024
+_BINARY_PROBE_BYTES = 64 * 1024
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CHINESE = frozenset({"gb2312", "gbk", "gb18030", "hz"})  # codecs.lookup names; cp936 is gbk
 
 _Dialect = type[csv.Dialect]
@@ -52,6 +61,7 @@ def open_file(
     sheet: str | int | None = None,
     file_format: str | None = None,
     batch_rows: int = 100_000,
+    header: HeaderRule | None = None,
 ) -> FileReader:
     """Open a CSV, TSV, XLSX, Parquet or JSON Lines file to read in batches.
 
@@ -70,6 +80,8 @@ def open_file(
         The format; by default from the extension.
     batch_rows : int, default 100_000
         Most records per batch.
+    header : HeaderRule, optional
+        Which row of a CSV or XLSX file holds the headers; the first filled row by default.
 
     Returns
     -------
@@ -85,19 +97,20 @@ def open_file(
         decode, or a file that is not valid in its format.
     """
     source, label = Path(path), os.fspath(path) if name is None else name
+    header = header or HeaderRule()
     fmt = _format_of(source, label, file_format)
-    if (encoding is not None and fmt != "csv") or (sheet is not None and fmt != "xlsx"):
-        option = "--encoding applies to CSV" if encoding else "--sheet applies to XLSX"
-        raise InputError(f"{option} files; this is {fmt}", location=Location(file=label))
+    _check_options(fmt, label, encoding=encoding, sheet=sheet, header_row=header.row)
     if batch_rows < 1:
-        raise InputError(f"batch_rows must be at least 1; got {batch_rows}")
+        raise InputError("ingest.bad_batch_rows", got=batch_rows)
     common: dict[str, Any] = {"path": source, "name": label, "batch_rows": batch_rows}
     common["size_bytes"] = _size_of(source, label)
+    if fmt in ("csv", "jsonl"):
+        _check_text(source, label)
     if fmt == "csv":
         tab = source.suffix.lower() == ".tsv"
-        reader = _open_csv(common, encoding=encoding, tab=tab)
+        reader = _open_csv(common, encoding=encoding, tab=tab, header=header)
     elif fmt == "xlsx":
-        reader = open_xlsx(common, sheet=sheet)
+        reader = open_xlsx(common, sheet=sheet, header=header)
     else:
         reader = open_parquet(common) if fmt == "parquet" else open_jsonl(common)
     _check_unique(reader.headers, label)
@@ -105,14 +118,39 @@ def open_file(
 
 
 def _format_of(source: Path, label: str, file_format: str | None) -> str:
-    accepted = sorted(set(FORMATS.values()))
     fmt = file_format or FORMATS.get(source.suffix.lower())
-    if fmt is None or fmt not in accepted:
+    if fmt is None or fmt not in FORMATS.values():
         got = f"format '{fmt}'" if fmt else f"extension '{source.suffix}'"
-        message = f"unknown file {got}; segmint reads {', '.join(FORMATS)} files"
-        hint = f"rename the file or pass --format ({', '.join(accepted)})"
-        raise InputError(message, hint=hint, location=Location(file=label))
+        if not source.suffix and not fmt:
+            got = "a name without an extension"
+        raise InputError(
+            "ingest.unknown_format",
+            location=Location(file=label),
+            file=label,
+            got=got,
+            extensions=", ".join(FORMATS),
+            stem=source.stem,
+        )
     return fmt
+
+
+def _check_options(
+    fmt: str, label: str, *, encoding: str | None, sheet: str | int | None, header_row: int | None
+) -> None:
+    for option, value, applies in (
+        ("--encoding", encoding, ("csv",)),
+        ("--sheet", sheet, ("xlsx",)),
+        ("--header-row", header_row, ("csv", "xlsx")),
+    ):
+        if value is not None and fmt not in applies:
+            raise InputError(
+                "ingest.option_not_for_format",
+                location=Location(file=label),
+                option=option,
+                applies=" / ".join(a.upper() for a in applies),
+                file=label,
+                format=fmt.upper(),
+            )
 
 
 def _size_of(source: Path, label: str) -> int:
@@ -120,30 +158,58 @@ def _size_of(source: Path, label: str) -> int:
     try:
         size = source.stat().st_size
     except FileNotFoundError as exc:
-        raise NotFoundError("no such file", hint="check the path", location=where) from exc
+        raise NotFoundError("ingest.file_not_found", location=where, file=label) from exc
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", location=where) from exc
-    if not source.is_file() or size == 0:
-        raise InputError("not a file" if size else "file is empty", location=where)
+        reason = exc.strerror or str(exc)
+        raise InputError(
+            "ingest.unreadable_file", location=where, file=label, reason=reason
+        ) from exc
+    if not source.is_file():
+        raise InputError("ingest.not_a_file", location=where, file=label)
+    if size == 0:
+        raise InputError("ingest.empty_file", location=where, file=label)
     return size
+
+
+def _check_text(source: Path, label: str) -> None:
+    """Refuse a binary file (a program, an archive) named like a text file.
+
+    Text has no NUL bytes, except in UTF-16 and UTF-32, which start with a byte order
+    mark. A NUL inside an otherwise valid UTF-8 row is a bad cell, not a binary file: the
+    row is quarantined (``ingest.control_character``), so the file is binary only when
+    the head does not decode as UTF-8 or its first line holds a NUL.
+    """
+    with source.open("rb") as file:
+        head = file.read(_BINARY_PROBE_BYTES)
+    if b"\0" not in head or head.startswith(_WIDE_BOMS):
+        return
+    first_line = head.split(b"\n", 1)[0]
+    if b"\0" in first_line or not _decodes(head, "utf-8", final=len(head) < _BINARY_PROBE_BYTES):
+        where = Location(file=label)
+        raise InputError("ingest.binary_file", location=where, file=label, size=len(head))
 
 
 def _check_unique(headers: Sequence[str], label: str) -> None:
     first: dict[str, int] = {}
     for position, header in enumerate(headers, start=1):
         if header in first:
-            message = f"duplicate header '{header}' in columns {first[header]} and {position}"
-            if not header:
-                message = f"columns {first[header]} and {position} have no header"
-            hint = "rename one of the two columns"
-            raise InputError(message, hint=hint, location=Location(file=label, field=header))
+            raise InputError(
+                "ingest.duplicate_header" if header else "ingest.blank_headers",
+                location=Location(file=label, field=header or None),
+                file=label,
+                header=header,
+                first=first[header],
+                second=position,
+            )
         first[header] = position
 
 
 # ---- CSV ------------------------------------------------------------------------------------
 
 
-def _open_csv(common: dict[str, Any], *, encoding: str | None, tab: bool) -> FileReader:
+def _open_csv(
+    common: dict[str, Any], *, encoding: str | None, tab: bool, header: HeaderRule
+) -> FileReader:
     label = common["name"]
     with common["path"].open("rb") as file:
         sample = file.read(SAMPLE_BYTES)
@@ -151,7 +217,7 @@ def _open_csv(common: dict[str, Any], *, encoding: str | None, tab: bool) -> Fil
     chosen = _lookup(encoding, label) if encoding else _detect_encoding(sample, label, final=final)
     text = _decode_sample(sample, chosen, label, final=final)
     dialect = _sniff(text, tab=tab)
-    headers, header_row = _header_of(text, dialect, label, final=final)
+    headers, header_row = _header_of(text, dialect, label, final=final, rule=header)
     stream = partial(_stream_csv, dialect=dialect, header_row=header_row)
     common |= {"encoding": chosen, "delimiter": dialect.delimiter}
     return FileReader(**common, format="csv", headers=headers, _stream=stream)
@@ -161,8 +227,8 @@ def _lookup(encoding: str, label: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError as exc:
-        message = f"unknown encoding '{encoding}'"
-        raise InputError(message, hint=ENCODING_HINT, location=Location(file=label)) from exc
+        where = Location(file=label, field="--encoding")
+        raise InputError("ingest.unknown_encoding", location=where, encoding=encoding) from exc
 
 
 def _detect_encoding(sample: bytes, label: str, *, final: bool) -> str:
@@ -177,8 +243,7 @@ def _detect_encoding(sample: bytes, label: str, *, final: bool) -> str:
         return "gb18030"
     best = matches.best()
     if best is None:
-        message = "cannot tell the text encoding; the file may not be text"
-        raise InputError(message, hint=ENCODING_HINT, location=Location(file=label))
+        raise InputError("ingest.unknown_text_encoding", location=Location(file=label), file=label)
     return codecs.lookup(best.encoding).name
 
 
@@ -201,9 +266,15 @@ def _decode_sample(sample: bytes, encoding: str, label: str, *, final: bool) -> 
 
 
 def _decode_error(label: str, encoding: str, row: int, exc: UnicodeDecodeError) -> InputError:
-    byte = exc.object[exc.start]
-    message = f"the file is not valid {encoding} text: byte 0x{byte:02x} on this row ({exc.reason})"
-    return InputError(message, hint=ENCODING_HINT, location=Location(file=label, row=row))
+    return InputError(
+        "ingest.bad_encoding",
+        location=Location(file=label, row=row),
+        file=label,
+        encoding=encoding,
+        byte=f"{exc.object[exc.start]:02x}",
+        row=row,
+        reason=exc.reason,
+    )
 
 
 def _sniff(text: str, *, tab: bool) -> _Dialect:
@@ -218,16 +289,19 @@ def _sniff(text: str, *, tab: bool) -> _Dialect:
 
 
 def _header_of(
-    text: str, dialect: _Dialect, label: str, *, final: bool
+    text: str, dialect: _Dialect, label: str, *, final: bool, rule: HeaderRule
 ) -> tuple[tuple[str, ...], int]:
-    """The first non-blank record and the line it ends on."""
+    """The header record (see `HeaderRule`) and the line it ends on."""
     records = csv.reader(io.StringIO(text, newline=""), dialect, doublequote=True)
-    for record in records:
-        if any(cell.strip() for cell in record):
-            headers = tuple(cell.strip().removeprefix("\ufeff").strip() for cell in record)
-            return headers, records.line_num
-    problem = "file is empty" if final else "no header row in the first megabyte"
-    raise InputError(problem, location=Location(file=label))
+    cleaned = (
+        (number, [cell.strip().removeprefix("\ufeff").strip() for cell in record])
+        for number, record in enumerate(records, start=1)
+    )
+    chosen = choose_header(cleaned, rule, label=label)
+    if chosen is None:
+        code = "ingest.empty_file" if final else "ingest.no_header"
+        raise InputError(code, location=Location(file=label), file=label)
+    return tuple(chosen[1]), records.line_num
 
 
 def _stream_csv(reader: FileReader, *, dialect: _Dialect, header_row: int) -> Iterator[Batch]:
@@ -253,9 +327,9 @@ def _csv_error(reader: FileReader, row: int, exc: Exception) -> InputError:
         found = _find_bad_bytes(reader.path, reader.name, str(reader.encoding))
         if found is not None:
             return found
-    detail = "a record is longer than 1 MiB" if "straddl" in str(exc) else str(exc)
-    message = f"cannot read the file as CSV at or after this row: {detail}"
-    return InputError(message, location=Location(file=reader.name, row=row))
+    code = "ingest.long_record" if "straddl" in str(exc) else "ingest.bad_csv"
+    where = Location(file=reader.name, row=row)
+    return InputError(code, location=where, file=reader.name, row=row, reason=str(exc))
 
 
 def _find_bad_bytes(path: Path, label: str, encoding: str) -> InputError | None:
@@ -308,10 +382,20 @@ def _skip_row(reader: FileReader, gaps: list[int], row: Any) -> str:
     number = int(row.number)
     gaps.append(number)
     if str(row.text).strip():  # a line of spaces is blank, not malformed
-        message = f"row has {row.actual_columns} fields; the header has {row.expected_columns}"
-        problem = Problem("ingest.bad_row_shape", message, Location(file=reader.name, row=number))
-        reader.skipped.append(problem)
+        code = "ingest.bad_row_shape"
+        # The params fill the message again in the quarantine file, in the user's language.
+        params: dict[str, object] = {
+            "found": int(row.actual_columns),
+            "expected": int(row.expected_columns),
+            "value": _shortened(str(row.text)),
+        }
+        where = Location(file=reader.name, row=number)
+        reader.skipped.append(Problem(code, i18n.message(code, "en", **params), where, params))
     return "skip"
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _number_rows(start: int, count: int, gaps: list[int]) -> tuple[npt.NDArray[np.int64], int]:

@@ -1,7 +1,8 @@
 """Row checks: one batch of raw cells in, checked canonical rows and every problem out.
 
 Each cell is parsed by its column's kind; a row is bad when a required cell is empty, a
-cell does not parse, is out of range or dated after the import day. Good rows go on;
+cell does not parse, is out of range, an id holds a control character, or a time lies
+before the plausible floor or after the moment of import. Good rows go on;
 bad rows keep their original cells for the quarantine file. Nothing here touches files
 or the database.
 """
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +34,12 @@ Parser = Callable[[pa.Array], parse.Parsed]
 
 # Inputs whose headers start with this are our own bookkeeping (e.g. a fixed quarantine file).
 BOOKKEEPING_PREFIX = "_"
+# Unicode category Cc: C0 controls, DEL and C1 controls. A NUL or an escape inside an id
+# makes two ids that print alike but never match, so such a row is quarantined.
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
+# Birthdays are not held to `import.earliest_date` (people were born before 2000), but
+# one before this is a placeholder, not a date of birth.
+EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +51,14 @@ class Context:
     headers: HeaderMap
     timezone: str
     currency: str
-    today: dt.date  # the import day: nothing may be dated after it
+    now: dt.datetime  # the moment of import (aware): nothing may be dated after it
+    earliest: dt.date  # the plausible floor of times (import.earliest_date)
     excel_serial: bool = False  # numbers in date columns are Excel serial dates (XLSX)
+
+    @property
+    def today(self) -> dt.date:
+        """The local day of the import in the workspace's time zone."""
+        return self.now.astimezone(ZoneInfo(self.timezone)).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +127,10 @@ def _check_column(
         checks.append(("ingest.missing_value", missing, {}))
     if column.low is not None or column.high is not None:
         checks.append(("ingest.out_of_range", _outside(values, column), _range(column)))
+    if column.kind == Kind.ID:
+        checks.append(("ingest.control_character", _controls(raw), {}))
     if column.kind in (Kind.TIMESTAMP, Kind.DATE):
-        checks.append(("ingest.future_date", _after(values, ctx.today), {"today": ctx.today}))
+        checks += _time_checks(column, values, ctx)
     for code, hit, params in checks:
         hit = hit & ~flags
         _report(problems, hit, code, column, raw, ctx, batch, **params)
@@ -163,6 +180,8 @@ def _report(
         }
         if code == "ingest.bad_value":
             params["allowed"] = ", ".join(column.values)
+        if code == "ingest.control_character":
+            params |= _shown_controls(str(value))
         row = int(batch.rows[i])
         problems.append(
             Problem(
@@ -200,13 +219,38 @@ def _range(column: Column) -> dict[str, object]:
     return {"low": column.low, "high": column.high if column.high is not None else "∞"}
 
 
-def _after(values: pa.Array, today: dt.date) -> npt.NDArray[np.bool_]:
-    # One day of slack: a local day may still be running somewhere east of the server.
-    limit = today + dt.timedelta(days=2)
-    if pa.types.is_timestamp(values.type):
-        bound = pa.scalar(dt.datetime(limit.year, limit.month, limit.day, tzinfo=dt.UTC))
-        return _mask(pc.greater_equal(values, bound.cast(values.type)))
-    return _mask(pc.greater_equal(values, pa.scalar(limit, pa.date32())))
+def _controls(raw: pa.Array) -> npt.NDArray[np.bool_]:
+    text = raw if pa.types.is_string(raw.type) else parse.parse_text(raw).values
+    return _mask(pc.match_substring_regex(text, CONTROL_CHARACTERS))
+
+
+def _shown_controls(value: str) -> dict[str, object]:
+    """The value with each control character written as an escape, and the characters named."""
+    found = sorted(set(re.findall(CONTROL_CHARACTERS, value)))
+    shown = re.sub(CONTROL_CHARACTERS, lambda m: f"\\x{ord(m.group()):02x}", value)
+    return {"value": shown, "characters": ", ".join(f"U+{ord(c):04X}" for c in found)}
+
+
+def _time_checks(
+    column: Column, values: pa.Array, ctx: Context
+) -> list[tuple[str, npt.NDArray[np.bool_], dict[str, object]]]:
+    """Before the plausible floor, or after the moment of import (a date: its local day)."""
+    zone = ZoneInfo(ctx.timezone)
+    if column.kind == Kind.DATE:
+        floor = EARLIEST_BIRTHDAY if column.name == "birthday" else ctx.earliest
+        low = pa.scalar(floor, pa.date32())
+        high = pa.scalar(ctx.today, pa.date32())
+        now_text = ctx.today.isoformat()
+    else:
+        floor = ctx.earliest
+        midnight = dt.datetime(floor.year, floor.month, floor.day, tzinfo=zone)
+        low = pa.scalar(midnight.astimezone(dt.UTC)).cast(values.type)
+        high = pa.scalar(ctx.now.astimezone(dt.UTC)).cast(values.type)
+        now_text = f"{ctx.now.astimezone(zone):%Y-%m-%d %H:%M:%S} ({ctx.timezone})"
+    return [
+        ("ingest.implausible_date", _mask(pc.less(values, low)), {"floor": floor.isoformat()}),
+        ("ingest.future_date", _mask(pc.greater(values, high)), {"now": now_text}),
+    ]
 
 
 def _default(column: Column, ctx: Context) -> pa.Scalar:

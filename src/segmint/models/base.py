@@ -17,8 +17,6 @@ from segmint.core.errors import InputError, Location, NotFittedError
 # (type, lower bound, upper bound); a bound of None is unbounded. Both bounds are closed.
 Constraint = tuple[type, float | None, float | None]
 
-_ARTICLES = {int: "an int", float: "a float", bool: "a bool", str: "a str"}
-
 
 class Estimator:
     """Base of segmint's models: parameter introspection, validation and `repr`.
@@ -58,13 +56,13 @@ class Estimator:
         for name, value in params.items():
             if name not in valid:
                 close = difflib.get_close_matches(name, valid, n=1)
-                hint = f"Did you mean '{close[0]}'?" if close else None
                 raise InputError(
-                    f"'{name}' is not a parameter of {type(self).__name__}; "
-                    f"its parameters are {', '.join(valid) or 'none'}.",
-                    hint=hint,
+                    "models.unknown_parameter",
                     location=Location(field=name),
-                    code="models.unknown_parameter",
+                    name=name,
+                    model=type(self).__name__,
+                    valid=", ".join(valid) or "-",
+                    close=close[0] if close else None,
                 )
             setattr(self, name, value)
         return self
@@ -75,10 +73,13 @@ class Estimator:
             value = getattr(self, name)
             if not _satisfies(value, kind, low, high):
                 raise InputError(
-                    f"The '{name}' parameter of {type(self).__name__} must be "
-                    f"{_describe(kind, low, high)}. Got {value!r} instead.",
+                    "models.invalid_parameter",
                     location=Location(field=name),
-                    code="models.invalid_parameter",
+                    name=name,
+                    model=type(self).__name__,
+                    type=kind.__name__,
+                    range=_range(kind, low, high),
+                    got=repr(value),
                 )
 
     def __repr__(self) -> str:
@@ -103,12 +104,7 @@ def check_fitted(estimator: object, attribute: str) -> None:
         If the estimator has not been fitted; the message says to call `fit`.
     """
     if not hasattr(estimator, attribute):
-        name = type(estimator).__name__
-        raise NotFittedError(
-            f"This {name} is not fitted yet; call fit with the customers' data "
-            "before asking it for predictions.",
-            hint=f"{name}().fit(frequency, recency, T) returns the fitted model.",
-        )
+        raise NotFittedError("models.not_fitted", model=type(estimator).__name__)
 
 
 def _satisfies(value: object, kind: type, low: float | None, high: float | None) -> bool:
@@ -127,13 +123,11 @@ def _satisfies(value: object, kind: type, low: float | None, high: float | None)
     return True
 
 
-def _describe(kind: type, low: float | None, high: float | None) -> str:
-    article = _ARTICLES.get(kind, f"a {kind.__name__}")
-    if low is None and high is None:
-        return article
+def _range(kind: type, low: float | None, high: float | None) -> str:
+    """The allowed range as an interval, '[0.0, inf)'; unbounded both ways is '(-inf, inf)'."""
     left = "(-inf" if low is None else f"[{float(low) if kind is float else low}"
     right = "inf)" if high is None else f"{float(high) if kind is float else high}]"
-    return f"{article} in the range {left}, {right}"
+    return f"{left}, {right}"
 
 
 def _same(value: object, default: object) -> bool:

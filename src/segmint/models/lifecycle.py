@@ -102,9 +102,10 @@ def stages(
     before = np.full(n, -1) if previous is None else np.asarray(previous)
     if any(a.shape != (n,) for a in (silent, tenure, gap, alive, before)):
         raise InputError(
-            "frequency, recency_days, tenure_days, gap_days, p_alive and previous must "
-            "have one value per customer.",
+            "scores.length_mismatch",
             location=Location(field="frequency"),
+            names="frequency, recency_days, tenure_days, gap_days, p_alive, previous",
+            got=", ".join(str(a.size) for a in (n_orders, silent, tenure, gap, alive, before)),
         )
     usual = usual_gap(gap, fallback=rules.fallback_gap_days)
     churned = _beyond(silent, usual, rules.churned_gaps, rules.churned_min_days) | (
@@ -138,18 +139,33 @@ def _beyond(silent: Array, usual: Array, gaps: float, min_days: int) -> npt.NDAr
 
 
 def check_rules(rules: Rules) -> None:
-    """Raise an `InputError` naming every inconsistent threshold of `rules`."""
-    problems = []
-    if not 0 <= rules.at_risk_gaps <= rules.churned_gaps:
-        problems.append("at_risk_gaps must be >= 0 and at most churned_gaps")
-    if not 0 <= rules.churned_p_alive <= rules.at_risk_p_alive <= 1:
-        problems.append("0 <= churned_p_alive <= at_risk_p_alive <= 1 must hold")
-    if rules.new_days < 0 or rules.at_risk_min_days < 0 or rules.churned_min_days < 0:
-        problems.append("day thresholds must be >= 0")
-    if not rules.fallback_gap_days > 0:
-        problems.append("fallback_gap_days must be > 0")
-    if problems:
+    """Raise an `InputError` naming every inconsistent threshold of `rules`, with its value.
+
+    The conditions are written as inequalities over the names and values (language-free:
+    ``0 < at_risk_gaps (2.0) <= churned_gaps (1.0)``).
+    """
+    r = rules
+    conditions = (
+        (
+            0 < r.at_risk_gaps <= r.churned_gaps,
+            "0 < at_risk_gaps ({}) <= churned_gaps ({})",
+            (r.at_risk_gaps, r.churned_gaps),
+        ),
+        (
+            0 <= r.at_risk_min_days <= r.churned_min_days,
+            "0 <= at_risk_min_days ({}) <= churned_min_days ({})",
+            (r.at_risk_min_days, r.churned_min_days),
+        ),
+        (
+            0 <= r.churned_p_alive <= r.at_risk_p_alive <= 1,
+            "0 <= churned_p_alive ({}) <= at_risk_p_alive ({}) <= 1",
+            (r.churned_p_alive, r.at_risk_p_alive),
+        ),
+        (r.new_days >= 0, "new_days ({}) >= 0", (r.new_days,)),
+        (r.fallback_gap_days > 0, "fallback_gap_days ({}) > 0", (r.fallback_gap_days,)),
+    )
+    broken = [text.format(*values) for holds, text, values in conditions if not holds]
+    if broken:
         raise InputError(
-            "Lifecycle rules are inconsistent: " + "; ".join(problems) + f". Got {rules}.",
-            location=Location(field="lifecycle"),
+            "scores.lifecycle_rules", location=Location(field="rules"), broken="; ".join(broken)
         )

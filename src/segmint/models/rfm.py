@@ -99,8 +99,10 @@ def rank_scores(
     ids = np.asarray(customer_ids)
     if ids.shape != recency.shape:
         raise InputError(
-            f"customer_ids must have one value per customer ({recency.size}); got {ids.size}.",
+            "scores.length_mismatch",
             location=Location(field="customer_ids"),
+            names="recency_days, customer_ids",
+            got=f"{recency.size}, {ids.size}",
         )
     empty = np.zeros(0)
     return Scores(
@@ -130,14 +132,19 @@ def ntile(values: Array, ids: npt.ArrayLike, bins: int) -> Scores1D:
 def _columns(*values: npt.ArrayLike, bins: int) -> tuple[Array, Array, Array]:
     if not isinstance(bins, int) or not MIN_BINS <= bins <= MAX_BINS:
         raise InputError(
-            f"bins must be a whole number from {MIN_BINS} to {MAX_BINS}. Got {bins!r} instead.",
+            "scores.rfm_bins",
             location=Location(field="bins"),
+            low=MIN_BINS,
+            high=MAX_BINS,
+            got=bins,
         )
     arrays = tuple(np.asarray(v, dtype=np.float64) for v in values)
     if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1:
-        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(_NAMES, arrays, strict=True))
         raise InputError(
-            f"recency_days, frequency and monetary must be 1-D of one length: {shapes}."
+            "scores.length_mismatch",
+            location=Location(field="recency_days"),
+            names=", ".join(_NAMES),
+            got=", ".join(str(a.shape) for a in arrays),
         )
     return arrays[0], arrays[1], arrays[2]
 
@@ -149,8 +156,11 @@ def _checked_cuts(cuts: npt.ArrayLike, bins: int, name: str) -> Array:
     array = np.asarray(cuts, dtype=np.float64)
     if array.shape != (bins - 1,) or np.any(np.diff(array) < 0) or not np.all(np.isfinite(array)):
         raise InputError(
-            f"The cut points for {name} must be {bins - 1} non-decreasing numbers for "
-            f"{bins} bins. Got {np.asarray(cuts).tolist()!r}.",
+            "scores.rfm_cuts",
             location=Location(field=f"cuts.{name}"),
+            name=name,
+            needed=bins - 1,
+            bins=bins,
+            got=np.asarray(cuts).tolist(),
         )
     return array

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -95,33 +95,44 @@ def check_scheme(rules: Sequence[Rule], *, bins: int) -> None:
     Raises
     ------
     ConfigError
-        Listing every cell with no name or with several, and every unreachable name.
+        Listing every unreachable name, then every cell with no name or with several.
     """
-    cells: list[str] = []
+    found = scheme_problems(rules, bins=bins)
+    if found:
+        raise ConfigError.collected(found)
+
+
+def scheme_problems(rules: Sequence[Rule], *, bins: int) -> list[ConfigError]:
+    """Every unreachable name, then every cell with no name or with several (not raised)."""
+    cells: list[ConfigError] = []
     reached: set[str] = set()
     for r, f, m in itertools.product(range(1, bins + 1), repeat=3):
         matches = [rule.name.key for rule in rules if _matches(rule, r, (f + m) // 2)]
         reached.update(matches)
         if len(matches) != 1:
-            what = "no name" if not matches else f"{len(matches)} names ({', '.join(matches)})"
-            cells.append(f"cell r={r} f={f} m={m} (fm {(f + m) // 2}) has {what}")
+            code = "scores.rfm_cell_unnamed" if not matches else "scores.rfm_cell_named_twice"
+            cell: dict[str, Any] = {
+                "r": r,
+                "f": f,
+                "m": m,
+                "fm": (f + m) // 2,
+                "names": ", ".join(matches),
+            }
+            cells.append(ConfigError(code, location=Location(field="rfm.names"), **cell))
     # unreachable names first: there are few of them and the long cell list is cut short
-    problems = [
-        f"'{rule.name.key}' is unreachable: no cell of {bins} bins falls in r {rule.r}, "
-        f"fm {rule.fm}"
-        for rule in rules
+    return [
+        ConfigError(
+            "scores.rfm_name_unreachable",
+            location=Location(field="rfm.names"),
+            entry=index,  # which [[rfm.names]] table, to find its line
+            name=rule.name.key,
+            bins=bins,
+            r=list(rule.r),
+            fm=list(rule.fm),
+        )
+        for index, rule in enumerate(rules)
         if rule.name.key not in reached
     ] + cells
-    if problems:
-        shown = "; ".join(problems[:10]) + (
-            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
-        )
-        raise ConfigError(
-            f"The RFM naming table is not a partition of the score cells: {shown}.",
-            hint="Each cell (r, f, m) must fall in exactly one rule's r and fm = (f + m) // 2 "
-            "ranges, and every rule must own at least one cell.",
-            location=Location(field="rfm.names"),
-        )
 
 
 def name_cells(

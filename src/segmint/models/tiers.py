@@ -46,9 +46,9 @@ def threshold_tiers(values: npt.ArrayLike, thresholds: Sequence[float]) -> Tiers
         or np.any(np.diff(cuts) >= 0)
     ):
         raise InputError(
-            f"Tier thresholds must be one or more numbers, highest first, each below the one "
-            f"before. Got {list(thresholds)!r}.",
-            location=Location(field="tiers.thresholds"),
+            "scores.tier_thresholds",
+            location=Location(field="thresholds"),
+            got=_listed(thresholds),
         )
     v = _spend(values)
     below_each = (v[:, None] < cuts[None, 1:]).sum(axis=1)  # t_j with j >= 1 not reached
@@ -66,7 +66,7 @@ def rank_tiers(values: npt.ArrayLike, ids: npt.ArrayLike, percent: Sequence[int]
     InputError
         If the percents are not positive whole numbers below 100 in total.
     """
-    cumulative = _cumulative_percent(percent, field="tiers.percent")
+    cumulative = _cumulative_percent(percent, field="percent")
     order = _by_value(values, ids)
     n = order.size
     bounds = -(-cumulative * n // 100)  # ceil, in integers
@@ -89,7 +89,7 @@ def pareto_tiers(
     InputError
         If the percents are not positive whole numbers below 100 in total.
     """
-    cumulative = _cumulative_percent(percent, field="tiers.pareto_percent")
+    cumulative = _cumulative_percent(percent, field="percent")
     v = _spend(values)
     order = _by_value(v, ids)
     positive = np.clip(v[order], 0, None)
@@ -130,9 +130,7 @@ def _spend(values: npt.ArrayLike) -> npt.NDArray[Any]:
     v = np.asarray(values)
     if v.dtype.kind == "f" and np.isnan(v).any():
         raise InputError(
-            f"{int(np.isnan(v).sum())} customers have no spend value (NaN); a customer "
-            "without orders has spend 0.",
-            location=Location(field="values"),
+            "scores.no_spend", location=Location(field="values"), count=int(np.isnan(v).sum())
         )
     return v
 
@@ -142,8 +140,10 @@ def _by_value(values: npt.ArrayLike, ids: npt.ArrayLike) -> npt.NDArray[np.intp]
     v, i = _spend(values), np.asarray(ids)
     if v.shape != i.shape or v.ndim != 1:
         raise InputError(
-            f"values and ids must be 1-D with one entry per customer; got {v.shape} and {i.shape}.",
+            "scores.length_mismatch",
             location=Location(field="ids"),
+            names="values, ids",
+            got=f"{v.shape}, {i.shape}",
         )
     return np.lexsort((i, -v.astype(np.float64)))
 
@@ -151,9 +151,10 @@ def _by_value(values: npt.ArrayLike, ids: npt.ArrayLike) -> npt.NDArray[np.intp]
 def _cumulative_percent(percent: Sequence[int], *, field: str) -> npt.NDArray[np.int64]:
     shares = list(percent)
     if not shares or any(not isinstance(p, int) or p <= 0 for p in shares) or sum(shares) >= 100:
-        raise InputError(
-            "Tier shares must be positive whole percents adding up to less than 100 (the "
-            f"last tier takes the rest). Got {shares!r}.",
-            location=Location(field=field),
-        )
+        raise InputError("scores.tier_shares", location=Location(field=field), got=_listed(shares))
     return np.cumsum(np.asarray(shares, dtype=np.int64))
+
+
+def _listed(values: Sequence[Any]) -> str:
+    """Numbers as the caller gave them: [100000.0, -5.0], not a NumPy repr."""
+    return "[" + ", ".join(str(v) for v in values) + "]"

@@ -82,8 +82,10 @@ def value_scores(
         column = np.asarray(values.get(name, np.full(n, np.nan)), dtype=np.float64)
         if column.shape != (n,):
             raise InputError(
-                f"'{name}' has {column.size} values for {n} customers.",
+                "scores.length_mismatch",
                 location=Location(field=name),
+                names=f"ids, {name}",
+                got=f"{n}, {column.size}",
             )
         if np.isnan(column).all():
             continue  # no data for this component: it takes no part
@@ -91,9 +93,7 @@ def value_scores(
     total_weight = sum(components[name].weight for name in parts)
     if n and total_weight <= 0:
         raise InputError(
-            "The value score has no component with data and a positive weight; "
-            f"components with data: {', '.join(parts) or 'none'}.",
-            location=Location(field="value.weights"),
+            "scores.no_weight", location=Location(field="components"), names=", ".join(parts) or "-"
         )
     score = sum((components[name].weight * part for name, part in parts.items()), np.zeros(n))
     score = score / total_weight if n else score
@@ -131,11 +131,11 @@ def _check(components: Mapping[str, Component], top_percent: float) -> None:
     negative = [name for name, c in components.items() if not c.weight >= 0]
     if negative:
         raise InputError(
-            f"Value score weights must be >= 0; {', '.join(negative)} is not.",
-            location=Location(field=f"value.weights.{negative[0]}"),
+            "scores.negative_weight",
+            location=Location(field="components"),
+            names=", ".join(f"{n} ({components[n].weight})" for n in negative),
         )
     if not 0 < top_percent <= 100:
         raise InputError(
-            f"top_percent must be in (0, 100]. Got {top_percent!r} instead.",
-            location=Location(field="value.top_percent"),
+            "scores.top_percent", location=Location(field="top_percent"), got=top_percent
         )

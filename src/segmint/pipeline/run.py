@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from segmint.core import i18n
 from segmint.core.catalog import SCORES
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
@@ -40,14 +41,39 @@ Progress = Callable[[str], None]  # called with each step's name as it starts
 
 
 @dataclass(frozen=True)
+class RunWarning:
+    """Something a finished run found doubtful: a catalogue code and the values it names."""
+
+    code: str
+    params: dict[str, Any]
+
+    def render(self, lang: str) -> tuple[str, str | None]:
+        """The message and the hint in `lang`."""
+        return i18n.message(self.code, lang, **self.params), i18n.hint(
+            self.code, lang, **self.params
+        )
+
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        """Code, message, hint and the values, for JSON output."""
+        message, hint = self.render(lang)
+        return {"code": self.code, "message": message, "hint": hint, "params": self.params}
+
+
+@dataclass(frozen=True)
 class RunResult:
-    """What a finished run reports."""
+    """What a finished run reports.
+
+    ``backtest``: the run is as of an earlier day than another run, so it is kept but the
+    current run stays that one. ``warnings``: what the run found doubtful.
+    """
 
     run_id: int
     as_of: dt.date
     customers: int
     seconds: float
     details: dict[str, Any]
+    backtest: bool = False
+    warnings: tuple[RunWarning, ...] = ()
 
 
 def config_hash(settings: Settings) -> str:
@@ -55,17 +81,41 @@ def config_hash(settings: Settings) -> str:
     return hashlib.sha256(settings.model_dump_json().encode()).hexdigest()[:16]
 
 
+LATEST_AS_OF = dt.timedelta(days=365)  # a run may look this far past the newest order
+
+
 def default_as_of(engine: DuckDBEngine, settings: Settings) -> dt.date:
     """The local date of the newest order: the data's own "today"."""
     found = newest_order_at(engine)
     if found is None:
-        raise InputError(
-            "There are no orders to run on.",
-            hint="Import orders first: segmint import orders FILE.",
-            location=Location(field="orders"),
-            code="run.no_orders",
-        )
+        raise InputError("run.no_orders", location=Location(field="orders"))
     return found.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def check_as_of(engine: DuckDBEngine, src: Sources, as_of: dt.date) -> None:
+    """Refuse an as_of before the first order or more than a year after the newest.
+
+    Before the first order every customer is a prospect; far past the newest order
+    everyone is churned. Either snapshot would only mislead.
+    """
+    span = execute(
+        engine, src.orders.aggregate(first=src.orders.day.min(), last=src.orders.day.max())
+    )
+    first, last = span["first"][0].as_py(), span["last"][0].as_py()
+    if first is None:
+        raise InputError("run.no_orders", location=Location(field="orders"))
+    first_day, last_day = EPOCH + dt.timedelta(days=first), EPOCH + dt.timedelta(days=last)
+    latest = last_day + LATEST_AS_OF
+    params: dict[str, Any] = {
+        "as_of": as_of,
+        "first": first_day,
+        "last": last_day,
+        "latest": latest,
+    }
+    if as_of < first_day:
+        raise InputError("run.as_of_before_data", location=Location(field="as_of"), **params)
+    if as_of > latest:
+        raise InputError("run.as_of_after_data", location=Location(field="as_of"), **params)
 
 
 def run(
@@ -82,6 +132,7 @@ def run(
     as_of = as_of or default_as_of(engine, settings)
     day = (as_of - EPOCH).days
     src = sources(engine, timezone=settings.timezone)
+    check_as_of(engine, src, as_of)
     step(STEPS[0])
     features = execute(engine, customer_features(src, day).order_by("customer_id"))
     history = _history(engine, src, features, day=day, holdout=settings.clv.holdout_days)
@@ -94,6 +145,8 @@ def run(
     )
     step(STEPS[2])
     scores, details = _scores(engine, settings, features, value, as_of=as_of)
+    warnings = tier_warnings(details["tier_buyers"], settings=settings)
+    details["warnings"] = [{"code": w.code, "params": w.params} for w in warnings]
     step(STEPS[3])
     run_id = snapshots.next_run_id(engine)
     record = {
@@ -113,7 +166,40 @@ def run(
         channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
         actor=actor,
     )
-    return RunResult(run_id, as_of, features.num_rows, time.perf_counter() - clock, details)
+    backtest = snapshots.current_run(engine) != run_id  # a later-dated run stays current
+    seconds = time.perf_counter() - clock
+    return RunResult(run_id, as_of, features.num_rows, seconds, details, backtest, warnings)
+
+
+CONCENTRATED = 0.90  # a tier holding more of the buyers than this tells them apart poorly
+# the one setting to try when one tier holds nearly everyone, by the method in use
+_TIER_FIX = {
+    "thresholds": 'method = "pareto"',
+    "pareto": 'method = "rank"',
+    "rank": "percent = [20, 30]",
+}
+
+
+def tier_warnings(buyers: dict[str, int], *, settings: Settings) -> tuple[RunWarning, ...]:
+    """A warning when one tier holds more than 90 % of the customers who bought.
+
+    `buyers` counts, per tier, the customers with spend in the 365 days the tiers are
+    computed on (the others are in the last tier whatever the scheme).
+    """
+    total = sum(buyers.values())
+    if total == 0:
+        return ()
+    tier, count = max(buyers.items(), key=lambda item: item[1])
+    if count <= CONCENTRATED * total:
+        return ()
+    params = {
+        "tier": tier,
+        "share": round(100 * count / total, 1),
+        "customers": total,
+        "method": settings.tiers.method,
+        "fix": _TIER_FIX[settings.tiers.method],
+    }
+    return (RunWarning("run.tiers_concentrated", params),)
 
 
 def _scores(
@@ -136,8 +222,11 @@ def _scores(
         "clv_12m": value.clv_12m,
     }
     curve = pareto_curve(columns["revenue_365d_cents"], np.arange(features.num_rows))
+    bought = columns["revenue_365d_cents"] > 0
+    labels, counts = np.unique(scores["tier"][bought].astype(str), return_counts=True)
     details = {
         **facts,
+        "tier_buyers": {str(k): int(v) for k, v in zip(labels, counts, strict=True)},
         "clv": value.details,
         "pareto_curve": [round(float(v), 6) for v in curve.revenue_share],
         "settings": settings.model_dump(
@@ -151,8 +240,10 @@ def rfm_table(
     engine: DuckDBEngine, settings: Settings, *, as_of: dt.date | None = None
 ) -> pa.Table:
     """RFM alone, without a run: customers with a counted order, their r/f/m and names."""
-    day = ((as_of or default_as_of(engine, settings)) - EPOCH).days
+    as_of = as_of or default_as_of(engine, settings)
+    day = (as_of - EPOCH).days
     src = sources(engine, timezone=settings.timezone)
+    check_as_of(engine, src, as_of)
     table = execute(engine, rfm_features(src.orders, day).order_by("customer_id"))
     named, _ = scoring.rfm_columns(
         table["recency_days"].to_numpy(),

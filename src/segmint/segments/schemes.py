@@ -1,16 +1,17 @@
 """The settings of a run turned into the models' own parameters, and checked as a whole.
 
-`check` runs whenever a workspace opens its settings, so a naming table with a gap or a
-tier table with too few labels fails before any run, with a message that names it.
+`problems` runs whenever a workspace opens its settings (with the checks of
+`core.config`), so a naming table with a gap fails before any run, with a message
+that names the cell or the name and its line in segmint.toml.
 """
 
 from __future__ import annotations
 
 from segmint.core.config import Settings
-from segmint.core.errors import ConfigError, Location
+from segmint.core.errors import ConfigError
 from segmint.core.i18n import Named
-from segmint.models import lifecycle
-from segmint.models.rfm_names import RFM11, Rule, check_scheme
+from segmint.models import lifecycle, rfm_names
+from segmint.models.rfm_names import RFM11, Rule
 from segmint.models.value_score import Component
 
 
@@ -40,48 +41,12 @@ def tier_labels(settings: Settings) -> tuple[str, ...]:
     return tuple(settings.tiers.labels)
 
 
-def check(settings: Settings) -> None:
-    """Raise a `ConfigError` naming the first inconsistent scheme in `settings`."""
-    rules = rfm11_rules(settings)
-    if not settings.rfm.names and settings.rfm.bins != 5:
-        raise ConfigError(
-            f"The built-in rfm11 names are for 5 bins; rfm.bins is {settings.rfm.bins}.",
-            hint="Add an [[rfm.names]] table for your bins, or set rfm.bins = 5.",
-            location=Location(file="segmint.toml", field="rfm.names"),
-            code="config.bad_value",
-        )
-    check_scheme(rules, bins=settings.rfm.bins)
-    _check_cuts(settings)
-    _check_tiers(settings)
-    lifecycle.check_rules(lifecycle_rules(settings))
+def problems(settings: Settings) -> list[ConfigError]:
+    """What the models find wrong with `settings` (the RFM naming table), not raised.
 
-
-def _check_cuts(settings: Settings) -> None:
-    if settings.rfm.scoring != "fixed":
-        return
-    missing = [d for d in ("recency_days", "frequency", "monetary") if d not in settings.rfm.cuts]
-    if missing:
-        raise ConfigError(
-            f"rfm.scoring = 'fixed' needs rfm.cuts for {', '.join(missing)}.",
-            hint=f"Give {settings.rfm.bins - 1} cut points each, e.g. frequency = [1, 2, 4, 8].",
-            location=Location(file="segmint.toml", field="rfm.cuts"),
-            code="config.bad_value",
-        )
-
-
-def _check_tiers(settings: Settings) -> None:
-    tiers = settings.tiers
-    upper: dict[str, list[float] | list[int]] = {
-        "thresholds": tiers.thresholds,
-        "rank": tiers.percent,
-        "pareto": tiers.pareto_percent,
-    }
-    needed = len(upper[tiers.method]) + 1
-    if len(tiers.labels) != needed:
-        raise ConfigError(
-            f"tiers.method = '{tiers.method}' makes {needed} tiers but tiers.labels has "
-            f"{len(tiers.labels)}: {tiers.labels}.",
-            hint=f"Give {needed} labels, the top tier first.",
-            location=Location(file="segmint.toml", field="tiers.labels"),
-            code="config.bad_value",
-        )
+    `config.load` calls this with its own checks, so every problem of the file is
+    reported at once, each with its line in segmint.toml.
+    """
+    if not settings.rfm.names:
+        return []  # the built-in table is proven by the tests; its bins are checked in config
+    return rfm_names.scheme_problems(rfm11_rules(settings), bins=settings.rfm.bins)

@@ -2,7 +2,8 @@
 
 A run is written in one transaction — its `runs` row, its customer rows and its
 long tables (category shares, interactions by channel) — so a failed or killed run
-leaves the previous snapshot current. The newest finished run is the current one.
+leaves the previous snapshot current. The current run is the one with the newest as_of
+(then the newest run of that day), so a back-dated run, a backtest, never replaces it.
 """
 
 from __future__ import annotations
@@ -86,16 +87,49 @@ def write_run(
 
 
 def runs(engine: DuckDBEngine) -> list[dict[str, Any]]:
-    """Every run, newest first, with its details parsed."""
-    rows = engine.rows(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id DESC")
+    """Every run, newest first, with its details parsed and two marks.
+
+    ``current``: the run the workspace shows (`current_run`). ``backtest``: a back-dated
+    run, as of a day before that of a run made earlier; it never becomes current while
+    that later-dated run exists.
+    """
+    rows = engine.rows(
+        f"""SELECT {", ".join(RUN_COLUMNS)},
+            coalesce(as_of < max(as_of) OVER (
+                ORDER BY run_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false)
+        FROM runs ORDER BY run_id DESC"""
+    )
+    current = current_run(engine)
     return [
-        {**dict(zip(RUN_COLUMNS, row, strict=True)), "details": json.loads(row[-1])} for row in rows
+        {
+            **dict(zip(RUN_COLUMNS, row[:-1], strict=True)),
+            "details": json.loads(row[-2]),
+            "current": row[0] == current,
+            "backtest": bool(row[-1]),
+        }
+        for row in rows
     ]
 
 
+def current_run(engine: DuckDBEngine) -> int | None:
+    """The run the workspace shows: the newest as_of, then the newest run of that day.
+
+    A back-dated run (a backtest) is kept and can be read by its id, but does not
+    replace what the team sees.
+    """
+    found = engine.scalar("SELECT run_id FROM runs ORDER BY as_of DESC, run_id DESC LIMIT 1")
+    return None if found is None else int(found)
+
+
 def previous_run(engine: DuckDBEngine, as_of: dt.date) -> int | None:
-    """The newest run with an earlier as_of: the "before" of stages and diffs."""
-    found = engine.scalar("SELECT max(run_id) FROM runs WHERE as_of < ?", [as_of])
+    """The run before as_of: the newest earlier as_of, then the newest run of that day.
+
+    The "before" of stages (won back) and of diffs.
+    """
+    found = engine.scalar(
+        "SELECT run_id FROM runs WHERE as_of < ? ORDER BY as_of DESC, run_id DESC LIMIT 1",
+        [as_of],
+    )
     return None if found is None else int(found)
 
 

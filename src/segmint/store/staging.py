@@ -51,10 +51,20 @@ def _q(name: str) -> str:
 class Staging:
     """A temporary table holding the present columns of `table` plus each row's number."""
 
-    def __init__(self, engine: DuckDBEngine, table: Table, columns: Sequence[str]) -> None:
+    def __init__(
+        self,
+        engine: DuckDBEngine,
+        table: Table,
+        columns: Sequence[str],
+        *,
+        keep: Sequence[str] = (),
+    ) -> None:
         self.engine = engine
         self.table = table
         self.columns = tuple(columns)
+        # Columns the file does not hold (filled from defaults): new rows take them, rows
+        # already there keep theirs, so a column absent from a file never changes a row.
+        self.compared = tuple(c for c in self.columns if c not in keep)
         defs = ", ".join(f"{_q(c)} {SQL_TYPES[table.column(c).kind]}" for c in self.columns)
         engine.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({defs}, _row BIGINT)")
 
@@ -220,7 +230,7 @@ class Staging:
             # A first import: nothing to match, so skip the joins.
             self.engine.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {STAGE}")
             return MergeCounts(inserted=staged, updated=0, unchanged=0)
-        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.columns)
+        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.compared)
         self.engine.execute(
             f"""CREATE OR REPLACE TEMP TABLE _matched AS
             SELECT s._row, ({differs}) AS changed
@@ -247,8 +257,8 @@ class Staging:
             f"FROM {STAGE} s JOIN {target} t ON {self._join('t', 's')} "
             "WHERE s._row IN (SELECT _row FROM _matched WHERE changed)"
         )
-        before = ", ".join(f"{_q(c)} := t.{_q(c)}" for c in self.columns)
-        after = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in self.columns)
+        before = ", ".join(f"{_q(c)} := t.{_q(c)}" for c in self.compared)
+        after = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in self.compared)
         key = ", ".join(f"s.{_q(k)}::VARCHAR" for k in self.table.key)
         self.engine.execute(
             f"""INSERT INTO changes
@@ -256,7 +266,7 @@ class Staging:
                    to_json(struct_pack({after})) {changed}""",
             [import_id, self.table.name],
         )
-        sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in self.columns if c not in self.table.key)
+        sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in self.compared if c not in self.table.key)
         self.engine.execute(
             f"""UPDATE {target} t SET {sets} FROM {STAGE} s
             WHERE {self._join("t", "s")}

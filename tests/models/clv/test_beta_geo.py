@@ -320,7 +320,7 @@ def test_every_broken_rule_is_reported_once_with_its_count():
 
 def test_negative_penalizer_is_rejected_in_the_house_shape():
     message = (
-        r"The 'penalizer' parameter of BetaGeo must be a float in the range \[0.0, inf\). "
+        r"The 'penalizer' parameter of BetaGeo must be of type float in the range \[0.0, inf\). "
         r"Got -1 instead."
     )
     with pytest.raises(InputError, match=message):

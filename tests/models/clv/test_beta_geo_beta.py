@@ -291,16 +291,17 @@ def test_impossible_patterns_are_reported_with_count_first_index_and_values():
         BetaGeoBeta().fit([1, 3, 0, 2], [2, 2, 1, 7], [6, 6, 6, 6])
     message = str(caught.value)
     assert (
-        "frequency is greater than recency for 1 customer (first: index 1, frequency 3," in message
+        "frequency is greater than recency for 1 customer (first: index 1, frequency 3.0,"
+        in message
     )
     assert "recency is positive but frequency is 0 for 1 customer (first: index 2," in message
     assert "recency is greater than n_periods for 1 customer (first: index 3," in message
-    assert "recency 7, n_periods 6" in message
+    assert "recency 7.0, n_periods 6.0" in message
     assert caught.value.location.index == 1
 
 
 def test_fractional_opportunities_are_rejected(fitted):
-    with pytest.raises(InputError, match=r"n_future must be whole numbers >= 0; 1 is not"):
+    with pytest.raises(InputError, match=r"n_future must be whole numbers >= 0; 1 of 2 are not"):
         fitted.expected_purchases([1, 2.5], 1, 1, 6)
     with pytest.raises(InputError, match="not a whole number for 1 customer"):
         fitted.probability_alive([1], [1.5], [6])

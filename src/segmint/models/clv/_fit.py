@@ -66,10 +66,7 @@ def maximize_likelihood(
     compressed, w = compress(columns, weights) if compress_rows else (columns, weights)
     n = float(w.sum())
     if n <= 0:
-        raise ConvergenceError(
-            f"{model} cannot be fitted: there are no customers (the weights sum to {n:g}).",
-            code="models.no_data",
-        )
+        raise ConvergenceError("models.no_data", model=model, total=f"{n:g}")
     start = _subsample_start(second_order, theta0, columns, weights, penalizer=penalizer)
     return _by_newton(
         second_order, start, compressed, w, penalizer=penalizer, model=model, names=names
@@ -143,17 +140,13 @@ def _check_result(
     at_bound = [name for name, t in zip(names, theta, strict=True) if abs(t) >= BOUND - 1e-6]
     if at_bound:
         raise ConvergenceError(
-            f"The maximum-likelihood fit of {model} ran {', '.join(at_bound)} to "
-            f"e^±{BOUND:g}: the likelihood has no maximum at finite parameters for these data.",
-            hint="A penalizer (penalizer=0.01) keeps the parameters finite; so do more "
-            "customers, or customers with repeat purchases.",
+            "models.unbounded_likelihood",
+            model=model,
+            names=", ".join(at_bound),
+            bound=f"{BOUND:g}",
         )
     if not success or not np.all(np.isfinite(theta)):
-        raise ConvergenceError(
-            f"The maximum-likelihood fit of {model} did not converge: {message}",
-            hint="Try a small penalizer (penalizer=0.01), or check the data: a model of "
-            "repeat buying needs customers with repeat purchases.",
-        )
+        raise ConvergenceError("models.no_convergence", model=model, reason=message)
 
 
 def _invert(hessian: Array, *, model: str) -> Array:
@@ -161,8 +154,4 @@ def _invert(hessian: Array, *, model: str) -> Array:
     try:
         return np.asarray(np.linalg.inv(hessian), dtype=np.float64)
     except np.linalg.LinAlgError as exc:
-        raise ConvergenceError(
-            f"The fit of {model} reached a point where the information matrix is singular, "
-            "so its parameters are not identified by these data.",
-            hint="A penalizer (penalizer=0.01) or more customers usually help.",
-        ) from exc
+        raise ConvergenceError("models.singular_information", model=model) from exc

@@ -70,10 +70,7 @@ class FittedModel(Estimator):
         """
         check_fitted(self, "params_")
         if not isinstance(level, float | int) or not 0.0 < level < 1.0:
-            raise InputError(
-                f"level must be a float in the range (0.0, 1.0). Got {level!r} instead.",
-                location=Location(field="level"),
-            )
+            raise InputError("models.bad_level", location=Location(field="level"), got=repr(level))
         z = float(ndtri(0.5 + level / 2.0))
         log_se = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
         estimate = np.array(self.params_)

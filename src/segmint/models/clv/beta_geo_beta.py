@@ -26,10 +26,16 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, digamma, gammaln, polygamma  # type: ignore[import-untyped]
 
-from segmint.core.errors import InputError
 from segmint.models.base import check_fitted
 from segmint.models.clv import shifted_beta_geo as sbg
-from segmint.models.clv._checks import as_vector, check_discount_rate, check_whole, raise_problems
+from segmint.models.clv._checks import (
+    Rule,
+    as_vector,
+    broadcast,
+    check_discount_rate,
+    check_whole,
+    raise_broken,
+)
 from segmint.models.clv._compress import distinct_rows
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
@@ -304,41 +310,34 @@ def check_opportunities(
     InputError
         Naming each broken rule with its count and first index, and the values there.
     """
-    columns = {
-        "frequency": as_vector(frequency, "frequency"),
-        "recency": as_vector(recency, "recency"),
-        "n_periods": as_vector(n_periods, "n_periods"),
-        "weights": as_vector(1.0 if weights is None else weights, "weights"),
-    }
-    try:
-        x, t_x, n, w = np.broadcast_arrays(*columns.values())
-    except ValueError as exc:
-        lengths = ", ".join(f"{k} {v.size}" for k, v in columns.items())
-        raise InputError(
-            f"frequency, recency, n_periods and weights must have one value per customer; "
-            f"got lengths {lengths}."
-        ) from exc
+    x, t_x, n, w = broadcast(
+        {
+            "frequency": as_vector(frequency, "frequency"),
+            "recency": as_vector(recency, "recency"),
+            "n_periods": as_vector(n_periods, "n_periods"),
+            "weights": as_vector(1.0 if weights is None else weights, "weights"),
+        }
+    )
+    raise_broken(_rules(x, t_x, n, w))
+    return x.copy(), t_x.copy(), n.copy(), w.copy()
+
+
+def _rules(x: Array, t_x: Array, n: Array, w: Array) -> list[Rule]:
+    """Every rule of check_opportunities, each quoting all four values; data, not branches."""
     finite = np.isfinite(x) & np.isfinite(t_x) & np.isfinite(n) & np.isfinite(w)
     fx, ft, fn, fw = (np.where(finite, v, 0.0) for v in (x, t_x, n, w))  # rules see numbers
-    rules = [
-        ("frequency, recency, n_periods or weights is not a finite number", ~finite),
-        (
-            "frequency, recency or n_periods is not a whole number",
-            (fx != np.floor(fx)) | (ft != np.floor(ft)) | (fn != np.floor(fn)),
-        ),
-        ("frequency is negative", fx < 0),
-        ("frequency is greater than recency", fx > ft),
-        ("recency is greater than n_periods", ft > fn),
-        ("recency is positive but frequency is 0", (fx == 0) & (ft > 0)),
-        ("weights is negative", fw < 0),
+    every = {"frequency": x, "recency": t_x, "n_periods": n, "weights": w}
+    return [
+        Rule("models.not_finite", ~finite, every),
+        Rule("models.not_whole", fx != np.floor(fx), every, "frequency"),
+        Rule("models.not_whole", ft != np.floor(ft), every, "recency"),
+        Rule("models.not_whole", fn != np.floor(fn), every, "n_periods"),
+        Rule("models.negative", fx < 0, every, "frequency"),
+        Rule("models.frequency_above_recency", fx > ft, every, "frequency"),
+        Rule("models.recency_above_periods", ft > fn, every, "recency"),
+        Rule("models.recency_without_repeat", (fx == 0) & (ft > 0), every),
+        Rule("models.negative", fw < 0, every, "weights"),
     ]
-    raise_problems(
-        rules,
-        tuple(zip(columns, (x, t_x, n, w), strict=True)),
-        hint="frequency counts transactions in the n opportunities after the first; "
-        "recency is the opportunity of the last one: 0 <= frequency <= recency <= n_periods.",
-    )
-    return x.copy(), t_x.copy(), n.copy(), w.copy()
 
 
 def start(x: Array, t_x: Array, n: Array, weights: Array) -> Array:

@@ -32,14 +32,13 @@ from scipy.special import digamma, gammaln, polygamma  # type: ignore[import-unt
 
 from segmint.core.errors import ConvergenceError, InputError, Location
 from segmint.models.base import check_fitted
-from segmint.models.clv._checks import as_vector
+from segmint.models.clv._checks import Rule, as_vector, broadcast, raise_broken
 from segmint.models.clv._counts import count_table
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
 from segmint.models.clv._sums import dot
 
 Array = npt.NDArray[np.float64]
-Mask = npt.NDArray[np.bool_]
 
 
 class Params(NamedTuple):
@@ -172,12 +171,7 @@ def expected_spend(params: Params, x: Array, m: Array) -> Array:
     """
     p, q, gamma = params
     if q <= 1.0:
-        raise ConvergenceError(
-            f"The fitted Gamma-Gamma has q = {q:.4g} <= 1: its spend distribution has no "
-            "finite mean, so expected spend is undefined.",
-            hint="Fit on more repeat customers, or with a penalizer (penalizer=0.01).",
-            code="models.no_finite_mean",
-        )
+        raise ConvergenceError("models.no_finite_mean", q=f"{q:.4g}")
     own = np.where(x > 0, m, 0.0)
     return np.asarray((gamma + x * own) * p / (p * x + q - 1.0), dtype=np.float64)
 
@@ -198,69 +192,31 @@ def check_spend(
         `check_rfm`, the message names each rule's count and first bad index with its
         values; the error's location is the first bad index of the first rule broken.
     """
-    columns = {
-        "frequency": as_vector(frequency, "frequency"),
-        "monetary_value": as_vector(monetary_value, "monetary_value"),
-        "weights": as_vector(1.0 if weights is None else weights, "weights"),
-    }
-    try:
-        x, m, w = np.broadcast_arrays(*columns.values())
-    except ValueError as exc:
-        lengths = ", ".join(f"{k} {v.size}" for k, v in columns.items())
-        raise InputError(
-            "frequency, monetary_value and weights must have one value per customer; "
-            f"got lengths {lengths}.",
-        ) from exc
-    _raise_problems(_problems(x, m, w))
+    x, m, w = broadcast(
+        {
+            "frequency": as_vector(frequency, "frequency"),
+            "monetary_value": as_vector(monetary_value, "monetary_value"),
+            "weights": as_vector(1.0 if weights is None else weights, "weights"),
+        }
+    )
+    raise_broken(_rules(x, m, w))
     return x.copy(), m.copy(), w.copy()
 
 
-def _problems(x: Array, m: Array, w: Array) -> list[tuple[str, Mask, dict[str, Array]]]:
-    """(what is wrong, where, the columns to show) for every rule; data, not branches."""
+def _rules(x: Array, m: Array, w: Array) -> list[Rule]:
+    """Every rule of check_spend; data, not branches."""
     finite = np.isfinite(x) & np.isfinite(m) & np.isfinite(w)
     # rules below see numbers (the stand-in 1.0 breaks none of them)
     fx, fm, fw = (x, m, w) if finite.all() else (np.where(finite, v, 1.0) for v in (x, m, w))
+    every = {"frequency": x, "monetary_value": m, "weights": w}
+    spend = {"monetary_value": m, "frequency": x}
     return [
-        (
-            "frequency, monetary_value or weights is not a finite number",
-            ~finite,
-            {"frequency": x, "monetary_value": m, "weights": w},
-        ),
-        ("frequency is negative", fx < 0, {"frequency": x}),
-        ("frequency is not a whole number", fx != np.floor(fx), {"frequency": x}),
-        (
-            "monetary_value is not positive where frequency > 0",
-            (fx > 0) & (fm <= 0),
-            {"monetary_value": m, "frequency": x},
-        ),
-        ("weights is negative", fw < 0, {"weights": w}),
+        Rule("models.not_finite", ~finite, every),
+        Rule("models.negative", fx < 0, {"frequency": x}, "frequency"),
+        Rule("models.not_whole", fx != np.floor(fx), {"frequency": x}, "frequency"),
+        Rule("models.spend_not_positive", (fx > 0) & (fm <= 0), spend, "monetary_value"),
+        Rule("models.negative", fw < 0, {"weights": w}, "weights"),
     ]
-
-
-def _raise_problems(problems: list[tuple[str, Mask, dict[str, Array]]]) -> None:
-    messages: list[str] = []
-    first_index: int | None = None
-    for what, bad, shown in problems:
-        count = int(bad.sum())
-        if count == 0:
-            continue
-        index = int(np.argmax(bad))
-        first_index = index if first_index is None else first_index
-        values = ", ".join(f"{name} {_number(float(v[index]))}" for name, v in shown.items())
-        plural = "customer" if count == 1 else "customers"
-        messages.append(f"{what} for {count} {plural} (first: index {index}, {values})")
-    if messages:
-        raise InputError(
-            "; ".join(messages) + ".",
-            hint="monetary_value is the mean spend of the repeat purchases; frequency counts them.",
-            location=Location(index=first_index),
-        )
-
-
-def _number(value: float) -> str:
-    if not np.isfinite(value):
-        return str(value)
-    return np.format_float_positional(value, precision=6, trim="0")
 
 
 def start(x: Array, m: Array, weights: Array) -> Array:
@@ -324,8 +280,9 @@ class GammaGamma(FittedModel):
         repeat = (x > 0) & (w > 0)
         if not repeat.any():
             raise InputError(
-                "GammaGamma needs customers with repeat purchases (frequency > 0); there are none.",
+                "models.no_repeat_customers",
                 location=Location(field="frequency"),
+                model=type(self).__name__,
             )
         if not repeat.all():  # check_spend's arrays are already copies: select only if needed
             x, m, w = x[repeat], m[repeat], w[repeat]

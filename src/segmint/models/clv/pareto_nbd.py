@@ -305,8 +305,7 @@ def discounted_expected_residual_transactions(
     r, alpha, s, beta = p
     if not (math.isfinite(delta) and delta > 0):
         raise InputError(
-            f"The discount rate delta must be a positive number per time unit; got {delta!r}.",
-            location=Location(field="delta"),
+            "models.delta_not_positive", location=Location(field="delta"), got=repr(delta)
         )
     ages, place = np.unique(T, return_inverse=True)  # h depends on T alone
     discount = integral.discount_factor(s, delta * (beta + ages))[place.ravel()]

@@ -35,14 +35,20 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, digamma, polygamma  # type: ignore[import-untyped]
 
-from segmint.core.errors import ConvergenceError, InputError
+from segmint.core.errors import ConvergenceError
 from segmint.models.base import check_fitted
-from segmint.models.clv._checks import as_vector, check_discount_rate, check_whole, raise_problems
+from segmint.models.clv._checks import (
+    Rule,
+    as_vector,
+    broadcast,
+    check_discount_rate,
+    check_whole,
+    raise_broken,
+)
 from segmint.models.clv._fit import maximize_likelihood
 from segmint.models.clv._model import FittedModel
 
 Array = npt.NDArray[np.float64]
-Mask = npt.NDArray[np.bool_]
 
 TAIL = 1e-17  # a discounted sum stops when the rest is below this share of it
 CHUNK_DECAY = 40.0  # e-folds of the discount factor one chunk of series terms spans
@@ -230,34 +236,30 @@ def check_periods(
     InputError
         Naming each broken rule with its count and first index.
     """
-    columns = {
-        "periods": as_vector(periods, "periods"),
-        "churned": as_vector(churned, "churned"),
-        "weights": as_vector(1.0 if weights is None else weights, "weights"),
-    }
-    try:
-        t, c, w = np.broadcast_arrays(*columns.values())
-    except ValueError as exc:
-        lengths = ", ".join(f"{k} {v.size}" for k, v in columns.items())
-        raise InputError(
-            f"periods, churned and weights must have one value per customer; got lengths {lengths}."
-        ) from exc
-    finite = np.isfinite(t) & np.isfinite(w)
-    ft, fw = np.where(finite, t, 0.0), np.where(finite, w, 0.0)
-    rules = [
-        ("periods or weights is not a finite number", ~finite),
-        ("churned is not True or False", (c != 0.0) & (c != 1.0)),
-        ("periods is not a whole number >= 0", (ft < 0) | (ft != np.floor(ft))),
-        ("a churned customer has periods 0", finite & (c == 1.0) & (ft == 0)),
-        ("weights is negative", fw < 0),
-    ]
-    raise_problems(
-        rules,
-        tuple(zip(columns, (t, c, w), strict=True)),
-        hint="periods is the period of churn (1, 2, ...) for a churned customer, and the "
-        "periods observed so far (0, 1, ...) for one still active.",
+    t, c, w = broadcast(
+        {
+            "periods": as_vector(periods, "periods"),
+            "churned": as_vector(churned, "churned"),
+            "weights": as_vector(1.0 if weights is None else weights, "weights"),
+        }
     )
+    raise_broken(_rules(t, c, w))
     return t.copy(), c.copy(), w.copy()
+
+
+def _rules(t: Array, c: Array, w: Array) -> list[Rule]:
+    """Every rule of check_periods, each quoting all three values; data, not branches."""
+    finite = np.isfinite(t) & np.isfinite(w)
+    ft, fw = np.where(finite, t, 0.0), np.where(finite, w, 0.0)  # rules below see numbers
+    every = {"periods": t, "churned": c, "weights": w}
+    return [
+        Rule("models.not_finite", ~finite, every),
+        Rule("models.churned_not_boolean", (c != 0.0) & (c != 1.0), every, "churned"),
+        Rule("models.negative", ft < 0, every, "periods"),
+        Rule("models.not_whole", ft != np.floor(ft), every, "periods"),
+        Rule("models.churned_at_zero", finite & (c == 1.0) & (ft == 0), every, "periods"),
+        Rule("models.negative", fw < 0, every, "weights"),
+    ]
 
 
 class ShiftedBetaGeo(FittedModel):
@@ -325,12 +327,7 @@ class ShiftedBetaGeo(FittedModel):
         t, c, w = check_periods(periods, churned, weights)
         if self.penalizer == 0 and w.sum() > 0 and not w @ c > 0:
             # the likelihood then rises without bound as theta's mean falls to 0
-            raise ConvergenceError(
-                "ShiftedBetaGeo cannot be fitted without churn: no customer churned, so "
-                "every churn probability down to 0 fits better than the last.",
-                hint="Fit on a cohort observed until some customers left, or pass a "
-                "penalizer (penalizer=0.01) to keep alpha and beta finite.",
-            )
+            raise ConvergenceError("models.no_churn", model=type(self).__name__)
         fit = maximize_likelihood(
             total_log_likelihood_gradient_hessian,
             np.zeros(2),  # alpha = beta = 1: a uniform churn probability

@@ -84,15 +84,19 @@ def summarize(
     """
     if unit not in DAYS_PER_UNIT:
         raise InputError(
-            f"unit must be one of {', '.join(DAYS_PER_UNIT)}. Got {unit!r} instead.",
+            "models.unknown_unit",
             location=Location(field="unit"),
+            units=", ".join(DAYS_PER_UNIT),
+            got=repr(unit),
         )
     end = day_number(as_of, "as_of")
     cut = end if calibration_end is None else day_number(calibration_end, "calibration_end")
     if cut > end:
         raise InputError(
-            "calibration_end must be on or before as_of.",
+            "models.calibration_after_as_of",
             location=Location(field="calibration_end"),
+            calibration_end=str(calibration_end),
+            as_of=str(as_of),
         )
     log = purchase_days(
         transactions, customer_id=customer_id, ordered_at=ordered_at, amount=amount, end=end
@@ -189,10 +193,11 @@ def _frame(transactions: Any, columns: list[str]) -> dict[str, pd.Series]:
         if name not in available:
             close = difflib.get_close_matches(name, [str(c) for c in available], n=1)
             raise SchemaError(
-                f"The transactions have no column '{name}'; they have "
-                f"{', '.join(map(str, available))}.",
-                hint=f"Did you mean '{close[0]}'?" if close else None,
+                "models.missing_column",
                 location=Location(field=name),
+                name=name,
+                columns=", ".join(map(str, available)),
+                close=close[0] if close else None,
             )
     if is_pandas:
         return {name: transactions[name] for name in columns}
@@ -205,7 +210,7 @@ def day_number(value: dt.date | str | pd.Timestamp, name: str) -> int:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"{name} must be a date. Got {value!r} instead.", location=Location(field=name)
+            "models.not_a_date", location=Location(field=name), field=name, got=repr(value)
         ) from exc
     return int(np.datetime64(stamp.date(), "D").astype(np.int64))
 
@@ -216,9 +221,7 @@ def _days(stamps: pd.Series, name: str) -> IntArray:
         parsed = pd.to_datetime(stamps)
     except (TypeError, ValueError) as exc:  # pandas' parser, mapped once here
         raise InputError(
-            f"{name} must hold timestamps; pandas could not read them ({exc}).",
-            hint="Pass datetimes, or parse the column first with an explicit format.",
-            location=Location(field=name),
+            "models.bad_timestamps", location=Location(field=name), field=name, reason=str(exc)
         ) from exc
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_localize(None)  # the local calendar day, not the UTC one
@@ -232,10 +235,12 @@ def _check_present(missing: npt.NDArray[np.bool_], name: str) -> None:
     count = int(missing.sum())
     if count:
         index = int(np.argmax(missing))
-        plural = "transaction" if count == 1 else "transactions"
         raise InputError(
-            f"{name} is missing for {count} {plural} (first: index {index}).",
+            "models.missing_values",
             location=Location(index=index, field=name),
+            field=name,
+            count=count,
+            index=index,
         )
 
 

@@ -104,14 +104,19 @@ def validate(
     check_fitted(model, "params_")
     if not isinstance(max_frequency, int) or max_frequency < 1:
         raise InputError(
-            f"max_frequency must be a whole number >= 1. Got {max_frequency!r} instead.",
+            "models.whole_number",
             location=Location(field="max_frequency"),
+            field="max_frequency",
+            minimum=1,
+            got=repr(max_frequency),
         )
     cut, end = day_number(calibration_end, "calibration_end"), day_number(as_of, "as_of")
     if end <= cut:
         raise InputError(
-            "as_of must be after calibration_end: the holdout has no days.",
+            "models.empty_holdout",
             location=Location(field="as_of"),
+            calibration_end=str(calibration_end),
+            as_of=str(as_of),
         )
     summary = summarize(
         transactions,

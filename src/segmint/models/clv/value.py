@@ -145,11 +145,15 @@ def lifetime_value_intervals(
     InputError
         If `level` is not in (0, 1) or `draws` is below 2, and as `lifetime_value`.
     """
-    if not 0.0 < level < 1.0 or not isinstance(draws, int) or draws < 2:
+    if not 0.0 < level < 1.0:
+        raise InputError("models.bad_level", location=Location(field="level"), got=repr(level))
+    if not isinstance(draws, int) or draws < 2:
         raise InputError(
-            f"level must be in (0, 1) and draws a whole number >= 2. "
-            f"Got level={level!r}, draws={draws!r}.",
-            location=Location(field="level"),
+            "models.whole_number",
+            location=Location(field="draws"),
+            field="draws",
+            minimum=2,
+            got=repr(draws),
         )
     values = np.array(
         [
@@ -219,19 +223,14 @@ def _log_rate(horizon: float, discount_rate: float) -> float:
     """δ = log(1 + d), after checking the horizon and the rate."""
     if not isinstance(horizon, int | float) or not horizon >= 0:
         raise InputError(
-            f"horizon must be a number of time units >= 0 (math.inf for the whole "
-            f"lifetime). Got {horizon!r} instead.",
-            location=Location(field="horizon"),
+            "models.bad_horizon", location=Location(field="horizon"), got=repr(horizon)
         )
     if not isinstance(discount_rate, int | float) or not discount_rate >= 0:
         raise InputError(
-            f"discount_rate must be a rate per time unit >= 0. Got {discount_rate!r} instead.",
+            "models.discount_rate_negative",
             location=Location(field="discount_rate"),
+            got=repr(discount_rate),
         )
     if math.isinf(horizon) and discount_rate == 0:
-        raise InputError(
-            "An infinite horizon needs a positive discount_rate: undiscounted purchases "
-            "over an unbounded lifetime have no finite sum.",
-            location=Location(field="discount_rate"),
-        )
+        raise InputError("models.infinite_undiscounted", location=Location(field="discount_rate"))
     return math.log1p(discount_rate)
