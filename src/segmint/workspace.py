@@ -2,7 +2,8 @@
 
 A workspace is a folder holding `segmint.toml` and `segmint.duckdb` (plus `quarantine/`).
 The database is opened on first use, upgraded to the current schema, and closed with
-`close()` or at the end of a `with` block.
+`close()` or at the end of a `with` block. Opened `read_only`, it is never written (nor
+upgraded), so reading works on a read-only copy and beside other readers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from segmint.core import config
+from segmint.core import config, files
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
 from segmint.segments import reports, schemes
@@ -25,7 +26,7 @@ from segmint.store import identity, snapshots
 from segmint.store import reports as snapshot_reports
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
-from segmint.store.migrations import migrate
+from segmint.store.migrations import check_current, migrate
 from segmint.store.status import status
 
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
@@ -45,6 +46,10 @@ class Workspace:
     ----------
     path : str or Path, default "."
         The workspace folder (it must hold a `segmint.toml`; see `Workspace.init`).
+    read_only : bool, default False
+        Open the database only to read it: no import, run or merge.
+    command : str, default "python"
+        What is using the workspace, as another process that finds it busy is told.
 
     Examples
     --------
@@ -53,29 +58,33 @@ class Workspace:
     1000
     """
 
-    def __init__(self, path: str | Path = ".") -> None:
+    def __init__(
+        self, path: str | Path = ".", *, read_only: bool = False, command: str = "python"
+    ) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        self.command = command
         if not (self.path / config.CONFIG_FILE).is_file():
-            raise NotFoundError(
-                f"'{path}' is not a segmint workspace (no {config.CONFIG_FILE}).",
-                hint=f"Create one with 'segmint init {path}', or pass --workspace DIR.",
-                code="workspace.not_found",
-            )
+            raise NotFoundError("workspace.not_found", path=path, file=config.CONFIG_FILE)
         self.settings = config.load(self.path, checks=schemes.problems)
         self._engine: DuckDBEngine | None = None
 
     @classmethod
-    def init(cls, path: str | Path) -> Workspace:
+    def init(cls, path: str | Path, *, command: str = "python") -> Workspace:
         """Create a workspace folder with default settings and an empty database.
 
-        An existing workspace is opened as it is (its settings are not overwritten).
+        An existing workspace is opened as it is (its settings are not overwritten) and
+        its database upgraded to the current schema.
         """
         folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and not folder.is_dir():
+            raise InputError("workspace.not_a_folder", path=folder)
         settings_file = folder / config.CONFIG_FILE
-        if not settings_file.exists():
-            settings_file.write_text(config.render_default(), encoding="utf-8")
-        workspace = cls(folder)
+        with files.writing(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+            if not settings_file.exists():
+                settings_file.write_text(config.render_default(), encoding="utf-8")
+        workspace = cls(folder, command=command)
         workspace.engine  # noqa: B018 -- creates the database and its tables now
         return workspace
 
@@ -83,10 +92,18 @@ class Workspace:
     def engine(self) -> DuckDBEngine:
         """The database connection, opened (and migrated) on first use."""
         if self._engine is None:
-            self._engine = DuckDBEngine(
-                self.path / DATABASE_FILE, memory_limit=self.settings.memory_limit
+            engine = DuckDBEngine(
+                self.path / DATABASE_FILE,
+                read_only=self.read_only,
+                memory_limit=self.settings.memory_limit,
+                command=self.command,
             )
-            migrate(self._engine)
+            try:
+                check_current(engine) if self.read_only else migrate(engine)
+            except BaseException:
+                engine.close()
+                raise
+            self._engine = engine
         return self._engine
 
     def close(self) -> None:
@@ -154,7 +171,7 @@ class Workspace:
             workspace=self.path,
             options=options,
             now=now or self._import_moment(today),
-            progress=progress,
+            progress=self._import_progress(progress, name=name or str(path)),
         )
 
     def _import_moment(self, today: dt.date | None) -> dt.datetime:
@@ -198,9 +215,8 @@ class Workspace:
         """
         from segmint.pipeline.run import run
 
-        return run(
-            self.engine, self.settings, as_of=as_of_date(as_of), progress=progress, actor=actor
-        )
+        step = self._reporting(progress, prefix="run: ")
+        return run(self.engine, self.settings, as_of=as_of_date(as_of), progress=step, actor=actor)
 
     def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:
         """RFM alone, without storing a run: r/f/m scores, cell, rfm8 and rfm11 per buyer."""
@@ -243,7 +259,18 @@ class Workspace:
     def customer(
         self, customer_id: str, *, run_id: int | None = None, lang: str | None = None
     ) -> dict[str, Any]:
-        """The 360° profile of one customer in a run (default: the current run)."""
+        """The 360° profile of one customer in a run (default: the current run).
+
+        A customer merged into another is not found; the error names the one it is now.
+        """
+        kept = identity.merged_into(self.engine, customer_id)
+        if kept is not None:
+            raise NotFoundError(
+                "customer.merged",
+                location=Location(field="customer_id"),
+                customer=customer_id,
+                kept=kept,
+            )
         return reports.profile(
             self.engine,
             self.settings,
@@ -259,6 +286,7 @@ class Workspace:
         run_id: int | None = None,
         lang: str | None = None,
         header_lang: str | None = None,
+        force: bool = False,
     ) -> int:
         """Write the snapshot to `path` (.csv, .parquet or .xlsx); return the rows written.
 
@@ -266,9 +294,11 @@ class Workspace:
         then the share of spend per category (``category_share:<category>``) and the
         interactions of the last 30 days per channel (``interactions_30d:<channel>``).
         Headers are these column names, or their names in `header_lang` when given.
+        An existing file is replaced only with `force`.
         """
         from segmint.activate import exports
 
+        exports.check_target(Path(path), force=force)  # before the work, not after it
         run = self._run(run_id)["run_id"]
         table = labelled(self.snapshot(run), self.settings, lang=lang or self.settings.lang)
         categories, channels = snapshot_reports.families_long(self.engine, run)
@@ -276,7 +306,7 @@ class Workspace:
         table = exports.widen(table, channels, prefix="interactions_30d:", fill=0)
         if header_lang is not None:
             table = headed(table, lang=header_lang)
-        exports.export(table, Path(path))
+        exports.export(table, Path(path), force=force)
         return int(table.num_rows)
 
     def _run(self, run_id: int | None) -> dict[str, Any]:
@@ -293,6 +323,26 @@ class Workspace:
                 "run.not_found", location=Location(field="run"), run=run_id, runs=shown
             )
         return found
+
+    def _reporting(self, progress: RunProgress | None, *, prefix: str) -> RunProgress:
+        """`progress`, also recorded for another command that finds the workspace busy."""
+
+        def step(name: str) -> None:
+            self.engine.report(prefix + name)
+            if progress is not None:
+                progress(name)
+
+        return step
+
+    def _import_progress(self, progress: Progress | None, *, name: str) -> Progress:
+        """`progress`, also recorded (in whole percent) for a command that finds us busy."""
+
+        def update(done: int, total: int) -> None:
+            self.engine.report(f"import {name}: {100 * done // max(total, 1)}%")
+            if progress is not None:
+                progress(done, total)
+
+        return update
 
     def merge_customers(self, keep: str, other: str, *, actor: str = "python") -> dict[str, int]:
         """Merge customer `other` into `keep`; return the rows moved per table."""
@@ -317,8 +367,9 @@ def check_kind(kind: str) -> str:
         return kind
     close = difflib.get_close_matches(kind, KINDS, n=1)
     raise InputError(
-        f"unknown kind '{kind}'; use one of {', '.join(KINDS)}.",
-        hint=f"Did you mean '{close[0]}'?" if close else None,
+        "input.unknown_kind",
         location=Location(field="kind"),
-        code="input.unknown_kind",
+        kind=kind,
+        kinds=", ".join(KINDS),
+        close=close[0] if close else None,
     )

@@ -91,7 +91,7 @@ def test_usage_errors_exit_2(workspace):
 def test_unknown_kind_suggests_the_closest(workspace, tmp_path):
     path = write_csv(tmp_path / "o.csv", HEADER, [["O1", "C1", "2024-03-05", "10", ""]])
     done = segmint("import", "order", path, "-w", workspace)
-    assert done.returncode == 1
+    assert done.returncode == 2  # a mistake in the command's argument
     assert "unknown kind 'order'" in done.stderr and "Did you mean 'orders'?" in done.stderr
 
 
@@ -164,8 +164,9 @@ def test_demo_builds_a_workspace_and_can_be_run_again(tmp_path):
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
     (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
     done = segmint("demo", "--customers", 50, "--dir", tmp_path)
-    assert done.returncode == 1
-    assert "not empty and was not made by 'segmint demo'" in done.stderr
+    assert done.returncode == 2
+    assert f"'{tmp_path}' is not empty and was not made by 'segmint demo'" in done.stderr
+    assert "--force" in done.stderr
     assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"
 
 

@@ -80,7 +80,7 @@ def test_busy_database_names_the_process_that_holds_it(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(
-            WorkspaceBusyError, match=rf"in use by another process \(PID {holder.pid}"
+            WorkspaceBusyError, match=rf"another program: .* \(process {holder.pid}\)"
         ):
             DuckDBEngine(path)
     finally:
@@ -106,3 +106,103 @@ def test_workspace_file_opens_in_a_plain_duckdb_client(tmp_path):
         assert con.execute("SELECT sum(amount)::VARCHAR FROM orders").fetchone() == ("12.34",)
     finally:
         con.close()
+
+
+def test_a_query_ibis_runs_that_runs_out_of_memory_is_a_segmint_error(tmp_path):
+    """DuckDB's OutOfMemoryException inside an expression's execution is mapped, not leaked."""
+    from segmint.core.errors import EngineError
+    from segmint.store.relations import execute
+
+    with DuckDBEngine(tmp_path / "w.duckdb", memory_limit="8MB") as engine:
+        engine.execute("SET threads = 1")
+        big = engine.ibis().sql(
+            "SELECT i, md5(i::VARCHAR) AS m FROM range(3000000) t(i) ORDER BY m"
+        )
+        with pytest.raises(EngineError) as caught:
+            execute(engine, big)
+    assert caught.value.code == "store.out_of_memory"
+    assert "8MB" in caught.value.message or "7.6 MiB" in caught.value.message
+    assert "memory_limit" in (caught.value.hint or "")
+
+
+def test_a_damaged_file_says_so(tmp_path):
+    from segmint.core.errors import EngineError
+
+    path = tmp_path / "w.duckdb"
+    with DuckDBEngine(path) as engine:
+        migrate(engine)
+    with path.open("r+b") as f:
+        f.truncate(100)
+    with pytest.raises(EngineError) as caught:
+        DuckDBEngine(path, read_only=True)
+    assert caught.value.code == "store.corrupt"
+
+
+def test_read_only_open_never_migrates_an_older_database(tmp_path):
+    from segmint.core.errors import EngineError
+    from segmint.store.migrations import check_current
+
+    path = tmp_path / "w.duckdb"
+    with DuckDBEngine(path) as engine:
+        migrate(engine, migrations=MIGRATIONS[:1])
+    with DuckDBEngine(path, read_only=True) as engine, pytest.raises(EngineError) as caught:
+        check_current(engine)
+    assert caught.value.code == "store.old_schema"
+    assert "schema 1; this version reads 2" in caught.value.message
+    with DuckDBEngine(path, read_only=True) as engine:
+        assert version(engine) == 1  # untouched
+
+
+def test_a_missing_database_is_not_created_by_a_reader(tmp_path):
+    from segmint.core.errors import NotFoundError
+
+    with pytest.raises(NotFoundError) as caught:
+        DuckDBEngine(tmp_path / "w.duckdb", read_only=True)
+    assert caught.value.code == "store.no_database"
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_writer_records_itself_beside_the_database_and_removes_the_record(tmp_path):
+    from segmint.store import holder
+
+    path = tmp_path / "w.duckdb"
+    with DuckDBEngine(path, command="segmint import") as engine:
+        engine.report("import orders.csv: 40%")
+        found = holder.read(path)
+        assert found is not None
+        assert (found.command, found.progress) == ("segmint import", "import orders.csv: 40%")
+    assert not holder.path_of(path).exists()
+    with DuckDBEngine(path, read_only=True):
+        assert not holder.path_of(path).exists()  # readers leave no record
+
+
+def test_a_stale_holder_record_is_ignored(tmp_path):
+    """A writer that was killed leaves its record; a process id that is gone means nothing."""
+    from segmint.store import holder
+
+    path = tmp_path / "w.duckdb"
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = holder.Holder(
+        command="segmint run", pid=int(gone.stdout), since="2026-01-01T00:00:00+00:00"
+    )
+    holder.write(path, dead)
+    assert holder.read(path) is None
+    with DuckDBEngine(path):
+        found = holder.read(path)
+        assert found is not None and found.command == "python"
+
+
+def test_a_write_through_a_read_only_connection_is_named(tmp_path):
+    from segmint.core.errors import EngineError
+
+    path = tmp_path / "w.duckdb"
+    with DuckDBEngine(path) as engine:
+        migrate(engine)
+    with DuckDBEngine(path, read_only=True) as engine, pytest.raises(EngineError) as caught:
+        engine.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+    assert caught.value.code == "store.read_only"

@@ -1,6 +1,7 @@
 """Exports: a table to CSV (UTF-8 with BOM, so Excel shows Chinese), Parquet or Excel.
 
-The file appears whole or not at all: it is written beside the target and renamed.
+The file appears whole or not at all: it is written beside the target and renamed. An
+existing file is replaced only when asked (`core.files`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import decimal
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,7 +19,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from segmint.core.errors import InputError, Location
+from segmint.core import files
+from segmint.core.errors import InputError
 
 EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 BOM = "\ufeff".encode()
@@ -38,12 +41,17 @@ def _xlsx(table: pa.Table, path: Path) -> None:
 
     if table.num_rows > EXCEL_MAX_ROWS:
         raise InputError(
-            f"{table.num_rows:,} rows do not fit in an Excel sheet ({EXCEL_MAX_ROWS:,} at most).",
-            hint="Export to .csv or .parquet instead.",
-            location=Location(file=path.name),
-            code="export.too_many_rows",
+            "export.too_many_rows",
+            rows=f"{table.num_rows:,}",
+            most=f"{EXCEL_MAX_ROWS:,}",
         )
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # The file is opened here, first: xlsxwriter would open it only at close(), after it
+    # has spooled the sheet to temporary files that a failed open then leaks.
+    with path.open("wb") as target:
+        _write_book(xlsxwriter.Workbook(target, {"constant_memory": True}), table)
+
+
+def _write_book(book: Any, table: pa.Table) -> None:
     sheet = book.add_worksheet("snapshot")
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet.write_row(0, 0, table.column_names)
@@ -82,19 +90,28 @@ def widen(table: pa.Table, long: pa.Table, *, prefix: str, fill: object) -> pa.T
     return table
 
 
-def export(table: pa.Table, path: Path) -> Path:
-    """Write `table` to `path` in the format its suffix names; return the path."""
-    writer = WRITERS.get(path.suffix.lower())
-    if writer is None:
+def check_target(path: Path, *, force: bool = False) -> None:
+    """Refuse, before any work, a `path` that `export` could not write or must not replace."""
+    files.check_new_file(path, force=force)
+    if path.suffix.lower() not in WRITERS:
         raise InputError(
-            f"cannot export to '{path.name}': the file name must end in {', '.join(WRITERS)}.",
-            location=Location(file=path.name),
-            code="export.bad_format",
+            "export.bad_format",
+            path=path,
+            formats=", ".join(WRITERS),
         )
+
+
+def export(table: pa.Table, path: Path, *, force: bool = False) -> Path:
+    """Write `table` to `path` in the format its suffix names; return the path.
+
+    An existing file is replaced only with `force`.
+    """
+    check_target(path, force=force)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        writer(table, partial)
-        os.replace(partial, path)
+        with files.writing(path):
+            WRITERS[path.suffix.lower()](table, partial)
+            os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
     return path

@@ -46,18 +46,23 @@ def _root(
     """Customer segmentation and customer value on CRM data."""
 
 
-def main() -> None:
-    """Run the command line; a segmint error becomes a message and exit status 1 or 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; a segmint error becomes a message and exit status 1 or 2.
+
+    `argv` (default: the process's arguments) lets tests run it in-process exactly as
+    a user's shell does, error handling included.
+    """
     from segmint.core.errors import SegmintError
 
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app()
+        app(args=args, prog_name="segmint")
     except SegmintError as exc:
-        if "--debug" in sys.argv:
+        if "--debug" in args:
             raise
         from segmint.cli import render
 
-        render.error(exc, as_json="--json" in sys.argv, lang=_lang(sys.argv))
+        render.error(exc, as_json="--json" in args, lang=_lang(args))
         sys.exit(exc.exit_status)
 
 

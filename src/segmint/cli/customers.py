@@ -27,7 +27,7 @@ def duplicates(
     from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         groups = [asdict(g) for g in ws.duplicates()]
         locale = locale_of(ws.settings, lang)
     if as_json:
@@ -38,6 +38,7 @@ def duplicates(
 
 @app.command("merge")
 def merge(
+    ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help="The customer id to keep.")],
     other: Annotated[str, typer.Argument(help="The customer id merged into it.")],
     workspace: WorkspaceOption = Path("."),
@@ -52,7 +53,7 @@ def merge(
     from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, command=ctx.command_path) as ws:
         moved = ws.merge_customers(keep, other, actor="cli")
         locale = locale_of(ws.settings, lang)
     if as_json:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import JsonOption
+from segmint.cli.options import ForceOption, JsonOption
 
 
 class FileFormat(StrEnum):
@@ -45,6 +45,7 @@ def generate(
         str | None,
         typer.Option("--as-of", help="Last day of the data, YYYY-MM-DD (default: they end now)."),
     ] = None,
+    force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Write synthetic customers, orders, order_items, events and tickets files.
@@ -63,7 +64,11 @@ def generate(
     day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC)
     with render.progress(locale.text("cli.generating")):
         files = write_files(
-            make(customers, seed=seed, as_of=day), out, file_format=file_format.value, messy=messy
+            make(customers, seed=seed, as_of=day),
+            out,
+            file_format=file_format.value,
+            messy=messy,
+            force=force,
         )
     if as_json:
         render.emit_json({"ok": True, "files": {k: str(v) for k, v in files.items()}})
@@ -78,6 +83,7 @@ def demo(
     ),
     customers: CustomersOption = 20_000,
     seed: SeedOption = 0,
+    force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Make a demo workspace of synthetic data, import it, run it and print the headline.
@@ -90,7 +96,7 @@ def demo(
     from segmint.demo.run import run_demo
 
     with render.steps("demo") as say:
-        summary = run_demo(directory, customers=customers, seed=seed, step=say)
+        summary = run_demo(directory, customers=customers, seed=seed, step=say, force=force)
     if as_json:
         render.emit_json(
             {

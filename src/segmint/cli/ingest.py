@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
 
 
 def import_(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="customers, orders, order_items, events or tickets")],
     file: Annotated[Path, typer.Argument(help="The file to import.")],
     workspace: WorkspaceOption = Path("."),
@@ -69,7 +70,7 @@ def import_(
     from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, command=ctx.command_path) as ws:
         locale = locale_of(ws.settings, lang)
         language = locale.lang
         with render.progress(locale.text("cli.importing", file=file.name)) as update:

@@ -38,3 +38,4 @@ LangOption = Annotated[
         help="Language of messages: en or zh-CN (default: the workspace's).",
     ),
 ]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace files that already exist.")]

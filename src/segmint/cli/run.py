@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
+from segmint.cli.options import ForceOption, JsonOption, LangOption, WorkspaceOption
 
 RunOption = Annotated[
     int | None, typer.Option("--run", help="Run id (default: the current run; see 'segmint runs').")
@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
+    ctx: typer.Context,
     workspace: WorkspaceOption = Path("."),
     as_of: Annotated[
         str | None,
@@ -47,7 +48,7 @@ def run(
     from segmint.pipeline.run import STEPS
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, command=ctx.command_path) as ws:
         locale = locale_of(ws.settings, lang)
         with render.stages(locale.text("cli.running"), total=len(STEPS)) as step:
             result = ws.run(
@@ -86,7 +87,7 @@ def runs(
     from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         found = ws.runs()
         locale = locale_of(ws.settings, lang)
     if as_json:
@@ -110,7 +111,7 @@ def segments(
     from segmint.segments.families import segment_labels
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         locale = locale_of(ws.settings, lang)
         data = ws.segments(run_id=run_id, lang=locale.lang)
         moved = ws.diff(after=run_id) if data["previous_run"] is not None else None
@@ -137,7 +138,7 @@ def customer(
     from segmint.segments.families import segment_labels
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         locale = locale_of(ws.settings, lang)
         data = ws.customer(customer_id, run_id=run_id, lang=locale.lang)
         names = segment_labels(ws.settings, lang=locale.lang)
@@ -152,6 +153,7 @@ def export_snapshot(
     workspace: WorkspaceOption = Path("."),
     run_id: RunOption = None,
     lang: LangOption = None,
+    force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """One row per customer with every feature, score and label.
@@ -165,9 +167,9 @@ def export_snapshot(
     from segmint.cli.formats import count, locale_of
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         locale = locale_of(ws.settings, lang)
-        rows = ws.export(out, run_id=run_id, lang=locale.lang, header_lang=locale.lang)
+        rows = ws.export(out, run_id=run_id, lang=locale.lang, header_lang=locale.lang, force=force)
     if as_json:
         render.emit_json({"ok": True, "rows": rows, "file": str(out)})
     else:

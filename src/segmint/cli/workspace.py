@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
 
 
 def init(
+    ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
     lang: LangOption = None,
     as_json: JsonOption = False,
@@ -29,7 +30,7 @@ def init(
     from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
-    with Workspace.init(directory) as ws:
+    with Workspace.init(directory, command=ctx.command_path) as ws:
         data = ws.status()
         locale = locale_of(ws.settings, lang)
     if as_json:
@@ -49,7 +50,7 @@ def status(
     from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         data = ws.status()
         locale = locale_of(ws.settings, lang)
     if as_json:

@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from segmint.core.errors import InputError
+from segmint.core.files import refuse_overwrite, writing
 from segmint.core.schema import TABLES, Column, Kind
 from segmint.demo import columns, formats
 from segmint.demo.clock import pick
@@ -176,6 +177,7 @@ def write_files(
     file_format: FileFormat = "csv",
     messy: bool = False,
     broken_share: float = 0.01,
+    force: bool = False,
 ) -> dict[str, Path]:
     """Write one file per canonical table, plus `truth.parquet` and `truth.json`.
 
@@ -183,7 +185,8 @@ def write_files(
     ----------
     dataset : Dataset
     out_dir : pathlib.Path
-        Created when missing; files in it with the same names are replaced.
+        Created when missing; files in it with the same names are replaced only with
+        `force`.
     file_format : {"csv", "parquet"}
         Clean CSV is UTF-8 with the canonical headers, ISO 8601 UTC times and plain
         amounts; Parquet keeps the canonical types.
@@ -191,6 +194,8 @@ def write_files(
         Write the shop-system export instead (CSV in GBK only), see `export_files`.
     broken_share : float
         Share of broken rows per messy file.
+    force : bool
+        Replace files that already exist (else `files.exists`, before anything is written).
 
     Returns
     -------
@@ -203,6 +208,24 @@ def write_files(
     InputError
         As `export_files`.
     """
+    _check(file_format, messy=messy, broken_share=broken_share)  # a wrong call before a file
+    names = [f"{kind}.{file_format}" for kind in TABLES] + ["truth.parquet", "truth.json"]
+    for name in names:
+        refuse_overwrite(out_dir / name, force=force)
+    with writing(out_dir):
+        return _write_files(
+            dataset, out_dir, file_format=file_format, messy=messy, broken_share=broken_share
+        )
+
+
+def _write_files(
+    dataset: Dataset,
+    out_dir: Path,
+    *,
+    file_format: FileFormat,
+    messy: bool,
+    broken_share: float,
+) -> dict[str, Path]:
     files = export_files(dataset, file_format=file_format, messy=messy, broken_share=broken_share)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}

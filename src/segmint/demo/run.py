@@ -11,11 +11,12 @@ from typing import Any
 
 from segmint.core.config import CONFIG_FILE
 from segmint.core.errors import InputError
+from segmint.core.files import writing
 from segmint.core.schema import KINDS
 from segmint.demo.generate import generate
 from segmint.demo.messy import write_files
 from segmint.ingest.importer import ImportResult
-from segmint.workspace import Workspace
+from segmint.workspace import DATABASE_FILE, Workspace
 
 MARKER = ".segmint-demo"  # a folder made by `segmint demo`, safe to make again
 Step = Callable[[str], None]
@@ -40,18 +41,23 @@ def run_demo(
     seed: int = 0,
     as_of: dt.date | None = None,
     step: Step | None = None,
+    force: bool = False,
 ) -> DemoSummary:
-    """Make (or remake) a demo workspace in `directory`: generate, write files, import."""
-    _prepare(directory)
+    """Make (or remake) a demo workspace in `directory`: generate, write files, import.
+
+    A folder the demo did not make is refused unless it is empty or `force` is set; with
+    `force` the demo's own files in it (settings, database, data/) are replaced.
+    """
+    _prepare(directory, force=force)
     say = step or (lambda _: None)
     say(f"generating {customers:,} customers")
     # Without an as-of day the data end now, so the import right after accepts them all.
     dataset = generate(customers, seed=seed, as_of=as_of or dt.datetime.now(dt.UTC))
-    files = write_files(dataset, directory / "data", file_format="csv")
+    files = write_files(dataset, directory / "data", file_format="csv", force=force)
     results: dict[str, ImportResult] = {}
     Workspace.init(directory).close()
     _consumer_tiers(directory / CONFIG_FILE)
-    with Workspace(directory) as ws:
+    with Workspace(directory, command="segmint demo") as ws:
         for kind in KINDS:
             say(f"importing {kind}")
             results[kind] = ws.import_file(
@@ -98,9 +104,15 @@ def _headline(segments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _prepare(directory: Path) -> None:
-    if (directory / MARKER).exists():
-        shutil.rmtree(directory)
-    elif directory.exists() and any(directory.iterdir()):
-        raise InputError("demo.folder_not_empty", folder=directory)
-    directory.mkdir(parents=True, exist_ok=True)
+def _prepare(directory: Path, *, force: bool) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise InputError("workspace.not_a_folder", path=directory)
+    with writing(directory):
+        if (directory / MARKER).exists():
+            shutil.rmtree(directory)
+        elif directory.exists() and any(directory.iterdir()):
+            if not force:
+                raise InputError("files.folder_not_empty", path=directory, flag="--force")
+            for name in (CONFIG_FILE, DATABASE_FILE, f"{DATABASE_FILE}.wal"):
+                (directory / name).unlink(missing_ok=True)  # replaced, not merged into
+        directory.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from segmint.core.config import Settings
-from segmint.core.errors import NotFoundError
+from segmint.core.errors import Location, NotFoundError
 from segmint.models.lifecycle import STAGES
 from segmint.segments.explain import explain
 from segmint.segments.families import FAMILY_KEYS, family_label, segment_label
@@ -95,9 +95,7 @@ def profile(
     row = reports.snapshot_row(engine, run["run_id"], customer_id)
     if identity is None and row is None:
         raise NotFoundError(
-            f"There is no customer '{customer_id}'.",
-            hint="Customer ids are as imported; 'segmint export snapshot' lists them all.",
-            code="customer.not_found",
+            "customer.not_found", location=Location(field="customer_id"), customer=customer_id
         )
     labels = {}
     if row is not None:

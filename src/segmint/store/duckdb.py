@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from segmint.store.errors import mapped_errors
+from segmint.core.errors import Location, NotFoundError
+from segmint.store import holder as holders
+from segmint.store.errors import mapped_errors, mapped_os_errors
 
 if TYPE_CHECKING:
     from ibis.backends.duckdb import Backend as IbisBackend
@@ -19,14 +21,30 @@ if TYPE_CHECKING:
 class DuckDBEngine:
     """A connection to a workspace database, opened and closed in one place.
 
-    The file stays readable by any DuckDB client; only this class opens it.
+    The file stays readable by any DuckDB client; only this class opens it. Opened
+    `read_only`, it works on a file nobody may write (a mounted backup) and beside other
+    readers; a writer records what it is doing in a holder file (`store.holder`), so a
+    command that finds the file locked can name it.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str = "1GB") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        memory_limit: str = "1GB",
+        command: str = "python",
+    ) -> None:
         self.path = path
         self.read_only = read_only
+        self._memory_limit = memory_limit
         self._ibis: IbisBackend | None = None
-        with mapped_errors(path.name):
+        self._holder: holders.Holder | None = None
+        if read_only and not path.is_file():  # DuckDB would say only "does not exist"
+            raise NotFoundError(
+                "store.no_database", location=Location(file=path.name), database=path.name
+            )
+        with self.mapped():
             self._con = duckdb.connect(str(path), read_only=read_only)
             # DuckDB draws its own progress bar on stderr for long queries; ours is the CLI's.
             self._con.execute("SET enable_progress_bar = false")
@@ -36,18 +54,52 @@ class DuckDBEngine:
             # Bounded memory: big imports and runs spill to a folder beside the database.
             self._con.execute("SET memory_limit = ?", [memory_limit])
             self._con.execute("SET temp_directory = ?", [str(path.with_suffix(".tmp"))])
+        if not read_only:  # only now: the lock is ours, so the record cannot be another's
+            try:
+                with mapped_os_errors(path):
+                    self._holder = holders.start(path, command=command)
+            except BaseException:
+                self._con.close()
+                raise
+
+    @contextmanager
+    def mapped(self) -> Iterator[None]:
+        """DuckDB errors raised in the block become segmint errors about this database."""
+        with mapped_errors(self.path, memory_limit=self._memory_limit):
+            yield
+
+    def report(self, progress: str) -> None:
+        """Record how far the writing command has got, for a command that finds it busy."""
+        if self._holder is None or self._holder.progress == progress:
+            return
+        self._holder = holders.Holder(
+            command=self._holder.command,
+            pid=self._holder.pid,
+            since=self._holder.since,
+            progress=progress,
+        )
+        with mapped_os_errors(self.path):
+            holders.write(self.path, self._holder)
 
     def ibis(self) -> IbisBackend:
         """The expression layer on this same connection (made once, on first use)."""
         if self._ibis is None:
             import ibis  # imported on first use: commands that never build an expression skip it
 
-            self._ibis = ibis.duckdb.from_connection(self._con)
+            with self.mapped():
+                self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""
-        self._con.close()
+        holder, self._holder = self._holder, None
+        try:
+            if holder is not None:
+                with mapped_os_errors(self.path):
+                    holders.remove(self.path, pid=holder.pid)
+        finally:
+            with self.mapped():  # closing writes the last changes into the file
+                self._con.close()
 
     def __enter__(self) -> DuckDBEngine:
         return self
@@ -58,24 +110,24 @@ class DuckDBEngine:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing: commit when the block ends, roll back when it raises."""
-        with mapped_errors(self.path.name):
+        with self.mapped():
             self._con.execute("BEGIN TRANSACTION")
         try:
             yield
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
-        with mapped_errors(self.path.name):
+        with self.mapped():
             self._con.execute("COMMIT")
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement; values always travel as bound parameters."""
-        with mapped_errors(self.path.name):
+        with self.mapped():
             self._con.execute(sql, params)
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run a query and return its rows as tuples."""
-        with mapped_errors(self.path.name):
+        with self.mapped():
             return self._con.execute(sql, params).fetchall()
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
@@ -85,7 +137,7 @@ class DuckDBEngine:
 
     def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         """Run a query and return an Arrow table."""
-        with mapped_errors(self.path.name):
+        with self.mapped():
             return self._con.execute(sql, params).to_arrow_table()
 
     def append(self, table: str, data: pa.Table | pa.RecordBatch | pa.RecordBatchReader) -> None:
@@ -94,7 +146,7 @@ class DuckDBEngine:
         A `RecordBatchReader` streams: one statement consumes every batch it yields.
         """
         view = f"_append_{table}"
-        with mapped_errors(self.path.name):
+        with self.mapped():
             self._con.register(view, data)
             try:
                 columns = ", ".join(f'"{c}"' for c in data.schema.names)

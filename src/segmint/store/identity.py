@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from segmint.core.errors import InputError, NotFoundError
+from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import TABLES
 from segmint.store import audit
 from segmint.store.duckdb import DuckDBEngine
@@ -44,7 +44,7 @@ def duplicate_groups(engine: DuckDBEngine) -> list[DuplicateGroup]:
 def merge(engine: DuckDBEngine, keep: str, other: str, *, actor: str) -> dict[str, int]:
     """Merge customer `other` into `keep`; return how many rows of each table moved."""
     if keep == other:
-        raise InputError(f"cannot merge customer '{keep}' into itself.", code="identity.same_id")
+        raise InputError("identity.same_id", location=Location(field="other"), customer=keep)
     for customer_id in (keep, other):
         _check_exists(engine, customer_id)
     columns = [c for c in TABLES["customers"].column_names if c != "customer_id"]
@@ -86,13 +86,9 @@ def merge(engine: DuckDBEngine, keep: str, other: str, *, actor: str) -> dict[st
 def _check_exists(engine: DuckDBEngine, customer_id: str) -> None:
     if engine.scalar("SELECT count(*) FROM customers WHERE customer_id = ?", [customer_id]):
         return
-    alias = engine.scalar("SELECT customer_id FROM customer_aliases WHERE alias = ?", [customer_id])
+    alias = merged_into(engine, customer_id)
     if alias is not None:
-        raise NotFoundError(
-            f"customer '{customer_id}' was already merged into '{alias}'.",
-            hint=f"Use '{alias}'.",
-            code="identity.already_merged",
-        )
+        raise NotFoundError("identity.already_merged", customer=customer_id, kept=alias)
     ids = [
         r[0]
         for r in engine.rows(
@@ -103,7 +99,13 @@ def _check_exists(engine: DuckDBEngine, customer_id: str) -> None:
     ]
     close = difflib.get_close_matches(customer_id, ids, n=1)
     raise NotFoundError(
-        f"there is no customer '{customer_id}'.",
-        hint=f"Did you mean '{close[0]}'?" if close else "List customers with 'segmint status'.",
-        code="identity.unknown_customer",
+        "identity.unknown_customer", customer=customer_id, close=close[0] if close else None
     )
+
+
+def merged_into(engine: DuckDBEngine, customer_id: str) -> str | None:
+    """The customer that `customer_id` was merged into (None when it was not merged)."""
+    found: str | None = engine.scalar(
+        "SELECT customer_id FROM customer_aliases WHERE alias = ?", [customer_id]
+    )
+    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from segmint.core.errors import EngineError, Location
 from segmint.core.schema import SQL_TYPES, TABLES, Table
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
@@ -77,3 +78,21 @@ def migrate(engine: DuckDBEngine, *, migrations: Sequence[Migration] = MIGRATION
             step(engine)
             engine.execute("INSERT INTO schema_version VALUES (?, now())", [number])
     return len(migrations)
+
+
+def check_current(engine: DuckDBEngine, *, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+    """Refuse a database opened read-only that `migrate` would have to change first.
+
+    A read-only open cannot upgrade the file, and reading an older layout with this
+    version's queries would fail somewhere in the middle instead of here.
+    """
+    found = version(engine)
+    if found != len(migrations):
+        raise EngineError(
+            "store.old_schema" if found < len(migrations) else "store.new_schema",
+            location=Location(file=engine.path.name),
+            database=engine.path.name,
+            found=found,
+            needed=len(migrations),
+            folder=engine.path.parent,
+        )

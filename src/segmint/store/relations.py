@@ -78,30 +78,36 @@ def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
     """The workspace's tables as relations in `timezone` (an IANA name, checked by config)."""
     _day = _day_of(utc_offsets(timezone, *_span(engine)))
     backend = engine.ibis()
-    return Sources(
-        customers=backend.sql(
-            f"SELECT customer_id, {_day('signup_at')} AS signup_day FROM customers"
-        ),
-        orders=backend.sql(
-            f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, amount, "
-            "coalesce(discount, 0) AS discount, coalesce(status, 'paid') AS status FROM orders"
-        ),
-        items=backend.sql(
-            "SELECT order_id, product_id, category, "
-            "CAST(coalesce(quantity, 1) * unit_price AS DECIMAL(18, 2)) AS spend "
-            "FROM order_items"
-        ),
-        events=backend.sql(
-            f"SELECT customer_id, {_day('occurred_at')} AS day, type, channel FROM events"
-        ),
-        tickets=backend.sql(
-            f"SELECT customer_id, {_day('opened_at')} AS opened_day, "
-            f"{_day('closed_at')} AS closed_day, "
-            "coalesce(is_complaint, false) AS is_complaint, satisfaction FROM tickets"
-        ),
-    )
+    with engine.mapped():  # ibis asks the database for each relation's schema
+        return Sources(
+            customers=backend.sql(
+                f"SELECT customer_id, {_day('signup_at')} AS signup_day FROM customers"
+            ),
+            orders=backend.sql(
+                f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, amount, "
+                "coalesce(discount, 0) AS discount, coalesce(status, 'paid') AS status FROM orders"
+            ),
+            items=backend.sql(
+                "SELECT order_id, product_id, category, "
+                "CAST(coalesce(quantity, 1) * unit_price AS DECIMAL(18, 2)) AS spend "
+                "FROM order_items"
+            ),
+            events=backend.sql(
+                f"SELECT customer_id, {_day('occurred_at')} AS day, type, channel FROM events"
+            ),
+            tickets=backend.sql(
+                f"SELECT customer_id, {_day('opened_at')} AS opened_day, "
+                f"{_day('closed_at')} AS closed_day, "
+                "coalesce(is_complaint, false) AS is_complaint, satisfaction FROM tickets"
+            ),
+        )
 
 
 def execute(engine: DuckDBEngine, expression: ir.Table) -> pa.Table:
-    """Run an expression built on `sources` and return its rows as Arrow."""
-    return engine.ibis().to_pyarrow(expression)
+    """Run an expression built on `sources` and return its rows as Arrow.
+
+    The one place an expression executes, so a DuckDB failure inside it (out of memory,
+    a damaged file) is mapped like any other statement's.
+    """
+    with engine.mapped():
+        return engine.ibis().to_pyarrow(expression)
