@@ -4,8 +4,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from segmint.workspace import Workspace
 from tests.conftest import TODAY, write_csv
 
@@ -71,11 +69,5 @@ def test_status_loads_only_what_it_reads(tmp_path):
     assert not loaded & set(NOT_FOR_STATUS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DuckDB's Python client imports pandas to bind any query parameter "
-    "(SET memory_limit = ? in store/duckdb.py, the status queries); "
-    "the store has to pass those values as SQL literals",
-)
 def test_status_loads_no_pandas(tmp_path):
     assert "pandas" not in _status_modules(tmp_path)

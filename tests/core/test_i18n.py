@@ -61,3 +61,24 @@ def test_an_english_plural_follows_the_count_and_chinese_shares_the_placeholder(
     assert "3 位客户" in i18n.message(
         "models.negative", "zh-CN", field="frequency", count=3, index=0, values=""
     )
+
+
+def test_a_strict_import_error_lists_its_problems_in_the_readers_language():
+    from segmint.core.errors import ImportRejectedError, Problem, ProblemList
+
+    problems = tuple(
+        Problem(
+            "ingest.missing_value",
+            "",
+            Location(file="o.csv", row=row, field="order_id"),
+            {"field": "order_id"},
+        )
+        for row in range(2, 14)
+    )
+    error = ImportRejectedError(
+        "ingest.rejected", rows=12, file="o.csv", problems=ProblemList(problems)
+    )
+    text, _ = error.render("zh-CN")
+    assert "o.csv，第 2 行，字段“order_id”：order_id 为空" in text
+    assert text.endswith("……另有 2 项")
+    assert "o.csv, row 2, field 'order_id': order_id is empty" in error.message

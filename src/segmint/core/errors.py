@@ -67,22 +67,8 @@ class SegmintError(Exception):
     parameters, in English for `str()` and in the user's language through `render`.
     """
 
-    code: str = "segmint.error"
-
-    def __init__(
-        self,
-        code: str,
-        /,
-        *,
-        location: Location | None = None,
-        hint: str | None = None,
-        **params: object,
-    ) -> None:
-        if code in i18n.catalogue():
-            self.code, self._text, self._hint = code, None, None
-        else:  # an English sentence: the older form, until every raise site has a code
-            self.code = str(params.pop("code", None) or type(self).code)
-            self._text, self._hint = code, hint
+    def __init__(self, code: str, /, *, location: Location | None = None, **params: object) -> None:
+        self.code = code  # a key of the catalogue; tests/core/test_error_codes.py checks each
         self.location = location
         self.params: dict[str, Any] = params
         super().__init__(self.message)
@@ -104,12 +90,10 @@ class SegmintError(Exception):
 
     def render(self, lang: str) -> tuple[str, str | None]:
         """The message and the hint in `lang`."""
-        if self._text is not None:
-            return self._text, self._hint
-        return (
-            i18n.message(self.code, lang, **self.params),
-            i18n.hint(self.code, lang, **self.params),
-        )
+        params = {
+            k: v.render(lang) if isinstance(v, ProblemList) else v for k, v in self.params.items()
+        }
+        return i18n.message(self.code, lang, **params), i18n.hint(self.code, lang, **params)
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location and str(self.location) else ""
@@ -130,13 +114,9 @@ class SegmintError(Exception):
 class InputError(SegmintError, ValueError):
     """Bad user input: a file, a row, an API payload or a parameter."""
 
-    code = "input.invalid"
-
 
 class SchemaError(InputError):
     """A required column is missing or a column cannot be mapped."""
-
-    code = "ingest.missing_column"
 
 
 class ConfigError(InputError):
@@ -146,7 +126,6 @@ class ConfigError(InputError):
     message and hint), the others ride along in `also` and are listed after its message.
     """
 
-    code = "config.invalid"
     also: tuple[ConfigError, ...] = ()  # the other problems of the file, after this one
 
     @classmethod
@@ -190,49 +169,33 @@ _SHOWN = 9  # problems listed after the first, as summarize_problems shows ten i
 class RuleError(InputError):
     """Rule text that does not parse or check; `location.position` is set."""
 
-    code = "rules.invalid"
-
 
 class ImportRejectedError(InputError):
     """A strict import found bad rows, so it wrote nothing."""
-
-    code = "ingest.rejected"
 
 
 class NotFoundError(SegmintError, LookupError):
     """An unknown customer, workspace, segment, snapshot or file."""
 
-    code = "not_found"
-
 
 class NotFittedError(SegmintError, ValueError, AttributeError):
     """A prediction was asked of a model before `fit`."""
-
-    code = "models.not_fitted"
 
 
 class ConvergenceError(SegmintError, ArithmeticError):
     """The optimizer stopped without a maximum; the hint says what to try."""
 
-    code = "models.no_convergence"
-
 
 class EngineError(SegmintError, RuntimeError):
     """DuckDB or Spark failed; raised only by `segmint.store`, chained to the cause."""
-
-    code = "store.engine"
 
 
 class WorkspaceBusyError(EngineError):
     """Another process holds the workspace database for writing."""
 
-    code = "store.busy"
-
 
 class AccessDeniedError(SegmintError):
     """The caller's role may not do this or see these fields."""
-
-    code = "access.denied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,12 +211,27 @@ class Problem:
         return f"{self.location}: {self.message}" if str(self.location) else self.message
 
 
-def summarize_problems(problems: Sequence[Problem], *, limit: int = 10) -> str:
-    """The first `limit` problems, one a line, then '... and N more'."""
-    lines = [str(p) for p in problems[:limit]]
+def summarize_problems(problems: Sequence[Problem], *, limit: int = 10, lang: str = "en") -> str:
+    """The first `limit` problems in `lang`, one a line, then '... and N more'."""
+    lines = []
+    for problem in problems[:limit]:
+        where = problem.location.render(lang)
+        text = i18n.message(problem.code, lang, **problem.params)
+        lines.append(where + i18n.message("location.then", lang) + text if where else text)
     if len(problems) > limit:
-        lines.append(f"... and {len(problems) - limit} more")
+        lines.append(i18n.message("location.more", lang, count=len(problems) - limit))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemList:
+    """Problems carried by an error as one parameter, listed in the reader's language."""
+
+    problems: tuple[Problem, ...]
+
+    def render(self, lang: str) -> str:
+        """The first ten problems in `lang`, then how many more there are."""
+        return summarize_problems(self.problems, lang=lang)
 
 
 def markdown() -> str:

@@ -28,8 +28,8 @@ from segmint.core.errors import (
     InputError,
     Location,
     Problem,
+    ProblemList,
     SchemaError,
-    summarize_problems,
 )
 from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
@@ -394,7 +394,7 @@ def _rejected(problems: Sequence[Problem], name: str) -> ImportRejectedError:
         location=Location(file=name),
         rows=len({p.location.row for p in problems}),
         file=name,
-        problems=summarize_problems(problems),
+        problems=ProblemList(tuple(problems)),
     )
 
 
