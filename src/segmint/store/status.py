@@ -9,7 +9,6 @@ from segmint.core.schema import NOT_REVENUE, TABLES
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.migrations import version
 
-
 # Our own constants written into the SQL, not bound: binding a Python value makes DuckDB
 # import pandas, which would be most of the start-up time of `segmint status`.
 _NOT_REVENUE = ", ".join(f"'{s}'" for s in NOT_REVENUE)
