@@ -48,7 +48,10 @@ class DuckDBEngine:
             # Bounded memory: big imports and runs spill to a folder beside the database.
             # The values travel in the connect call, not as bound parameters: binding a
             # Python value makes DuckDB import pandas, a second of start-up per command.
-            spill = {"memory_limit": memory_limit, "temp_directory": str(path.with_suffix(".tmp"))}
+            spill: dict[str, str | bool | int | float | list[str]] = {
+                "memory_limit": memory_limit,
+                "temp_directory": str(path.with_suffix(".tmp")),
+            }
             self._con = duckdb.connect(str(path), read_only=read_only, config=spill)
             # DuckDB draws its own progress bar on stderr for long queries; ours is the CLI's.
             self._con.execute("SET enable_progress_bar = false")
