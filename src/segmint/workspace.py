@@ -317,10 +317,11 @@ class Workspace:
         wanted = snapshots.current_run(self.engine) if run_id is None else run_id
         found = next((r for r in runs if r["run_id"] == wanted), None)
         if found is None:
-            ids = sorted(r["run_id"] for r in runs)
-            shown = ", ".join(map(str, ids[-10:])) + (" ..." if len(ids) > 10 else "")
             raise NotFoundError(
-                "run.not_found", location=Location(field="run"), run=run_id, runs=shown
+                "run.not_found",
+                location=Location(field="run"),
+                run=run_id,
+                runs=_spans(sorted(r["run_id"] for r in runs)),
             )
         return found
 
@@ -373,3 +374,14 @@ def check_kind(kind: str) -> str:
         kinds=", ".join(KINDS),
         close=close[0] if close else None,
     )
+
+
+def _spans(ids: list[int]) -> str:
+    """Sorted run ids as spans, '1-3, 5, 7-12': short however many runs there are."""
+    spans: list[list[int]] = []
+    for i in ids:
+        if spans and i == spans[-1][-1] + 1:
+            spans[-1].append(i)
+        else:
+            spans.append([i])
+    return ", ".join(str(s[0]) if len(s) == 1 else f"{s[0]}-{s[-1]}" for s in spans)
