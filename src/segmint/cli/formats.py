@@ -122,11 +122,14 @@ def field_value(name: str, value: object, locale: Locale) -> str:
         return moment(value, locale)
     feature = _TYPES.get(name)
     if feature is None or isinstance(value, str):
-        return str(value)
+        # a score the catalogue does not list (p_alive ...): rounded, never 17 digits
+        return decimal(value) if isinstance(value, float) else str(value)
     if feature.type is FeatureType.MONEY or feature.unit == "currency":
         return money(value, locale)
     if feature.unit in _SHARE_UNITS:
         return percent(float(value))  # type: ignore[arg-type]
     if feature.type is FeatureType.FLOAT:
         return decimal(value, digits=2)  # type: ignore[arg-type]
-    return count(value) if isinstance(value, int) else str(value)
+    if isinstance(value, int):
+        return count(value)
+    return decimal(value) if isinstance(value, float | Decimal) else str(value)

@@ -55,7 +55,7 @@ def error(exc: SegmintError, *, as_json: bool = False, lang: str = i18n.DEFAULT_
     error_word = i18n.message("cli.error", lang)
     console.print(f"[bold red]{error_word}[/] [dim]{exc.code}[/] {escape(where + text)}")
     if hint:
-        console.print(f"[yellow]{escape(i18n.message('cli.hint', lang))}[/] {escape(hint)}")
+        console.print(f"[yellow]{escape(i18n.message('cli.hint', lang))}[/]{escape(hint)}")
 
 
 def message(text: str) -> None:
@@ -295,7 +295,7 @@ def run_result(data: Mapping[str, Any], *, locale: Locale) -> None:
             f"[bold yellow]{word}[/] [dim]{warning['code']}[/] {escape(warning['message'])}"
         )
         if warning["hint"]:
-            console.print(f"[yellow]{escape(locale.text('cli.hint'))}[/] {escape(warning['hint'])}")
+            console.print(f"[yellow]{escape(locale.text('cli.hint'))}[/]{escape(warning['hint'])}")
     if data["backtest"]:
         current = data["current_run"]
         note = locale.text(
