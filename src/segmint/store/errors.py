@@ -54,7 +54,8 @@ def mapped_os_errors(database: Path) -> Iterator[None]:
 
 
 def _mapped(exc: duckdb.Error, database: Path, *, memory_limit: str | None) -> EngineError:
-    reason = _first_line(str(exc))
+    reason = _first_line(str(exc)).replace(str(database.absolute()), database.name)
+    reason = reason.replace(str(database), database.name)
     where = Location(file=database.name)
     lock = _LOCK_HOLDER.search(str(exc))
     if lock is not None:
@@ -91,5 +92,9 @@ def _busy(database: Path, *, pid: int, program: str) -> WorkspaceBusyError:
 
 
 def _first_line(text: str) -> str:
-    """DuckDB's message without its advice paragraphs (ours are in the hint)."""
+    """DuckDB's message without its advice paragraphs (ours are in the hint).
+
+    The caller also swaps the database's full path for its name: a message names files as
+    the user knows them, never a path of the machine it runs on.
+    """
     return text.strip().splitlines()[0] if text.strip() else text
