@@ -88,6 +88,19 @@ def test_usage_errors_exit_2(workspace):
     assert segmint("import", "orders", "x.csv", "--no-such-option").returncode == 2
 
 
+def test_a_mistaken_command_line_is_told_like_any_error_in_the_users_language(workspace):
+    wrong = segmint("run", "--as-f", "2024-01-01", "--lang", "zh-CN", "-w", workspace)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "错误 cli.no_such_option" in wrong.stderr
+    assert "“segmint run”没有选项 --as-f" in wrong.stderr and "--as-of" in wrong.stderr
+    missing = segmint("import", "orders", "--json", "-w", workspace)
+    assert missing.returncode == 2
+    assert json.loads(missing.stdout)["code"] == "cli.missing"
+    other = segmint("frobnicate")
+    assert other.returncode == 2 and "cli.usage" in other.stderr
+    assert "No such command 'frobnicate'" in other.stderr
+
+
 def test_unknown_kind_suggests_the_closest(workspace, tmp_path):
     path = write_csv(tmp_path / "o.csv", HEADER, [["O1", "C1", "2024-03-05", "10", ""]])
     done = segmint("import", "order", path, "-w", workspace)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from segmint._version import __version__
 from segmint.cli import customers, demo, ingest, run, workspace
+
+if TYPE_CHECKING:
+    from typer._click import exceptions as click
+
+    from segmint.core.errors import InputError, SegmintError
 
 app = typer.Typer(
     name="segmint",
@@ -52,18 +57,61 @@ def main(argv: list[str] | None = None) -> None:
     `argv` (default: the process's arguments) lets tests run it in-process exactly as
     a user's shell does, error handling included.
     """
+    # Typer carries its own copy of Click (pinned with it), whose errors these are.
+    from typer._click import exceptions as click
+
     from segmint.core.errors import SegmintError
 
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="segmint")
+        # Not standalone: Click's usage errors come here, to be told like our own.
+        status = app(args=args, prog_name="segmint", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        exc.show()  # the help text itself
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        _fail(usage_error(exc), args)
+    except typer.Abort:
+        sys.stderr.write("\n")
+        sys.exit(1)
     except SegmintError as exc:
         if "--debug" in args:
             raise
-        from segmint.cli import render
+        _fail(exc, args)
+    sys.exit(status if isinstance(status, int) else 0)
 
-        render.error(exc, as_json="--json" in args, lang=_lang(args))
-        sys.exit(exc.exit_status)
+
+def _fail(exc: SegmintError, args: list[str]) -> NoReturn:
+    from segmint.cli import render
+
+    render.error(exc, as_json="--json" in args, lang=_lang(args))
+    sys.exit(exc.exit_status)
+
+
+def usage_error(exc: click.UsageError) -> InputError:
+    """Click's word on a mistaken command line as one of our errors: a code, both languages.
+
+    An unknown option and a missing argument are told in full; other mistakes carry
+    Click's own sentence, which is English.
+    """
+    from typer._click import exceptions as click
+
+    from segmint.core.errors import InputError, Location
+
+    command = exc.ctx.command_path if exc.ctx is not None else "segmint"
+    if isinstance(exc, click.NoSuchOption):
+        close = exc.possibilities[0] if exc.possibilities else None
+        return InputError(
+            "cli.no_such_option",
+            location=Location(field=exc.option_name),
+            option=exc.option_name,
+            command=command,
+            close=close,
+        )
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        name = exc.param.opts[0] if exc.param.param_type_name == "option" else exc.param.name
+        return InputError("cli.missing", location=Location(field=name), name=name, command=command)
+    return InputError("cli.usage", problem=exc.format_message(), command=command)
 
 
 def _lang(argv: list[str]) -> str:
