@@ -24,7 +24,7 @@ from rich.table import Table
 from segmint.cli import formats
 from segmint.cli.formats import Locale
 from segmint.core import i18n
-from segmint.core.errors import SegmintError
+from segmint.core.errors import SegmintError, located
 
 
 def _out() -> Console:
@@ -48,12 +48,16 @@ def error(exc: SegmintError, *, as_json: bool = False, lang: str = i18n.DEFAULT_
     if as_json:
         emit_json(exc.as_dict(lang))
         return
-    console = _err()
     text, hint = exc.render(lang)
-    where = exc.location.render(lang) if exc.location else ""
-    where += i18n.message("cli.where_separator", lang) if where else ""
-    error_word = i18n.message("cli.error", lang)
-    console.print(f"[bold red]{error_word}[/] [dim]{exc.code}[/] {escape(where + text)}")
+    word = f"[bold red]{escape(i18n.message('cli.error', lang))}[/]"
+    _notice(_err(), word, exc.code, located(exc.location, text, lang), hint, lang=lang)
+
+
+def _notice(
+    console: Console, word: str, code: str, text: str, hint: str | None, *, lang: str
+) -> None:
+    """An error or a warning: its word, its code and text, then its hint."""
+    console.print(f"{word} [dim]{code}[/] {escape(text)}")
     if hint:
         console.print(f"[yellow]{escape(i18n.message('cli.hint', lang))}[/]{escape(hint)}")
 
@@ -290,12 +294,10 @@ def run_result(data: Mapping[str, Any], *, locale: Locale) -> None:
     title = locale.text("cli.segments")
     console.print(_table(title, _segment_headers(locale), _segment_rows(headline, locale)))
     for warning in data["warnings"]:
-        word = escape(locale.text("run.warning"))
-        console.print(
-            f"[bold yellow]{word}[/] [dim]{warning['code']}[/] {escape(warning['message'])}"
+        word = f"[bold yellow]{escape(locale.text('run.warning'))}[/]"
+        _notice(
+            console, word, warning["code"], warning["message"], warning["hint"], lang=locale.lang
         )
-        if warning["hint"]:
-            console.print(f"[yellow]{escape(locale.text('cli.hint'))}[/]{escape(warning['hint'])}")
     if data["backtest"]:
         current = data["current_run"]
         note = locale.text(

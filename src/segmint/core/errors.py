@@ -56,6 +56,12 @@ class Location:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def located(location: Location | None, text: str, lang: str) -> str:
+    """'orders.csv, row 3: text' in `lang`; the text alone when there is no location."""
+    where = location.render(lang) if location is not None else ""
+    return where + i18n.message("location.then", lang) + text if where else text
+
+
 class SegmintError(Exception):
     """Base of every error segmint raises on purpose.
 
@@ -96,8 +102,7 @@ class SegmintError(Exception):
         return i18n.message(self.code, lang, **params), i18n.hint(self.code, lang, **params)
 
     def __str__(self) -> str:
-        where = f"{self.location}: " if self.location and str(self.location) else ""
-        return where + self.message
+        return located(self.location, self.message, "en")
 
     def as_dict(self, lang: str = "en") -> dict[str, object]:
         """One JSON shape for every error (CLI --json and the API)."""
@@ -141,9 +146,7 @@ class ConfigError(InputError):
         text, hint = super().render(lang)
         lines = [text]
         for other in self.also[:_SHOWN]:
-            where = other.location.render(lang) if other.location else ""
-            sep = i18n.message("location.then", lang) if where else ""
-            lines.append("- " + where + sep + other.render(lang)[0])
+            lines.append("- " + located(other.location, other.render(lang)[0], lang))
         if len(self.also) > _SHOWN:
             lines.append(i18n.message("location.more", lang, count=len(self.also) - _SHOWN))
         return "\n".join(lines), hint
@@ -208,16 +211,14 @@ class Problem:
     params: dict[str, object] = field(default_factory=dict, hash=False)  # for translation
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if str(self.location) else self.message
+        return located(self.location, self.message, "en")
 
 
 def summarize_problems(problems: Sequence[Problem], *, limit: int = 10, lang: str = "en") -> str:
     """The first `limit` problems in `lang`, one a line, then '... and N more'."""
-    lines = []
-    for problem in problems[:limit]:
-        where = problem.location.render(lang)
-        text = i18n.message(problem.code, lang, **problem.params)
-        lines.append(where + i18n.message("location.then", lang) + text if where else text)
+    lines = [
+        located(p.location, i18n.message(p.code, lang, **p.params), lang) for p in problems[:limit]
+    ]
     if len(problems) > limit:
         lines.append(i18n.message("location.more", lang, count=len(problems) - limit))
     return "\n".join(lines)
