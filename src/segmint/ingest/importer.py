@@ -34,7 +34,7 @@ from segmint.core.errors import (
 from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
 from segmint.ingest.batches import FileReader, HeaderRule
-from segmint.ingest.mapping import HeaderMap, likely_kind, map_headers, mapped_columns
+from segmint.ingest.mapping import HeaderMap, holds_required, likely_kind, map_headers
 from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, check_batch, staged_columns
 from segmint.store import imports
 from segmint.store.duckdb import DuckDBEngine
@@ -143,7 +143,7 @@ def import_file(
         encoding=options.encoding,
         sheet=options.sheet,
         batch_rows=settings.import_.batch_rows,
-        header=HeaderRule(options.header_row, partial(_holds_required, kind=kind, extra=extra)),
+        header=HeaderRule(options.header_row, partial(holds_required, kind=kind, extra=extra)),
     )
     headers = _map(
         reader.headers,
@@ -266,11 +266,6 @@ def _check_map(mapping: Mapping[str, str], kind: str) -> None:
                 columns=", ".join(columns),
                 close=close[0] if close else None,
             )
-
-
-def _holds_required(headers: Sequence[str], *, kind: str, extra: Mapping[str, str]) -> bool:
-    """The row could be the header of a `kind` file: it names every required column."""
-    return set(TABLES[kind].required) <= set(mapped_columns(headers, kind, extra=extra))
 
 
 def _not_in_file(ctx: Context) -> list[str]:

@@ -189,6 +189,13 @@ def mapped_columns(
     return found
 
 
+def holds_required(
+    headers: Sequence[str], kind: str, *, extra: Mapping[str, str] | None = None
+) -> bool:
+    """Whether `headers` name every required column of `kind` (a header row of that kind)."""
+    return set(TABLES[kind].required) <= set(mapped_columns(headers, kind, extra=extra))
+
+
 def likely_kind(
     headers: Sequence[str], kind: str, *, extra: Mapping[str, str] | None = None
 ) -> tuple[str, dict[str, str]] | None:

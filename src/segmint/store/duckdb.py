@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,12 +77,7 @@ class DuckDBEngine:
         """Record how far the writing command has got, for a command that finds it busy."""
         if self._holder is None or self._holder.progress == progress:
             return
-        self._holder = holders.Holder(
-            command=self._holder.command,
-            pid=self._holder.pid,
-            since=self._holder.since,
-            progress=progress,
-        )
+        self._holder = dataclasses.replace(self._holder, progress=progress)
         with mapped_os_errors(self.path):
             holders.write(self.path, self._holder)
 
