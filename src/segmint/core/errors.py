@@ -99,7 +99,7 @@ class SegmintError(Exception):
         params = {
             k: v.render(lang) if isinstance(v, ProblemList) else v for k, v in self.params.items()
         }
-        return i18n.message(self.code, lang, **params), i18n.hint(self.code, lang, **params)
+        return i18n.render(self.code, lang, **params)
 
     def __str__(self) -> str:
         return located(self.location, self.message, "en")

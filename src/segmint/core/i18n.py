@@ -123,6 +123,11 @@ def hint(key: str, lang: str = DEFAULT_LANG, /, **params: object) -> str | None:
     return _fill(template, params)
 
 
+def render(key: str, lang: str = DEFAULT_LANG, /, **params: object) -> tuple[str, str | None]:
+    """The message and the hint of entry `key` in `lang`: what an error or warning says."""
+    return message(key, lang, **params), hint(key, lang, **params)
+
+
 def label(key: str, lang: str = DEFAULT_LANG) -> str:
     """A short label (table headings, counts) in `lang`: the entry `label.<key>`."""
     return message(f"label.{key}", lang)

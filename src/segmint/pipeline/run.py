@@ -49,9 +49,7 @@ class RunWarning:
 
     def render(self, lang: str) -> tuple[str, str | None]:
         """The message and the hint in `lang`."""
-        return i18n.message(self.code, lang, **self.params), i18n.hint(
-            self.code, lang, **self.params
-        )
+        return i18n.render(self.code, lang, **self.params)
 
     def as_dict(self, lang: str = "en") -> dict[str, Any]:
         """Code, message, hint and the values, for JSON output."""
@@ -92,6 +90,16 @@ def default_as_of(engine: DuckDBEngine, settings: Settings) -> dt.date:
     return found.astimezone(ZoneInfo(settings.timezone)).date()
 
 
+def checked_as_of(
+    engine: DuckDBEngine, settings: Settings, src: Sources, as_of: dt.date | None
+) -> dt.date:
+    """`as_of` checked against the data's span, or the default (which lies within it)."""
+    if as_of is None:
+        return default_as_of(engine, settings)
+    check_as_of(engine, src, as_of)
+    return as_of
+
+
 def check_as_of(engine: DuckDBEngine, src: Sources, as_of: dt.date) -> None:
     """Refuse an as_of before the first order or more than a year after the newest.
 
@@ -129,10 +137,9 @@ def run(
     """Compute every customer's features, scores and labels as of `as_of`, and store them."""
     started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
     step = progress or (lambda _: None)
-    as_of = as_of or default_as_of(engine, settings)
-    day = (as_of - EPOCH).days
     src = sources(engine, timezone=settings.timezone)
-    check_as_of(engine, src, as_of)
+    as_of = checked_as_of(engine, settings, src, as_of)
+    day = (as_of - EPOCH).days
     step(STEPS[0])
     features = execute(engine, customer_features(src, day).order_by("customer_id"))
     history = _history(engine, src, features, day=day, holdout=settings.clv.holdout_days)
@@ -240,10 +247,9 @@ def rfm_table(
     engine: DuckDBEngine, settings: Settings, *, as_of: dt.date | None = None
 ) -> pa.Table:
     """RFM alone, without a run: customers with a counted order, their r/f/m and names."""
-    as_of = as_of or default_as_of(engine, settings)
-    day = (as_of - EPOCH).days
     src = sources(engine, timezone=settings.timezone)
-    check_as_of(engine, src, as_of)
+    as_of = checked_as_of(engine, settings, src, as_of)
+    day = (as_of - EPOCH).days
     table = execute(engine, rfm_features(src.orders, day).order_by("customer_id"))
     named, _ = scoring.rfm_columns(
         table["recency_days"].to_numpy(),
