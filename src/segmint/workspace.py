@@ -32,7 +32,8 @@ from segmint.store.status import status
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
 # by the methods that use them, so a reading command such as `status` starts without them.
 if TYPE_CHECKING:
-    from segmint.ingest.importer import ImportResult, Progress
+    from segmint.ingest.importer import ImportResult
+    from segmint.ingest.loader import Progress
     from segmint.pipeline.run import Progress as RunProgress
     from segmint.pipeline.run import RunResult
 
@@ -120,9 +121,10 @@ class Workspace:
 
     def import_file(
         self,
-        kind: str,
+        kind: str | None,
         path: str | Path,
         *,
+        preset: str | None = None,
         encoding: str | None = None,
         sheet: str | int | None = None,
         mapping: Mapping[str, str] | None = None,
@@ -136,7 +138,12 @@ class Workspace:
         progress: Progress | None = None,
         actor: str = "python",
     ) -> ImportResult:
-        """Import a customers, orders, order_items, events or tickets file.
+        """Import a customers, orders, order_items, events or tickets file, or a shop's export.
+
+        `kind` None finds the kind from the headers. A platform's order export (Taobao,
+        JD, Shopify ...; see `docs/platforms.md`) is recognised by its headers and fills
+        orders, order_items and customers at once; `preset` names the platform's preset
+        instead, or "none" to read the file by its headers alone.
 
         Good rows are kept, bad rows quarantined with their row number and reason; the
         import is all or nothing. Quarantine files of earlier imports that are missing
@@ -162,10 +169,11 @@ class Workspace:
             actor=actor,
             force=force,
             header_row=header_row,
+            preset=preset,
         )
         return import_file(
             self.engine,
-            check_kind(kind),
+            None if kind is None else check_kind(kind),
             Path(path),
             settings=self.settings,
             workspace=self.path,

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 EPOCH = dt.date(1970, 1, 1)
-NOT_REVENUE = ("cancelled", "refunded")
+NOT_REVENUE = ("pending", "cancelled", "refunded")
 VIEWS = ("page_view", "product_view")
 ORDER_WINDOWS = (7, 30, 90, 180, 365)
 REVENUE_WINDOWS = (30, 90, 180, 365)
@@ -151,7 +151,8 @@ def raw_tables(t: dict[str, pd.DataFrame], *, zone: str) -> Raw:
                 "order_id": o["order_id"],
                 "customer_id": o["customer_id"],
                 "day": local_days(o["ordered_at"], zone),
-                "cents": cents(o["amount"]),
+                # what the order brought in: the amount less what was paid back
+                "cents": cents(o["amount"]) - cents(o.get("refund", pd.Series(None, o.index))),
                 "discount_cents": cents(o["discount"]),
                 "status": o["status"].fillna("paid"),
             }
@@ -265,7 +266,8 @@ def _order_ratios(out: pd.DataFrame, o: pd.DataFrame, day: int) -> pd.DataFrame:
     d_all = discounted.groupby("customer_id").size().reindex(out.index, fill_value=0)
     d_90 = recent.groupby("customer_id").size().reindex(out.index, fill_value=0)
     refunded = o[o["status"] == "refunded"].groupby("customer_id").size()
-    paid = o[(o["status"] != "cancelled") & (o["cents"] >= 0)].groupby("customer_id").size()
+    unpaid = o["status"].isin(["pending", "cancelled"])
+    paid = o[~unpaid & (o["cents"] >= 0)].groupby("customer_id").size()
     refunded = refunded.reindex(out.index, fill_value=0)
     paid = paid.reindex(out.index, fill_value=0)
     f, first, last = out["frequency"], out["first"], out["last"]

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from segmint.core.errors import WorkspaceBusyError
-from segmint.core.schema import TABLES
+from segmint.core.schema import SQL_TYPES, TABLES
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.migrations import MIGRATIONS, migrate, version
 
@@ -16,15 +16,18 @@ def test_new_database_gets_every_canonical_table(tmp_path):
     with DuckDBEngine(tmp_path / "w.duckdb") as engine:
         assert migrate(engine) == len(MIGRATIONS)
         for table in TABLES.values():
-            cols = [
-                r[0]
-                for r in engine.rows(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                    "ORDER BY ordinal_position",
-                    [table.name],
-                )
+            cols = engine.rows(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? ORDER BY ordinal_position",
+                [table.name],
+            )
+            # The frozen steps and today's declaration agree, name and type.
+            # as information_schema spells them
+            spelled = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE", "DECIMAL(18, 2)": "DECIMAL(18,2)"}
+            declared = [SQL_TYPES[c.kind] for c in table.columns]
+            assert cols == [
+                (c.name, spelled.get(t, t)) for c, t in zip(table.columns, declared, strict=True)
             ]
-            assert tuple(cols) == table.column_names
 
 
 def test_money_is_stored_exactly(tmp_path):
@@ -149,7 +152,7 @@ def test_read_only_open_never_migrates_an_older_database(tmp_path):
     with DuckDBEngine(path, read_only=True) as engine, pytest.raises(EngineError) as caught:
         check_current(engine)
     assert caught.value.code == "store.old_schema"
-    assert "schema 1; this version reads 2" in caught.value.message
+    assert f"schema 1; this version reads {len(MIGRATIONS)}" in caught.value.message
     with DuckDBEngine(path, read_only=True) as engine:
         assert version(engine) == 1  # untouched
 

@@ -15,19 +15,30 @@ from segmint.core.i18n import catalogue
 if TYPE_CHECKING:
     from segmint.ingest.importer import ImportResult
 
-HELP = """Import a customers, orders, order_items, events or tickets file.
+HELP = """Import a file: customers, orders, order_items, events or tickets, or a shop's export.
 
 CSV/TSV (delimiter sniffed), XLSX, Parquet or JSON Lines; UTF-8, UTF-8 with BOM or
 GBK/GB18030 (detected). Chinese and English headers are recognised (客户编号, 订单号,
 下单时间, 实付金额 ...); name others with --map. Bad rows go to quarantine/ with their
 row number and reason; the good rows are kept, and the import is all or nothing.
+
+The order exports of Taobao/Tmall, JD, Pinduoduo, Youzan, Douyin, Shopify and
+WooCommerce are recognised by their headers and read as they are downloaded: one import
+fills orders, order items and customers, maps the platform's statuses and takes refunds
+off revenue (docs/platforms.md). --preset names the platform, --preset none reads the
+file by its headers alone. Without KIND, the kind is found from the headers.
+
 A file whose headers fit another kind better (an orders file imported as customers) is
 refused unless --force. The header row is the first row naming the required columns
 (a title row above it is stepped over); --header-row names it.
 
 Examples:
 
+  segmint import ExportOrderList202403101200.csv
+
   segmint import orders 订单导出.csv
+
+  segmint import orders orders_export.csv --preset shopify
 
   segmint import customers members.xlsx --sheet 会员 --map 会员卡号=customer_id
 
@@ -42,8 +53,15 @@ def register(app: typer.Typer) -> None:
 
 def import_(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help="customers, orders, order_items, events or tickets")],
-    file: Annotated[Path, typer.Argument(help="The file to import.")],
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[KIND] FILE",
+            help="KIND: customers, orders, order_items, events or tickets (found when "
+            "left out); FILE: the file to import.",
+            show_default=False,
+        ),
+    ],
     workspace: WorkspaceOption = Path("."),
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding, e.g. gb18030 (default: detected).")
@@ -52,6 +70,13 @@ def import_(
     mapping: Annotated[
         list[str] | None,
         typer.Option("--map", help="HEADER=column for a header segmint does not know."),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="A platform's export: taobao, jd, pinduoduo, youzan, douyin, shopify, "
+            "woocommerce ... (default: recognised by its headers); none for no preset."
+        ),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Import nothing when any row is bad.")] = False,
     force: Annotated[
@@ -70,6 +95,7 @@ def import_(
     from segmint.cli.formats import locale_of
     from segmint.workspace import Workspace
 
+    kind, file = _kind_and_file(arguments)
     with Workspace(workspace, command=ctx.command_path) as ws:
         locale = locale_of(ws.settings, lang)
         language = locale.lang
@@ -80,6 +106,7 @@ def import_(
                 encoding=encoding,
                 sheet=_sheet(sheet),
                 mapping=_pairs(mapping),
+                preset=preset,
                 strict=strict,
                 force=force,
                 header_row=header_row,
@@ -96,7 +123,30 @@ def import_(
         render.emit_json(data)
     else:
         # The quarantine file as a path that opens from the current folder (-w DIR).
-        render.import_result({**data, "quarantine_file": data["quarantine_path"]}, locale=locale)
+        shown = {**data, "quarantine_file": data["quarantine_path"]}
+        render.import_result(shown, locale=locale, preset=_preset_title(result, language))
+
+
+def _kind_and_file(arguments: list[str]) -> tuple[str | None, Path]:
+    """KIND FILE, or FILE alone (its kind is then found from its headers)."""
+    from segmint.core.schema import KINDS
+
+    if len(arguments) == 2:
+        return arguments[0], Path(arguments[1])
+    if len(arguments) == 1 and not (arguments[0] in KINDS and not Path(arguments[0]).exists()):
+        return None, Path(arguments[0])
+    raise InputError(
+        "cli.import_arguments",
+        location=Location(field="[KIND] FILE"),
+        got=" ".join(arguments),
+        count=len(arguments),
+    )
+
+
+def _preset_title(result: ImportResult, lang: str) -> str | None:
+    from segmint.ingest.platforms import presets
+
+    return None if result.preset is None else presets()[result.preset].title.render(lang)
 
 
 def _in_language(result: ImportResult, lang: str) -> dict[str, Any]:

@@ -129,16 +129,25 @@ def _labels(locale: Locale, *keys: str) -> tuple[str, ...]:
     return tuple(locale.label(k) for k in keys)
 
 
-def import_result(result: Mapping[str, Any], *, locale: Locale) -> None:
-    """The counts of one import and its first problems."""
+def import_result(result: Mapping[str, Any], *, locale: Locale, preset: str | None = None) -> None:
+    """The counts of one import and its first problems; a table per table a file filled.
+
+    `preset` is the title of the platform preset the file was read with, if any.
+    """
     console = _out()
-    keys = ("accepted", "updated", "already_present", "quarantined", "customers_created")
-    rows = [(locale.label(k), result[k]) for k in keys]
-    if result["duplicates_in_file"]:
-        rows.append((locale.label("duplicates_in_file"), result["duplicates_in_file"]))
-    title = f"{locale.label('table.' + result['kind'])} ← {result['file']} ({result['format']}"
+    name = preset or locale.label("table." + result["kind"])
+    title = f"{name} ← {result['file']} ({result['format']}"
     title += f", {result['encoding']})" if result["encoding"] else ")"
-    console.print(_table(title, ("", locale.label("rows")), rows))
+    if preset is None:
+        keys = ("accepted", "updated", "already_present", "quarantined", "customers_created")
+        rows = [(locale.label(k), result[k]) for k in keys]
+        if result["duplicates_in_file"]:
+            rows.append((locale.label("duplicates_in_file"), result["duplicates_in_file"]))
+        console.print(_table(title, ("", locale.label("rows")), rows))
+    else:
+        _tables_filled(console, result, title=title, locale=locale)
+        used = locale.text("cli.preset_used", title=preset, name=result["preset"])
+        console.print(f"[dim]{escape(used)}[/]")
     read = locale.text(
         "cli.rows_read",
         rows=formats.count(result["rows_read"]),
@@ -151,6 +160,32 @@ def import_result(result: Mapping[str, Any], *, locale: Locale) -> None:
         console.print(f"[dim]{escape(unused)}[/]")
     if result["problems"]:
         _problems(result, locale=locale)
+
+
+def _tables_filled(
+    console: Console, result: Mapping[str, Any], *, title: str, locale: Locale
+) -> None:
+    """New, updated and unchanged rows per table; then what moved (statuses) and rows set aside."""
+    keys = ("accepted", "updated", "already_present")
+    rows = [(locale.label("table." + t["kind"]), *(t[k] for k in keys)) for t in result["tables"]]
+    console.print(_table(title, _labels(locale, "table", *keys), rows))
+    for counts in result["tables"]:
+        if counts["changes"]:
+            moved = ", ".join(_change(c, counts["kind"], locale) for c in counts["changes"])
+            table = locale.label("table." + counts["kind"])
+            console.print(escape(locale.text("cli.table_changes", table=table, changes=moved)))
+    for key in ("quarantined", "duplicates_in_file"):
+        if result[key]:
+            console.print(escape(f"{locale.label(key)}: {formats.count(result[key])}"))
+
+
+def _change(change: Mapping[str, Any], kind: str, locale: Locale) -> str:
+    """A change as the reader reads it: Order status: shipped → completed ×2."""
+    what = locale.name(f"column.{kind}", change["column"])
+    if change["before"] is not None or change["after"] is not None:
+        before, after = (locale.name("value.order", change[k]) for k in ("before", "after"))
+        what = f"{what}: {before} → {after}"
+    return f"{what} ×{formats.count(change['rows'])}"
 
 
 def _problems(result: Mapping[str, Any], *, locale: Locale) -> None:

@@ -7,8 +7,9 @@ builds one engine-neutral expression per entry; `docs/features.md` is generated 
 this table (a test keeps it current).
 
 Definitions shared by all entries: ``as_of`` is a date and everything on or before it
-counts; a window "Nd" covers the N days ending on as_of inclusive; cancelled orders do
-not count and refunds reduce revenue; a customer without a counted order is a prospect.
+counts; a window "Nd" covers the N days ending on as_of inclusive; pending (unpaid) and
+cancelled orders do not count, a refunded one neither, and a partial refund reduces the
+order's revenue; a customer without a counted order is a prospect.
 """
 
 from __future__ import annotations

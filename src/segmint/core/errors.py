@@ -23,9 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from segmint.core import i18n
+
+
+@runtime_checkable
+class Localized(Protocol):
+    """A parameter written in the reader's language (a list of problems, a platform's name)."""
+
+    def render(self, lang: str) -> str:
+        """The text in `lang`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +106,7 @@ class SegmintError(Exception):
     def render(self, lang: str) -> tuple[str, str | None]:
         """The message and the hint in `lang`."""
         params = {
-            k: v.render(lang) if isinstance(v, ProblemList) else v for k, v in self.params.items()
+            k: v.render(lang) if isinstance(v, Localized) else v for k, v in self.params.items()
         }
         return i18n.render(self.code, lang, **params)
 
@@ -233,6 +242,18 @@ class ProblemList:
     def render(self, lang: str) -> str:
         """The first ten problems in `lang`, then how many more there are."""
         return summarize_problems(self.problems, lang=lang)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A catalogue text carried by an error as one parameter, in the reader's language."""
+
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def render(self, lang: str) -> str:
+        """The text of `key` in `lang`."""
+        return i18n.message(self.key, lang, **dict(self.params))
 
 
 def markdown() -> str:

@@ -56,6 +56,21 @@ class Entry:
         return self.hint_zh if lang == "zh-CN" else self.hint_en
 
 
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text in both languages that lives with its data, not in the catalogue.
+
+    A platform preset names itself and its export this way, so a new platform is one file.
+    """
+
+    en: str
+    zh: str
+
+    def render(self, lang: str) -> str:
+        """The text in `lang` (Chinese for zh-CN, else English)."""
+        return self.zh if lang == "zh-CN" else self.en
+
+
 @functools.cache
 def catalogue() -> dict[str, Entry]:
     """Every entry of every file in `segmint/core/text/`, by key."""

@@ -87,8 +87,12 @@ class Table:
 
 
 ORDER_STATUSES = ("paid", "pending", "shipped", "completed", "refunded", "cancelled")
-# Orders in these states bring no revenue; a partial refund is a separate negative amount.
-NOT_REVENUE = ("cancelled", "refunded")
+# Orders in these states bring no revenue and are no purchase. A partial refund is the
+# order's `refund` (revenue is the amount net of it) or a separate row with a negative amount.
+UNPAID = ("pending", "cancelled")  # never paid for (or not yet): not a purchase
+NOT_REVENUE = (*UNPAID, "refunded")
+# What an order brings in, as SQL over the orders table: the amount less what was paid back.
+NET_AMOUNT = "CAST(amount - coalesce(refund, 0) AS DECIMAL(18, 2))"
 EVENT_TYPES = (
     "page_view",
     "product_view",
@@ -142,6 +146,7 @@ TABLES: dict[str, Table] = {
                 _C("status", Kind.ENUM, values=ORDER_STATUSES, default="paid"),
                 _C("channel", Kind.TEXT),
                 _C("store", Kind.TEXT),
+                _C("refund", Kind.MONEY, low=0, default="0"),
             ),
         ),
         Table(

@@ -333,7 +333,11 @@ class _MessyFile:
     ) -> None:
         self.kind, self.name, self.headers = kind, f"{kind}.csv", headers
         n = table.num_rows
-        text = {c.name: _messy_column(c, table.column(c.name), rng) for c in TABLES[kind].columns}
+        text = {
+            c.name: _messy_column(c, table.column(c.name), rng)
+            for c in TABLES[kind].columns
+            if c.name in table.column_names
+        }
         total, copies = round(share * n), round(share * n / 5) if kind == "orders" else 0
         chosen = rng.choice(n, min(total + 2 * copies, n), replace=False)
         plans = [

@@ -1,7 +1,8 @@
 """Features of a customer's orders: recency, frequency, monetary, windows, rhythm, discounts.
 
-Which orders count (catalog definitions): orders on or before as_of; a cancelled or
-refunded order brings no revenue; a row with a negative amount is a refund and reduces
+Which orders count (catalog definitions): orders on or before as_of; a pending (unpaid),
+cancelled or refunded order brings no revenue, and a partial refund is taken off the
+amount (`store.relations`); a row with a negative amount is a refund and reduces
 revenue but is not an order; every other row is a counted order.
 """
 
@@ -11,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.core.catalog import ORDER_WINDOWS, REVENUE_WINDOWS
-from segmint.core.schema import NOT_REVENUE
+from segmint.core.schema import NOT_REVENUE, UNPAID
 
 
 def within(day: ir.IntegerValue, as_of: int, days: int) -> ir.BooleanValue:
@@ -71,7 +72,7 @@ def order_features(orders: ir.Table, as_of: int) -> ir.Table:
         discounted=o.count(where=o.counted & (o.discount > 0)),
         discounted_90d=o.count(where=o.counted & (o.discount > 0) & days[90]),
         refunded=o.count(where=o.status == "refunded"),
-        paid=o.count(where=(o.status != "cancelled") & (o.amount >= 0)),
+        paid=o.count(where=~o.status.isin(UNPAID) & (o.amount >= 0)),
         **counts,
         **revenues,
     )

@@ -14,12 +14,10 @@ import difflib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
-
-import pyarrow as pa
 
 from segmint.core import i18n
 from segmint.core.config import Settings
@@ -29,18 +27,18 @@ from segmint.core.errors import (
     Location,
     Problem,
     ProblemList,
-    SchemaError,
 )
 from segmint.core.schema import TABLES
 from segmint.ingest import quarantine, readers
-from segmint.ingest.batches import FileReader, HeaderRule
-from segmint.ingest.mapping import HeaderMap, holds_required, likely_kind, map_headers
-from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, check_batch, staged_columns
+from segmint.ingest.batches import HeaderRule
+from segmint.ingest.loader import Progress, load
+from segmint.ingest.mapping import fold
+from segmint.ingest.plan import Plan, accepts_header, plan
+from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, staged_columns
 from segmint.store import imports
 from segmint.store.duckdb import DuckDBEngine
-from segmint.store.staging import Staging
+from segmint.store.staging import MergeCounts, Staging
 
-Progress = Callable[[int, int], None]
 _CUSTOMER_KINDS = ("orders", "events", "tickets")
 
 
@@ -57,6 +55,38 @@ class ImportOptions:
     actor: str = "cli"
     force: bool = False  # import even when the headers fit another kind better
     header_row: int | None = None  # the row of the headers; found by itself when None
+    preset: str | None = None  # a platform preset by name, "none" for none; found when None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Rows of one table an import changed in one column (for a status: in one move)."""
+
+    column: str
+    rows: int
+    before: str | None = None  # the status moved from and to; None for other columns
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TableCounts:
+    """What an import did to one table."""
+
+    kind: str
+    accepted: int  # new rows
+    updated: int  # rows whose values changed (or, for customers of an order export, filled)
+    already_present: int
+    changes: tuple[Change, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready counts."""
+        return {
+            "kind": self.kind,
+            "accepted": self.accepted,
+            "updated": self.updated,
+            "already_present": self.already_present,
+            "changes": [asdict(c) for c in self.changes],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +113,8 @@ class ImportResult:
     problems: list[Problem]
     quarantine_file: str | None
     seconds: float
+    preset: str | None = None  # the platform preset the file was read with
+    tables: tuple[TableCounts, ...] = ()  # every table the file filled, `kind` among them
 
     def as_dict(self, *, problems: int = 20) -> dict[str, object]:
         """JSON-ready summary with the first `problems` problems."""
@@ -104,6 +136,8 @@ class ImportResult:
             "customers_created": self.customers_created,
             "quarantine_file": self.quarantine_file,
             "seconds": round(self.seconds, 3),
+            "preset": self.preset,
+            "tables": [t.as_dict() for t in self.tables],
             "problems": [
                 {"code": p.code, "message": p.message, **p.location.as_dict()}
                 for p in self.problems[:problems]
@@ -113,7 +147,7 @@ class ImportResult:
 
 def import_file(
     engine: DuckDBEngine,
-    kind: str,
+    kind: str | None,
     path: Path,
     *,
     settings: Settings,
@@ -122,7 +156,11 @@ def import_file(
     now: dt.datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import one file of `kind` into the workspace database, all or nothing.
+    """Import one file into the workspace database, all or nothing.
+
+    `kind` is the table the file is about; None finds it from the headers (a platform's
+    export, or the table whose required columns they name). A platform's export fills
+    every table its preset reads (orders, order_items, customers) in one transaction.
 
     Raises
     ------
@@ -131,11 +169,12 @@ def import_file(
     ImportRejectedError
         `strict` and at least one row is bad (nothing is written).
     InputError, NotFoundError
-        The file cannot be read.
+        The file cannot be read, or no kind is given and none fits.
     """
     started = time.perf_counter()
     name = options.name or path.name
-    _check_map(options.mapping, kind)
+    if kind is not None:
+        _check_map(options.mapping, kind)
     extra = {**settings.mapping, **options.mapping}
     reader = readers.open_file(
         path,
@@ -143,66 +182,91 @@ def import_file(
         encoding=options.encoding,
         sheet=options.sheet,
         batch_rows=settings.import_.batch_rows,
-        header=HeaderRule(options.header_row, partial(holds_required, kind=kind, extra=extra)),
+        header=HeaderRule(options.header_row, accepts_header(kind, options.preset, extra)),
     )
-    headers = _map(
-        reader.headers,
-        kind,
-        extra=extra,
-        name=name,
-        force=options.force,
-    )
-    ctx = Context(
-        kind=kind,
+    context = partial(
+        Context,
         file=name,
-        headers=headers,
         timezone=settings.timezone,
         currency=settings.currency,
         now=now,
         earliest=settings.import_.earliest_date,
         excel_serial=reader.format == "xlsx",
     )
-    import_id = _new_import_id(kind)
-    # The stage is a temporary table: nothing of it survives a crash, so it is filled and
-    # cleaned outside the transaction, which then only writes the canonical tables. (Filled
-    # inside it, the final insert runs twice as slowly in DuckDB 1.5.)
-    stage = Staging(engine, TABLES[kind], staged_columns(ctx), keep=_not_in_file(ctx))
+    chosen = plan(
+        reader.headers,
+        kind,
+        preset=options.preset,
+        extra=extra,
+        mapping=options.mapping,
+        name=name,
+        force=options.force,
+        context=context,
+    )
+    if kind is None and chosen.preset is None:
+        _check_map(options.mapping, chosen.kind)
+    import_id = _new_import_id(chosen.kind)
+    # The stages are temporary tables: nothing of them survives a crash, so they are filled
+    # and cleaned outside the transaction, which then only writes the canonical tables.
+    # (Filled inside it, the final insert runs twice as slowly in DuckDB 1.5.)
+    stages = {
+        t.kind: Staging(engine, TABLES[t.kind], staged_columns(t.ctx), keep=_not_in_file(t.ctx))
+        for t in chosen.targets
+    }
     try:
-        problems, raw, rows_read = _stage_file(reader, stage, ctx, progress)
-        duplicates = _settle_in_file(stage, ctx, problems, raw)
+        loaded = load(reader, chosen, stages, progress)
+        problems, raw = loaded.problems, loaded.raw
+        duplicates = _settle_in_file(chosen, stages, problems, raw)
         with engine.transaction():
-            customers_created = _check_references(
-                stage, ctx, problems, options=options, settings=settings
+            counts, created = _merge(
+                chosen, stages, problems, import_id, options=options, settings=settings
             )
             rejected_rows = {p.location.row for p in problems}
             if options.strict and problems:
                 raise _rejected(problems, name)
-            counts = stage.merge(import_id)
+            main = counts[chosen.kind]
             # Rows of customers merged into another id (see Staging.resolve_aliases).
-            merged_away = rows_read - len(rejected_rows) - duplicates - counts.total
+            merged_away = loaded.rows_read - len(rejected_rows) - duplicates - main.total
             _record_quarantine(engine, import_id, problems, raw)
             result = ImportResult(
                 import_id=import_id,
-                kind=kind,
+                kind=chosen.kind,
                 file=name,
                 format=reader.format,
                 encoding=reader.encoding,
-                columns=headers.columns,
-                ignored_columns=_ignored(headers, kind),
-                rows_read=rows_read,
-                accepted=counts.inserted,
-                updated=counts.updated,
-                already_present=counts.unchanged + merged_away,
+                columns=chosen.main.ctx.headers.columns,
+                ignored_columns=_ignored(chosen, reader.headers),
+                rows_read=loaded.rows_read,
+                accepted=main.inserted,
+                updated=main.updated,
+                already_present=main.unchanged + (merged_away if chosen.preset is None else 0),
                 quarantined=len(rejected_rows),
                 duplicates_in_file=duplicates,
-                customers_created=customers_created,
+                customers_created=created,
                 problems=problems,
                 quarantine_file=None,
                 seconds=time.perf_counter() - started,
+                preset=chosen.preset.name if chosen.preset else None,
+                tables=tuple(
+                    TableCounts(
+                        kind=kind,
+                        accepted=c.inserted,
+                        updated=c.updated,
+                        already_present=c.unchanged,
+                        changes=tuple(
+                            Change(column, rows, before, after)
+                            for column, before, after, rows in imports.change_summary(
+                                engine, import_id, kind
+                            )
+                        ),
+                    )
+                    for kind, c in counts.items()
+                ),
             )
             imports.record_import(engine, result.as_dict(problems=0), actor=options.actor)
     finally:
-        stage.drop()
+        for stage in stages.values():
+            stage.drop()
     if not problems:
         return result
     file = quarantine.write(
@@ -213,39 +277,6 @@ def import_file(
     )
     relative = str(file.relative_to(workspace))
     return replace(result, quarantine_file=relative, seconds=time.perf_counter() - started)
-
-
-def _map(
-    found: Sequence[str], kind: str, *, extra: Mapping[str, str], name: str, force: bool
-) -> HeaderMap:
-    """The file's headers mapped to `kind`, refused when they fit another kind better.
-
-    With `force`, the headers that are the other kind's own fields (order_id, ordered_at,
-    amount, an order's channel ... in an orders file imported as customers) are set
-    aside: they neither fill a column nor go into attributes.
-    """
-    likely = likely_kind(found, kind, extra=extra)
-    if likely is not None and not force:
-        raise SchemaError(
-            "ingest.wrong_kind",
-            location=Location(file=name),
-            file=name,
-            kind=kind,
-            likely=likely[0],
-            evidence=", ".join(
-                f"'{h}'" + ("" if h == c else f" ({c})") for c, h in likely[1].items()
-            ),
-        )
-    headers = map_headers(found, kind, extra=extra, file=name)
-    if likely is None:
-        return headers
-    key = {headers.columns[c] for c in TABLES[kind].key if c in headers.columns}
-    foreign = [h for h in found if h in likely[1].values() and h not in key]
-    return HeaderMap(
-        columns={c: h for c, h in headers.columns.items() if h not in foreign},
-        unmapped=tuple(h for h in headers.unmapped if h not in foreign),
-        foreign=tuple(foreign),
-    )
 
 
 def _check_map(mapping: Mapping[str, str], kind: str) -> None:
@@ -278,86 +309,79 @@ def _not_in_file(ctx: Context) -> list[str]:
     ]
 
 
-def _stage_file(
-    reader: FileReader, stage: Staging, ctx: Context, progress: Progress | None
-) -> tuple[list[Problem], dict[int, dict[str, object]], int]:
-    problems: list[Problem] = []
-    raw: dict[int, dict[str, object]] = {}
-    rows_read = 0
-
-    def checked() -> Iterator[pa.Table]:
-        nonlocal rows_read
-        for batch in reader:
-            result = check_batch(batch, ctx)
-            problems.extend(result.problems)
-            for record in result.bad.to_pylist():
-                raw[int(record.pop("_row"))] = record
-            rows_read += batch.data.num_rows
-            if progress is not None:
-                progress(reader.bytes_read, reader.size_bytes)
-            yield result.data
-
-    stage.append(checked())
-    problems.extend(reader.skipped)
-    rows_read += len(reader.skipped)
-    return problems, raw, rows_read
-
-
 def _settle_in_file(
-    stage: Staging,
-    ctx: Context,
+    chosen: Plan,
+    stages: Mapping[str, Staging],
     problems: list[Problem],
     raw: dict[int, dict[str, object]],
 ) -> int:
     """Settle what the file alone decides: derived ids, merged ids, duplicates.
 
-    Returns the number of exact in-file duplicates (counted once).
+    A row whose key another row of the file gives other values is quarantined from every
+    table it feeds. Returns the number of exact in-file duplicates of the main table.
     """
-    if ctx.kind == "events":
-        stage.derive_event_ids()
-    stage.resolve_aliases()
-    conflicts, duplicates = stage.take_duplicates()
-    key = "/".join(TABLES[ctx.kind].key)
-    for conflict in conflicts:
-        for row, values in conflict.values.items():
-            # staged values are under canonical names: show them under the file's headers
-            raw.setdefault(row, {ctx.headers.columns.get(k, k): v for k, v in values.items()})
-            _add(
-                problems,
-                "ingest.conflicting_duplicate",
-                ctx.file,
-                row,
-                key,
-                value=conflict.key,
-                rows=", ".join(map(str, conflict.rows)),
-            )
+    duplicates, conflicting = 0, set[int]()
+    for target in chosen.targets:
+        stage, ctx = stages[target.kind], target.ctx
+        if ctx.kind == "events":
+            stage.derive_event_ids()
+        stage.resolve_aliases()
+        conflicts, exact = stage.take_duplicates()
+        duplicates += exact if target.kind == chosen.kind else 0
+        key = "/".join(TABLES[ctx.kind].key)
+        for conflict in conflicts:
+            conflicting.update(conflict.rows)
+            for row, values in conflict.values.items():
+                # staged values are under canonical names: show them under the file's headers
+                raw.setdefault(row, {ctx.headers.columns.get(k, k): v for k, v in values.items()})
+                _add(
+                    problems,
+                    "ingest.conflicting_duplicate",
+                    ctx.file,
+                    row,
+                    key,
+                    value=conflict.key,
+                    rows=", ".join(map(str, conflict.rows)),
+                )
+    if conflicting and len(chosen.targets) > 1:
+        for stage in stages.values():
+            stage.drop_rows(sorted(conflicting))
     return duplicates
 
 
-def _check_references(
-    stage: Staging,
-    ctx: Context,
+def _merge(
+    chosen: Plan,
+    stages: Mapping[str, Staging],
     problems: list[Problem],
+    import_id: str,
     *,
     options: ImportOptions,
     settings: Settings,
-) -> int:
-    """Rows must point at known customers (created unless strict) and orders.
+) -> tuple[dict[str, MergeCounts], int]:
+    """Merge every stage into its table, customers first; return counts and customers made.
 
-    Runs inside the import's transaction; returns the number of customers created.
+    Runs inside the import's transaction. Rows must point at known customers (created
+    unless strict) and orders; customers read from an order export fill only what a
+    customer record lacks.
     """
+    counts: dict[str, MergeCounts] = {}
     created = 0
-    if ctx.kind in _CUSTOMER_KINDS:
-        if options.strict or not settings.import_.create_missing_customers:
-            _reject_unknown(
-                stage, problems, "customer_id", "customers", "ingest.unknown_customer", ctx.file
-            )
-        else:
-            created = stage.create_missing_customers()
-    if ctx.kind == "order_items":
-        _reject_unknown(stage, problems, "order_id", "orders", "ingest.unknown_order", ctx.file)
+    for target in chosen.targets:
+        stage, ctx = stages[target.kind], target.ctx
+        if ctx.kind in _CUSTOMER_KINDS:
+            if options.strict or not settings.import_.create_missing_customers:
+                _reject_unknown(
+                    stage, problems, "customer_id", "customers", "ingest.unknown_customer", ctx.file
+                )
+            else:
+                created += stage.create_missing_customers()
+        if ctx.kind == "order_items":
+            _reject_unknown(stage, problems, "order_id", "orders", "ingest.unknown_order", ctx.file)
+        counts[target.kind] = stage.fill(import_id) if target.fills_only else stage.merge(import_id)
+        if target.fills_only:
+            created += counts[target.kind].inserted
     problems.sort(key=lambda p: p.location.row or 0)
-    return created
+    return counts, created
 
 
 def _reject_unknown(
@@ -428,8 +452,15 @@ def _record_quarantine(
     imports.record_quarantine(engine, import_id, rows)
 
 
-def _ignored(headers: HeaderMap, kind: str) -> tuple[str, ...]:
-    """Headers whose cells are not kept: all unmapped ones, unless the table keeps extras."""
+def _ignored(chosen: Plan, found: Sequence[str]) -> tuple[str, ...]:
+    """Headers whose cells are not kept: unmapped ones, unless the table keeps extras.
+
+    For a platform's export, the headers its preset does not read.
+    """
+    if chosen.preset is not None:
+        read = {fold(h) for h in chosen.preset.needed()}
+        return tuple(h for h in found if fold(h) not in read)
+    headers, kind = chosen.main.ctx.headers, chosen.kind
     extra = TABLES[kind].extra
     if extra is not None and extra not in headers.columns:
         kept = tuple(h for h in headers.unmapped if h.startswith(BOOKKEEPING_PREFIX))

@@ -12,6 +12,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from segmint.core.privacy import MASK
+
 MONEY = pa.decimal128(18, 2)
 UTC = pa.timestamp("us", tz="UTC")
 _WALL = pa.timestamp("us")  # a clock time without a zone
@@ -75,6 +77,8 @@ TRUE_WORDS = ("true", "yes", "y", "1", "t", "是", "对", "對", "同意", "✓"
 FALSE_WORDS = ("false", "no", "n", "0", "f", "否", "错", "錯", "不同意", "✗", "✘", "×")
 
 MOBILE = r"^1[3-9]\d{9}$"
+# A number the exporting platform masked (138****8000): kept as given, never matched.
+MASKED_PHONE = r"^\+?[\d*]{7,15}$"
 PHONE_REWRITES: Rewrites = (
     (r"[\s\-().]+", ""),
     (r"^00", "+"),  # 0086 is +86
@@ -87,6 +91,10 @@ CHINESE_NUMBER = (
     r"|[48]00\d{7})$"  # 400 and 800 service numbers
 )
 EMAIL_SHAPE = r"^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$"
+EXCEL_TEXT = {  # first characters -> (regex, replacement) that leaves the text Excel shows
+    '="': (r'^="(.*)"\s*$', r"\1"),  # ="2398123456789012345", a tab after it at most
+    "'": (r"^'([+\d])", r"\1"),  # '13925130165
+}
 ENUM_IGNORED = r"[\s()\[\]{}<>【】《》「」_\-]+"  # as header matching in ingest.mapping
 
 
@@ -215,7 +223,9 @@ def parse_phones(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     ``+86 138 0013 8000``, ``0086-13800138000`` and ``86 13800138000`` all become
     ``"13800138000"``; ``(010) 6552-9988`` becomes ``"01065529988"``. Fewer than 7 or more
     than 15 digits, letters, or a number that is +86 or starts with 0 or 1 but is no Chinese
-    mobile, landline or 400/800 number are bad (``ingest.bad_phone``).
+    mobile, landline or 400/800 number are bad (``ingest.bad_phone``). A number the
+    exporting platform masked (``138****8000``) is kept as written, spaces and dashes
+    dropped: it is contact data, not an identity (`segmint.core.privacy`).
     """
     text = _clean(_array(arr))
     mobile = pc.match_substring_regex(text, MOBILE)  # most cells: nothing to do
@@ -392,7 +402,10 @@ def _phone_numbers(text: pa.Array) -> pa.Array:
     # After +86, and when it starts with a trunk 0 or a mobile's 1, it must be a Chinese number.
     strict = pc.or_(chinese, pc.match_substring_regex(values, r"^[01]"))
     valid = pc.or_(pc.invert(strict), pc.match_substring_regex(values, CHINESE_NUMBER))
-    return _keep(values, pc.and_(pc.match_substring_regex(number, PHONE_SHAPE), valid))
+    values = _keep(values, pc.and_(pc.match_substring_regex(number, PHONE_SHAPE), valid))
+    masked = pc.match_substring(number, MASK)
+    masked = pc.and_(masked, pc.match_substring_regex(number, MASKED_PHONE))
+    return pc.if_else(masked, number, values)
 
 
 def _with_trunk_zero(national: pa.Array) -> pa.Array:
@@ -431,6 +444,21 @@ def _as_text(arr: pa.Array) -> pa.Array:
     text = pc.cast(arr, pa.string())
     if pa.types.is_decimal(kind):
         return pc.replace_substring_regex(text, r"\.0+$", "")
+    return _unprotected(text) if pa.types.is_string(kind) else text
+
+
+def _unprotected(text: pa.Array) -> pa.Array:
+    """Cells written so that Excel keeps them as text: ``="0123"`` and ``'0123`` are ``0123``.
+
+    Shop platforms write long order numbers and phone numbers this way (Excel would show
+    2398123456789012345 as 2.39812E+18). Only a ``'`` before a digit or ``+`` is taken
+    for Excel's mark; a name may well start with one.
+    """
+    for mark, (pattern, replacement) in EXCEL_TEXT.items():
+        protected = pc.starts_with(text, mark)
+        if pc.any(protected).as_py():
+            unwrap = partial(pc.replace_substring_regex, pattern=pattern, replacement=replacement)
+            text = pc.if_else(protected, _subset(text, protected, unwrap, pa.string()), text)
     return text
 
 

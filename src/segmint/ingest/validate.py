@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -54,6 +54,8 @@ class Context:
     now: dt.datetime  # the moment of import (aware): nothing may be dated after it
     earliest: dt.date  # the plausible floor of times (import.earliest_date)
     excel_serial: bool = False  # numbers in date columns are Excel serial dates (XLSX)
+    # Words of enum columns (a platform's statuses) -> canonical values.
+    vocabulary: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: VALUE_SYNONYMS)
 
     @property
     def today(self) -> dt.date:
@@ -105,6 +107,8 @@ def check_batch(batch: Batch, ctx: Context) -> Checked:
         values, flags = _check_column(column, raw, ctx, batch, problems)
         out[name] = values
         bad |= flags
+    if ctx.kind == "orders" and "refund" in ctx.headers.columns:
+        bad |= _settle_refunds(out, bad, ctx, batch, problems)
     problems.sort(key=lambda p: p.location.row or 0)
     good = pa.Table.from_pydict({**out, "_row": pa.array(batch.rows, pa.int64())})
     keep = pa.array(~bad)
@@ -138,6 +142,29 @@ def _check_column(
     return values, flags
 
 
+def _settle_refunds(
+    out: dict[str, pa.Array],
+    bad: npt.NDArray[np.bool_],
+    ctx: Context,
+    batch: Batch,
+    problems: list[Problem],
+) -> npt.NDArray[np.bool_]:
+    """An order refunded in full is refunded; a refund above the amount paid is bad.
+
+    A partial refund leaves the status as it is: revenue is the amount net of it
+    (`core.schema.NET_AMOUNT`). Returns the rows found bad here.
+    """
+    amount, refund = out["amount"], out["refund"]
+    paid_back = pc.greater(refund, pa.scalar(0, refund.type))
+    over = _mask(pc.and_(paid_back, pc.greater(refund, amount))) & ~bad
+    column = TABLES["orders"].column("refund")
+    raw = batch.data.column(ctx.headers.columns["refund"])
+    _report(problems, over, "ingest.refund_exceeds_amount", column, raw, ctx, batch)
+    full = pc.and_(paid_back, pc.equal(refund, amount))
+    out["status"] = pc.if_else(full, "refunded", out["status"])
+    return over
+
+
 def _parser(column: Column, ctx: Context) -> Parser:
     by_kind: dict[Kind, Parser] = {
         Kind.ID: parse.parse_ids,
@@ -154,7 +181,7 @@ def _parser(column: Column, ctx: Context) -> Parser:
         Kind.EMAIL: parse.parse_emails,
         Kind.ENUM: partial(
             parse.parse_enum,
-            synonyms=VALUE_SYNONYMS.get(column.name, {}),
+            synonyms=ctx.vocabulary.get(column.name, {}),
             values=column.values,
         ),
     }
@@ -220,10 +247,12 @@ def _range(column: Column) -> dict[str, object]:
 
 
 def _controls(raw: pa.Array) -> npt.NDArray[np.bool_]:
+    """Ids holding a control character once trimmed (a tab after an id is only padding)."""
     text = raw if pa.types.is_string(raw.type) else parse.parse_text(raw).values
     if not _may_hold_controls(text):
         return np.zeros(len(text), dtype=bool)
-    return _mask(pc.match_substring_regex(text, CONTROL_CHARACTERS))
+    trimmed = pc.utf8_trim_whitespace(text)
+    return _mask(pc.match_substring_regex(trimmed, CONTROL_CHARACTERS))
 
 
 def _may_hold_controls(text: pa.Array) -> bool:

@@ -1,9 +1,10 @@
 """Customers who are one person under several ids: finding them and merging them.
 
 Two ids are candidates when they share a normalized phone or e-mail (the importer
-normalizes both). A merge keeps one id, re-points the other's orders, events and tickets,
-fills the kept record's empty fields from the other, remembers the other id as an alias
-(later imports under it land on the kept customer) and records what was merged.
+normalizes both) that no platform masked (`segmint.core.privacy`). A merge keeps one id,
+re-points the other's orders, events and tickets, fills the kept record's empty fields
+from the other, remembers the other id as an alias (later imports under it land on the
+kept customer) and records what was merged.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import difflib
 from dataclasses import dataclass
 
 from segmint.core.errors import InputError, Location, NotFoundError
+from segmint.core.privacy import unmasked_sql
 from segmint.core.schema import TABLES
 from segmint.store import audit
 from segmint.store.duckdb import DuckDBEngine
@@ -34,7 +36,7 @@ def duplicate_groups(engine: DuckDBEngine) -> list[DuplicateGroup]:
     for column in ("phone", "email"):
         rows = engine.rows(
             f"""SELECT "{column}", list(customer_id ORDER BY customer_id) FROM customers
-            WHERE "{column}" IS NOT NULL GROUP BY "{column}" HAVING count(*) > 1
+            WHERE {unmasked_sql(f'"{column}"')} GROUP BY "{column}" HAVING count(*) > 1
             ORDER BY count(*) DESC, "{column}" """
         )
         groups += [DuplicateGroup(column, value, tuple(ids)) for value, ids in rows]

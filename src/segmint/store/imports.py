@@ -48,7 +48,9 @@ def record_import(engine: DuckDBEngine, summary: Mapping[str, object], *, actor:
         target=str(summary["kind"]),
         actor=actor,
         details={
-            k: summary[k] for k in ("import_id", "file", "accepted", "updated", "quarantined")
+            k: summary[k]
+            for k in ("import_id", "file", "preset", "accepted", "updated", "quarantined", "tables")
+            if k in summary
         },
     )
 
@@ -80,3 +82,27 @@ def quarantined_rows(
         [import_id],
     )
     return [(r, c, f, json.loads(p or "{}"), json.loads(w or "{}")) for r, c, f, p, w in rows]
+
+
+def change_summary(
+    engine: DuckDBEngine, import_id: str, table: str
+) -> list[tuple[str, str | None, str | None, int]]:
+    """What one import changed in `table`: (column, before, after, rows), most rows first.
+
+    A status is counted per move (shipped → completed); other columns per column, their
+    values left out (None), so an overlapping export shows at a glance which orders moved
+    on and what else was corrected.
+    """
+    rows = engine.rows(
+        "SELECT before, after FROM changes WHERE import_id = ? AND table_name = ?",
+        [import_id, table],
+    )
+    found: dict[tuple[str, str | None, str | None], int] = {}
+    for before, after in rows:
+        old, new = json.loads(before), json.loads(after)
+        for column in new:
+            if old.get(column) != new[column]:
+                moved = (old.get(column), new[column]) if column == "status" else (None, None)
+                key = (column, *moved)
+                found[key] = found.get(key, 0) + 1
+    return [(*key, n) for key, n in sorted(found.items(), key=lambda kv: (-kv[1], str(kv[0])))]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from segmint.core.errors import EngineError, Location
-from segmint.core.schema import SQL_TYPES, TABLES, Table
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
 
@@ -36,16 +35,32 @@ _META_DDL = (
 )
 
 
-def table_ddl(table: Table) -> str:
-    """CREATE TABLE for a canonical table, from its declaration in core.schema."""
-    columns = ",\n    ".join(f'"{c.name}" {SQL_TYPES[c.kind]}' for c in table.columns)
-    return f'CREATE TABLE "{table.name}" (\n    {columns}\n)'
+# The canonical tables as the first version declared them. Frozen: a later change to
+# core.schema is a new step below, so a step creates the same tables whenever it runs.
+_V1_TABLES = (
+    """CREATE TABLE customers (
+        customer_id VARCHAR, name VARCHAR, phone VARCHAR, email VARCHAR, gender VARCHAR,
+        birthday DATE, city VARCHAR, province VARCHAR, channel VARCHAR,
+        signup_at TIMESTAMPTZ, consent_email BOOLEAN, consent_sms BOOLEAN,
+        consent_wecom BOOLEAN, attributes VARCHAR)""",
+    """CREATE TABLE orders (
+        order_id VARCHAR, customer_id VARCHAR, ordered_at TIMESTAMPTZ, amount DECIMAL(18, 2),
+        discount DECIMAL(18, 2), currency VARCHAR, status VARCHAR, channel VARCHAR,
+        store VARCHAR)""",
+    """CREATE TABLE order_items (
+        order_id VARCHAR, product_id VARCHAR, product_name VARCHAR, category VARCHAR,
+        quantity INTEGER, unit_price DECIMAL(18, 2))""",
+    """CREATE TABLE events (
+        event_id VARCHAR, customer_id VARCHAR, occurred_at TIMESTAMPTZ, type VARCHAR,
+        channel VARCHAR, product_id VARCHAR, properties VARCHAR)""",
+    """CREATE TABLE tickets (
+        ticket_id VARCHAR, customer_id VARCHAR, opened_at TIMESTAMPTZ, closed_at TIMESTAMPTZ,
+        category VARCHAR, is_complaint BOOLEAN, satisfaction INTEGER)""",
+)
 
 
 def _v1_canonical_tables(engine: DuckDBEngine) -> None:
-    for table in TABLES.values():
-        engine.execute(table_ddl(table))
-    for ddl in _META_DDL:
+    for ddl in (*_V1_TABLES, *_META_DDL):
         engine.execute(ddl)
 
 
@@ -54,7 +69,16 @@ def _v2_runs_and_snapshots(engine: DuckDBEngine) -> None:
         engine.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_canonical_tables, _v2_runs_and_snapshots)
+def _v3_order_refunds(engine: DuckDBEngine) -> None:
+    # What was paid back on an order (platform exports); revenue is net of it.
+    engine.execute("ALTER TABLE orders ADD COLUMN refund DECIMAL(18, 2)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_canonical_tables,
+    _v2_runs_and_snapshots,
+    _v3_order_refunds,
+)
 
 
 def version(engine: DuckDBEngine) -> int:

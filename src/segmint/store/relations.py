@@ -16,6 +16,7 @@ from typing import NamedTuple
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from segmint.core.schema import NET_AMOUNT
 from segmint.core.zones import utc_offsets
 from segmint.store.duckdb import DuckDBEngine
 
@@ -24,7 +25,7 @@ class Sources(NamedTuple):
     """The relations features read, each with local day numbers instead of timestamps."""
 
     customers: ir.Table  # customer_id, signup_day
-    orders: ir.Table  # order_id, customer_id, day, amount, discount, status
+    orders: ir.Table  # order_id, customer_id, day, amount (net of refund), discount, status
     items: ir.Table  # order_id, product_id, category, spend (quantity x unit price)
     events: ir.Table  # customer_id, day, type, channel
     tickets: ir.Table  # customer_id, opened_day, closed_day, is_complaint, satisfaction
@@ -84,8 +85,9 @@ def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
                 f"SELECT customer_id, {_day('signup_at')} AS signup_day FROM customers"
             ),
             orders=backend.sql(
-                f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, amount, "
-                "coalesce(discount, 0) AS discount, coalesce(status, 'paid') AS status FROM orders"
+                f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, {NET_AMOUNT} "
+                "AS amount, coalesce(discount, 0) AS discount, "
+                "coalesce(status, 'paid') AS status FROM orders"
             ),
             items=backend.sql(
                 "SELECT order_id, product_id, category, "

@@ -18,8 +18,6 @@ import pyarrow as pa
 from segmint.core.schema import SQL_TYPES, Table
 from segmint.store.duckdb import DuckDBEngine
 
-STAGE = "_stage"
-
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
@@ -61,12 +59,13 @@ class Staging:
     ) -> None:
         self.engine = engine
         self.table = table
+        self.stage = f"_stage_{table.name}"  # one file may fill several tables at once
         self.columns = tuple(columns)
         # Columns the file does not hold (filled from defaults): new rows take them, rows
         # already there keep theirs, so a column absent from a file never changes a row.
         self.compared = tuple(c for c in self.columns if c not in keep)
         defs = ", ".join(f"{_q(c)} {SQL_TYPES[table.column(c).kind]}" for c in self.columns)
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({defs}, _row BIGINT)")
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE {self.stage} ({defs}, _row BIGINT)")
 
     def append(self, tables: Iterator[pa.Table]) -> None:
         """Stream checked rows into the stage; each table has the staged columns and `_row`.
@@ -87,17 +86,17 @@ class Staging:
             except BaseException as exc:
                 failures.append(exc)
 
-        self.engine.append(STAGE, pa.RecordBatchReader.from_batches(first.schema, batches()))
+        self.engine.append(self.stage, pa.RecordBatchReader.from_batches(first.schema, batches()))
         if failures:
             raise failures[0]
 
     def count(self) -> int:
         """Rows staged now."""
-        return int(self.engine.scalar(f"SELECT count(*) FROM {STAGE}"))
+        return int(self.engine.scalar(f"SELECT count(*) FROM {self.stage}"))
 
     def drop(self) -> None:
         """Remove the stage; the end of the transaction would too."""
-        self.engine.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        self.engine.execute(f"DROP TABLE IF EXISTS {self.stage}")
 
     @property
     def _key(self) -> str:
@@ -115,7 +114,7 @@ class Staging:
             return {}
         packed = ", ".join(f"{_q(c)} := {_q(c)}" for c in self.columns)
         found = self.engine.rows(
-            f"SELECT _row, to_json(struct_pack({packed}))::VARCHAR FROM {STAGE} "
+            f"SELECT _row, to_json(struct_pack({packed}))::VARCHAR FROM {self.stage} "
             "WHERE list_contains(?, _row)",
             [list(rows)],
         )
@@ -127,7 +126,7 @@ class Staging:
             f"coalesce({_q(c)}::VARCHAR, '')" for c in self.columns if c != "event_id"
         )
         self.engine.execute(
-            f"UPDATE {STAGE} SET event_id = 'E' || md5(concat_ws('|', {parts})) "
+            f"UPDATE {self.stage} SET event_id = 'E' || md5(concat_ws('|', {parts})) "
             "WHERE event_id IS NULL"
         )
 
@@ -136,7 +135,7 @@ class Staging:
         # Keys seen twice are rare: find them with a cheap count, then look only at those.
         self.engine.execute(
             f"""CREATE OR REPLACE TEMP TABLE _dup_keys AS
-            SELECT {self._key} FROM {STAGE} GROUP BY {self._key} HAVING count(*) > 1"""
+            SELECT {self._key} FROM {self.stage} GROUP BY {self._key} HAVING count(*) > 1"""
         )
         if not self.engine.scalar("SELECT count(*) FROM _dup_keys"):
             self.engine.execute("DROP TABLE _dup_keys")
@@ -147,7 +146,7 @@ class Staging:
             SELECT {self._key_text} AS k, min(h) <> max(h) AS conflict,
                    list(_row ORDER BY _row) AS rows
             FROM (SELECT *, hash({values}) AS h
-                  FROM {STAGE} SEMI JOIN _dup_keys USING ({self._key}))
+                  FROM {self.stage} SEMI JOIN _dup_keys USING ({self._key}))
             GROUP BY {self._key}"""
         )
         found = self.engine.rows("SELECT k, rows FROM _dups WHERE conflict ORDER BY rows[1]")
@@ -161,7 +160,7 @@ class Staging:
             )
         )
         self.engine.execute(
-            f"""DELETE FROM {STAGE} WHERE _row IN (
+            f"""DELETE FROM {self.stage} WHERE _row IN (
                 SELECT unnest(CASE WHEN conflict THEN rows ELSE rows[2:] END) FROM _dups)"""
         )
         self.engine.execute("DROP TABLE _dups")
@@ -178,19 +177,21 @@ class Staging:
             return 0
         n = int(
             self.engine.scalar(
-                f"SELECT count(*) FROM {STAGE} s JOIN customer_aliases a ON s.customer_id = a.alias"
+                f"SELECT count(*) FROM {self.stage} s "
+                "JOIN customer_aliases a ON s.customer_id = a.alias"
             )
         )
         if n == 0:
             return 0
         if self.table.name == "customers":
             self.engine.execute(
-                f"DELETE FROM {STAGE} WHERE customer_id IN (SELECT alias FROM customer_aliases)"
+                f"DELETE FROM {self.stage} "
+                "WHERE customer_id IN (SELECT alias FROM customer_aliases)"
             )
         else:
             self.engine.execute(
-                f"""UPDATE {STAGE} SET customer_id = a.customer_id FROM customer_aliases a
-                WHERE {STAGE}.customer_id = a.alias"""
+                f"""UPDATE {self.stage} SET customer_id = a.customer_id FROM customer_aliases a
+                WHERE {self.stage}.customer_id = a.alias"""
             )
         return n
 
@@ -199,7 +200,7 @@ class Staging:
         return [
             (int(row), str(value))
             for row, value in self.engine.rows(
-                f"""SELECT _row, {_q(column)} FROM {STAGE} s
+                f"""SELECT _row, {_q(column)} FROM {self.stage} s
                 WHERE NOT EXISTS (
                     SELECT 1 FROM {_q(target)} t WHERE t.{_q(column)} = s.{_q(column)})
                 ORDER BY _row"""
@@ -209,40 +210,55 @@ class Staging:
     def drop_rows(self, rows: Sequence[int]) -> None:
         """Remove rows (by row number) that were quarantined after staging."""
         if rows:
-            self.engine.execute(f"DELETE FROM {STAGE} WHERE list_contains(?, _row)", [list(rows)])
+            self.engine.execute(
+                f"DELETE FROM {self.stage} WHERE list_contains(?, _row)", [list(rows)]
+            )
 
     def create_missing_customers(self) -> int:
         """Insert a minimal customer (id only) for every unknown customer_id; return how many."""
         before = int(self.engine.scalar("SELECT count(*) FROM customers"))
         self.engine.execute(
             f"""INSERT INTO customers (customer_id)
-            SELECT DISTINCT customer_id FROM {STAGE} s
+            SELECT DISTINCT customer_id FROM {self.stage} s
             WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = s.customer_id)"""
         )
         return int(self.engine.scalar("SELECT count(*) FROM customers")) - before
 
     def merge(self, import_id: str) -> MergeCounts:
         """Insert new keys, update changed rows (recording before/after), count the rest."""
+        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.compared)
+        return self._merge(import_id, changed=differs, value="s.{c}")
+
+    def fill(self, import_id: str) -> MergeCounts:
+        """Insert new keys; in rows already there, fill only the empty columns (recorded).
+
+        For data that completes a record but must not overwrite it: the receiver's name
+        and phone of an order export against a customer record from the CRM.
+        """
+        fills = [c for c in self.compared if c not in self.table.key]
+        empty = " OR ".join(f"(t.{_q(c)} IS NULL AND s.{_q(c)} IS NOT NULL)" for c in fills)
+        return self._merge(import_id, changed=empty or "false", value="coalesce(t.{c}, s.{c})")
+
+    def _merge(self, import_id: str, *, changed: str, value: str) -> MergeCounts:
         target = _q(self.table.name)
         cols = ", ".join(_q(c) for c in self.columns)
         staged = self.count()
         if not self.engine.scalar(f"SELECT count(*) FROM {target}"):
             # A first import: nothing to match, so skip the joins.
-            self.engine.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {STAGE}")
+            self.engine.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {self.stage}")
             return MergeCounts(inserted=staged, updated=0, unchanged=0)
-        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.compared)
         self.engine.execute(
             f"""CREATE OR REPLACE TEMP TABLE _matched AS
-            SELECT s._row, ({differs}) AS changed
-            FROM {STAGE} s JOIN {target} t ON {self._join("t", "s")}"""
+            SELECT s._row, ({changed}) AS changed
+            FROM {self.stage} s JOIN {target} t ON {self._join("t", "s")}"""
         )
         existing, updated = self.engine.rows(
             "SELECT count(*), count(*) FILTER (WHERE changed) FROM _matched"
         )[0]
         if updated:
-            self._update(import_id)
+            self._update(import_id, value)
         self.engine.execute(
-            f"""INSERT INTO {target} ({cols}) SELECT {cols} FROM {STAGE} s
+            f"""INSERT INTO {target} ({cols}) SELECT {cols} FROM {self.stage} s
             ANTI JOIN _matched m ON s._row = m._row"""
         )
         self.engine.execute("DROP TABLE _matched")
@@ -250,15 +266,19 @@ class Staging:
             inserted=staged - existing, updated=updated, unchanged=existing - updated
         )
 
-    def _update(self, import_id: str) -> None:
-        """Record before/after of the changed rows in `changes`, then update them."""
+    def _update(self, import_id: str, value: str) -> None:
+        """Record before/after of the changed rows in `changes`, then update them.
+
+        `value` is the new value of column ``{c}`` (quoted) in SQL over t (the table's row)
+        and s (the staged row).
+        """
         target = _q(self.table.name)
         changed = (
-            f"FROM {STAGE} s JOIN {target} t ON {self._join('t', 's')} "
+            f"FROM {self.stage} s JOIN {target} t ON {self._join('t', 's')} "
             "WHERE s._row IN (SELECT _row FROM _matched WHERE changed)"
         )
         before = ", ".join(f"{_q(c)} := t.{_q(c)}" for c in self.compared)
-        after = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in self.compared)
+        after = ", ".join(f"{_q(c)} := {value.format(c=_q(c))}" for c in self.compared)
         key = ", ".join(f"s.{_q(k)}::VARCHAR" for k in self.table.key)
         self.engine.execute(
             f"""INSERT INTO changes
@@ -266,9 +286,11 @@ class Staging:
                    to_json(struct_pack({after})) {changed}""",
             [import_id, self.table.name],
         )
-        sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in self.compared if c not in self.table.key)
+        sets = ", ".join(
+            f"{_q(c)} = {value.format(c=_q(c))}" for c in self.compared if c not in self.table.key
+        )
         self.engine.execute(
-            f"""UPDATE {target} t SET {sets} FROM {STAGE} s
+            f"""UPDATE {target} t SET {sets} FROM {self.stage} s
             WHERE {self._join("t", "s")}
               AND s._row IN (SELECT _row FROM _matched WHERE changed)"""
         )

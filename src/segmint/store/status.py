@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from segmint.core.schema import NOT_REVENUE, TABLES
+from segmint.core.schema import NET_AMOUNT, NOT_REVENUE, TABLES
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.migrations import version
 
@@ -18,7 +18,7 @@ def status(engine: DuckDBEngine, *, imports: int = 5) -> dict[str, Any]:
     """A JSON-ready summary of the workspace database."""
     counts = {t: int(engine.scalar(f'SELECT count(*) FROM "{t}"')) for t in TABLES}
     revenue, first, last = engine.rows(
-        "SELECT coalesce(sum(amount) FILTER (WHERE status NOT IN "
+        f"SELECT coalesce(sum({NET_AMOUNT}) FILTER (WHERE status NOT IN "
         f"({_NOT_REVENUE})), 0), min(ordered_at), max(ordered_at) FROM orders"
     )[0]
     latest = engine.rows(
