@@ -50,3 +50,12 @@ def test_errors_page_is_generated_from_the_catalogue():
     from segmint.core import errors
 
     assert (DOCS / "errors.md").read_text(encoding="utf-8") == errors.markdown()
+
+
+def test_platforms_page_is_generated_from_the_presets():
+    """Regenerate with `make docs` when this fails; every preset says where and from what."""
+    from segmint.ingest.platforms import presets, reference
+
+    assert (DOCS / "platforms.md").read_text(encoding="utf-8") == reference.markdown()
+    for preset in presets().values():
+        assert preset.sources and preset.menu.en and preset.menu.zh, preset.name

@@ -109,7 +109,9 @@ def usage_error(exc: click.UsageError) -> InputError:
             close=close,
         )
     if isinstance(exc, click.MissingParameter) and exc.param is not None:
-        name = exc.param.opts[0] if exc.param.param_type_name == "option" else exc.param.name
+        param = exc.param
+        # an argument by the name its help shows ("[KIND] FILE"), an option by its flag
+        name = param.opts[0] if param.param_type_name == "option" else param.metavar or param.name
         return InputError("cli.missing", location=Location(field=name), name=name, command=command)
     return InputError("cli.usage", problem=exc.format_message(), command=command)
 

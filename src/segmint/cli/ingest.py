@@ -133,7 +133,10 @@ def _kind_and_file(arguments: list[str]) -> tuple[str | None, Path]:
 
     if len(arguments) == 2:
         return arguments[0], Path(arguments[1])
-    if len(arguments) == 1 and not (arguments[0] in KINDS and not Path(arguments[0]).exists()):
+    if len(arguments) == 1 and arguments[0] in KINDS and not Path(arguments[0]).exists():
+        where = Location(field="FILE")
+        raise InputError("cli.missing", location=where, name="FILE", command="segmint import")
+    if len(arguments) == 1:
         return None, Path(arguments[0])
     raise InputError(
         "cli.import_arguments",

@@ -42,6 +42,7 @@ CHINESE_HEADERS: dict[str, tuple[str, ...]] = {
     "ordered_at": ("下单时间", "支付时间"),
     "amount": ("实付金额", "金额(元)"),
     "discount": ("优惠金额",),
+    "refund": ("退款金额",),
     "status": ("订单状态",),
     "channel": ("渠道",),
     "name": ("姓名",),

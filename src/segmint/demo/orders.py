@@ -116,6 +116,7 @@ def draw_orders(
             "status": columns.lookup(STATUSES, status),
             "channel": columns.lookup(channel_names(), channel),
             "store": columns.lookup(stores, store),
+            "refund": columns.money(np.where(status == REFUNDED, amount, 0)),  # paid back in full
         }
     )
     revenue = np.where(status <= COMPLETED, amount, 0)

@@ -60,6 +60,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "revenue",
     ),
     "discount": ("优惠金额", "折扣", "折扣金额", "优惠", "discount amount"),
+    "refund": ("退款金额", "已退款金额", "refund amount", "refunded amount"),
     "currency": ("币种", "货币"),
     "status": ("订单状态", "状态", "order status"),
     "channel": ("渠道", "来源", "来源渠道", "销售渠道", "source"),

@@ -78,7 +78,7 @@ FALSE_WORDS = ("false", "no", "n", "0", "f", "否", "错", "錯", "不同意", "
 
 MOBILE = r"^1[3-9]\d{9}$"
 # A number the exporting platform masked (138****8000): kept as given, never matched.
-MASKED_PHONE = r"^\+?[\d*]{7,15}$"
+MASKED_PHONE = r"^\+?\d[\d*]{5,13}\d$"  # digits kept at both ends
 PHONE_REWRITES: Rewrites = (
     (r"[\s\-().]+", ""),
     (r"^00", "+"),  # 0086 is +86

@@ -149,8 +149,8 @@ def _preset_plan(
     vocabulary = {**VALUE_SYNONYMS, "status": {**VALUE_SYNONYMS["status"], **preset.statuses}}
     targets = []
     for part in preset.parts:
-        if kind is not None and part.kind != kind:
-            continue
+        if kind not in (None, preset.kind, part.kind):
+            continue  # asked for one of its other tables only (customers of an order export)
         first = preset.rows == "items" and part.kind != "order_items"
         layout = Layout(preset, part, found, FirstRows() if first else None)
         ctx = context(kind=part.kind, headers=layout.header_map(), vocabulary=vocabulary)

@@ -9,21 +9,12 @@ from decimal import Decimal
 import pytest
 
 from segmint.core.errors import SchemaError
+from segmint.demo.platforms import TAOBAO_HEADER
 from segmint.store import audit, identity
 from tests.conftest import TODAY
 from tests.ingest.platforms.exports import header, write_csv, write_xlsx
 
-# The 2017 order report, verbatim (six headers end in a space).
-HEADER_2017 = header(
-    "订单编号,买家会员名,买家支付宝账号,买家应付货款,买家应付邮费,买家支付积分,"
-    "总金额,返点积分,买家实际支付金额,买家实际支付积分,订单状态,买家留言,"
-    "收货人姓名,收货地址 ,运送方式,联系电话 ,联系手机,订单创建时间,"
-    "订单付款时间 ,宝贝标题 ,宝贝种类 ,物流单号 ,物流公司,订单备注,"
-    "宝贝总数量,店铺Id,店铺名称,订单关闭原因,卖家服务费,买家服务费,发票抬头,"
-    "是否手机订单,分阶段订单信息,特权订金订单id,是否上传合同照片,是否上传小票,"
-    "是否代付,定金排名,修改后的sku,修改后的收货地址,异常信息,天猫卡券抵扣,"
-    "集分宝抵扣,是否是O2O交易,退款金额,预约门店"
-)
+HEADER_2017 = TAOBAO_HEADER  # the 2017 order report, verbatim (six headers end in a space)
 # The seller centre's layout of about 2022 (a few columns more, buyer nickname, main order id).
 HEADER_2022 = header(
     "订单编号,买家会员名,买家会员昵称,支付单号,支付详情,买家应付货款,"
