@@ -1,4 +1,4 @@
-"""`segmint import FILE` as a shop's user runs it: the platform found, the kind found, clear errors."""
+"""`segmint import FILE` as a shop user runs it: platform and kind found, clear errors."""
 
 import json
 
