@@ -259,12 +259,14 @@ def test_a_second_iteration_reads_again_and_refills_skipped(tmp_path):
     assert reader.bytes_read == reader.size_bytes
 
 
-def test_duplicate_headers_name_the_header_and_both_columns(tmp_path):
-    path = write(tmp_path / "dup.csv", "id,email,name, email\n1,a,b,c\n")
-    with pytest.raises(
-        InputError, match="the file has the header 'email' twice, in columns 2 and 4"
-    ):
-        open_file(path)
+def test_a_repeated_header_is_set_apart_and_remembered(tmp_path):
+    # Whether a repeat matters is the import's to say (ingest.plan refuses it in a plain
+    # file, a platform's export may repeat a column its preset does not read).
+    reader = open_file(write(tmp_path / "dup.csv", "id,email,name, email\n1,a,b,c\n"))
+    assert reader.headers == ("id", "email", "name", "email #4")
+    assert reader.repeated == [("email", 2, 4)]
+    batch = next(iter(reader))
+    assert batch.data.column("email #4").to_pylist() == ["c"]
 
 
 def test_two_empty_header_cells_are_named_by_position(tmp_path):

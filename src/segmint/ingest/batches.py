@@ -130,6 +130,9 @@ class FileReader:
     delimiter: str | None = None
     sheet: str | None = None
     skipped: list[Problem] = field(default_factory=list)
+    # (header, first position, repeated position) of each header the file repeats; the
+    # repeat is named "header #position" in `headers`
+    repeated: list[tuple[str, int, int]] = field(default_factory=list)
     bytes_read: int = 0
     _stream: Stream = field(kw_only=True, repr=False)
 

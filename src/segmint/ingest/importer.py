@@ -202,6 +202,7 @@ def import_file(
         name=name,
         force=options.force,
         context=context,
+        repeated=reader.repeated,
     )
     if kind is None and chosen.preset is None:
         _check_map(options.mapping, chosen.kind)

@@ -92,8 +92,12 @@ def plan(
     name: str,
     force: bool,
     context: ContextOf,
+    repeated: Sequence[tuple[str, int, int]] = (),
 ) -> Plan:
     """The tables `headers` fill as `kind` (guessed when None), with the preset named or found.
+
+    `repeated` lists the headers the file repeats (see `FileReader.repeated`): a plain file
+    must not repeat one; a platform's export may repeat a column its preset does not read.
 
     Raises
     ------
@@ -109,6 +113,17 @@ def plan(
         if preset is not None:
             raise _not_for_kind(chosen, kind, name)
         chosen = None  # found by its headers, but asked for as something it does not hold
+    read = {fold(h) for h in chosen.needed()} if chosen is not None else None
+    for header, first, second in repeated:
+        if read is None or fold(header) in read:
+            raise InputError(
+                "ingest.duplicate_header",
+                location=Location(file=name, field=header),
+                file=name,
+                header=header,
+                first=first,
+                second=second,
+            )
     if chosen is not None:
         return _preset_plan(headers, kind, chosen, mapping=mapping, name=name, context=context)
     kind = kind or _guessed_kind(headers, extra=extra, name=name)

@@ -10,7 +10,7 @@ import codecs
 import csv
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ def open_file(
         reader = open_xlsx(common, sheet=sheet, header=header)
     else:
         reader = open_parquet(common) if fmt == "parquet" else open_jsonl(common)
-    _check_unique(reader.headers, label)
+    _set_repeats_apart(reader, label)
     return reader
 
 
@@ -189,19 +189,30 @@ def _check_text(source: Path, label: str) -> None:
         raise InputError("ingest.binary_file", location=where, file=label, size=len(head))
 
 
-def _check_unique(headers: Sequence[str], label: str) -> None:
+def _set_repeats_apart(reader: FileReader, label: str) -> None:
+    """Give a repeated header a name of its own ("分销员 #51"); refuse two blank headers.
+
+    Some platform exports repeat a column no one reads; whether a repeat matters is up to
+    what reads the file (`ingest.plan`), so the repeats are kept in `reader.repeated`.
+    """
     first: dict[str, int] = {}
-    for position, header in enumerate(headers, start=1):
-        if header in first:
+    names = list(reader.headers)
+    for position, header in enumerate(reader.headers, start=1):
+        if header not in first:
+            first[header] = position
+            continue
+        if not header:
             raise InputError(
-                "ingest.duplicate_header" if header else "ingest.blank_headers",
-                location=Location(file=label, field=header or None),
+                "ingest.blank_headers",
+                location=Location(file=label),
                 file=label,
                 header=header,
                 first=first[header],
                 second=position,
             )
-        first[header] = position
+        names[position - 1] = f"{header} #{position}"
+        reader.repeated.append((header, first[header], position))
+    reader.headers = tuple(names)
 
 
 # ---- CSV ------------------------------------------------------------------------------------

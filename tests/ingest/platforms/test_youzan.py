@@ -12,6 +12,7 @@ from segmint.core.errors import InputError, SchemaError
 from segmint.ingest.platforms import detect
 from segmint.store import audit
 from tests.conftest import TODAY
+from tests.conftest import write_csv as write_plain_csv
 from tests.ingest.platforms.exports import header, write_csv
 from tests.ingest.platforms.test_taobao import HEADER_2017, HEADER_2022
 
@@ -284,15 +285,24 @@ def test_a_missing_column_names_the_platform_the_column_and_its_use(ws, tmp_path
     assert ws.engine.scalar("SELECT count(*) FROM orders") == 0
 
 
-def test_the_full_layout_repeats_a_header_and_is_refused_clearly(ws, tmp_path):
-    # The real 60-column export has 分销员 twice: the reader refuses duplicate headers.
+def test_the_full_layout_repeats_a_header_the_preset_does_not_read(ws, tmp_path):
+    # The real 60-column export has 分销员 twice (columns 40 and 51); the preset reads
+    # neither, so the file imports as the shorter one does.
     path = write_csv(tmp_path / "订单信息列表.csv", HEADER_FULL, FIRST, encoding="utf-8-sig")
+    result = ws.import_file(None, path, today=TODAY)
+    assert (result.preset, result.quarantined) == ("youzan", 1)  # the masked buyer, as above
+    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE
+    assert "分销员" in result.ignored_columns and "分销员 #51" in result.ignored_columns
+
+
+def test_a_plain_file_repeating_a_header_is_refused(ws, tmp_path):
+    path = write_plain_csv(
+        tmp_path / "o.csv", ["订单号", "客户ID", "金额", "金额"], [["O1", "C1", "1", "2"]]
+    )
     with pytest.raises(InputError) as caught:
-        ws.import_file(None, path, today=TODAY)
-    error = caught.value
-    assert error.code == "ingest.duplicate_header"
-    assert "'分销员'" in error.message and "40" in error.message and "51" in error.message
-    assert ws.engine.scalar("SELECT count(*) FROM orders") == 0
+        ws.import_file("orders", path, today=TODAY)
+    assert caught.value.code == "ingest.duplicate_header"
+    assert "'金额'" in caught.value.message and "3" in caught.value.message
 
 
 CUSTOMERS = [
