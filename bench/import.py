@@ -18,6 +18,7 @@ sides alternate A B A B to share the machine's drift, and the ratio is taken pai
 pair; the median is reported. Times exclude interpreter start-up and imports.
 
 Usage: python bench/import.py [--customers N] [--csv-customers N] [--rounds R]
+                              [--only parquet|csv|messy|taobao]
 """
 
 from __future__ import annotations
@@ -154,26 +155,27 @@ def main() -> None:
     parser.add_argument("--csv-customers", type=int, default=100_000, help="for the CSV case")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", choices=("parquet", "csv", "messy", "taobao"), help="one case")
     args = parser.parse_args()
     started = time.perf_counter()
-    parquet, big, gbk, utf8 = make_data(args.customers, args.csv_customers)
-    taobao, taobao_utf8 = make_taobao(args.csv_customers)
-    print(f"data ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    results = [
-        compare(
-            "orders Parquet", ("orders", str(parquet)), ("read_parquet", str(parquet)), args.rounds
-        ),
-        compare(
-            f"orders CSV {big.stat().st_size / 2**30:.1f} GiB",
-            ("orders", str(big)),
-            ("read_csv", str(big)),
-            args.rounds,
-        ),
-        compare("messy GBK orders CSV", ("orders", str(gbk)), ("read_csv", str(utf8)), args.rounds),
-        compare(
-            "Taobao GBK report", ("-", str(taobao)), ("read_csv", str(taobao_utf8)), args.rounds
-        ),
-    ]
+    results = []
+    wanted = {args.only} if args.only else {"parquet", "csv", "messy", "taobao"}
+    if wanted & {"parquet", "csv", "messy"}:
+        parquet, big, gbk, utf8 = make_data(args.customers, args.csv_customers)
+    if "parquet" in wanted:
+        floor = ("read_parquet", str(parquet))
+        results.append(compare("orders Parquet", ("orders", str(parquet)), floor, args.rounds))
+    if "csv" in wanted:
+        name = f"orders CSV {big.stat().st_size / 2**30:.1f} GiB"
+        results.append(compare(name, ("orders", str(big)), ("read_csv", str(big)), args.rounds))
+    if "messy" in wanted:
+        floor = ("read_csv", str(utf8))
+        results.append(compare("messy GBK orders CSV", ("orders", str(gbk)), floor, args.rounds))
+    if "taobao" in wanted:
+        taobao, taobao_utf8 = make_taobao(args.csv_customers)
+        floor = ("read_csv", str(taobao_utf8))
+        results.append(compare("Taobao GBK report", ("-", str(taobao)), floor, args.rounds))
+    print(f"done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if args.json:
         print(json.dumps(results, indent=2))
         return

@@ -39,15 +39,29 @@ def test_pending_orders_are_no_revenue(ws, tmp_path):
 
 
 def test_cells_protected_for_excel_read_as_excel_shows_them():
-    ids = parse.parse_ids(pa.array(['="2398123456789012345"', "'0012", "123\t", '=""']))
+    cells = parse.unprotected(pa.array(['="2398123456789012345"', "'0012", "123\t", '=""']))
+    ids = parse.parse_ids(cells)
     assert ids.values.to_pylist() == ["2398123456789012345", "0012", "123", None]
     assert not ids.bad.any()
     # an apostrophe before a letter is part of the text
-    assert parse.parse_text(pa.array(["'Tis"])).values.to_pylist() == ["'Tis"]
+    assert parse.unprotected(pa.array(["'Tis"])).to_pylist() == ["'Tis"]
+
+
+def test_a_csv_cell_protected_for_excel_imports_as_its_text(ws, tmp_path):
+    path = write_csv(
+        tmp_path / "o.csv",
+        ["order_id", "customer_id", "ordered_at", "amount", "phone"],
+        [['="2398123456789012345"', "'0012", "2024-03-05", '="10.50"', "'13925130165"]],
+    )
+    ws.import_file("orders", path, today=TODAY)
+    assert ws.engine.rows("SELECT order_id, customer_id, amount FROM orders") == [
+        ("2398123456789012345", "0012", Decimal("10.50"))
+    ]
 
 
 def test_a_masked_phone_is_kept_as_written_and_a_garbled_one_is_bad():
-    phones = parse.parse_phones(pa.array(["138****8000", "'139 2513 0165", "138****", "1*3"]))
+    cells = parse.unprotected(pa.array(["138****8000", "'139 2513 0165", "138****", "1*3"]))
+    phones = parse.parse_phones(cells)
     assert phones.values.to_pylist() == ["138****8000", "13925130165", None, None]
     assert phones.bad.tolist() == [False, False, True, True]
 

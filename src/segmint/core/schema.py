@@ -146,7 +146,7 @@ TABLES: dict[str, Table] = {
                 _C("status", Kind.ENUM, values=ORDER_STATUSES, default="paid"),
                 _C("channel", Kind.TEXT),
                 _C("store", Kind.TEXT),
-                _C("refund", Kind.MONEY, low=0, default="0"),
+                _C("refund", Kind.MONEY, low=0),  # empty: nothing paid back
             ),
         ),
         Table(

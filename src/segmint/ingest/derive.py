@@ -118,7 +118,7 @@ def _column(data: pa.RecordBatch, header: str, layout: Layout) -> pa.Array | Non
     name = layout.headers.get(fold(header))
     if name is None:
         return None
-    text = parse.parse_text(data.column(name)).values
+    text = parse.parse_text(parse.unprotected(data.column(name))).values
     blanks = layout.preset.blanks
     if blanks:
         empty = pc.is_in(text, value_set=pa.array(blanks, pa.string()))

@@ -192,6 +192,7 @@ def import_file(
         now=now,
         earliest=settings.import_.earliest_date,
         excel_serial=reader.format == "xlsx",
+        excel_text=reader.format in ("csv", "xlsx"),
     )
     chosen = plan(
         reader.headers,

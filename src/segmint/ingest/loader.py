@@ -85,8 +85,9 @@ def _checked(
         records = batch.data.filter(flags).to_pylist()
         for row, record in zip(batch.rows[_numpy(flags)], records, strict=True):
             loaded.raw[int(row)] = record
+    several = len(targets) > 1  # one target's own checks already left its bad rows out
     for target, rows, data in outcomes:
-        good = data if not len(bad) else data.filter(pc.invert(pc.is_in(data["_row"], bad)))
+        good = data.filter(pc.invert(pc.is_in(data["_row"], bad))) if several and len(bad) else data
         if target.fills_only:
             good = good.append_column(LATEST, _times(rows, good, target))
         yield target, good

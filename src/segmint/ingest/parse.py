@@ -444,16 +444,19 @@ def _as_text(arr: pa.Array) -> pa.Array:
     text = pc.cast(arr, pa.string())
     if pa.types.is_decimal(kind):
         return pc.replace_substring_regex(text, r"\.0+$", "")
-    return _unprotected(text) if pa.types.is_string(kind) else text
+    return text
 
 
-def _unprotected(text: pa.Array) -> pa.Array:
+def unprotected(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Cells written so that Excel keeps them as text: ``="0123"`` and ``'0123`` are ``0123``.
 
     Shop platforms write long order numbers and phone numbers this way (Excel would show
     2398123456789012345 as 2.39812E+18). Only a ``'`` before a digit or ``+`` is taken
     for Excel's mark; a name may well start with one.
     """
+    text = _array(arr)
+    if not pa.types.is_string(text.type):
+        return text
     for mark, (pattern, replacement) in EXCEL_TEXT.items():
         protected = pc.starts_with(text, mark)
         if pc.any(protected).as_py():

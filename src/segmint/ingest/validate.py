@@ -1,10 +1,10 @@
 """Row checks: one batch of raw cells in, checked canonical rows and every problem out.
 
 Each cell is parsed by its column's kind; a row is bad when a required cell is empty, a
-cell does not parse, is out of range, an id holds a control character, or a time lies
-before the plausible floor or after the moment of import. Good rows go on;
-bad rows keep their original cells for the quarantine file. Nothing here touches files
-or the database.
+cell does not parse, is out of range, an id holds a control character, a time lies
+before the plausible floor or after the moment of import, or an order's refund exceeds
+its amount. Good rows go on; the problems name the bad ones, whose original cells the
+importer keeps for the quarantine file. Nothing here touches files or the database.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class Context:
     now: dt.datetime  # the moment of import (aware): nothing may be dated after it
     earliest: dt.date  # the plausible floor of times (import.earliest_date)
     excel_serial: bool = False  # numbers in date columns are Excel serial dates (XLSX)
+    excel_text: bool = False  # cells may be written for Excel: ="0123", '0123 (CSV, XLSX)
     # Words of enum columns (a platform's statuses) -> canonical values.
     vocabulary: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: VALUE_SYNONYMS)
 
@@ -68,8 +69,7 @@ class Checked:
     """The outcome for one batch."""
 
     data: pa.Table  # good rows: staged canonical columns + `_row`
-    bad: pa.Table  # bad rows: the file's own columns as read + `_row`
-    problems: list[Problem]  # every problem, in row order
+    problems: list[Problem]  # every problem, in row order (the bad rows' numbers)
 
 
 def staged_columns(ctx: Context) -> list[str]:
@@ -111,15 +111,13 @@ def check_batch(batch: Batch, ctx: Context) -> Checked:
         bad |= _settle_refunds(out, bad, ctx, batch, problems)
     problems.sort(key=lambda p: p.location.row or 0)
     good = pa.Table.from_pydict({**out, "_row": pa.array(batch.rows, pa.int64())})
-    keep = pa.array(~bad)
-    rejected = batch.data.append_column("_row", pa.array(batch.rows, pa.int64()))
-    return Checked(good.filter(keep), rejected.filter(pa.array(bad)), problems)
+    return Checked(good.filter(pa.array(~bad)), problems)
 
 
 def _check_column(
     column: Column, raw: pa.Array, ctx: Context, batch: Batch, problems: list[Problem]
 ) -> tuple[pa.Array, npt.NDArray[np.bool_]]:
-    parsed = _parser(column, ctx)(raw)
+    parsed = _parser(column, ctx)(parse.unprotected(raw) if ctx.excel_text else raw)
     values = parsed.values
     if column.default is not None:
         values = pc.fill_null(values, _default(column, ctx))
@@ -160,7 +158,7 @@ def _settle_refunds(
     column = TABLES["orders"].column("refund")
     raw = batch.data.column(ctx.headers.columns["refund"])
     _report(problems, over, "ingest.refund_exceeds_amount", column, raw, ctx, batch)
-    full = pc.and_(paid_back, pc.equal(refund, amount))
+    full = pc.fill_null(pc.and_(paid_back, pc.equal(refund, amount)), False)
     out["status"] = pc.if_else(full, "refunded", out["status"])
     return over
 
