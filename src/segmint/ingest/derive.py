@@ -98,7 +98,7 @@ def _cells(data: pa.RecordBatch, source: Source | None, layout: Layout) -> pa.Ar
     """The text cells of `source` in `data` (null where empty); all null if it is absent."""
     if source is None:
         return pa.nulls(data.num_rows, pa.string())
-    text = _first_filled(data, source.headers, layout)
+    text = _first_filled(data, source.headers, layout, ignore=source.ignore)
     if source.pattern is not None:
         text = pc.struct_field(pc.extract_regex(text, source.pattern), "value")
     if source.minus is not None:
@@ -106,20 +106,23 @@ def _cells(data: pa.RecordBatch, source: Source | None, layout: Layout) -> pa.Ar
     return text
 
 
-def _first_filled(data: pa.RecordBatch, headers: tuple[str, ...], layout: Layout) -> pa.Array:
-    found = [_column(data, header, layout) for header in headers]
+def _first_filled(
+    data: pa.RecordBatch, headers: tuple[str, ...], layout: Layout, *, ignore: tuple[str, ...] = ()
+) -> pa.Array:
+    found = [_column(data, header, layout, (*layout.preset.blanks, *ignore)) for header in headers]
     present = [column for column in found if column is not None]
     if not present:
         return pa.nulls(data.num_rows, pa.string())
     return pc.coalesce(*present) if len(present) > 1 else present[0]
 
 
-def _column(data: pa.RecordBatch, header: str, layout: Layout) -> pa.Array | None:
+def _column(
+    data: pa.RecordBatch, header: str, layout: Layout, blanks: tuple[str, ...]
+) -> pa.Array | None:
     name = layout.headers.get(fold(header))
     if name is None:
         return None
     text = parse.parse_text(parse.unprotected(data.column(name))).values
-    blanks = layout.preset.blanks
     if blanks:
         empty = pc.is_in(text, value_set=pa.array(blanks, pa.string()))
         text = pc.if_else(empty, pa.scalar(None, pa.string()), text)

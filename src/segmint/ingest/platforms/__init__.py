@@ -41,12 +41,16 @@ class Source:
 
     The cell is the first filled one of `headers`; `pattern` (a regular expression with a
     group named ``value``) takes a part of it; `minus` names an amount to subtract (what
-    the buyer did not pay of a list total), the difference never below zero.
+    the buyer did not pay of a list total), the difference never below zero; `ignore`
+    lists cells that count as empty for this column alone.
     """
 
     headers: tuple[str, ...]
     pattern: str | None = None
     minus: str | None = None
+    # Cells that say nothing here, so the next header is read: an after-sale column's
+    # "售后关闭" leaves the order's own status to tell.
+    ignore: tuple[str, ...] = ()
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -168,7 +172,10 @@ def _source(spec: Any, file: str) -> Source:
         _require("(?P<value>" in pattern, file, f"pattern {pattern!r} needs a group 'value'")
         re.compile(pattern)
     return Source(
-        (headers,) if isinstance(headers, str) else tuple(headers), pattern, spec.get("minus")
+        (headers,) if isinstance(headers, str) else tuple(headers),
+        pattern,
+        spec.get("minus"),
+        tuple(spec.get("ignore", ())),
     )
 
 

@@ -61,4 +61,6 @@ def _source(source: Source) -> str:
         text += f" (the part `{source.pattern}` matches)"
     if source.minus is not None:
         text += f" less {source.minus} (empty when nothing was paid)"
+    if source.ignore:
+        text += f"; {', '.join(source.ignore)} count as empty"
     return text
