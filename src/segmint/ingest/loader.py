@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -83,7 +82,7 @@ def _checked(
     if len(bad):
         flags = pc.is_in(pa.array(batch.rows), value_set=bad)
         records = batch.data.filter(flags).to_pylist()
-        for row, record in zip(batch.rows[_numpy(flags)], records, strict=True):
+        for row, record in zip(batch.rows[parse.flags(flags)], records, strict=True):
             loaded.raw[int(row)] = record
     several = len(targets) > 1  # one target's own checks already left its bad rows out
     for target, rows, data in outcomes:
@@ -111,7 +110,3 @@ def _latest(tables: list[pa.Table], stage: Staging) -> pa.Table:
     return pa.table(
         {"customer_id": grouped["customer_id"], **{c: grouped[f"{c}_first"] for c in columns}}
     ).select([*stage.columns, "_row"])
-
-
-def _numpy(flags: pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(flags, False).to_numpy(zero_copy_only=False), dtype=bool)

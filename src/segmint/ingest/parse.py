@@ -502,14 +502,14 @@ def _rewrite_all(text: pa.Array, rewrites: Rewrites) -> pa.Array:
 
 def _subset(values: pa.Array, where: pa.Array, read: Reader, kind: pa.DataType) -> pa.Array:
     """`read` of the cells flagged by `where`, null elsewhere; regex work only where needed."""
-    flags = _flags(where)
-    if flags.all():
+    chosen = flags(where)
+    if chosen.all():
         return read(values)
-    if not flags.any():
+    if not chosen.any():
         return pa.nulls(len(values), kind)
     # Scatter back by position: the i-th flagged cell takes the i-th result.
-    positions = pa.array(np.cumsum(flags) - 1, mask=~flags)
-    return pc.take(read(pc.filter(values, pa.array(flags))), positions)
+    positions = pa.array(np.cumsum(chosen) - 1, mask=~chosen)
+    return pc.take(read(pc.filter(values, pa.array(chosen))), positions)
 
 
 def _either(first: pa.Array, second: pa.Array) -> pa.Array:
@@ -524,11 +524,11 @@ def _keep(values: pa.Array, ok: pa.Array) -> pa.Array:
     return pc.if_else(ok, values, pa.scalar(None, values.type))
 
 
-def _flags(condition: pa.Array) -> npt.NDArray[np.bool_]:
+def flags(condition: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
     """A boolean array as NumPy, null counted as false."""
     filled = pc.fill_null(condition, False)
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
 def _result(values: pa.Array, present: pa.Array, code: str) -> Parsed:
-    return Parsed(values, _flags(pc.and_(present, pc.is_null(values))), code)
+    return Parsed(values, flags(pc.and_(present, pc.is_null(values))), code)

@@ -154,7 +154,7 @@ def _settle_refunds(
     """
     amount, refund = out["amount"], out["refund"]
     paid_back = pc.greater(refund, pa.scalar(0, refund.type))
-    over = _mask(pc.and_(paid_back, pc.greater(refund, amount))) & ~bad
+    over = parse.flags(pc.and_(paid_back, pc.greater(refund, amount))) & ~bad
     column = TABLES["orders"].column("refund")
     raw = batch.data.column(ctx.headers.columns["refund"])
     _report(problems, over, "ingest.refund_exceeds_amount", column, raw, ctx, batch)
@@ -222,16 +222,12 @@ def _null(values: pa.Array) -> npt.NDArray[np.bool_]:
     return np.asarray(pc.is_null(values).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _mask(expr: pa.Array) -> npt.NDArray[np.bool_]:
-    return np.asarray(pc.fill_null(expr, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _outside(values: pa.Array, column: Column) -> npt.NDArray[np.bool_]:
     hit = np.zeros(len(values), dtype=bool)
     if column.low is not None:
-        hit |= _mask(pc.less(values, _bound(column.low, values.type)))
+        hit |= parse.flags(pc.less(values, _bound(column.low, values.type)))
     if column.high is not None:
-        hit |= _mask(pc.greater(values, _bound(column.high, values.type)))
+        hit |= parse.flags(pc.greater(values, _bound(column.high, values.type)))
     return hit
 
 
@@ -250,7 +246,7 @@ def _controls(raw: pa.Array) -> npt.NDArray[np.bool_]:
     if not _may_hold_controls(text):
         return np.zeros(len(text), dtype=bool)
     trimmed = pc.utf8_trim_whitespace(text)
-    return _mask(pc.match_substring_regex(trimmed, CONTROL_CHARACTERS))
+    return parse.flags(pc.match_substring_regex(trimmed, CONTROL_CHARACTERS))
 
 
 def _may_hold_controls(text: pa.Array) -> bool:
@@ -292,8 +288,12 @@ def _time_checks(
         high = pa.scalar(ctx.now.astimezone(dt.UTC)).cast(values.type)
         now_text = f"{ctx.now.astimezone(zone):%Y-%m-%d %H:%M:%S} ({ctx.timezone})"
     return [
-        ("ingest.implausible_date", _mask(pc.less(values, low)), {"floor": floor.isoformat()}),
-        ("ingest.future_date", _mask(pc.greater(values, high)), {"now": now_text}),
+        (
+            "ingest.implausible_date",
+            parse.flags(pc.less(values, low)),
+            {"floor": floor.isoformat()},
+        ),
+        ("ingest.future_date", parse.flags(pc.greater(values, high)), {"now": now_text}),
     ]
 
 
