@@ -168,7 +168,10 @@ def _preset_plan(
             continue  # asked for one of its other tables only (customers of an order export)
         first = preset.rows == "items" and part.kind != "order_items"
         layout = Layout(preset, part, found, FirstRows() if first else None)
-        ctx = context(kind=part.kind, headers=layout.header_map(), vocabulary=vocabulary)
+        # The derived cells are read as Excel shows them already (derive unwraps ="…").
+        ctx = context(
+            kind=part.kind, headers=layout.header_map(), vocabulary=vocabulary, excel_text=False
+        )
         targets.append(Target(part.kind, ctx, layout))
     ordered = sorted(targets, key=lambda t: list(TABLES).index(t.kind))
     return Plan(kind or preset.kind, tuple(ordered), preset)
