@@ -97,7 +97,7 @@ def run_at_as_of(folder: Path) -> tuple[pa.Table, pa.Table, list[float]]:
     with Workspace(folder) as ws:
         run = ws.run(as_of=AS_OF)
         assert run.as_of == AS_OF
-        return ws.snapshot(run.run_id), ws.rfm(as_of=AS_OF), run.details["pareto_curve"]
+        return ws.snapshot(run.run_id), ws.rfm(as_of=AS_OF), list(run.facts.pareto_curve)
 
 
 @pytest.fixture(scope="module")

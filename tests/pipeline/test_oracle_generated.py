@@ -226,7 +226,7 @@ def run_both(folder: Path, method: str, built: dict) -> None:
             run = ws.run(as_of=as_of)
             built["as_of"][label] = run.as_of
             built["snapshots"][(label, method)] = ws.snapshot(run.run_id)
-            built["curves"][(label, method)] = run.details["pareto_curve"]
+            built["curves"][(label, method)] = list(run.facts.pareto_curve)
             if method == "thresholds":
                 built["rfm"][label] = ws.rfm(as_of=run.as_of)
         built["zone"] = ws.settings.timezone

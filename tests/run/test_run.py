@@ -35,7 +35,7 @@ def test_the_same_as_of_gives_an_identical_snapshot(demo_ws):
     assert audited[-2:] == [("python", f"run {first.run_id}"), ("python", f"run {second.run_id}")]
     runs = {r["run_id"]: r for r in demo_ws.runs()}
     assert runs[first.run_id]["config_hash"] == runs[second.run_id]["config_hash"]
-    assert runs[first.run_id]["details"]["clv"] == runs[second.run_id]["details"]["clv"]
+    assert runs[first.run_id]["facts"] == runs[second.run_id]["facts"]  # typed: every fact
 
 
 def test_every_customer_has_one_label_of_each_family(demo_ws):
@@ -122,12 +122,13 @@ def test_the_tier_cut_offs_come_from_settings(demo_ws, demo_dir):
     spend = snap.revenue_365d.astype(float)
     share_a = spend[snap.tier == "A"].sum() / spend[spend > 0].sum()
     assert 0.80 <= share_a < 0.80 + spend.max() / spend.sum()
-    spans = next(r for r in demo_ws.runs() if r["current"])["details"]["tiers"]
+    spans = next(r for r in demo_ws.runs() if r["current"])["facts"].tiers
     for span in spans:
-        members = spend[snap.tier == span["tier"]]
-        assert span["customers"] == members.size
-        assert (span["min_spend"], span["max_spend"]) == (members.min(), members.max())
-    assert spans[0]["min_spend"] >= spans[1]["max_spend"] >= spans[2]["max_spend"]
+        members = spend[snap.tier == span.tier]
+        assert span.customers == members.size
+        assert span.buyers == (members > 0).sum()
+        assert (span.min_spend, span.max_spend) == (members.min(), members.max())
+    assert spans[0].min_spend >= spans[1].max_spend >= spans[2].max_spend
 
 
 KILL_MID_WRITE = textwrap.dedent(
@@ -258,10 +259,10 @@ def test_the_generators_truth_is_recovered(demo_ws, demo_dir):
     """
     truth = json.loads((demo_dir / "data" / "truth.json").read_text(encoding="utf-8"))["params"]
     run = demo_ws.run(as_of=LAST_DAY)
-    details = next(r for r in demo_ws.runs() if r["run_id"] == run.run_id)["details"]["clv"]
-    fit, spend = details["fit"]["params"], details["spend_fit"]["params"]
-    assert details["model"] in ("bg_nbd", "pareto_nbd")
-    if details["model"] == "bg_nbd":
+    clv = next(r for r in demo_ws.runs() if r["run_id"] == run.run_id)["facts"].clv
+    fit, spend = clv.fit("purchases").params, clv.fit("spend").params
+    assert clv.model in ("bg_nbd", "pareto_nbd")
+    if clv.model == "bg_nbd":
         for name in ("r", "a", "b"):
             assert fit[name] == pytest.approx(truth[name], rel=0.12), name
         assert fit["alpha"] == pytest.approx(truth["alpha"], rel=0.40)
@@ -294,7 +295,7 @@ def test_clv_columns_follow_from_the_stored_fits_in_weeks(demo_ws):
     from segmint.models.clv import beta_geo, gamma_gamma, pareto_nbd
 
     run = demo_ws.run(as_of=LAST_DAY)
-    details = next(r for r in demo_ws.runs() if r["run_id"] == run.run_id)["details"]["clv"]
+    clv = next(r for r in demo_ws.runs() if r["run_id"] == run.run_id)["facts"].clv
     days = demo_ws.engine.arrow(
         """SELECT customer_id, CAST(timezone('Asia/Shanghai', ordered_at) AS DATE) AS d,
                sum(amount) AS spend
@@ -313,9 +314,9 @@ def test_clv_columns_follow_from_the_stored_fits_in_weeks(demo_ws):
     summary["m"] = ((g.spend.sum().astype(float) - first_spend) / summary.x.clip(lower=1)).where(
         summary.x > 0, 0.0
     )
-    model = {"bg_nbd": beta_geo, "pareto_nbd": pareto_nbd}[details["model"]]
-    fit = model.Params(**details["fit"]["params"])
-    spend = gamma_gamma.Params(**details["spend_fit"]["params"])
+    model = {"bg_nbd": beta_geo, "pareto_nbd": pareto_nbd}[clv.model]
+    fit = model.Params(**clv.fit("purchases").params)
+    spend = gamma_gamma.Params(**clv.fit("spend").params)
     snap = demo_ws.snapshot(run.run_id).to_pandas().set_index("customer_id").loc[summary.index]
     x, t_x, T, m = (summary[c].to_numpy(dtype=float) for c in ("x", "t_x", "T", "m"))
     assert np.allclose(snap.p_alive, model.probability_alive(fit, x, t_x, T), rtol=1e-9)
@@ -403,11 +404,11 @@ def test_the_demo_tiers_draw_no_warning_and_the_b2b_cut_offs_do(demo_dir, tmp_pa
     settings.write_text(text.replace('method = "pareto"', 'method = "thresholds"', 1), "utf-8")
     with Workspace(folder) as ws:
         result = ws.run(as_of=LAST_DAY)
-        stored = next(r for r in ws.runs() if r["run_id"] == result.run_id)["details"]
+        stored = next(r for r in ws.runs() if r["run_id"] == result.run_id)["facts"]
     (warning,) = result.warnings
     assert warning.code == "run.tiers_concentrated"
     assert warning.params["tier"] == "C" and warning.params["share"] > 90
     assert warning.params["fix"] == 'method = "pareto"'
-    assert stored["warnings"] == [{"code": warning.code, "params": warning.params}]
+    assert stored.warnings == (warning,)
     message, hint = warning.render("zh-CN")
     assert "C 级" in message and 'method = "pareto"' in (hint or "")

@@ -39,8 +39,14 @@ def _err() -> Console:
 
 
 def emit_json(data: object) -> None:
-    """Machine output: one JSON document on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Machine output: one JSON document on stdout (typed results as their JSON form)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
+
+
+def _jsonable(value: object) -> object:
+    """A value json cannot write itself: a typed result's fields, else its text."""
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if callable(dump) else str(value)
 
 
 def error(exc: SegmintError, *, as_json: bool = False, lang: str = i18n.DEFAULT_LANG) -> None:
@@ -355,7 +361,7 @@ def runs(found: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
             r["run_id"],
             str(r["as_of"]),
             r["customers"],
-            r["details"]["clv"].get("model", "-"),
+            r["facts"].clv.model or "-",
             formats.moment(r["finished_at"], locale),
             locale.text(
                 "cli.seconds",

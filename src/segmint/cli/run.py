@@ -66,7 +66,7 @@ def run(
         "current_run": {"run_id": current["run_id"], "as_of": str(current["as_of"])},
         "customers": result.customers,
         "seconds": round(result.seconds, 2),
-        "clv_model": result.details["clv"].get("model"),
+        "clv_model": result.facts.clv.model,
         "warnings": [w.as_dict(locale.lang) for w in result.warnings],
         "segments": summary["segments"],
     }

@@ -129,9 +129,17 @@ def stages(
 def usual_gap(gap_days: npt.ArrayLike, *, fallback: float) -> Array:
     """Each customer's own gap, or the median gap of the repeat customers without one."""
     gap = np.asarray(gap_days, dtype=np.float64)
+    return np.where(np.isfinite(gap), gap, stand_in_gap(gap, fallback=fallback))
+
+
+def stand_in_gap(gap_days: npt.ArrayLike, *, fallback: float) -> float:
+    """The gap of a customer with a single order: the repeat customers' median gap.
+
+    `fallback` when nobody has bought twice. A run records it (`RunFacts.usual_gap_days`).
+    """
+    gap = np.asarray(gap_days, dtype=np.float64)
     known = gap[np.isfinite(gap)]
-    stand_in = float(np.median(known)) if known.size else fallback
-    return np.where(np.isfinite(gap), gap, stand_in)
+    return float(np.median(known)) if known.size else fallback
 
 
 def _beyond(silent: Array, usual: Array, gaps: float, min_days: int) -> npt.NDArray[np.bool_]:

@@ -10,14 +10,14 @@ parameters). Time is measured in weeks, money in the workspace currency.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import ConvergenceError, InputError
+from segmint.core.facts import ClvFacts, Fit, ModelCheck
 from segmint.models.clv import BetaGeo, GammaGamma, ParetoNBD, lifetime_value
 
 Array = npt.NDArray[np.float64]
@@ -47,7 +47,7 @@ class CustomerValue:
     p_alive: Array
     expected_orders_90d: Array
     clv_12m: Array
-    details: dict[str, Any]
+    facts: ClvFacts
 
 
 def customer_value(
@@ -59,19 +59,26 @@ def customer_value(
     buyers = history.days > 0
     if buyers.sum() < MIN_CUSTOMERS or not (history.days > 1).any():
         reason = f"{int(buyers.sum())} buyers, {int((history.days > 1).sum())} repeat buyers"
-        return CustomerValue(empty, empty, empty, {"skipped": reason})
+        return CustomerValue(empty, empty, empty, ClvFacts(note=reason))
     x, t_x, T = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
-    choice, checks, fitted = _choose(history, as_of=as_of, holdout_days=holdout_days)
+    choice, chosen, fitted = _choose(history, as_of=as_of, holdout_days=holdout_days)
     try:
         model = fitted.get(choice) or MODELS[choice]().fit(x, t_x, T)
     except ConvergenceError as exc:
-        return CustomerValue(empty, empty, empty, {"checks": checks, "error": exc.message})
+        return CustomerValue(empty, empty, empty, chosen.model_copy(update={"note": exc.message}))
     p_alive, expected = empty.copy(), empty.copy()
     p_alive[buyers] = model.probability_alive(x, t_x, T)
     expected[buyers] = model.expected_purchases(90 / WEEK, x, t_x, T)
-    details: dict[str, Any] = {"model": choice, "checks": checks, "fit": _fit_record(model)}
-    clv, spend_details = _clv(model, history, buyers, (x, t_x, T), discount_rate=discount_rate)
-    return CustomerValue(p_alive, expected, clv, details | spend_details)
+    clv, spend = _clv(model, history, buyers, (x, t_x, T), discount_rate=discount_rate)
+    facts = chosen.model_copy(
+        update={
+            "model": choice,
+            "discount_rate": discount_rate,
+            "fits": (_fit_record(choice, "purchases", model), *spend.fits),
+            "note": spend.note,
+        }
+    )
+    return CustomerValue(p_alive, expected, clv, facts)
 
 
 def _rfm(
@@ -81,7 +88,7 @@ def _rfm(
     return days[who] - 1, (last[who] - first[who]) / WEEK, (end - first[who]) / WEEK
 
 
-Choice = tuple[str, dict[str, Any], dict[str, Model]]  # name, checks, fits on all history
+Choice = tuple[str, ClvFacts, dict[str, Model]]  # name, how it was chosen, fits on all history
 
 
 def _choose(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> Choice:
@@ -96,40 +103,49 @@ def _choose(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> Choic
         return _by_likelihood(history, as_of)
     x, t_x, T = _rfm(history.cal_days, history.cal_last_day, history.first_day, end, cohort)
     actual = history.holdout_days[cohort]
-    checks: dict[str, Any] = {
-        "by": "holdout",
-        "holdout_days": holdout_days,
-        "customers": int(cohort.sum()),
-    }
+    checks = []
     for name, cls in MODELS.items():
         try:
             predicted = cls().fit(x, t_x, T).expected_purchases(holdout_days / WEEK, x, t_x, T)
         except (ConvergenceError, InputError) as exc:
-            checks[name] = {"error": exc.message}
+            checks.append(ModelCheck(model=name, error=exc.message))
             continue
-        checks[name] = {
-            "mae": float(np.mean(np.abs(predicted - actual))),
-            "predicted": float(predicted.sum()),
-            "actual": int(actual.sum()),
-        }
-    scored = [n for n in MODELS if "mae" in checks[n]]
+        mae = float(np.mean(np.abs(predicted - actual)))
+        checks.append(
+            ModelCheck(
+                model=name, mae=mae, predicted=float(predicted.sum()), actual=int(actual.sum())
+            )
+        )
+    scored = [c for c in checks if c.mae is not None]
     if not scored:
         return _by_likelihood(history, as_of)
-    return min(scored, key=lambda n: checks[n]["mae"]), checks, {}
+    chosen = ClvFacts(
+        chosen_by="holdout",
+        holdout_days=holdout_days,
+        holdout_customers=int(cohort.sum()),
+        checks=tuple(checks),
+    )
+    return min(scored, key=lambda c: c.mae or 0.0).model, chosen, {}
 
 
 def _by_likelihood(history: PurchaseHistory, as_of: int) -> Choice:
     buyers = history.days > 0
     x, t_x, T = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
-    checks: dict[str, Any] = {"by": "log_likelihood"}
+    checks = []
     fitted: dict[str, Model] = {}
     for name, cls in MODELS.items():
         try:
             fitted[name] = cls().fit(x, t_x, T)
-            checks[name] = {"log_likelihood": float(fitted[name].log_likelihood_)}
+            checks.append(
+                ModelCheck(model=name, log_likelihood=float(fitted[name].log_likelihood_))
+            )
         except ConvergenceError as exc:
-            checks[name] = {"log_likelihood": -math.inf, "error": exc.message}
-    return max(MODELS, key=lambda n: checks[n]["log_likelihood"]), checks, fitted
+            checks.append(ModelCheck(model=name, error=exc.message))
+    chosen = ClvFacts(chosen_by="log_likelihood", checks=tuple(checks))
+    if not fitted:  # neither converged: refitting the first raises the error to report
+        return next(iter(MODELS)), chosen, fitted
+    best = max(fitted, key=lambda n: float(fitted[n].log_likelihood_))
+    return best, chosen, fitted
 
 
 def _clv(
@@ -139,8 +155,11 @@ def _clv(
     rfm: tuple[Array, Array, Array],
     *,
     discount_rate: float,
-) -> tuple[Array, dict[str, Any]]:
-    """clv_12m from Gamma-Gamma on the repeat buyers' mean spend per repeat day."""
+) -> tuple[Array, ClvFacts]:
+    """clv_12m from Gamma-Gamma on the repeat buyers' mean spend per repeat day.
+
+    The facts hold the spend fit, or a note saying why there is none.
+    """
     x = rfm[0]
     spend = np.where(x > 0, history.repeat_spend[buyers] / np.maximum(x, 1), 0.0)
     repeaters = (x > 0) & (spend > 0)
@@ -157,14 +176,16 @@ def _clv(
             discount_rate=weekly,
         )
     except (ConvergenceError, InputError) as exc:
-        return clv, {"spend_error": exc.message}
-    return clv, {"spend_fit": _fit_record(gamma), "discount_rate": discount_rate}
+        return clv, ClvFacts(note=exc.message)
+    return clv, ClvFacts(fits=(_fit_record("gamma_gamma", "spend", gamma),))
 
 
-def _fit_record(model: Any) -> dict[str, Any]:
-    """Parameters, standard errors and log-likelihood, as JSON-ready numbers."""
-    return {
-        "params": {k: float(v) for k, v in model.params_._asdict().items()},
-        "standard_errors": {k: float(v) for k, v in model.standard_errors_._asdict().items()},
-        "log_likelihood": float(model.log_likelihood_),
-    }
+def _fit_record(name: str, purpose: Literal["purchases", "spend"], model: Any) -> Fit:
+    """Parameters, standard errors and log-likelihood of a fitted model."""
+    return Fit(
+        model=name,
+        purpose=purpose,
+        params={k: float(v) for k, v in model.params_._asdict().items()},
+        standard_errors={k: float(v) for k, v in model.standard_errors_._asdict().items()},
+        log_likelihood=float(model.log_likelihood_),
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,17 +20,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmint.core import i18n
 from segmint.core.catalog import SCORES
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
+from segmint.core.facts import RunFacts, RunSettings, RunWarning, TierSpan
 from segmint.features.activity import channel_interactions
 from segmint.features.customer import EPOCH, customer_features
 from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
-from segmint.pipeline import scoring
+from segmint.pipeline import scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
@@ -41,37 +41,24 @@ Progress = Callable[[str], None]  # called with each step's name as it starts
 
 
 @dataclass(frozen=True)
-class RunWarning:
-    """Something a finished run found doubtful: a catalogue code and the values it names."""
-
-    code: str
-    params: dict[str, Any]
-
-    def render(self, lang: str) -> tuple[str, str | None]:
-        """The message and the hint in `lang`."""
-        return i18n.render(self.code, lang, **self.params)
-
-    def as_dict(self, lang: str = "en") -> dict[str, Any]:
-        """Code, message, hint and the values, for JSON output."""
-        message, hint = self.render(lang)
-        return {"code": self.code, "message": message, "hint": hint, "params": self.params}
-
-
-@dataclass(frozen=True)
 class RunResult:
     """What a finished run reports.
 
     ``backtest``: the run is as of an earlier day than another run, so it is kept but the
-    current run stays that one. ``warnings``: what the run found doubtful.
+    current run stays that one. ``facts``: the population-level numbers behind the scores.
     """
 
     run_id: int
     as_of: dt.date
     customers: int
     seconds: float
-    details: dict[str, Any]
+    facts: RunFacts
     backtest: bool = False
-    warnings: tuple[RunWarning, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[RunWarning, ...]:
+        """What the run found doubtful."""
+        return self.facts.warnings
 
 
 def config_hash(settings: Settings) -> str:
@@ -151,9 +138,7 @@ def run(
         discount_rate=settings.clv.discount_rate,
     )
     step(STEPS[2])
-    scores, details = _scores(engine, settings, features, value, as_of=as_of)
-    warnings = tier_warnings(details["tier_buyers"], settings=settings)
-    details["warnings"] = [{"code": w.code, "params": w.params} for w in warnings]
+    scores, facts = _scores(engine, settings, features, value, as_of=as_of)
     step(STEPS[3])
     run_id = snapshots.next_run_id(engine)
     record = {
@@ -163,19 +148,23 @@ def run(
         "finished_at": dt.datetime.now(dt.UTC),
         "config_hash": config_hash(settings),
         "customers": features.num_rows,
-        "details": details,
     }
-    snapshots.write_run(
-        engine,
-        record,
-        customers=_snapshot(run_id, features, scores),
-        categories=_with_run(run_id, execute(engine, category_spend(src.orders, src.items, day))),
-        channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
-        actor=actor,
-    )
+    with engine.transaction():
+        snapshots.write_run(
+            engine,
+            record,
+            run_facts=facts,
+            customers=_snapshot(run_id, features, scores),
+            categories=_with_run(
+                run_id, execute(engine, category_spend(src.orders, src.items, day))
+            ),
+            channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
+            actor=actor,
+        )
+        segments.write_memberships(engine, settings, run_id=run_id, as_of=as_of, actor=actor)
     backtest = snapshots.current_run(engine) != run_id  # a later-dated run stays current
     seconds = time.perf_counter() - clock
-    return RunResult(run_id, as_of, features.num_rows, seconds, details, backtest, warnings)
+    return RunResult(run_id, as_of, features.num_rows, seconds, facts, backtest)
 
 
 CONCENTRATED = 0.90  # a tier holding more of the buyers than this tells them apart poorly
@@ -187,16 +176,17 @@ _TIER_FIX = {
 }
 
 
-def tier_warnings(buyers: dict[str, int], *, settings: Settings) -> tuple[RunWarning, ...]:
+def tier_warnings(spans: Sequence[TierSpan], *, settings: Settings) -> tuple[RunWarning, ...]:
     """A warning when one tier holds more than 90 % of the customers who bought.
 
-    `buyers` counts, per tier, the customers with spend in the 365 days the tiers are
-    computed on (the others are in the last tier whatever the scheme).
+    A span's buyers are its customers with spend in the 365 days the tiers are computed
+    on (the others are in the last tier whatever the scheme).
     """
-    total = sum(buyers.values())
+    total = sum(s.buyers for s in spans)
     if total == 0:
         return ()
-    tier, count = max(buyers.items(), key=lambda item: item[1])
+    top = max(spans, key=lambda s: s.buyers)
+    tier, count = top.tier, top.buyers
     if count <= CONCENTRATED * total:
         return ()
     params = {
@@ -206,7 +196,7 @@ def tier_warnings(buyers: dict[str, int], *, settings: Settings) -> tuple[RunWar
         "method": settings.tiers.method,
         "fix": _TIER_FIX[settings.tiers.method],
     }
-    return (RunWarning("run.tiers_concentrated", params),)
+    return (RunWarning(code="run.tiers_concentrated", params=params),)
 
 
 def _scores(
@@ -216,11 +206,11 @@ def _scores(
     value: CustomerValue,
     *,
     as_of: dt.date,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every score column, and the run's details: the facts behind the scores and fits."""
+) -> tuple[dict[str, Any], RunFacts]:
+    """Every score column, and the run's facts: what the scores and fits were decided by."""
     columns = _model_columns(features)
     previous = _previous_stages(engine, features, as_of)
-    scores, facts = scoring.score(
+    scores, decided = scoring.score(
         columns, settings=settings, p_alive=value.p_alive, previous_stage=previous
     )
     scores |= {
@@ -229,18 +219,17 @@ def _scores(
         "clv_12m": value.clv_12m,
     }
     curve = pareto_curve(columns["revenue_365d_cents"], np.arange(features.num_rows))
-    bought = columns["revenue_365d_cents"] > 0
-    labels, counts = np.unique(scores["tier"][bought].astype(str), return_counts=True)
-    details = {
-        **facts,
-        "tier_buyers": {str(k): int(v) for k, v in zip(labels, counts, strict=True)},
-        "clv": value.details,
-        "pareto_curve": [round(float(v), 6) for v in curve.revenue_share],
-        "settings": settings.model_dump(
-            mode="json", include={"rfm", "tiers", "lifecycle", "value"}
-        ),
-    }
-    return scores, details
+    facts = RunFacts(
+        settings=RunSettings.of(settings),
+        rfm=decided.rfm,
+        tiers=tuple(decided.tiers),
+        usual_gap_days=decided.usual_gap_days,
+        value_cutoff=decided.value_cutoff,
+        clv=value.facts,
+        pareto_curve=tuple(round(float(v), 6) for v in curve.revenue_share),
+        warnings=tier_warnings(decided.tiers, settings=settings),
+    )
+    return scores, facts
 
 
 def rfm_table(

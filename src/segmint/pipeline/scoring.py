@@ -10,7 +10,7 @@ prospects have none. Tiers cover everyone (a prospect's spend is 0).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmint.core.config import Settings
+from segmint.core.facts import RfmFacts, TierSpan
 from segmint.models import lifecycle, rfm, rfm_names, tiers, value_score
 from segmint.segments import schemes
 
@@ -40,12 +41,9 @@ def rfm_scores(
     return rfm.quantile_scores(recency_days, frequency, monetary_cents, bins=bins)
 
 
-_DIMENSIONS = ("recency_days", "frequency", "monetary")
-
-
 def rfm_columns(
     recency_days: Array, frequency: Array, monetary_cents: Array, *, settings: Settings
-) -> tuple[dict[str, Array], dict[str, Any]]:
+) -> tuple[dict[str, Array], RfmFacts]:
     """r, f, m scores, cell code, rfm8 and rfm11 keys of buyers, and the facts behind them.
 
     The facts are the cut points (quantile scoring) and the means rfm8 compares with.
@@ -64,18 +62,15 @@ def rfm_columns(
         "rfm11": np.array([rule.key for rule in rules], dtype=object)[named11],
     }
     n = max(recency_days.size, 1)
-    scale = {"recency_days": 1, "frequency": 1, "monetary": 100}  # money cuts in currency
-    facts = {
-        "cuts": {
-            k: [float(c) / scale[k] for c in v]
-            for k, v in zip(_DIMENSIONS, scores.cuts, strict=True)
-        },
-        "means": {
-            "recency_days": float(recency_days.sum() / n),
-            "frequency": float(frequency.sum() / n),
-            "monetary": float(monetary_cents.sum() / n / 100),
-        },
-    }
+    r_cuts, f_cuts, m_cuts = scores.cuts
+    facts = RfmFacts(
+        recency_cuts=tuple(float(c) for c in r_cuts),
+        frequency_cuts=tuple(float(c) for c in f_cuts),
+        monetary_cuts=tuple(float(c) / 100 for c in m_cuts),  # money cuts in currency
+        mean_recency_days=float(recency_days.sum() / n),
+        mean_frequency=float(frequency.sum() / n),
+        mean_monetary=float(monetary_cents.sum() / n / 100),
+    )
     return columns, facts
 
 
@@ -90,17 +85,26 @@ def tier_index(spend_cents: Array, *, settings: Settings) -> npt.NDArray[np.int8
     return tiers.threshold_tiers(spend_cents, [t * 100 for t in config.thresholds])
 
 
+class ScoreFacts(NamedTuple):
+    """What the scores were decided by, for the run's facts."""
+
+    rfm: RfmFacts | None  # None when nobody bought
+    tiers: list[TierSpan]
+    usual_gap_days: float
+    value_cutoff: float | None  # None when nobody is flagged
+
+
 def score(
     columns: dict[str, Array],
     *,
     settings: Settings,
     p_alive: Array,
     previous_stage: Array,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], ScoreFacts]:
     """Every score column of the snapshot (None for "empty"), and the facts behind them."""
     n = columns["frequency"].size
     buyers = columns["frequency"] > 0
-    named, facts = rfm_columns(
+    named, rfm_facts = rfm_columns(
         columns["recency_days"][buyers].astype(np.int64),
         columns["frequency"][buyers],
         columns["monetary_cents"][buyers],
@@ -113,23 +117,32 @@ def score(
     out["tier"] = labels[tier]
     out["stage"] = _stages(columns, p_alive=p_alive, previous=previous_stage, settings=settings)
     out |= _value(columns, buyers, settings=settings)
-    spans = tier_spans(columns["revenue_365d_cents"], tier, labels=labels)
-    return out, {"rfm": facts, "tiers": spans}
+    flagged = out["value_customer"]
+    facts = ScoreFacts(
+        rfm=rfm_facts if buyers.any() else None,
+        tiers=tier_spans(columns["revenue_365d_cents"], tier, labels=labels),
+        usual_gap_days=lifecycle.stand_in_gap(
+            columns["avg_days_between_orders"], fallback=settings.lifecycle.fallback_gap_days
+        ),
+        value_cutoff=float(min(out["value_score"][flagged])) if flagged.any() else None,
+    )
+    return out, facts
 
 
-def tier_spans(spend_cents: Array, tier: Array, *, labels: Array) -> list[dict[str, Any]]:
-    """Per tier: its customers and the lowest and highest 365-day spend among them."""
+def tier_spans(spend_cents: Array, tier: Array, *, labels: Array) -> list[TierSpan]:
+    """Per tier: its customers, those who bought, and the lowest and highest 365-day spend."""
     spans = []
     for index, label in enumerate(labels):
         spend = spend_cents[tier == index]
         low, high = (int(spend.min()), int(spend.max())) if spend.size else (None, None)
         spans.append(
-            {
-                "tier": str(label),
-                "customers": int(spend.size),
-                "min_spend": None if low is None else low / 100,
-                "max_spend": None if high is None else high / 100,
-            }
+            TierSpan(
+                tier=str(label),
+                customers=int(spend.size),
+                buyers=int((spend > 0).sum()),
+                min_spend=None if low is None else low / 100,
+                max_spend=None if high is None else high / 100,
+            )
         )
     return spans
 

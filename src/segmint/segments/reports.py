@@ -13,6 +13,7 @@ from segmint.store import reports
 from segmint.store.duckdb import DuckDBEngine
 
 MOVED = ("tier", "stage")  # families whose transition matrices a diff shows
+RULES = "rules"  # the team's own segments, listed after the built-in families
 
 
 def segments(
@@ -23,20 +24,25 @@ def segments(
     previous: dict[str, Any] | None,
     lang: str,
 ) -> dict[str, Any]:
-    """Every segment of every family in `run`, with its change since `previous`."""
-    rows = reports.segment_kpis(engine, run["run_id"], FAMILY_KEYS)
+    """Every segment the run evaluated, built-in and the team's, with its change since `previous`.
+
+    A family segment with no member is left out (the 125 RFM cells would drown the rest);
+    a rule segment is shown even when empty. Change is counted by segment name, so an
+    edited rule segment is compared with its earlier version's members.
+    """
+    rows = [r for r in _kpis(engine, run["run_id"]) if _shown(r)]
     before = {}
     if previous is not None:
-        before = {
-            (r["family"], r["segment"]): r["customers"]
-            for r in reports.segment_kpis(engine, previous["run_id"], FAMILY_KEYS)
-        }
+        before = {r["name"]: r["customers"] for r in _kpis(engine, previous["run_id"])}
     for row in rows:
-        key = (row["family"], row["segment"])
         row["family_label"] = family_label(row["family"], lang=lang)
-        row["label"] = segment_label(row["family"], row["segment"], settings=settings, lang=lang)
-        row["change"] = None if previous is None else row["customers"] - before.get(key, 0)
-    order = {f: i for i, f in enumerate(FAMILY_KEYS)}
+        row["label"] = (
+            row["name"]
+            if row["family"] == RULES
+            else segment_label(row["family"], row["segment"], settings=settings, lang=lang)
+        )
+        row["change"] = None if previous is None else row["customers"] - before.get(row["name"], 0)
+    order = {f: i for i, f in enumerate((*FAMILY_KEYS, RULES))}
     ranks = {  # tiers top first and stages in lifecycle order; other families by size
         "tier": {label: i for i, label in enumerate(settings.tiers.labels)},
         "stage": {stage: i for i, stage in enumerate(STAGES)},
@@ -53,32 +59,43 @@ def segments(
         "previous_run": None if previous is None else previous["run_id"],
         "segments": rows,
         # the 80/20 curve: share of 365-day revenue held by the top 0, 1, ... 100 % customers
-        "pareto_curve": run["details"].get("pareto_curve", []),
+        "pareto_curve": list(run["facts"].pareto_curve),
     }
+
+
+def _kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
+    """The KPI rows of a run, each with its family (RULES for rule segments) and segment."""
+    rows = reports.segment_kpis(engine, run_id)
+    for row in rows:
+        key = row.pop("key")
+        row["family"] = row["family"] if row["kind"] == "family" else RULES
+        row["segment"] = key if row["kind"] == "family" else row["name"]
+    return rows
+
+
+def _shown(row: dict[str, Any]) -> bool:
+    if row["family"] == RULES:
+        return True
+    return row["family"] in FAMILY_KEYS and row["customers"] > 0
 
 
 def diff(engine: DuckDBEngine, *, before: int, after: int) -> dict[str, Any]:
     """Who moved between two runs: tier and stage matrices, entries and exits per segment."""
+    matrices = {family: reports.transitions(engine, before, after, family) for family in MOVED}
     moves = []
-    matrices = {}
-    for family in FAMILY_KEYS:
-        cells = reports.transitions(engine, before, after, family)
-        if family in MOVED:
-            matrices[family] = cells
-        segments_seen = {c["before"] for c in cells} | {c["after"] for c in cells}
-        for segment in sorted(s for s in segments_seen if s is not None):
-            entered = [c for c in cells if c["after"] == segment and c["before"] != segment]
-            left = [c for c in cells if c["before"] == segment and c["after"] != segment]
-            if entered or left:
-                moves.append(
-                    {
-                        "family": family,
-                        "segment": segment,
-                        "entered": sum(c["customers"] for c in entered),
-                        "left": sum(c["customers"] for c in left),
-                        "revenue_365d_entered": sum(c["revenue_365d"] or 0 for c in entered),
-                    }
-                )
+    for move in reports.moves(engine, before, after):
+        family = move["family"] if move["kind"] == "family" else RULES
+        if family not in (*FAMILY_KEYS, RULES):
+            continue  # RFM cells: 125 of them, told by rfm8 and rfm11
+        moves.append(
+            {
+                "family": family,
+                "segment": move["key"] if move["kind"] == "family" else move["name"],
+                "entered": move["entered"],
+                "left": move["left"],
+                "revenue_365d_entered": move["revenue_365d_entered"],
+            }
+        )
     return {"before": before, "after": after, "transitions": matrices, "moves": moves}
 
 
@@ -111,9 +128,7 @@ def profile(
         "identity": identity,
         "snapshot": row,
         "labels": labels,
-        "why": {}
-        if row is None
-        else explain(row, run["details"] | {"as_of": run["as_of"]}, lang=lang),
+        "why": {} if row is None else explain(row, run["facts"], as_of=run["as_of"], lang=lang),
         "categories": reports.category_shares(engine, run["run_id"], customer_id),
         "history": reports.history(
             engine, customer_id, ("tier", "stage", "rfm11", "value_customer")

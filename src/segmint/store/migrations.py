@@ -2,7 +2,10 @@
 
 A workspace made by an older segmint opens in a newer one: `migrate` applies, in one
 transaction each, the steps the file has not seen yet and records them in
-`schema_version`. Steps are only ever appended.
+`schema_version`. Steps are only ever appended, and each is frozen: its DDL is written
+out as it was on the day it shipped, never built from today's declarations, so a step
+creates the same tables whenever it runs. A new column is a new step (a test compares
+the tables the steps make with today's catalog).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from segmint.core.errors import EngineError, Location
-from segmint.store import snapshots
+from segmint.store import backfill
 from segmint.store.duckdb import DuckDBEngine
 
 Migration = Callable[[DuckDBEngine], None]
@@ -64,8 +67,37 @@ def _v1_canonical_tables(engine: DuckDBEngine) -> None:
         engine.execute(ddl)
 
 
+# Runs and their snapshots, one row per customer per run, as step 2 made them.
+_V2_TABLES = (
+    """CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY, as_of DATE, started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ, config_hash VARCHAR, customers BIGINT, details VARCHAR)""",
+    """CREATE TABLE snapshots (
+        run_id INTEGER, customer_id VARCHAR, recency_days BIGINT, frequency BIGINT,
+        monetary DECIMAL(18, 2), orders_7d BIGINT, orders_30d BIGINT, orders_90d BIGINT,
+        orders_180d BIGINT, orders_365d BIGINT, revenue_30d DECIMAL(18, 2),
+        revenue_90d DECIMAL(18, 2), revenue_180d DECIMAL(18, 2), revenue_365d DECIMAL(18, 2),
+        aov DOUBLE, avg_days_between_orders DOUBLE, tenure_days BIGINT, first_order_at DATE,
+        last_order_at DATE, discount_share DOUBLE, discount_share_90d DOUBLE,
+        refund_share DOUBLE, distinct_products BIGINT, distinct_categories BIGINT,
+        top_category VARCHAR, page_views_7d BIGINT, page_views_30d BIGINT,
+        view_streak_days BIGINT, days_since_last_view BIGINT, email_opens_30d BIGINT,
+        email_clicks_30d BIGINT, calls_90d BIGINT, interactions_30d BIGINT,
+        tickets_365d BIGINT, complaints_365d BIGINT, avg_satisfaction DOUBLE,
+        open_tickets BIGINT, r_score BIGINT, f_score BIGINT, m_score BIGINT,
+        rfm_cell VARCHAR, rfm8 VARCHAR, rfm11 VARCHAR, tier VARCHAR, stage VARCHAR,
+        value_score DOUBLE, value_customer BOOLEAN, value_parts VARCHAR, p_alive DOUBLE,
+        expected_orders_90d DOUBLE, clv_12m DOUBLE)""",
+    """CREATE TABLE snapshot_categories (
+        run_id INTEGER, customer_id VARCHAR, category VARCHAR, spend DECIMAL(18, 2),
+        share DOUBLE)""",
+    """CREATE TABLE snapshot_channels (
+        run_id INTEGER, customer_id VARCHAR, channel VARCHAR, interactions_30d BIGINT)""",
+)
+
+
 def _v2_runs_and_snapshots(engine: DuckDBEngine) -> None:
-    for statement in snapshots.ddl():
+    for statement in _V2_TABLES:
         engine.execute(statement)
 
 
@@ -74,10 +106,51 @@ def _v3_order_refunds(engine: DuckDBEngine) -> None:
     engine.execute("ALTER TABLE orders ADD COLUMN refund DECIMAL(18, 2)")
 
 
+# Segments as data: versioned definitions (a built-in family's member or a user's rule),
+# frozen member lists of static segments, which versions each run evaluated, and one
+# long membership table for every segment; a run's facts in typed columns.
+_V4_TABLES = (
+    """CREATE TABLE segments (
+        segment_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, version INTEGER NOT NULL,
+        kind VARCHAR NOT NULL, family VARCHAR, "key" VARCHAR, rule VARCHAR NOT NULL,
+        description VARCHAR, static BOOLEAN NOT NULL,
+        created_by VARCHAR, created_at TIMESTAMPTZ, changed_by VARCHAR, changed_at TIMESTAMPTZ,
+        removed_by VARCHAR, removed_at TIMESTAMPTZ)""",
+    "CREATE TABLE static_members (segment_id INTEGER, customer_id VARCHAR)",
+    "CREATE TABLE run_segments (run_id INTEGER, segment_id INTEGER, members BIGINT)",
+    "CREATE TABLE memberships (run_id INTEGER, segment_id INTEGER, customer_id VARCHAR)",
+    """CREATE TABLE run_facts (
+        run_id INTEGER PRIMARY KEY,
+        settings VARCHAR,
+        rfm STRUCT(recency_cuts DOUBLE[], frequency_cuts DOUBLE[], monetary_cuts DOUBLE[],
+            mean_recency_days DOUBLE, mean_frequency DOUBLE, mean_monetary DOUBLE),
+        tiers STRUCT(tier VARCHAR, customers BIGINT, buyers BIGINT, min_spend DOUBLE,
+            max_spend DOUBLE)[],
+        usual_gap_days DOUBLE,
+        value_cutoff DOUBLE,
+        clv STRUCT(model VARCHAR, chosen_by VARCHAR, holdout_days INTEGER,
+            holdout_customers BIGINT, discount_rate DOUBLE, note VARCHAR,
+            checks STRUCT(model VARCHAR, mae DOUBLE, predicted DOUBLE, actual BIGINT,
+                log_likelihood DOUBLE, error VARCHAR)[],
+            fits STRUCT(model VARCHAR, purpose VARCHAR, params MAP(VARCHAR, DOUBLE),
+                standard_errors MAP(VARCHAR, DOUBLE), log_likelihood DOUBLE)[]),
+        pareto_curve DOUBLE[],
+        warnings STRUCT(code VARCHAR, params VARCHAR)[])""",
+)
+
+
+def _v4_segments_and_typed_facts(engine: DuckDBEngine) -> None:
+    for statement in _V4_TABLES:
+        engine.execute(statement)
+    backfill.runs_before_v4(engine)  # earlier runs: facts from their details, memberships
+    engine.execute("ALTER TABLE runs DROP COLUMN details")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
     _v3_order_refunds,
+    _v4_segments_and_typed_facts,
 )
 
 

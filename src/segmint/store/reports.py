@@ -2,8 +2,8 @@
 
 Segment sizes and KPIs, moves between runs, one customer's history and recent timeline.
 
-Segment families are columns of the snapshot; their names come from the caller (a
-fixed list in `segmint.segments.families`), never from user text.
+Segments are read through the memberships table, built-in families and rule segments
+alike; no query takes a column or table name from user text.
 """
 
 from __future__ import annotations
@@ -19,60 +19,114 @@ def _records(engine: DuckDBEngine, sql: str, params: Sequence[Any]) -> list[dict
     return table.to_pylist()  # type: ignore[no-any-return]
 
 
-def segment_kpis(
-    engine: DuckDBEngine, run_id: int, families: Sequence[str]
-) -> list[dict[str, Any]]:
-    """Per family and segment: customers, shares, average CLV and the KPIs of the docs."""
-    longs = " UNION ALL ".join(
-        f"SELECT '{f}' AS family, CAST(\"{f}\" AS VARCHAR) AS segment, * FROM cur" for f in families
-    )
+def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
+    """Per segment version the run evaluated: members, shares, average CLV and the KPIs.
+
+    Read from the memberships, so built-in and rule segments are counted alike; a
+    segment with no member has a row with 0 customers.
+    """
     return _records(
         engine,
-        f"""WITH cur AS (SELECT * FROM snapshots WHERE run_id = ?),
+        """WITH cur AS (SELECT * FROM snapshots WHERE run_id = ?),
         total AS (SELECT count(*) AS n, sum(revenue_365d) AS revenue FROM cur),
-        long AS ({longs})
-        SELECT family, segment, count(*) AS customers,
-            count(*) / any_value(total.n) AS share,
-            CAST(sum(revenue_365d) / nullif(any_value(total.revenue), 0) AS DOUBLE)
+        kpis AS (
+            SELECT m.segment_id, sum(revenue_365d) AS revenue_365d,
+                avg(clv_12m) AS avg_clv_12m,
+                avg(CAST(frequency >= 2 AS INTEGER)) AS repurchase_rate,
+                avg(CAST(stage = 'churned' AS INTEGER)) AS churn_rate,
+                CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov
+            FROM memberships m JOIN cur USING (customer_id)
+            WHERE m.run_id = ? GROUP BY m.segment_id)
+        SELECT s.segment_id, s.name, s.kind, s.family, s."key", s.version,
+            r.members AS customers, r.members / nullif(total.n, 0) AS share,
+            CAST(coalesce(k.revenue_365d, 0) / nullif(total.revenue, 0) AS DOUBLE)
                 AS revenue_share,
-            sum(revenue_365d) AS revenue_365d,
-            avg(clv_12m) AS avg_clv_12m,
-            avg(CAST(frequency >= 2 AS INTEGER)) AS repurchase_rate,
-            avg(CAST(stage = 'churned' AS INTEGER)) AS churn_rate,
-            CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov
-        FROM long, total
-        WHERE segment IS NOT NULL
-        GROUP BY family, segment
-        ORDER BY family, customers DESC, segment""",
-        [run_id],
+            coalesce(k.revenue_365d, 0) AS revenue_365d, k.avg_clv_12m, k.repurchase_rate,
+            k.churn_rate, k.aov
+        FROM run_segments r JOIN segments s USING (segment_id) CROSS JOIN total
+        LEFT JOIN kpis k USING (segment_id)
+        WHERE r.run_id = ?
+        ORDER BY s.kind DESC, s.family, customers DESC, s.name""",
+        [run_id, run_id, run_id],
     )
 
 
 def transitions(engine: DuckDBEngine, before: int, after: int, family: str) -> list[dict[str, Any]]:
     """Customers and their 365-day revenue by (segment before, segment after) of `family`.
 
-    A customer present in only one run has an empty (None) side.
+    A customer without a segment of the family in one run has an empty (None) side.
     """
     return _records(
         engine,
-        f"""SELECT CAST(a."{family}" AS VARCHAR) AS before, CAST(b."{family}" AS VARCHAR) AS after,
-            count(*) AS customers, sum(b.revenue_365d) AS revenue_365d
-        FROM (SELECT * FROM snapshots WHERE run_id = ?) a
-        FULL JOIN (SELECT * FROM snapshots WHERE run_id = ?) b USING (customer_id)
+        """WITH keyed AS (
+            SELECT m.run_id, m.customer_id, s."key" FROM memberships m JOIN segments s
+            USING (segment_id) WHERE s.kind = 'family' AND s.family = ?),
+        a AS (SELECT customer_id, "key" FROM keyed WHERE run_id = ?),
+        b AS (SELECT customer_id, "key" FROM keyed WHERE run_id = ?)
+        SELECT a."key" AS before, b."key" AS after, count(*) AS customers,
+            sum(snap.revenue_365d) AS revenue_365d
+        FROM a FULL JOIN b ON a.customer_id = b.customer_id
+        LEFT JOIN snapshots snap ON snap.run_id = ? AND snap.customer_id = b.customer_id
         GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST""",
-        [before, after],
+        [family, before, after, after],
     )
 
 
-def history(engine: DuckDBEngine, customer_id: str, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """One customer's labels in every run, oldest first."""
-    names = ", ".join(f's."{c}"' for c in columns)
+def moves(engine: DuckDBEngine, before: int, after: int) -> list[dict[str, Any]]:
+    """Per segment name: customers who entered and who left between two runs.
+
+    With the 365-day revenue (as of the later run) of those who entered; segments with
+    no move are left out.
+    """
     return _records(
         engine,
-        f"""SELECT r.run_id, r.as_of, {names} FROM snapshots s JOIN runs r USING (run_id)
-        WHERE s.customer_id = ? ORDER BY r.as_of, r.run_id""",
-        [customer_id],
+        """WITH named AS (
+            SELECT m.run_id, m.customer_id, s.name, s.kind, s.family, s."key"
+            FROM memberships m JOIN segments s USING (segment_id)),
+        a AS (SELECT * FROM named WHERE run_id = ?),
+        b AS (SELECT * FROM named WHERE run_id = ?)
+        SELECT coalesce(b.name, a.name) AS name, any_value(coalesce(b.kind, a.kind)) AS kind,
+            any_value(coalesce(b.family, a.family)) AS family,
+            any_value(coalesce(b."key", a."key")) AS "key",
+            count(*) FILTER (WHERE a.customer_id IS NULL) AS entered,
+            count(*) FILTER (WHERE b.customer_id IS NULL) AS "left",
+            coalesce(sum(snap.revenue_365d) FILTER (WHERE a.customer_id IS NULL), 0)
+                AS revenue_365d_entered
+        FROM a FULL JOIN b ON a.name = b.name AND a.customer_id = b.customer_id
+        LEFT JOIN snapshots snap ON snap.run_id = ? AND snap.customer_id = b.customer_id
+        WHERE a.customer_id IS NULL OR b.customer_id IS NULL
+        GROUP BY 1 ORDER BY kind DESC, family, name""",
+        [before, after, after],
     )
+
+
+def history(
+    engine: DuckDBEngine, customer_id: str, families: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One customer's segment of each of `families` in every run, oldest first."""
+    marks = ", ".join("?" * len(families))
+    rows = engine.rows(
+        f"""SELECT r.run_id, r.as_of, s.family, s."key" FROM memberships m
+        JOIN segments s USING (segment_id) JOIN runs r USING (run_id)
+        WHERE m.customer_id = ? AND s.kind = 'family' AND s.family IN ({marks})
+        ORDER BY r.as_of, r.run_id""",
+        [customer_id, *families],
+    )
+    runs: dict[int, dict[str, Any]] = {}
+    for run_id, as_of, family, key in rows:
+        runs.setdefault(run_id, {"run_id": run_id, "as_of": as_of} | dict.fromkeys(families))
+        runs[run_id][family] = key
+    return list(runs.values())
+
+
+def rule_memberships(engine: DuckDBEngine, run_id: int, customer_id: str) -> list[int]:
+    """The rule segment versions one customer is a member of in a run."""
+    rows = engine.rows(
+        """SELECT m.segment_id FROM memberships m JOIN segments s USING (segment_id)
+        WHERE m.run_id = ? AND m.customer_id = ? AND s.kind = 'rule' ORDER BY s.name""",
+        [run_id, customer_id],
+    )
+    return [int(r[0]) for r in rows]
 
 
 def snapshot_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[str, Any] | None:

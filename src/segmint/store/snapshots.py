@@ -1,57 +1,24 @@
 """Runs and their snapshots: one row per customer per run, every run kept.
 
-A run is written in one transaction — its `runs` row, its customer rows and its
-long tables (category shares, interactions by channel) — so a failed or killed run
-leaves the previous snapshot current. The current run is the one with the newest as_of
-(then the newest run of that day), so a back-dated run, a backtest, never replaces it.
+A run is written in one transaction — its `runs` row, its facts, its customer rows,
+its long tables (category shares, interactions by channel) and its memberships — so a
+failed or killed run leaves the previous snapshot current. The current run is the one
+with the newest as_of (then the newest run of that day), so a back-dated run, a
+backtest, never replaces it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pyarrow as pa
 
-from segmint.core.catalog import SNAPSHOT_COLUMNS, FeatureType
-from segmint.store import audit
+from segmint.core.facts import RunFacts
+from segmint.store import audit, facts
 from segmint.store.duckdb import DuckDBEngine
 
-SQL_TYPES = {
-    FeatureType.INT: "BIGINT",
-    FeatureType.FLOAT: "DOUBLE",
-    FeatureType.MONEY: "DECIMAL(18, 2)",
-    FeatureType.DATE: "DATE",
-    FeatureType.TEXT: "VARCHAR",
-    FeatureType.BOOL: "BOOLEAN",
-}
-RUN_COLUMNS = (
-    "run_id",
-    "as_of",
-    "started_at",
-    "finished_at",
-    "config_hash",
-    "customers",
-    "details",
-)
-
-
-def ddl() -> tuple[str, ...]:
-    """The tables of runs and snapshots, the snapshot's columns from the catalog."""
-    columns = ",\n    ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in SNAPSHOT_COLUMNS)
-    return (
-        """CREATE TABLE runs (
-            run_id INTEGER PRIMARY KEY, as_of DATE, started_at TIMESTAMPTZ,
-            finished_at TIMESTAMPTZ, config_hash VARCHAR, customers BIGINT, details VARCHAR)""",
-        f"CREATE TABLE snapshots (\n    run_id INTEGER,\n    customer_id VARCHAR,\n"
-        f"    {columns}\n)",
-        """CREATE TABLE snapshot_categories (
-            run_id INTEGER, customer_id VARCHAR, category VARCHAR, spend DECIMAL(18, 2),
-            share DOUBLE)""",
-        """CREATE TABLE snapshot_channels (
-            run_id INTEGER, customer_id VARCHAR, channel VARCHAR, interactions_30d BIGINT)""",
-    )
+RUN_COLUMNS = ("run_id", "as_of", "started_at", "finished_at", "config_hash", "customers")
 
 
 def next_run_id(engine: DuckDBEngine) -> int:
@@ -63,31 +30,35 @@ def write_run(
     engine: DuckDBEngine,
     run: dict[str, Any],
     *,
+    run_facts: RunFacts,
     customers: pa.Table,
     categories: pa.Table,
     channels: pa.Table,
     actor: str,
 ) -> None:
-    """Record a finished run and its snapshot, all or nothing, and audit it."""
-    with engine.transaction():
-        audit.record(
-            engine,
-            "run",
-            target=f"run {run['run_id']}",
-            actor=actor,
-            details={k: run[k] for k in ("as_of", "customers", "config_hash")},
-        )
-        engine.execute(
-            f"INSERT INTO runs VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
-            [run[c] if c != "details" else json.dumps(run[c]) for c in RUN_COLUMNS],
-        )
-        engine.append("snapshots", customers)
-        engine.append("snapshot_categories", categories)
-        engine.append("snapshot_channels", channels)
+    """Record a finished run, its facts and its snapshot, and audit it.
+
+    Inside the caller's transaction, which also writes the run's memberships.
+    """
+    audit.record(
+        engine,
+        "run",
+        target=f"run {run['run_id']}",
+        actor=actor,
+        details={k: run[k] for k in ("as_of", "customers", "config_hash")},
+    )
+    engine.execute(
+        f"INSERT INTO runs VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
+        [run[c] for c in RUN_COLUMNS],
+    )
+    facts.write(engine, run["run_id"], run_facts)
+    engine.append("snapshots", customers)
+    engine.append("snapshot_categories", categories)
+    engine.append("snapshot_channels", channels)
 
 
 def runs(engine: DuckDBEngine) -> list[dict[str, Any]]:
-    """Every run, newest first, with its details parsed and two marks.
+    """Every run, newest first, with its typed facts and two marks.
 
     ``current``: the run the workspace shows (`current_run`). ``backtest``: a back-dated
     run, as of a day before that of a run made earlier; it never becomes current while
@@ -100,10 +71,11 @@ def runs(engine: DuckDBEngine) -> list[dict[str, Any]]:
         FROM runs ORDER BY run_id DESC"""
     )
     current = current_run(engine)
+    known = facts.read(engine)
     return [
         {
             **dict(zip(RUN_COLUMNS, row[:-1], strict=True)),
-            "details": json.loads(row[-2]),
+            "facts": known[row[0]],
             "current": row[0] == current,
             "backtest": bool(row[-1]),
         }

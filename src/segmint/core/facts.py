@@ -1,0 +1,148 @@
+"""A run's facts, typed: the population-level numbers its scores and labels came from.
+
+Cut points, tier spans, the stand-in gap of the lifecycle, the value customers' cut-off,
+the fitted models and their holdout check, the 80/20 curve and the run's warnings.
+They are stored in typed columns (`store.facts`), read back as these objects, and are
+what explanations quote and what scores a new order between runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from segmint.core import i18n
+from segmint.core.config import (
+    ClvSettings,
+    LifecycleSettings,
+    RfmSettings,
+    Settings,
+    TierSettings,
+    ValueSettings,
+)
+
+
+class _Fact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RunSettings(_Fact):
+    """The settings a run's scores depend on, as they were when it ran."""
+
+    rfm: RfmSettings = RfmSettings()
+    tiers: TierSettings = TierSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
+    value: ValueSettings = ValueSettings()
+    clv: ClvSettings = ClvSettings()
+
+    @classmethod
+    def of(cls, settings: Settings) -> RunSettings:
+        """The run-relevant sections of `settings`."""
+        return cls(
+            rfm=settings.rfm,
+            tiers=settings.tiers,
+            lifecycle=settings.lifecycle,
+            value=settings.value,
+            clv=settings.clv,
+        )
+
+
+class RfmFacts(_Fact):
+    """The RFM cut points (score s+1 above the s-th) and the buyers' means (rfm8's bar).
+
+    Money in currency units; cut points of recency_days are days, of frequency orders.
+    """
+
+    recency_cuts: tuple[float, ...]
+    frequency_cuts: tuple[float, ...]
+    monetary_cuts: tuple[float, ...]
+    mean_recency_days: float
+    mean_frequency: float
+    mean_monetary: float
+
+
+class TierSpan(_Fact):
+    """One tier: its customers, those of them who bought, and their 365-day spend range."""
+
+    tier: str
+    customers: int
+    buyers: int
+    min_spend: float | None
+    max_spend: float | None
+
+
+class ModelCheck(_Fact):
+    """How one candidate model did when the run chose among them."""
+
+    model: str
+    mae: float | None = None  # mean absolute error of holdout purchases per customer
+    predicted: float | None = None  # holdout purchases the model expected ...
+    actual: int | None = None  # ... and those that happened
+    log_likelihood: float | None = None  # when chosen by likelihood instead
+    error: str | None = None  # why the model could not be fitted
+
+
+class Fit(_Fact):
+    """A fitted model: parameters, their standard errors, the log-likelihood."""
+
+    model: str
+    purpose: Literal["purchases", "spend"]
+    params: dict[str, float]
+    standard_errors: dict[str, float]
+    log_likelihood: float
+
+
+class ClvFacts(_Fact):
+    """The customer-value models of a run: which was chosen, how, and their fits."""
+
+    model: str | None = None  # the purchase model used; None when none could be
+    chosen_by: Literal["holdout", "log_likelihood"] | None = None
+    holdout_days: int | None = None
+    holdout_customers: int | None = None
+    discount_rate: float | None = None
+    note: str | None = None  # why there is no model or no spend model
+    checks: tuple[ModelCheck, ...] = ()
+    fits: tuple[Fit, ...] = ()
+
+    def fit(self, purpose: Literal["purchases", "spend"]) -> Fit | None:
+        """The fit used for `purpose`, None when there is none."""
+        return next((f for f in self.fits if f.purpose == purpose), None)
+
+
+class RunWarning(_Fact):
+    """Something a finished run found doubtful: a catalogue code and the values it names."""
+
+    code: str
+    params: dict[str, Any]
+
+    def render(self, lang: str) -> tuple[str, str | None]:
+        """The message and the hint in `lang`."""
+        return i18n.render(self.code, lang, **self.params)
+
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        """Code, message, hint and the values, for JSON output."""
+        message, hint = self.render(lang)
+        return {"code": self.code, "message": message, "hint": hint, "params": self.params}
+
+
+class RunFacts(_Fact):
+    """Everything population-level a run decided, typed.
+
+    ``rfm`` is None when nobody bought; ``usual_gap_days`` is the gap that stands in
+    for a customer with a single order (the repeat buyers' median gap);
+    ``value_cutoff`` the lowest value score flagged as a value customer.
+    """
+
+    settings: RunSettings
+    rfm: RfmFacts | None
+    tiers: tuple[TierSpan, ...]
+    usual_gap_days: float | None
+    value_cutoff: float | None
+    clv: ClvFacts
+    pareto_curve: tuple[float, ...]
+    warnings: tuple[RunWarning, ...] = ()
+
+    def span(self, tier: str) -> TierSpan | None:
+        """The span of `tier`, None when the run has no such tier."""
+        return next((s for s in self.tiers if s.tier == tier), None)

@@ -1,0 +1,99 @@
+"""Memberships: one long table (run, segment version, customer) for every kind of segment.
+
+A run writes the members of the built-in families (from its snapshot's label columns,
+the members of ``tier = 'A'`` being exactly the rows whose tier is 'A'), of the rule
+segments (their compiled rules, evaluated in the database) and of the static segments
+(their frozen lists), and records in `run_segments` which versions it evaluated and how
+many members each has — an empty segment included. Entered and left are derived by
+comparing two runs' members of a segment name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from segmint.store.duckdb import DuckDBEngine
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+# The built-in families: snapshot columns holding one key per customer.
+FAMILIES = ("tier", "stage", "rfm8", "rfm11", "rfm_cell", "value_customer")
+
+
+def _family_keys(run_id_param: str = "?") -> str:
+    """(customer_id, family, key) of one run's snapshot: an UNPIVOT of the label columns."""
+    columns = ", ".join(f'CAST("{f}" AS VARCHAR) AS "{f}"' for f in FAMILIES)
+    return (
+        f"UNPIVOT (SELECT customer_id, {columns} FROM snapshots WHERE run_id = {run_id_param}) "
+        f'ON {", ".join(FAMILIES)} INTO NAME family VALUE "key"'
+    )
+
+
+def write_families(engine: DuckDBEngine, run_id: int) -> None:
+    """The members of every live family segment in run `run_id`, from its snapshot."""
+    engine.execute(
+        f"""INSERT INTO memberships
+        SELECT ?, s.segment_id, k.customer_id FROM ({_family_keys()}) k
+        JOIN segments s ON s.kind = 'family' AND s.removed_at IS NULL
+            AND s.family = k.family AND s."key" = k."key" """,
+        [run_id, run_id],
+    )
+
+
+def write_rules(
+    engine: DuckDBEngine, run_id: int, evaluated: ir.Table, ids: Mapping[str, int]
+) -> None:
+    """The members of rule segments: `evaluated` has customer_id and a boolean per name.
+
+    One statement: the flags become (run, segment, customer) rows inside the database.
+    """
+    import ibis
+
+    if not ids:
+        return
+    parts = [
+        evaluated.filter(evaluated[name]).select(
+            run_id=ibis.literal(run_id, "int32"),
+            segment_id=ibis.literal(segment_id, "int32"),
+            customer_id=evaluated.customer_id,
+        )
+        for name, segment_id in ids.items()
+    ]
+    rows = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+    with engine.mapped():
+        engine.ibis().insert("memberships", rows)
+
+
+def write_static(engine: DuckDBEngine, run_id: int, segment_id: int) -> None:
+    """A static segment's members in a run: its frozen list, of the customers the run has."""
+    engine.execute(
+        """INSERT INTO memberships
+        SELECT ?, ?, f.customer_id FROM static_members f
+        JOIN snapshots s ON s.customer_id = f.customer_id AND s.run_id = ?
+        WHERE f.segment_id = ?""",
+        [run_id, segment_id, run_id, segment_id],
+    )
+
+
+def record_counts(engine: DuckDBEngine, run_id: int, segment_ids: Sequence[int]) -> None:
+    """Record that run `run_id` evaluated these versions, with their member counts."""
+    if not segment_ids:
+        return
+    marks = ", ".join("?" * len(segment_ids))
+    engine.execute(
+        f"""INSERT INTO run_segments
+        SELECT ?, s.segment_id, count(m.customer_id) FROM segments s
+        LEFT JOIN memberships m ON m.segment_id = s.segment_id AND m.run_id = ?
+        WHERE s.segment_id IN ({marks}) GROUP BY s.segment_id""",
+        [run_id, run_id, *segment_ids],
+    )
+
+
+def family_segment_ids(engine: DuckDBEngine) -> list[int]:
+    """The ids of the live family segments."""
+    rows = engine.rows(
+        "SELECT segment_id FROM segments WHERE kind = 'family' AND removed_at IS NULL"
+    )
+    return [int(r[0]) for r in rows]
