@@ -26,7 +26,7 @@ from segmint.segments.rules.where import Listing, error, suggest
 def function(call: Call, text: str) -> Function:
     """The function `call` names (its name or Chinese alias)."""
     names = {alias: f for f in FUNCTIONS.values() for alias in (f.name, *f.aliases)}
-    found = names.get(call.function)
+    found = names.get(call.function) or names.get(call.function.lower())
     if found is None:
         raise error(
             "rules.unknown_function",
@@ -92,7 +92,8 @@ def window_key(
 def _source_named(node: Node) -> Source | None:
     if not isinstance(node, Name):
         return None
-    return next((s for s in SOURCES.values() if node.name in (s.name, *s.aliases)), None)
+    named = (node.name, node.name.lower())
+    return next((s for s in SOURCES.values() if {s.name, *s.aliases} & set(named)), None)
 
 
 def _source(node: Node, function: Function, text: str) -> Source:
@@ -139,7 +140,7 @@ class _Filters:
     def read(self, arg: Node) -> None:
         """Reads one argument after the source (and the days)."""
         match arg:
-            case Compare(op="=", left=Name(name=name), right=right) if name in WITHOUT:
+            case Compare(op="=", left=Name(name=name), right=right) if name.lower() in WITHOUT:
                 self._without(arg, right)
             case Name(name=name):
                 self._add(arg, self._column(arg, name, flag=True), ())
@@ -159,7 +160,7 @@ class _Filters:
         self.without = _source(right, _ANY_SOURCE, self.text).name
 
     def _column(self, arg: Node, name: str, *, flag: bool) -> str:
-        column = self.source.filter_aliases.get(name, name)
+        column = self.source.filter_aliases.get(name, name.lower())
         kind = self.source.filters.get(column)
         if kind is None:
             names = [*self.source.filters, *self.source.filter_aliases]

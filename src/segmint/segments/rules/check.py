@@ -160,7 +160,8 @@ class _Checker:
     # ---- names and calls -----------------------------------------------------------
 
     def name(self, node: Name) -> tuple[FieldRef, Type]:
-        found = self.vocabulary.field(node.name)
+        # names are case-blind like keywords: ORDERS_30D is orders_30d
+        found = self.vocabulary.field(node.name) or self.vocabulary.field(node.name.lower())
         if found is None:
             hint = suggest(node.name, self.vocabulary.names())
             raise self.fail("rules.unknown_field", node, name=node.name, suggestion=hint)

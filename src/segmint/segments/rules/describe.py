@@ -122,7 +122,8 @@ class _Describer:
                 return self.window(node)
             case Member(segment=segment):
                 return self.say("member", name=segment)
-        return self.condition(node)  # a condition used as a value: (a = 1) = true
+        # a condition used as a value: (a = 1) = true
+        return self.say("group", text=self.condition(node, nested=False))
 
     def literal(self, value: LiteralValue, field: str | None) -> str:
         if value is None:
