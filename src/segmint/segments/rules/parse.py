@@ -145,9 +145,8 @@ class _Parser:
             return error(
                 "rules.unexpected_end", self.text, token.span.start, expected=what, after=after
             )
-        return error(
-            "rules.unexpected_token", self.text, token.span.start, expected=what, got=token.text
-        )
+        got = token.text if token.kind == "string" else f"'{token.text}'"  # a string has quotes
+        return error("rules.unexpected_token", self.text, token.span.start, expected=what, got=got)
 
     # ---- conditions ------------------------------------------------------------------
 
