@@ -45,6 +45,10 @@ literals = st.one_of(
 )
 
 
+def _args(children):
+    return st.lists(children, max_size=3).map(tuple)
+
+
 def _values(children):
     return st.one_of(
         st.builds(Negative, children, st.just(HERE)),
@@ -56,12 +60,14 @@ def _values(children):
 
 
 values = st.recursive(literals | st.builds(Name, NAMES, st.just(HERE)), _values, max_leaves=6)
+COMPARISONS = st.sampled_from(["=", "!=", "<", "<=", ">", ">="])
+LISTS = st.lists(literals, min_size=1, max_size=3).map(tuple)
 predicates = st.one_of(
-    st.builds(Compare, st.sampled_from(["=", "!=", "<", "<=", ">", ">="]), values, values, st.just(HERE)),
-    st.builds(In, values, st.lists(literals, min_size=1, max_size=3).map(tuple), st.booleans(), st.just(HERE)),
+    st.builds(Compare, COMPARISONS, values, values, st.just(HERE)),
+    st.builds(In, values, LISTS, st.booleans(), st.just(HERE)),
     st.builds(Between, values, values, values, st.booleans(), st.just(HERE)),
     st.builds(IsNull, values, st.booleans(), st.just(HERE)),
-)  # fmt: skip
+)
 
 
 def _conditions(children):
