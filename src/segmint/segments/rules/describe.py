@@ -154,9 +154,7 @@ class _Describer:
         return self.say("group", text=text) if loose else text
 
     def window(self, node: Window) -> str:
-        filters = "".join(
-            self.say("filter_join") + self.filter(node.source, f) for f in node.filters
-        )
+        filters = "".join(self.filter(node.source, f) for f in node.filters)
         return self.say(
             f"window.{node.measure}",
             source=self.say(f"source.{node.source}"),
