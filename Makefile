@@ -50,3 +50,4 @@ docs: install
 	$(BIN)/python -c "from segmint.cli.reference import markdown; open('docs/cli.md', 'w', encoding='utf-8').write(markdown())"
 	$(BIN)/python -c "from segmint.core.errors import markdown; open('docs/errors.md', 'w', encoding='utf-8').write(markdown())"
 	$(BIN)/python -c "from segmint.ingest.platforms.reference import markdown; open('docs/platforms.md', 'w', encoding='utf-8').write(markdown())"
+	$(BIN)/python -c "from segmint.segments.rules.reference import markdown; open('docs/rules.md', 'w', encoding='utf-8').write(markdown())"

@@ -59,3 +59,16 @@ def test_platforms_page_is_generated_from_the_presets():
     assert (DOCS / "platforms.md").read_text(encoding="utf-8") == reference.markdown()
     for preset in presets().values():
         assert preset.sources and preset.menu.en and preset.menu.zh, preset.name
+
+
+def test_rules_page_is_generated_from_the_language():
+    """Regenerate with `make docs` when this fails; every example rule on it checks."""
+    from segmint.core.config import Settings
+    from segmint.segments.rules import read
+    from segmint.segments.rules.reference import EXAMPLES, markdown
+    from segmint.segments.rules.vocabulary import SegmentRef, vocabulary
+
+    assert (DOCS / "rules.md").read_text(encoding="utf-8") == markdown()
+    words = vocabulary(Settings(), segments={"vip": SegmentRef("vip", None)})
+    for example in EXAMPLES:
+        read(example, words)
