@@ -118,12 +118,27 @@ def evaluate(rules: Mapping[str, Rule], base: ir.Table, ctx: Context) -> ir.Tabl
 def operands(rule: Rule, base: ir.Table, ctx: Context) -> ir.Table:
     """What `rule` reads for every customer of `base`, and whether it holds.
 
+    Parameters
+    ----------
+    rule : Rule
+        A checked rule.
+    base : ibis Table
+        One row per customer with ``customer_id`` and the fields the rule reads.
+    ctx : Context
+        The sources, as_of and static member lists.
+
     Returns
     -------
     ibis Table
         ``customer_id``; one column per operand the rule reads directly, named by its
         key: a field's canonical name, a window's key, ``in_segment:<name>`` (a BOOLEAN)
-        for a segment; and ``held``, the rule's BOOLEAN verdict.
+        for a segment; and ``held``, the rule's BOOLEAN verdict. Fields and windows of
+        a segment's own rule are not listed: its verdict is.
+
+    Raises
+    ------
+    RuleError
+        As `evaluate`.
     """
     env = _joined(base, _all_windows([rule]), ctx)
     read: dict[str, ir.Value] = {}
