@@ -12,7 +12,8 @@ bench/.data with one run as of 2026-06-30, kept for later runs):
   (snapshots, customers, orders, events, tickets) on the same connection, to Arrow. Local
   days are taken as segmint takes them (the instant plus the zone's UTC offset, which
   Asia/Shanghai keeps all year), the windows are ``FILTER`` aggregates, one per source,
-  and every comparison is ``coalesce(..., false)``, as the rules' two-valued logic says.
+  the streak looks only at customers whose as_of is a good day (as segmint does), and
+  every comparison is ``coalesce(..., false)``, as the rules' two-valued logic says.
 
 The rules are ten templates with five settings each (fields, money, profile, ``as_of``
 arithmetic, windows of all three sources with filters, a share, absence and a streak).
@@ -216,12 +217,18 @@ o AS (
     WHERE coalesce(is_complaint, false)
         AND {_local_day("opened_at")} BETWEEN $as_of - 364 AND $as_of
     GROUP BY customer_id
+), starters AS (  -- only a customer whose as_of is a good day has a streak
+    SELECT customer_id FROM ev WHERE type = 'product_view' AND day = $as_of
+    EXCEPT SELECT customer_id FROM o WHERE counted AND day = $as_of
 ), good AS (
-    SELECT DISTINCT customer_id, day FROM ev WHERE type = 'product_view' AND day <= $as_of
-    EXCEPT SELECT customer_id, day FROM o WHERE counted
+    SELECT DISTINCT customer_id, day FROM ev
+    WHERE type = 'product_view' AND day <= $as_of
+        AND customer_id IN (SELECT customer_id FROM starters)
+    EXCEPT SELECT customer_id, day FROM o
+    WHERE counted AND customer_id IN (SELECT customer_id FROM starters)
 ), ranked AS (
     SELECT customer_id, day, row_number() OVER (PARTITION BY customer_id ORDER BY day DESC) - 1 AS n
-    FROM good WHERE customer_id IN (SELECT customer_id FROM good WHERE day = $as_of)
+    FROM good
 ), streaks AS (
     SELECT customer_id, count(*) AS streak FROM ranked WHERE $as_of - day = n GROUP BY customer_id
 )"""
