@@ -28,7 +28,10 @@ CASES = [
     ),
     (window("count", "events", 7, Filter("type", ("page_view", "product_view"))), "page_views_7d"),
     (window("count", "events", 30, Filter("type", ("email_open",))), "email_opens_30d"),
+    (window("count", "events", 90, Filter("type", ("call",))), "calls_90d"),
     (window("count", "tickets", 365, Filter("complaint")), "complaints_365d"),
+    (window("count", "tickets", 365), "tickets_365d"),
+    (window("count", "tickets", 3650, Filter("open")), "open_tickets"),  # all opened since 2016
 ]
 
 
