@@ -33,3 +33,14 @@ def write_csv(path: Path, header, rows, *, encoding="utf-8", delimiter=",") -> P
 def table(ws: Workspace, name: str, order: str) -> list[tuple]:
     """All rows of a canonical table in a stated order."""
     return ws.engine.rows(f"SELECT * FROM {name} ORDER BY {order}")  # noqa: S608
+
+
+@pytest.fixture(scope="module")
+def rules_demo(tmp_path_factory):
+    """A generated workspace with one run as of 2026-06-30, open for the whole module."""
+    from segmint.demo.run import run_demo
+
+    folder = tmp_path_factory.mktemp("rules") / "demo"
+    run_demo(folder, customers=2000, seed=7, as_of=dt.date(2026, 6, 30))
+    with Workspace(folder) as workspace:
+        yield workspace

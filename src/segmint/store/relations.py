@@ -13,9 +13,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import NamedTuple
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from segmint.core.catalog import SNAPSHOT_COLUMNS
+from segmint.core.errors import Location, NotFoundError
 from segmint.core.schema import NET_AMOUNT
 from segmint.core.zones import utc_offsets
 from segmint.store.duckdb import DuckDBEngine
@@ -25,10 +28,11 @@ class Sources(NamedTuple):
     """The relations features read, each with local day numbers instead of timestamps."""
 
     customers: ir.Table  # customer_id, signup_day
-    orders: ir.Table  # order_id, customer_id, day, amount (net of refund), discount, status
+    # order_id, customer_id, day, amount (net of refund), discount, status, channel, store
+    orders: ir.Table
     items: ir.Table  # order_id, product_id, category, spend (quantity x unit price)
     events: ir.Table  # customer_id, day, type, channel
-    tickets: ir.Table  # customer_id, opened_day, closed_day, is_complaint, satisfaction
+    tickets: ir.Table  # customer_id, opened_day, closed_day, is_complaint, satisfaction, category
 
 
 _DAY_US = 86_400_000_000
@@ -61,9 +65,11 @@ def _day_of(offsets: list[tuple[int, int]]) -> Callable[[str], str]:
     return day
 
 
-def _span(engine: DuckDBEngine) -> tuple[dt.datetime, dt.datetime]:
-    """The earliest and latest instant in the tables (now, when they are empty)."""
-    parts = " UNION ALL ".join(f"SELECT min({c}) AS lo, max({c}) AS hi FROM {t}" for t, c in _TIMES)
+def _span(
+    engine: DuckDBEngine, times: tuple[tuple[str, str], ...] = _TIMES
+) -> tuple[dt.datetime, dt.datetime]:
+    """The earliest and latest instant in the tables' `times` (now, when they are empty)."""
+    parts = " UNION ALL ".join(f"SELECT min({c}) AS lo, max({c}) AS hi FROM {t}" for t, c in times)
     low, high = engine.rows(f"SELECT min(lo), max(hi) FROM ({parts})")[0]
     now = dt.datetime.now(dt.UTC)
     return low or now, high or now
@@ -87,7 +93,7 @@ def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
             orders=backend.sql(
                 f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, {NET_AMOUNT} "
                 "AS amount, coalesce(discount, 0) AS discount, "
-                "coalesce(status, 'paid') AS status FROM orders"
+                "coalesce(status, 'paid') AS status, channel, store FROM orders"
             ),
             items=backend.sql(
                 "SELECT order_id, product_id, category, "
@@ -100,9 +106,82 @@ def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
             tickets=backend.sql(
                 f"SELECT customer_id, {_day('opened_at')} AS opened_day, "
                 f"{_day('closed_at')} AS closed_day, "
-                "coalesce(is_complaint, false) AS is_complaint, satisfaction FROM tickets"
+                "coalesce(is_complaint, false) AS is_complaint, satisfaction, category "
+                "FROM tickets"
             ),
         )
+
+
+EPOCH = dt.date(1970, 1, 1)
+# The customer's own fields a rule reads (segments.rules.vocabulary.PROFILE), as stored.
+_PROFILE_STORED = ("gender", "birthday", "city", "province", "channel")
+_CONSENTS = ("consent_email", "consent_sms", "consent_wecom")
+_NOT_IN_RULES = ("value_parts",)  # JSON, not a value a rule compares
+
+
+def rule_table(engine: DuckDBEngine, run_id: int, *, timezone: str) -> ir.Table:
+    """What segment rules read: one row per customer of run `run_id`'s snapshot.
+
+    Parameters
+    ----------
+    engine : DuckDBEngine
+        The workspace's database.
+    run_id : int
+        The run whose snapshot and as_of the rules read.
+    timezone : str
+        The workspace time zone (IANA name): ``signup_date`` is signup_at's local date.
+
+    Returns
+    -------
+    ibis.expr.types.Table
+        ``customer_id``, every snapshot column but run_id and value_parts, and the
+        profile: gender, age (whole years at as_of; empty without a birthday), birthday,
+        city, province, channel, signup_date, consent_email/sms/wecom and as_of. A
+        customer without a customers row has empty profile fields.
+
+    Raises
+    ------
+    NotFoundError
+        There is no run `run_id` (``run.not_found``).
+    """
+    as_of = _as_of(engine, run_id)
+    _day = _day_of(utc_offsets(timezone, *_span(engine, (("customers", "signup_at"),))))
+    backend = engine.ibis()
+    with engine.mapped():
+        snapshots = backend.table("snapshots")
+        people = backend.sql(
+            f"SELECT customer_id, {', '.join((*_PROFILE_STORED, *_CONSENTS))}, "
+            f"{_day('signup_at')} AS signup_day FROM customers"
+        )
+    columns = [c.name for c in SNAPSHOT_COLUMNS if c.name not in _NOT_IN_RULES]
+    run = snapshots.filter(snapshots.run_id == ibis.literal(run_id, "int32"))
+    joined = run.select("customer_id", *columns).left_join(people, "customer_id")
+    return joined.select(
+        "customer_id",
+        *columns,
+        *_PROFILE_STORED[:1],
+        age=_age(joined.birthday, as_of),
+        **{name: joined[name] for name in _PROFILE_STORED[1:]},
+        signup_date=ibis.literal(EPOCH) + joined.signup_day.as_interval("D"),
+        **{name: joined[name] for name in _CONSENTS},
+        as_of=ibis.literal(as_of, "date"),
+    )
+
+
+def _as_of(engine: DuckDBEngine, run_id: int) -> dt.date:
+    found: dt.date | None = engine.scalar("SELECT as_of FROM runs WHERE run_id = ?", [run_id])
+    if found is None:
+        runs = [str(row[0]) for row in engine.rows("SELECT run_id FROM runs ORDER BY run_id")]
+        raise NotFoundError(
+            "run.not_found", location=Location(field="run"), run=run_id, runs=", ".join(runs)
+        )
+    return found
+
+
+def _age(birthday: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
+    """Whole years from `birthday` to `as_of`: one less until the birthday comes round."""
+    before = birthday.month() * 100 + birthday.day() > as_of.month * 100 + as_of.day
+    return (as_of.year - birthday.year() - ibis.ifelse(before, 1, 0)).cast("int64")
 
 
 def execute(engine: DuckDBEngine, expression: ir.Table) -> pa.Table:
