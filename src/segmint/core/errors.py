@@ -54,7 +54,8 @@ class Location:
     def render(self, lang: str) -> str:
         """'orders.csv, row 3, field 'amount'' in `lang`; empty when nothing is set."""
         parts = [self.file] if self.file is not None else []
-        for name in ("line", "row", "index", "field", "position"):
+        # a position is for editors (JSON); the message of a rule error says line:column
+        for name in ("line", "row", "index", "field"):
             value = getattr(self, name)
             if value is not None:
                 parts.append(i18n.message(f"location.{name}", lang, value=value))

@@ -139,6 +139,8 @@ def run(
     )
     step(STEPS[2])
     scores, facts = _scores(engine, settings, features, value, as_of=as_of)
+    planned = segments.plan(engine, settings)
+    facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
     step(STEPS[3])
     run_id = snapshots.next_run_id(engine)
     record = {
@@ -161,7 +163,7 @@ def run(
             channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
             actor=actor,
         )
-        segments.write_memberships(engine, settings, run_id=run_id, as_of=as_of, actor=actor)
+        segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
     backtest = snapshots.current_run(engine) != run_id  # a later-dated run stays current
     seconds = time.perf_counter() - clock
     return RunResult(run_id, as_of, features.num_rows, seconds, facts, backtest)

@@ -140,6 +140,16 @@ class DuckDBEngine:
         with self.mapped():
             return self._con.execute(sql, params).to_arrow_table()
 
+    @contextmanager
+    def registered(self, name: str, data: pa.Table) -> Iterator[None]:
+        """`data` readable as table `name` by the statements of the block."""
+        with self.mapped():
+            self._con.register(name, data)
+        try:
+            yield
+        finally:
+            self._con.unregister(name)
+
     def append(self, table: str, data: pa.Table | pa.RecordBatch | pa.RecordBatchReader) -> None:
         """Append Arrow data to `table`, matching columns by name.
 

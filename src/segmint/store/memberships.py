@@ -10,6 +10,7 @@ comparing two runs' members of a segment name.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from segmint.store.duckdb import DuckDBEngine
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pyarrow as pa
 
 # The built-in families: snapshot columns holding one key per customer.
 FAMILIES = ("tier", "stage", "rfm8", "rfm11", "rfm_cell", "value_customer")
@@ -97,3 +99,61 @@ def family_segment_ids(engine: DuckDBEngine) -> list[int]:
         "SELECT segment_id FROM segments WHERE kind = 'family' AND removed_at IS NULL"
     )
     return [int(r[0]) for r in rows]
+
+
+def overlaps(
+    engine: DuckDBEngine, run_id: int, chosen: pa.Table
+) -> list[tuple[str, str, int, int]]:
+    """(name, kind, members, shared) of every segment of the run with a customer of `chosen`.
+
+    `chosen` is a table with customer_id.
+    """
+    with engine.registered("_chosen", chosen.select(["customer_id"])):
+        rows = engine.rows(
+            """SELECT s.name, s.kind, any_value(r.members), count(*)
+            FROM memberships m JOIN _chosen c USING (customer_id)
+            JOIN segments s USING (segment_id)
+            JOIN run_segments r ON r.run_id = m.run_id AND r.segment_id = m.segment_id
+            WHERE m.run_id = ? GROUP BY s.name, s.kind ORDER BY s.name""",
+            [run_id],
+        )
+    return [(str(n), str(k), int(m), int(c)) for n, k, m, c in rows]
+
+
+def members_table(engine: DuckDBEngine, run_id: int, segment_id: int) -> ir.Table:
+    """The members of one segment version in a run, as an expression (customer_id)."""
+    table = engine.ibis().table("memberships")
+    chosen = table.filter((table.run_id == run_id) & (table.segment_id == segment_id))
+    return chosen.select("customer_id")
+
+
+def uses(engine: DuckDBEngine, name: str) -> list[tuple[int, dt.date, int, int, int]]:
+    """(run_id, as_of, segment_id, version, members) of every run that evaluated `name`."""
+    rows = engine.rows(
+        """SELECT r.run_id, runs.as_of, s.segment_id, s.version, r.members
+        FROM run_segments r JOIN segments s USING (segment_id) JOIN runs USING (run_id)
+        WHERE s.name = ? ORDER BY r.run_id""",
+        [name],
+    )
+    return [(int(a), b, int(c), int(d), int(e)) for a, b, c, d, e in rows]
+
+
+def replace_in_run(engine: DuckDBEngine, run_id: int, segment_id: int, chosen: pa.Table) -> None:
+    """Make `chosen` (customer_id) run `run_id`'s members of this version of its segment.
+
+    The run's members of the segment's earlier versions go: a run holds one version of
+    each segment. Inside the caller's transaction.
+    """
+    earlier = """SELECT segment_id FROM segments WHERE name =
+        (SELECT name FROM segments WHERE segment_id = ?)"""
+    for table in ("memberships", "run_segments"):
+        engine.execute(
+            f"DELETE FROM {table} WHERE run_id = ? AND segment_id IN ({earlier})",
+            [run_id, segment_id],
+        )
+    with engine.registered("_chosen", chosen.select(["customer_id"])):
+        engine.execute(
+            "INSERT INTO memberships SELECT ?, ?, customer_id FROM _chosen",
+            [run_id, segment_id],
+        )
+    record_counts(engine, run_id, [segment_id])

@@ -28,6 +28,7 @@ from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
 from segmint.store.migrations import check_current, migrate
 from segmint.store.status import status
+from segmint.workspace.segments import SegmentMethods
 
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
 # by the methods that use them, so a reading command such as `status` starts without them.
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 DATABASE_FILE = "segmint.duckdb"
 
 
-class Workspace:
+class Workspace(SegmentMethods):
     """A segmint workspace on disk.
 
     Parameters

@@ -1,0 +1,114 @@
+"""Evaluating rule segments on a run: who is in, and why, computed in the database.
+
+A rule is read against the workspace's vocabulary (its fields, and the segments
+`in_segment` may name), compiled to one engine expression over the run's rule table
+(snapshot + profile) and the canonical tables (windows), and executed where the data
+is. Explanations evaluate the same checked tree on the operand values the same
+expression computes, so the "why" is the computation's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from segmint.core.config import Settings
+from segmint.features.customer import EPOCH
+from segmint.segments import definitions
+from segmint.segments.rules.check import read as read_rule
+from segmint.segments.rules.tree import Rule
+from segmint.segments.rules.vocabulary import SegmentRef, Vocabulary, vocabulary
+from segmint.store import relations
+from segmint.store import segments as stored
+from segmint.store.duckdb import DuckDBEngine
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pyarrow as pa
+
+    from segmint.segments.rules.compile import Context
+
+
+def workspace_vocabulary(engine: DuckDBEngine, settings: Settings) -> Vocabulary:
+    """The fields, and every live segment `in_segment` may name (static: no rule)."""
+    refs = {
+        s.name: SegmentRef(s.name, None if s.static else s.rule)
+        for s in definitions.current(engine)
+    }
+    return vocabulary(settings, segments=refs)
+
+
+def read(
+    engine: DuckDBEngine, settings: Settings, text: str, *, segment: str | None = None
+) -> Rule:
+    """`text` parsed and checked against the workspace (a `RuleError` when it is not a rule).
+
+    `segment` names the segment the rule defines, so a reference back to it is a cycle.
+    """
+    return read_rule(text, workspace_vocabulary(engine, settings), segment=segment)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What rules are evaluated on: a run's rule table and the context of its windows."""
+
+    base: ir.Table
+    context: Context
+
+
+def run_view(engine: DuckDBEngine, settings: Settings, *, run_id: int, as_of: dt.date) -> RunView:
+    """The rule table of run `run_id` and the canonical tables as of its day."""
+    from segmint.segments.rules.compile import Context
+
+    src = relations.sources(engine, timezone=settings.timezone)
+    base = relations.rule_table(engine, run_id, timezone=settings.timezone)
+    context = Context(sources=src, as_of=(as_of - EPOCH).days, members=_static(engine))
+    return RunView(base, context)
+
+
+def _static(engine: DuckDBEngine) -> Any:
+    """`members(name)`: the frozen list of the live version of static segment `name`."""
+
+    def members(name: str) -> ir.Table:
+        version = stored.versions(engine, name)[-1]
+        frozen = engine.ibis().table("static_members")
+        return frozen.filter(frozen.segment_id == version["segment_id"]).select("customer_id")
+
+    return members
+
+
+def evaluate(view: RunView, rules: Mapping[str, Rule]) -> ir.Table:
+    """customer_id and one boolean column per rule name (never null), as one expression."""
+    from segmint.segments.rules.compile import evaluate as compiled
+
+    return compiled(rules, view.base, view.context)
+
+
+def members(engine: DuckDBEngine, view: RunView, rule: Rule) -> pa.Table:
+    """The customers a rule holds for, with their 365-day revenue, by customer id."""
+    flags = evaluate(view, {"member": rule})
+    who = flags.filter(flags.member).select("customer_id")
+    joined = who.join(view.base.select("customer_id", "revenue_365d"), "customer_id")
+    return relations.execute(engine, joined.order_by("customer_id"))
+
+
+def operands(engine: DuckDBEngine, view: RunView, rule: Rule, *, ids: Sequence[str]) -> pa.Table:
+    """The values a rule reads (and whether it held) for the customers `ids`."""
+    from segmint.segments.rules.compile import operands as compiled
+
+    values = compiled(rule, view.base, view.context)
+    return relations.execute(
+        engine, values.filter(values.customer_id.isin(list(ids))).order_by("customer_id")
+    )
+
+
+def member_operands(engine: DuckDBEngine, view: RunView, rule: Rule, chosen: ir.Table) -> pa.Table:
+    """The values a rule reads for the customers of `chosen` (customer_id), by id."""
+    from segmint.segments.rules.compile import operands as compiled
+
+    values = compiled(rule, view.base, view.context)
+    return relations.execute(
+        engine, values.semi_join(chosen, "customer_id").order_by("customer_id")
+    )

@@ -1,0 +1,159 @@
+"""The workspace's segment methods: preview a rule, save, edit, remove, show, export.
+
+A part of `Workspace` kept in its own module; the work is `segmint.segments.saved`'s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from segmint.core.config import Settings
+
+if TYPE_CHECKING:
+    from segmint.segments.definitions import Segment
+    from segmint.segments.saved import Preview, SegmentDetail
+    from segmint.store.duckdb import DuckDBEngine
+
+
+class SegmentMethods:
+    """`Workspace`'s methods for rule segments (it provides engine, settings and _run)."""
+
+    settings: Settings
+
+    @property
+    def engine(self) -> DuckDBEngine:
+        """The database connection (`Workspace.engine`)."""
+        raise NotImplementedError
+
+    def _run(self, run_id: int | None) -> dict[str, Any]:  # provided by Workspace
+        raise NotImplementedError
+
+    def rule_test(
+        self, rule: str, *, run_id: int | None = None, lang: str | None = None
+    ) -> Preview:
+        """What `rule` selects on a run (default: the current one), before it is saved.
+
+        Raises
+        ------
+        RuleError
+            The rule does not parse or check; the error names its line and column.
+        """
+        from segmint.segments import saved
+
+        run = self._run(run_id)
+        return saved.preview(
+            self.engine, self.settings, rule, run=run, lang=lang or self.settings.lang
+        )
+
+    def add_segment(
+        self,
+        name: str,
+        rule: str,
+        *,
+        description: str | None = None,
+        static: bool = False,
+        actor: str = "python",
+        lang: str | None = None,
+    ) -> tuple[Segment, Preview]:
+        """Save rule segment `name`, checked and previewed on the current run.
+
+        A static segment keeps the members it has now; a dynamic one is evaluated in
+        every run. The preview's `lint` warns of an empty, duplicate or nested segment.
+        """
+        from segmint.segments import saved
+
+        return saved.add(
+            self.engine,
+            self.settings,
+            name,
+            rule,
+            run=self._run(None),
+            description=description,
+            static=static,
+            actor=actor,
+            lang=lang or self.settings.lang,
+        )
+
+    def edit_segment(
+        self,
+        name: str,
+        *,
+        rule: str | None = None,
+        description: str | None = None,
+        actor: str = "python",
+        lang: str | None = None,
+    ) -> tuple[Segment, Preview]:
+        """Save a new version of rule segment `name`; older versions and their runs stay."""
+        from segmint.segments import saved
+
+        return saved.edit(
+            self.engine,
+            self.settings,
+            name,
+            text=rule,
+            description=description,
+            run=self._run(None),
+            actor=actor,
+            lang=lang or self.settings.lang,
+        )
+
+    def remove_segment(self, name: str, *, actor: str = "python") -> Segment:
+        """Retire rule segment `name`; the runs that had it keep their members."""
+        from segmint.segments import saved
+
+        return saved.remove(self.engine, self.settings, name, actor=actor)
+
+    def segment(self, name: str, *, lang: str | None = None) -> SegmentDetail:
+        """A segment's definition, sentence, versions and members run by run."""
+        from segmint.segments import saved
+
+        return saved.detail(
+            self.engine,
+            self.settings,
+            name,
+            lang=lang or self.settings.lang,
+            current=self._current(),
+        )
+
+    def segment_list(self, *, lang: str | None = None) -> list[SegmentDetail]:
+        """The team's rule segments, each with its members in the current run."""
+        from segmint.segments import saved
+
+        return saved.listing(
+            self.engine, self.settings, lang=lang or self.settings.lang, current=self._current()
+        )
+
+    def _current(self) -> int | None:
+        """The current run's id, None before the first run."""
+        from segmint.store import snapshots
+
+        return snapshots.current_run(self.engine)
+
+    def export_segment(
+        self,
+        name: str,
+        path: str | Path,
+        *,
+        run_id: int | None = None,
+        lang: str | None = None,
+        force: bool = False,
+    ) -> int:
+        """Write the members of segment `name` in a run to `path`, each with why.
+
+        One row per member: customer_id first, then every value the rule reads and the
+        sentence of why she is in (.csv, .parquet or .xlsx); returns the rows written.
+        """
+        from segmint.activate import exports
+        from segmint.segments import saved
+
+        exports.check_target(Path(path), force=force)
+        table = saved.explained_members(
+            self.engine,
+            self.settings,
+            name,
+            run=self._run(run_id),
+            lang=lang or self.settings.lang,
+        )
+        exports.export(table, Path(path), force=force)
+        return int(table.num_rows)
