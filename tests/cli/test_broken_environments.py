@@ -40,9 +40,16 @@ ARGS: dict[str, list[str]] = {
     "export snapshot": ["--out", "OUT", "-w", "WS"],
     "customers duplicates": ["-w", "WS"],
     "customers merge": ["C1", "C2", "-w", "WS"],
+    "rule test": ["orders_30d > 3", "-w", "WS"],
+    "segment add": ["busy", "orders_30d > 3", "-w", "WS"],
+    "segment edit": ["busy", "orders_30d > 4", "-w", "WS"],
+    "segment remove": ["busy", "-w", "WS"],
+    "segment list": ["-w", "WS"],
+    "segment show": ["busy", "-w", "WS"],
+    "export segment": ["busy", "--out", "OUT", "-w", "WS"],
 }
 # Commands that write a file or folder the user names, and so meet the broken outputs.
-WRITES_OUT = {"generate", "demo", "export snapshot"}
+WRITES_OUT = {"generate", "demo", "export snapshot", "export segment"}
 
 
 def commands() -> list[str]:

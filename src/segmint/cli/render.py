@@ -453,6 +453,10 @@ def profile(
     if shown:
         console.print(_table(locale.text("cli.identity"), ("", ""), shown))
     _why(data, locale=locale)
+    if data["segments"]:
+        own = [(s["name"], "\n".join(s["why"])) for s in data["segments"]]
+        headers = _labels(locale, "segment", "why")
+        console.print(_table(locale.text("cli.own_segments"), headers, own))
     row = data["snapshot"] or {}
     values = [
         (_field(k, locale), _snapshot_value(k, v, names=names, locale=locale))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from segmint.core.config import Settings
-from segmint.core.errors import Location, NotFoundError
+from segmint.core.errors import Location, NotFoundError, RuleError
 from segmint.models.lifecycle import STAGES
 from segmint.segments.explain import explain
 from segmint.segments.families import FAMILY_KEYS, family_label, segment_label
+from segmint.segments.rules import explain as explain_rule
 from segmint.store import reports
+from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 
 MOVED = ("tier", "stage")  # families whose transition matrices a diff shows
@@ -129,12 +131,47 @@ def profile(
         "snapshot": row,
         "labels": labels,
         "why": {} if row is None else explain(row, run["facts"], as_of=run["as_of"], lang=lang),
+        "segments": _own_segments(engine, settings, customer_id, run=run, lang=lang),
         "categories": reports.category_shares(engine, run["run_id"], customer_id),
         "history": reports.history(
             engine, customer_id, ("tier", "stage", "rfm11", "value_customer")
         ),
         "timeline": reports.timeline(engine, customer_id),
     }
+
+
+def _own_segments(
+    engine: DuckDBEngine, settings: Settings, customer_id: str, *, run: dict[str, Any], lang: str
+) -> list[dict[str, Any]]:
+    """The team's segments she is in during `run`, each with the conditions that held."""
+    ids = reports.rule_memberships(engine, run["run_id"], customer_id)
+    if not ids:
+        return []
+    from segmint.segments import membership  # the expression layer, only when there is work
+
+    versions = stored.by_ids(engine, ids)
+    view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
+    found = []
+    for segment_id in ids:
+        version = versions[segment_id]
+        try:
+            rule = membership.read(engine, settings, version["rule"], segment=version["name"])
+        except RuleError as exc:  # a rule that no longer reads: say why instead
+            why = [exc.render(lang)[0]]
+        else:
+            values = membership.operands(engine, view, rule, ids=[customer_id]).to_pylist()
+            why = (
+                [c.sentence for c in explain_rule(rule, values[0], lang).clauses] if values else []
+            )
+        found.append(
+            {
+                "name": version["name"],
+                "version": version["version"],
+                "static": version["static"],
+                "why": why,
+            }
+        )
+    return found
 
 
 def _key(value: Any) -> str:

@@ -245,7 +245,8 @@ def edit(
             static=old.static,
             actor=actor,
         )
-        _keep(engine, segment_id, chosen, run=run, static=old.static)
+        if old.static:  # the current run keeps the version it evaluated
+            stored.freeze_members(engine, segment_id, chosen)
     return find(engine, name), shown
 
 
@@ -287,15 +288,16 @@ def _rule_segment(engine: DuckDBEngine, name: str) -> Segment:
 def _keep(
     engine: DuckDBEngine, segment_id: int, chosen: pa.Table, *, run: dict[str, Any], static: bool
 ) -> None:
-    """A saved version's members: frozen when static, and the current run's either way.
+    """A new segment's members: frozen when static, and the current run's either way.
 
-    The current run then shows the new version at once (segments, exports, profiles);
-    earlier runs keep the versions they evaluated.
+    The current run then shows the new segment at once (segments, exports, profiles).
+    An edit is not attached: each run keeps the version it evaluated, and the next run
+    evaluates the new one.
     """
     if static:
         stored.freeze_members(engine, segment_id, chosen)
     if run["current"]:
-        memberships.replace_in_run(engine, run["run_id"], segment_id, chosen)
+        memberships.attach_to_run(engine, run["run_id"], segment_id, chosen)
 
 
 class RunUse(_Result):

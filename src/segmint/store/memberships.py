@@ -138,19 +138,12 @@ def uses(engine: DuckDBEngine, name: str) -> list[tuple[int, dt.date, int, int, 
     return [(int(a), b, int(c), int(d), int(e)) for a, b, c, d, e in rows]
 
 
-def replace_in_run(engine: DuckDBEngine, run_id: int, segment_id: int, chosen: pa.Table) -> None:
-    """Make `chosen` (customer_id) run `run_id`'s members of this version of its segment.
+def attach_to_run(engine: DuckDBEngine, run_id: int, segment_id: int, chosen: pa.Table) -> None:
+    """Record `chosen` (customer_id) as run `run_id`'s members of a new segment.
 
-    The run's members of the segment's earlier versions go: a run holds one version of
-    each segment. Inside the caller's transaction.
+    Only for a segment the run has no version of: a run keeps the versions it evaluated.
+    Inside the caller's transaction.
     """
-    earlier = """SELECT segment_id FROM segments WHERE name =
-        (SELECT name FROM segments WHERE segment_id = ?)"""
-    for table in ("memberships", "run_segments"):
-        engine.execute(
-            f"DELETE FROM {table} WHERE run_id = ? AND segment_id IN ({earlier})",
-            [run_id, segment_id],
-        )
     with engine.registered("_chosen", chosen.select(["customer_id"])):
         engine.execute(
             "INSERT INTO memberships SELECT ?, ?, customer_id FROM _chosen",

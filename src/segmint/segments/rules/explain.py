@@ -25,7 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from segmint.core import i18n
@@ -123,17 +124,37 @@ def holds(node: Node, values: Mapping[str, Any]) -> bool:
         case Not(operand=operand):
             return not holds(operand, values)
         case Compare(op=op, left=left, right=right):
-            a, b = value(left, values), value(right, values)
+            a, b = _alike(value(left, values), value(right, values))
             return a is not None and b is not None and _COMPARE[op](a, b)
         case In(operand=operand, values=listed, negated=negated):
             a = value(operand, values)
-            return a is not None and (any(a == v.value for v in listed) != negated)
+            return a is not None and (any(_equal(a, v.value) for v in listed) != negated)
         case Between(operand=operand, low=low, high=high, negated=negated):
             a, lo, hi = (value(n, values) for n in (operand, low, high))
-            return None not in (a, lo, hi) and ((lo <= a <= hi) != negated)
+            if None in (a, lo, hi):
+                return False
+            (a1, lo), (a2, hi) = _alike(a, lo), _alike(a, hi)
+            return bool(lo <= a1 and a2 <= hi) != negated
         case IsNull(operand=operand, negated=negated):
             return (value(operand, values) is None) != negated
     return value(node, values) is True
+
+
+def _alike(a: Any, b: Any) -> tuple[Any, Any]:
+    """A float beside a Decimal as two floats, as the engine compares DOUBLE with DECIMAL.
+
+    Python alone would compare the float's exact binary value (0.1 != Decimal('0.1')).
+    """
+    if isinstance(a, float) and isinstance(b, Decimal):
+        return a, float(b)
+    if isinstance(a, Decimal) and isinstance(b, float):
+        return float(a), b
+    return a, b
+
+
+def _equal(a: Any, b: Any) -> bool:
+    x, y = _alike(a, b)
+    return bool(x == y)
 
 
 def value(node: Node, values: Mapping[str, Any]) -> Any:
@@ -188,16 +209,23 @@ class _Verdicts:
         self.values, self.lang = values, lang
         self.clauses: list[Clause] = []
 
-    def holds(self, node: Node) -> bool:
+    def holds(self, node: Node, *, negated: bool = False) -> bool:
+        """Whether `node` holds, recording a clause per leaf.
+
+        A leaf under an odd number of `not`s is told negated, so its clause says what
+        counted (`city = '深圳' ≠ '上海' ✓`).
+        """
         match node:
             case Logical(op=op, operands=operands):
-                verdicts = [self.holds(o) for o in operands]  # every leaf, no short cut
+                verdicts = [self.holds(o, negated=negated) for o in operands]  # no short cut
                 return all(verdicts) if op == "and" else any(verdicts)
             case Not(operand=operand):
-                return not self.holds(operand)
+                return not self.holds(operand, negated=not negated)
         held = holds(node, self.values)
+        counted = held != negated
         read = tuple((key(n), self.values.get(key(n))) for n in _operands(node))
-        self.clauses.append(Clause(render(node), read, held, self.sentence(node, held)))
+        shown = _negated(node) if negated else node
+        self.clauses.append(Clause(render(shown), read, counted, self.sentence(shown, counted)))
         return held
 
     def sentence(self, node: Node, held: bool) -> str:
@@ -211,6 +239,10 @@ class _Verdicts:
 
     def verdict(self, node: Node) -> str:
         match node:
+            case Compare(op="=", left=left, right=Literal(value=same)) if _equal(
+                self.get(left), same
+            ):
+                return self.side(left)  # `tier = 'A'`, not `tier = 'A' = 'A'`
             case Compare(op=op, left=left, right=right):
                 return f"{self.side(left)} {SYMBOLS[op]} {self.side(right, first=False)}"
             case In(operand=operand, values=listed, negated=negated):
@@ -248,13 +280,26 @@ class _Verdicts:
         if isinstance(shown, bool):
             return i18n.message(f"describe.{'true' if shown else 'false'}_value", self.lang)
         if isinstance(shown, float):
-            return format(shown, ".10g")
+            return format(shown, ".6g")  # the value itself is in Clause.values
         if isinstance(shown, dt.date):
             return shown.isoformat()
         return quote(shown) if isinstance(shown, str) else str(shown)
 
     def say(self, words: str, /, **params: object) -> str:
         return i18n.message(f"describe.clause.{words}", self.lang, **params)
+
+
+_OPPOSITE = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+
+def _negated(node: Node) -> Node:
+    """A leaf condition turned into its negation, for telling it under a `not`."""
+    match node:
+        case Compare(op=op):
+            return replace(node, op=_OPPOSITE[op])
+        case In(negated=negated) | Between(negated=negated) | IsNull(negated=negated):
+            return replace(node, negated=not negated)
+    return Not(node, node.span)  # a bare flag or membership: `not value_customer`
 
 
 def _sides(node: Node) -> tuple[Node, ...]:
