@@ -4,10 +4,11 @@ What is measured, on ``--customers`` generated customers (default 1M; the data o
 bench/run.py, ``parquet-<customers>/``, imported once into ``rules-<customers>/ws`` under
 bench/.data with one run as of 2026-06-30, kept for later runs):
 
-- segmint: from the open workspace to an Arrow table of 50 booleans per customer —
-  ``relations.sources`` and ``relations.rule_table`` (each reads a few minimum/maximum
-  times and the run's as_of), ``compile.evaluate`` of the 50 checked rules, and its
-  execution (``relations.execute``);
+- segmint: from the open workspace and the rule text to an Arrow table of 50 booleans
+  per customer — reading the 50 rules, ``relations.sources`` and
+  ``relations.rule_table`` (each reads a few minimum/maximum times and the run's
+  as_of), ``compile.evaluate`` of the 50 checked rules, and its execution
+  (``relations.execute``);
 - DuckDB SQL: the same 50 conditions written by hand as one query over the same tables
   (snapshots, customers, orders, events, tickets) on the same connection, to Arrow. Local
   days are taken as segmint takes them (the instant plus the zone's UTC offset, which
@@ -16,8 +17,8 @@ bench/.data with one run as of 2026-06-30, kept for later runs):
   every comparison is ``coalesce(..., false)``, as the rules' two-valued logic says.
 
 The rules are ten templates with five settings each (fields, money, profile, ``as_of``
-arithmetic, windows of all three sources with filters, a share, absence and a streak).
-Until rule text parses on main they are built as checked trees by code. Both outputs
+arithmetic, windows of all three sources with filters, a share, absence and a streak),
+written as rule text: segmint's side reads (parses and checks) them in the timed part. Both outputs
 are compared customer by customer, rule by rule, before any figure is printed.
 
 Both sides run in one process on the workspace's own connection (its memory_limit
@@ -38,128 +39,70 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from environments import note
 from run import AS_OF, DATA, count, full_data, measured_code, workspace
 
-from segmint.segments.rules import tree as t
+from segmint.segments.rules import read
 from segmint.segments.rules.compile import Context, evaluate
+from segmint.segments.rules.vocabulary import vocabulary
 from segmint.store.relations import execute, rule_table, sources
 from segmint.workspace import Workspace
 
 GOAL = 1.5  # segmint's time at most this many times the hand-written query's
 DAY = (AS_OF - dt.date(1970, 1, 1)).days
 SHANGHAI_US = 8 * 3600 * 10**6  # Asia/Shanghai's offset from UTC, the same all year
-AT = t.Span(0, 0)
-VIEWS = ("page_view", "product_view")
 TIERS = ("A", "B", "C", "A", "B")
 
-# ---- the rules as checked trees ---------------------------------------------------------
+# ---- the rules: rule text for segmint, SQL by hand -------------------------------------
 
-
-def _f(name: str, kind: t.Type = t.Type.INT) -> t.FieldRef:
-    return t.FieldRef(name, kind, AT)
-
-
-def _lit(value: Any) -> t.Literal:
-    kinds = {int: t.Type.INT, Decimal: t.Type.MONEY, str: t.Type.TEXT}
-    return t.Literal(value, kinds[type(value)], AT)
-
-
-def _cmp(op: str, left: t.Node, right: t.Node) -> t.Compare:
-    return t.Compare(op, left, right, AT)
-
-
-def _and(*nodes: t.Node) -> t.Logical:
-    return t.Logical("and", nodes, AT)
-
-
-def _or(*nodes: t.Node) -> t.Logical:
-    return t.Logical("or", nodes, AT)
-
-
-def _w(measure: str, source: str, days: int | None, *filters: t.Filter, **kw: Any) -> t.Window:
-    kinds = {"count": t.Type.INT, "sum": t.Type.MONEY, "share": t.Type.FLOAT}
-    key = f"{measure}({source}, {days}, {filters}, {kw.get('without')})"
-    kind = kinds.get(measure, t.Type.BOOL if measure == "absent" else t.Type.INT)
-    return t.Window(measure, source, days, filters, kw.get("without"), kind, key, AT)
-
-
-STREAK = _w("streak", "events", None, t.Filter("type", ("product_view",)), without="orders")
-COMPLAINTS = _w("count", "tickets", 365, t.Filter("complaint"))
-
-# Ten templates, each with five settings k = 0..4: (checked tree, hand-written SQL).
-TEMPLATES: list[Callable[[int], tuple[t.Node, str]]] = [
+# Ten templates, each with five settings k = 0..4: (rule text, hand-written SQL).
+TEMPLATES: list[Callable[[int], tuple[str, str]]] = [
     lambda k: (
-        _and(
-            _cmp(">=", _f("frequency"), _lit(k + 2)),
-            _cmp("<=", _f("recency_days"), _lit(30 * (k + 1))),
-        ),
+        f"frequency >= {k + 2} and recency_days <= {30 * (k + 1)}",
         f"coalesce(frequency >= {k + 2}, false) "
         f"AND coalesce(recency_days <= {30 * (k + 1)}, false)",
     ),
     lambda k: (
-        _and(
-            _cmp("=", _f("tier", t.Type.TEXT), _lit(TIERS[k])),
-            _cmp("<", _f("p_alive", t.Type.FLOAT), _lit(Decimal(f"0.{5 + k}"))),
-        ),
+        f"tier = '{TIERS[k]}' and p_alive < 0.{5 + k}",
         f"coalesce(tier = '{TIERS[k]}', false) AND coalesce(p_alive < 0.{5 + k}, false)",
     ),
     lambda k: (
-        t.Between(
-            _f("revenue_365d", t.Type.MONEY), _lit(500 * (k + 1)), _lit(5000 * (k + 1)), False, AT
-        ),
+        f"revenue_365d between {500 * (k + 1)} and {5000 * (k + 1)}",
         f"coalesce(revenue_365d BETWEEN {500 * (k + 1)} AND {5000 * (k + 1)}, false)",
     ),
     lambda k: (
-        _cmp(">=", _w("count", "orders", 30 * (k + 1), t.Filter("channel", ("天猫",))), _lit(2)),
+        f"count(orders, {30 * (k + 1)}, channel = '天猫') >= 2",
         f"coalesce(o_tmall_{30 * (k + 1)}, 0) >= 2",
     ),
     lambda k: (
-        _cmp(">", _w("sum", "orders", 90 * (k + 1)), _lit(1000 * (k + 1))),
+        f"sum(orders, {90 * (k + 1)}) > {1000 * (k + 1)}",
         f"coalesce(o_revenue_{90 * (k + 1)}, 0) > {1000 * (k + 1)}",
     ),
     lambda k: (
-        _cmp(">", _w("share", "orders", 90 + 30 * k, t.Filter("discounted")), _lit(Decimal("0.5"))),
+        f"share(orders, {90 + 30 * k}, discounted) > 0.5",
         f"coalesce(o_discounted_{90 + 30 * k} > 0.5, false)",
     ),
     lambda k: (
-        _and(
-            _w("absent", "orders", 30 * (k + 1)),
-            _or(_cmp(">=", _f("frequency"), _lit(2)), _cmp(">=", COMPLAINTS, _lit(1))),
-        ),
+        f"absent(orders, {30 * (k + 1)}) "
+        "and (frequency >= 2 or count(tickets, 365, complaint) >= 1)",
         f"coalesce(o_absent_{30 * (k + 1)}, true) AND (coalesce(frequency >= 2, false) "
         "OR coalesce(t_complaints_365, 0) >= 1)",
     ),
     lambda k: (
-        _or(
-            _cmp(">=", _w("count", "events", 7 * (k + 1), t.Filter("type", VIEWS)), _lit(3)),
-            _cmp(">=", STREAK, _lit(k + 2)),
-        ),
+        f"count(events, {7 * (k + 1)}, type in ('page_view', 'product_view')) >= 3 "
+        f"or streak(events, type = 'product_view', without = orders) >= {k + 2}",
         f"coalesce(e_views_{7 * (k + 1)}, 0) >= 3 OR coalesce(streak, 0) >= {k + 2}",
     ),
     lambda k: (
-        _and(
-            _cmp(">=", _f("r_score"), _lit(4)),
-            _cmp(">=", _f("f_score"), _lit(k + 1)),
-            t.Not(_cmp("=", _f("city", t.Type.TEXT), _lit("上海")), AT),
-        ),
+        f"r_score >= 4 and f_score >= {k + 1} and not (city = '上海')",
         f"coalesce(r_score >= 4, false) AND coalesce(f_score >= {k + 1}, false) "
         "AND NOT coalesce(city = '上海', false)",
     ),
     lambda k: (
-        _and(
-            _cmp(
-                "<",
-                _f("last_order_at", t.Type.DATE),
-                t.Arithmetic("-", _f("as_of", t.Type.DATE), _lit(30 * (k + 1)), AT),
-            ),
-            _cmp(">=", _f("age"), _lit(20 + 5 * k)),
-        ),
+        f"last_order_at < as_of - {30 * (k + 1)} and age >= {20 + 5 * k}",
         f"coalesce(last_order_at < as_of - {30 * (k + 1)}, false) "
         f"AND coalesce(age >= {20 + 5 * k}, false)",
     ),
@@ -252,9 +195,10 @@ FROM base LEFT JOIN ow USING (customer_id) LEFT JOIN ew USING (customer_id)
 
 def segmint_side(ws: Workspace, run_id: int) -> pa.Table:
     engine, zone = ws.engine, ws.settings.timezone
+    words = vocabulary(ws.settings)
+    rules = {name: read(text, words) for name, (text, _) in RULES.items()}
     base = rule_table(engine, run_id, timezone=zone)
     ctx = Context(sources(engine, timezone=zone), DAY)
-    rules = {name: t.Rule("", tree, (), (), ()) for name, (tree, _) in RULES.items()}
     return execute(engine, evaluate(rules, base, ctx))
 
 
