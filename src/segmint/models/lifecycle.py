@@ -3,7 +3,8 @@
 A stage comes from each customer's own buying rhythm — the days since her last order
 against her usual gap between orders — and, where a CLV model gives one, her probability
 of still being a customer; "won back" needs the stage of the previous run. The rules,
-in the order they are tried (the first that holds wins):
+in the order they are tried (the first that holds wins), are the table `STAGE_RULES`,
+which both decides the stages and says why a customer has hers:
 
 1. **prospect**: no counted order up to as_of.
 2. **churned**: silent for more than ``churned_gaps`` usual gaps and at least

@@ -100,7 +100,8 @@ def stage_reason(row: dict[str, Any], facts: RunFacts, *, as_of: dt.date) -> lis
         for case, held in tried(lifecycle.STAGE_RULES, values, params)
     ]
     if not any(c.lead == "holds" for c in clauses):
-        clauses.append(Clause("otherwise", {"label": _stage_label(str(row.get("stage")))}))
+        default = lifecycle.STAGES[lifecycle.ACTIVE]  # the table's verdict, not the row's
+        clauses.append(Clause("otherwise", {"label": _stage_label(default)}))
     if row.get("stage") == "prospect":
         clauses.append(Clause("up_to", {"as_of": as_of}))
     return clauses
@@ -183,7 +184,7 @@ def tier_reason(row: dict[str, Any], facts: RunFacts) -> list[Clause]:
             for case, held in tried(cases, spend, params)
         ]
         if not any(c.lead == "holds" for c in clauses):
-            clauses.append(Clause("otherwise", {"label": row.get("tier")}))
+            clauses.append(Clause("otherwise", {"label": config.labels[-1]}))
         return clauses
     shares = config.percent if config.method == "rank" else config.pareto_percent
     span = facts.span(str(row.get("tier")))
