@@ -108,7 +108,7 @@ def test_the_customer_profile_says_why(demo_ws):
         h["as_of"] for h in profile["history"]
     )
     english = demo_ws.customer(who, lang="en")
-    assert "silent >" in english["why"]["stage"]
+    assert f"recency_days {profile['snapshot']['recency_days']} days >" in english["why"]["stage"]
 
 
 def test_an_unknown_customer_is_named(demo_ws):

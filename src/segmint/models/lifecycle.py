@@ -3,7 +3,8 @@
 A stage comes from each customer's own buying rhythm — the days since her last order
 against her usual gap between orders — and, where a CLV model gives one, her probability
 of still being a customer; "won back" needs the stage of the previous run. The rules,
-in the order they are tried (the first that holds wins):
+in the order they are tried (the first that holds wins), are the table `STAGE_RULES`,
+which both decides the stages and says why a customer has hers:
 
 1. **prospect**: no counted order up to as_of.
 2. **churned**: silent for more than ``churned_gaps`` usual gaps and at least
@@ -27,6 +28,18 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import InputError, Location
+from segmint.models.conditions import (
+    AllOf,
+    AnyOf,
+    Case,
+    Compare,
+    Condition,
+    Const,
+    Of,
+    Param,
+    Product,
+    first,
+)
 
 Array = npt.NDArray[np.float64]
 Stages = npt.NDArray[np.int8]
@@ -58,6 +71,30 @@ class Rules(NamedTuple):
 
 
 DEFAULT_RULES = Rules()  # immutable: a NamedTuple
+
+
+def _silent_too_long(stage: str) -> Condition:
+    """Silent past `<stage>_gaps` usual gaps and `<stage>_min_days`, or P(alive) too low."""
+    beyond = Product((Param(f"{stage}_gaps"), Of("usual_gap_days")))
+    rhythm = AllOf(
+        (
+            Compare("recency_days", ">", beyond),
+            Compare("recency_days", ">=", Param(f"{stage}_min_days")),
+        )
+    )
+    return AnyOf((rhythm, Compare("p_alive", "<", Param(f"{stage}_p_alive"))))
+
+
+# The stage rules, tried in this order: the first that holds wins, ACTIVE when none does.
+# Quantities: frequency, recency_days, tenure_days, usual_gap_days, p_alive and
+# previous_stage (an index into STAGES, -1 for none); params: the fields of `Rules`.
+STAGE_RULES: tuple[Case, ...] = (
+    Case("prospect", Compare("frequency", "<=", Const(0))),
+    Case("churned", _silent_too_long("churned")),
+    Case("at_risk", _silent_too_long("at_risk")),
+    Case("won_back", Compare("previous_stage", "==", Const(CHURNED))),
+    Case("new", Compare("tenure_days", "<=", Param("new_days"))),
+)
 
 
 def stages(
@@ -107,23 +144,16 @@ def stages(
             names="frequency, recency_days, tenure_days, gap_days, p_alive, previous",
             got=", ".join(str(a.size) for a in (n_orders, silent, tenure, gap, alive, before)),
         )
-    usual = usual_gap(gap, fallback=rules.fallback_gap_days)
-    churned = _beyond(silent, usual, rules.churned_gaps, rules.churned_min_days) | (
-        alive < rules.churned_p_alive
-    )
-    at_risk = _beyond(silent, usual, rules.at_risk_gaps, rules.at_risk_min_days) | (
-        alive < rules.at_risk_p_alive
-    )
-    # the first rule that holds wins: np.select tries them in this order
-    conditions = [
-        n_orders <= 0,
-        churned,
-        at_risk,
-        before == CHURNED,
-        tenure <= rules.new_days,
-    ]
-    choices = [PROSPECT, CHURNED, AT_RISK, WON_BACK, NEW]
-    return np.select(conditions, choices, default=ACTIVE).astype(np.int8)
+    quantities = {
+        "frequency": n_orders,
+        "recency_days": silent,
+        "tenure_days": tenure,
+        "usual_gap_days": usual_gap(gap, fallback=rules.fallback_gap_days),
+        "p_alive": alive,
+        "previous_stage": before,
+    }
+    choices = [STAGES.index(case.key) for case in STAGE_RULES]
+    return first(STAGE_RULES, quantities, rules._asdict(), choices=choices, default=ACTIVE)
 
 
 def usual_gap(gap_days: npt.ArrayLike, *, fallback: float) -> Array:
@@ -140,10 +170,6 @@ def stand_in_gap(gap_days: npt.ArrayLike, *, fallback: float) -> float:
     gap = np.asarray(gap_days, dtype=np.float64)
     known = gap[np.isfinite(gap)]
     return float(np.median(known)) if known.size else fallback
-
-
-def _beyond(silent: Array, usual: Array, gaps: float, min_days: int) -> npt.NDArray[np.bool_]:
-    return np.asarray((silent > gaps * usual) & (silent >= min_days))
 
 
 def check_rules(rules: Rules) -> None:

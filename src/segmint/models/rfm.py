@@ -9,7 +9,8 @@ Two scorings, both with ties decided by a stated rule (DESIGN.md, "Ties are deci
 - ``quantile`` (default) keeps ties together. The cut points c_1..c_{k-1} are the
   nearest-rank quantiles j/k of the values (SQL ``percentile_disc``: the
   ``ceil(j n / k)``-th smallest); ``f = 1 + #{j : frequency > c_j}``, m likewise, and
-  ``r = k - #{j : recency_days > c_j}``. Fixed cut points may be given instead.
+  ``r = k - #{j : recency_days > c_j}`` (`cut_conditions` are those comparisons, and
+  say why a customer has her score). Fixed cut points may be given instead.
 - ``rank`` makes equal-sized groups: SQL ``NTILE(k)`` ordered by value then customer id
   (recency descending, so the most recent customers get k).
 
@@ -24,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import InputError, Location
+from segmint.models.conditions import Compare, Param
 
 Array = npt.NDArray[np.float64]
 Scores1D = npt.NDArray[np.int8]
@@ -75,9 +77,28 @@ def quantile_scores(
         for i, c in enumerate(columns)
     ]
     used = (chosen[0], chosen[1], chosen[2])
-    above = [np.searchsorted(c, v, side="left") for c, v in zip(used, columns, strict=True)]
-    r = (bins - above[0]).astype(np.int8)  # #{j : v > c_j} = cuts strictly below v
+    above = [
+        cuts_passed(name, v, c, bins=bins) for name, v, c in zip(_NAMES, columns, used, strict=True)
+    ]
+    r = (bins - above[0]).astype(np.int8)
     return Scores(r, (1 + above[1]).astype(np.int8), (1 + above[2]).astype(np.int8), used)
+
+
+def cut_conditions(name: str, *, bins: int) -> tuple[Compare, ...]:
+    """What a score counts: ``value > c_j`` for each cut point j, the param ``<name>_cuts``.
+
+    f and m are 1 plus the count, r is k minus it (a recent customer scores high).
+    """
+    return tuple(Compare(name, ">", Param(f"{name}_cuts", j)) for j in range(bins - 1))
+
+
+def cuts_passed(name: str, values: Array, cuts: Array, *, bins: int) -> npt.NDArray[np.intp]:
+    """``#{j : value > c_j}`` for each customer, by the conditions of `cut_conditions`."""
+    params = {f"{name}_cuts": cuts}
+    passed = np.zeros(values.size, dtype=np.intp)
+    for condition in cut_conditions(name, bins=bins):
+        passed += condition.holds({name: values}, params)
+    return passed
 
 
 def rank_scores(

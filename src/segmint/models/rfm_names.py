@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import ConfigError, Location
+from segmint.models.conditions import AllOf, BeyondMean, Case, Compare, Condition, Const, first
 
 # (r high, f high, m high) -> segment key; data, not branches. The names users read are
 # the catalogue's `rfm8.<key>` (segmint/core/text/segments.toml): models keep keys only.
@@ -38,6 +39,15 @@ RFM8: dict[tuple[bool, bool, bool], str] = {
 RFM8_NAMES = tuple(RFM8.values())
 
 
+# "High" on each dimension: strictly better than the mean of the scored customers. One
+# customer's check reads the run's recorded mean (`RfmFacts.mean_*`).
+RFM8_HIGH: dict[str, BeyondMean] = {
+    "recency_days": BeyondMean("recency_days", "mean_recency_days", below=True),
+    "frequency": BeyondMean("frequency", "mean_frequency"),
+    "monetary": BeyondMean("monetary", "mean_monetary"),
+}
+
+
 def rfm8(
     recency_days: npt.ArrayLike, frequency: npt.ArrayLike, monetary: npt.ArrayLike
 ) -> npt.NDArray[np.int8]:
@@ -46,9 +56,15 @@ def rfm8(
     "Strictly better than the mean" is tested as ``v n > sum(v)`` (``<`` for recency), so
     integer inputs (days, counts, money in cents) compare exactly, with no rounded mean.
     """
-    r_high = _beyond_mean(recency_days, below=True)
-    f_high = _beyond_mean(frequency, below=False)
-    m_high = _beyond_mean(monetary, below=False)
+    values = {"recency_days": recency_days, "frequency": frequency, "monetary": monetary}
+    r_high, f_high, m_high = (c.holds(values, {}) for c in RFM8_HIGH.values())
+    return rfm8_index(r_high, f_high, m_high)
+
+
+def rfm8_index(
+    r_high: npt.NDArray[np.bool_], f_high: npt.NDArray[np.bool_], m_high: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int8]:
+    """The place in `RFM8_NAMES` of each (r high, f high, m high)."""
     # RFM8 lists the cells with r, f, m "high" first, r slowest: a 3-bit index
     cells = list(RFM8)
     order = [(r, f, m) for r in (True, False) for f in (True, False) for m in (True, False)]
@@ -57,20 +73,29 @@ def rfm8(
     return np.asarray(table[index], dtype=np.int8)
 
 
-def _beyond_mean(values: npt.ArrayLike, *, below: bool) -> npt.NDArray[np.bool_]:
-    array = np.asarray(values)
-    if array.dtype.kind not in "iu":
-        array = array.astype(np.float64)
-    scaled, total = array * array.size, array.sum()
-    return np.asarray(scaled < total if below else scaled > total)
-
-
 class Rule(NamedTuple):
     """A named range of score cells: r in [r_low, r_high] and fm in [fm_low, fm_high]."""
 
     key: str  # the segment's stable key; its name is the catalogue's `rfm11.<key>`
     r: tuple[int, int]
     fm: tuple[int, int]
+
+    @property
+    def condition(self) -> Condition:
+        """The range as a condition on the quantities ``r_score`` and ``fm_score``."""
+        return AllOf(
+            (
+                Compare("r_score", ">=", Const(self.r[0])),
+                Compare("r_score", "<=", Const(self.r[1])),
+                Compare("fm_score", ">=", Const(self.fm[0])),
+                Compare("fm_score", "<=", Const(self.fm[1])),
+            )
+        )
+
+
+def fm_score(f: npt.ArrayLike, m: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    """The combined frequency-and-spend score ``fm = (f + m) // 2``."""
+    return (np.asarray(f, dtype=np.intp) + np.asarray(m, dtype=np.intp)) // 2
 
 
 # The default rfm11 table for 5 bins: a partition of the (r, fm) grid.
@@ -104,21 +129,17 @@ def check_scheme(rules: Sequence[Rule], *, bins: int) -> None:
 
 def scheme_problems(rules: Sequence[Rule], *, bins: int) -> list[ConfigError]:
     """Every unreachable name, then every cell with no name or with several (not raised)."""
-    cells: list[ConfigError] = []
-    reached: set[str] = set()
-    for r, f, m in itertools.product(range(1, bins + 1), repeat=3):
-        matches = [rule.key for rule in rules if _matches(rule, r, (f + m) // 2)]
-        reached.update(matches)
+    r, f, m = (np.array(axis) for axis in zip(*_cells(bins), strict=True))
+    cells_of = {"r_score": r, "fm_score": fm_score(f, m)}
+    named = np.array([rule.condition.holds(cells_of, {}) for rule in rules]).reshape(
+        len(rules), r.size
+    )
+    problems: list[ConfigError] = []
+    for i, (rr, ff, mm) in enumerate(_cells(bins)):
+        matches = [rule.key for rule, hit in zip(rules, named[:, i], strict=True) if hit]
         if len(matches) != 1:
-            code = "scores.rfm_cell_unnamed" if not matches else "scores.rfm_cell_named_twice"
-            cell: dict[str, Any] = {
-                "r": r,
-                "f": f,
-                "m": m,
-                "fm": (f + m) // 2,
-                "names": ", ".join(matches),
-            }
-            cells.append(ConfigError(code, location=Location(field="rfm.names"), **cell))
+            problems.append(_cell_problem(rr, ff, mm, matches))
+    reached = {rule.key for rule, hits in zip(rules, named, strict=True) if hits.any()}
     # unreachable names first: there are few of them and the long cell list is cut short
     return [
         ConfigError(
@@ -132,22 +153,28 @@ def scheme_problems(rules: Sequence[Rule], *, bins: int) -> list[ConfigError]:
         )
         for index, rule in enumerate(rules)
         if rule.key not in reached
-    ] + cells
+    ] + problems
+
+
+def _cells(bins: int) -> list[tuple[int, int, int]]:
+    axis = range(1, bins + 1)
+    return list(itertools.product(axis, axis, axis))
+
+
+def _cell_problem(r: int, f: int, m: int, matches: list[str]) -> ConfigError:
+    code = "scores.rfm_cell_unnamed" if not matches else "scores.rfm_cell_named_twice"
+    cell: dict[str, Any] = {"r": r, "f": f, "m": m, "fm": (f + m) // 2, "names": ", ".join(matches)}
+    return ConfigError(code, location=Location(field="rfm.names"), **cell)
 
 
 def name_cells(
     rules: Sequence[Rule], r: npt.ArrayLike, f: npt.ArrayLike, m: npt.ArrayLike, *, bins: int
 ) -> npt.NDArray[np.int8]:
-    """Each customer's place in `rules`, by a lookup table over the checked cells."""
+    """Each customer's place in `rules`: the rule whose condition holds for her cell.
+
+    `check_scheme` has proven that exactly one does, so the first that holds is the one.
+    """
     check_scheme(rules, bins=bins)
-    table = np.zeros((bins + 1, bins + 1), dtype=np.int8)  # (r, fm) -> rule
-    for index, rule in enumerate(rules):
-        for rr, fm in itertools.product(range(1, bins + 1), repeat=2):
-            if _matches(rule, rr, fm):
-                table[rr, fm] = index
-    fm_ = (np.asarray(f, dtype=np.intp) + np.asarray(m, dtype=np.intp)) // 2
-    return np.asarray(table[np.asarray(r, dtype=np.intp), fm_], dtype=np.int8)
-
-
-def _matches(rule: Rule, r: int, fm: int) -> bool:
-    return rule.r[0] <= r <= rule.r[1] and rule.fm[0] <= fm <= rule.fm[1]
+    cells = {"r_score": np.asarray(r, dtype=np.intp), "fm_score": fm_score(f, m)}
+    cases = [Case(rule.key, rule.condition) for rule in rules]
+    return first(cases, cells, {}, choices=range(len(rules)), default=0)

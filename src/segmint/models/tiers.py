@@ -5,6 +5,9 @@ are the customers' spend (the pipeline passes spend in the 365 days up to as_of,
 minor units, so comparisons are exact). Orders that decide ties are stated: by value,
 highest first, then customer id.
 
+Each method is a first-that-holds table of conditions (`threshold_cases`, `rank_cases`,
+`pareto_cases`; `segmint.models.conditions`), so a profile says why from the same rules.
+
 - `threshold_tiers`: fixed cut-offs, highest first. The default of Chinese SMEs is
   ``(100_000, 50_000)`` yuan: A above 100,000, B from 50,000 to 100,000 inclusive, C
   below 50,000.
@@ -22,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import InputError, Location
+from segmint.models.conditions import AllOf, Case, Compare, Const, Param, first
 
 Array = npt.NDArray[np.float64]
 Tiers = npt.NDArray[np.int8]
@@ -50,9 +54,20 @@ def threshold_tiers(values: npt.ArrayLike, thresholds: Sequence[float]) -> Tiers
             location=Location(field="thresholds"),
             got=_listed(thresholds),
         )
-    v = _spend(values)
-    below_each = (v[:, None] < cuts[None, 1:]).sum(axis=1)  # t_j with j >= 1 not reached
-    return np.where(v > cuts[0], 0, 1 + below_each).astype(np.int8)
+    cases = threshold_cases(cuts.size)
+    spend = {"spend": _spend(values)}
+    return first(cases, spend, {"thresholds": cuts}, choices=range(cuts.size), default=cuts.size)
+
+
+def threshold_cases(count: int) -> tuple[Case, ...]:
+    """Tier j when spend passes the j-th cut-off (the param ``thresholds``), first wins.
+
+    Above the first cut-off is the top tier; from each later one up, the next; below the
+    last, the last tier (no case holds). The key of a case is its tier index.
+    """
+    top = Case("0", Compare("spend", ">", Param("thresholds", 0)))
+    rest = (Case(str(j), Compare("spend", ">=", Param("thresholds", j))) for j in range(1, count))
+    return (top, *rest)
 
 
 def rank_tiers(values: npt.ArrayLike, ids: npt.ArrayLike, percent: Sequence[int]) -> Tiers:
@@ -69,10 +84,8 @@ def rank_tiers(values: npt.ArrayLike, ids: npt.ArrayLike, percent: Sequence[int]
     cumulative = _cumulative_percent(percent, field="percent")
     order = _by_value(values, ids)
     n = order.size
-    bounds = -(-cumulative * n // 100)  # ceil, in integers
-    tiers = np.empty(n, dtype=np.int8)
-    tiers[order] = np.searchsorted(bounds, np.arange(n), side="right")
-    return tiers
+    ends = -(-cumulative * n // 100)  # ceil, in integers
+    return _ranked_tiers(order, _spend(values), ends, cases=rank_cases(ends.size))
 
 
 def pareto_tiers(
@@ -94,16 +107,50 @@ def pareto_tiers(
     order = _by_value(v, ids)
     positive = np.clip(v[order], 0, None)
     running, total = np.cumsum(positive), positive.sum()
-    tiers = np.full(v.size, cumulative.size, dtype=np.int8)
-    if total <= 0:
-        return tiers
-    # the first position whose running total reaches each share closes that tier
-    ends = [int(np.searchsorted(running * 100 >= c * total, True)) + 1 for c in cumulative]
-    starts = [0, *ends]
-    for tier, (start, end) in enumerate(zip(starts, ends, strict=False)):
-        tiers[order[start:end]] = tier
-    tiers[order[positive <= 0]] = cumulative.size
-    return tiers
+    ends = np.zeros(cumulative.size, dtype=np.int64)  # nobody spent: every tier but the last empty
+    if total > 0:
+        # the first position whose running total reaches each share closes that tier
+        reached = [int(np.searchsorted(running * 100 >= c * total, True)) + 1 for c in cumulative]
+        ends = np.array(reached, dtype=np.int64)
+    return _ranked_tiers(order, v, ends, cases=pareto_cases(cumulative.size))
+
+
+def rank_cases(count: int) -> tuple[Case, ...]:
+    """Tier j when the position by spend (then id) is before the j-th end (param ``ends``).
+
+    Positions count from 0, the highest spend first; past the last end, the last tier.
+    """
+    return tuple(Case(str(j), Compare("spend_rank", "<", Param("ends", j))) for j in range(count))
+
+
+def pareto_cases(count: int) -> tuple[Case, ...]:
+    """`rank_cases` for customers who spent: nothing spent is the last tier, by revenue."""
+    spent = Compare("spend", ">", Const(0))
+    return tuple(Case(c.key, AllOf((c.when, spent))) for c in rank_cases(count))
+
+
+# A ranked tier as the run records it (`TierSpan`): her spend lies within the tier's
+# lowest and highest spend. Positions are not recorded per customer, so this is what a
+# profile can check; ties on a span's edge are decided by customer id.
+WITHIN_SPAN = AllOf(
+    (
+        Compare("spend", ">=", Param("tier_min_spend")),
+        Compare("spend", "<=", Param("tier_max_spend")),
+    )
+)
+
+
+def _ranked_tiers(
+    order: npt.NDArray[np.intp],
+    spend: npt.NDArray[Any],
+    ends: npt.ArrayLike,
+    *,
+    cases: Sequence[Case],
+) -> Tiers:
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    values = {"spend": spend, "spend_rank": rank}
+    return first(cases, values, {"ends": ends}, choices=range(len(cases)), default=len(cases))
 
 
 class ParetoCurve(NamedTuple):

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import InputError, Location
+from segmint.models.conditions import Compare, Param
 
 Array = npt.NDArray[np.float64]
 
@@ -117,14 +118,26 @@ def percentile_rank(values: npt.ArrayLike) -> Array:
     return np.asarray(ranks / n, dtype=np.float64)
 
 
+# A value customer's score reaches the lowest score flagged (the param ``value_cutoff``,
+# `RunFacts.value_cutoff`); among equal scores at the cut-off, customer id decides.
+AT_CUTOFF = Compare("value_score", ">=", Param("value_cutoff"))
+
+
 def _top(score: Array, ids: npt.NDArray[np.generic], top_percent: float) -> npt.NDArray[np.bool_]:
-    """The first ceil(top_percent * n / 100) customers by score (highest first), then id."""
+    """The first ceil(top_percent * n / 100) customers by score (highest first), then id.
+
+    That is: a score at or above the cut-off (the count-th score), and for ties at the
+    cut-off, a place among the first `count` by id.
+    """
     n = score.size
     count = int(np.ceil(top_percent * n / 100.0 - 1e-9))
+    if count <= 0:
+        return np.zeros(n, dtype=bool)
     order = np.lexsort((ids, -score))
-    flagged = np.zeros(n, dtype=bool)
-    flagged[order[:count]] = True
-    return flagged
+    place = np.empty(n, dtype=np.intp)
+    place[order] = np.arange(n)
+    cutoff = score[order[min(count, n) - 1]]
+    return AT_CUTOFF.holds({"value_score": score}, {"value_cutoff": cutoff}) & (place < count)
 
 
 def _check(components: Mapping[str, Component], top_percent: float) -> None:

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 from segmint.core.config import Settings
 from segmint.core.errors import ConfigError
+from segmint.core.facts import RunSettings
 from segmint.models import lifecycle, rfm_names
 from segmint.models.rfm_names import RFM11, Rule
 from segmint.models.value_score import Component
 
 
-def rfm11_rules(settings: Settings) -> tuple[Rule, ...]:
-    """The rfm11 naming table: the configured one, else the built-in one (5 bins)."""
+def rfm11_rules(settings: Settings | RunSettings) -> tuple[Rule, ...]:
+    """The rfm11 naming table: the configured one, else the built-in one (5 bins).
+
+    A run's recorded settings give the table it named its customers by.
+    """
     if not settings.rfm.names:
         return RFM11
     return tuple(Rule(n.key, n.r, n.fm) for n in settings.rfm.names)
 
 
-def lifecycle_rules(settings: Settings) -> lifecycle.Rules:
-    """The lifecycle thresholds."""
+def lifecycle_rules(settings: Settings | RunSettings) -> lifecycle.Rules:
+    """The lifecycle thresholds (of the workspace, or as a run recorded them)."""
     return lifecycle.Rules(**settings.lifecycle.model_dump())
 
 
