@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import ConfigError, Location
+from segmint.models import overlap
 from segmint.models.conditions import AllOf, BeyondMean, Case, Compare, Condition, Const, first
 
 # (r high, f high, m high) -> segment key; data, not branches. The names users read are
@@ -139,7 +140,12 @@ def scheme_problems(rules: Sequence[Rule], *, bins: int) -> list[ConfigError]:
         matches = [rule.key for rule, hit in zip(rules, named[:, i], strict=True) if hit]
         if len(matches) != 1:
             problems.append(_cell_problem(rr, ff, mm, matches))
-    reached = {rule.key for rule, hits in zip(rules, named, strict=True) if hits.any()}
+    # a name no cell reaches is a segment empty in every run: the segment lint's first case
+    reached = {
+        rule.key
+        for rule, hits in zip(rules, named, strict=True)
+        if overlap.judge(int(hits.sum()), ()) != overlap.Verdict("empty")
+    }
     # unreachable names first: there are few of them and the long cell list is cut short
     return [
         ConfigError(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from segmint.core import i18n
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location, NotFoundError, RuleError
+from segmint.models import overlap
 from segmint.segments import definitions, membership
 from segmint.segments.definitions import Segment
 from segmint.segments.rules import describe, explain
@@ -139,17 +140,10 @@ def _overlaps(
 
 
 def _lint(count: int, overlaps: list[Overlap]) -> tuple[Lint, ...]:
-    """Empty; or identical to a segment (same members); or inside the smallest one holding it."""
-    if count == 0:
-        return (Lint(kind="empty"),)
-    same = [o.name for o in overlaps if o.shared == count == o.members]
-    if same:
-        return (Lint(kind="identical", other=min(same)),)
-    holding = [o for o in overlaps if o.shared == count < o.members]
-    if holding:
-        smallest = min(holding, key=lambda o: (o.members, o.name))
-        return (Lint(kind="contained", other=smallest.name),)
-    return ()
+    """Empty, identical to a segment, or inside the smallest one holding it (`models.overlap`)."""
+    others = (overlap.Other(o.name, o.members, o.shared) for o in overlaps)
+    verdict = overlap.judge(count, others)
+    return () if verdict is None else (Lint(kind=verdict.kind, other=verdict.other),)
 
 
 def _sample(
