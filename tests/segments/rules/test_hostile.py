@@ -141,3 +141,17 @@ def test_parse_alone_refuses_the_same_limits():
 def test_an_always_true_text_comparison_is_only_a_comparison_of_two_bound_values():
     rule = read("tier = 'A' or '1' = '1'", VOCABULARY)
     assert rule.fields == ("tier",)
+
+
+def test_every_field_has_a_chinese_alias_that_reads_as_itself():
+    """The issue's promise: every field and label has a Chinese name a rule may use."""
+    from segmint.core.config import Settings
+    from segmint.segments.rules import read
+    from segmint.segments.rules.vocabulary import vocabulary
+
+    words = vocabulary(Settings())
+    for field in words.fields:
+        assert field.aliases, f"{field.name} has no Chinese alias"
+        (alias,) = field.aliases
+        condition = f"{alias} is null"
+        assert read(condition, words).fields == (field.name,), alias
