@@ -73,8 +73,7 @@ def _static(engine: DuckDBEngine) -> Any:
 
     def members(name: str) -> ir.Table:
         version = stored.versions(engine, name)[-1]
-        frozen = engine.ibis().table("static_members")
-        return frozen.filter(frozen.segment_id == version["segment_id"]).select("customer_id")
+        return stored.frozen_members(engine, version["segment_id"])
 
     return members
 

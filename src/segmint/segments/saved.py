@@ -25,7 +25,7 @@ from segmint.segments.definitions import Segment
 from segmint.segments.rules import describe, explain
 from segmint.segments.rules.check import read as read_rule
 from segmint.segments.rules.tree import Rule
-from segmint.store import memberships
+from segmint.store import memberships, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 
@@ -104,7 +104,7 @@ def _previewed(
     rule = membership.read(engine, settings, text, segment=segment)
     view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
     chosen = membership.members(engine, view, rule)
-    total, revenue = _totals(engine, run["run_id"])
+    total, revenue = reports.run_totals(engine, run["run_id"])
     spend = float(sum(v or 0 for v in chosen["revenue_365d"].to_pylist()))
     overlaps = _overlaps(engine, run["run_id"], chosen, exclude=segment)
     shown = Preview(
@@ -119,13 +119,6 @@ def _previewed(
         lint=_lint(chosen.num_rows, overlaps),
     )
     return shown, chosen
-
-
-def _totals(engine: DuckDBEngine, run_id: int) -> tuple[int, float]:
-    n, revenue = engine.rows(
-        "SELECT count(*), coalesce(sum(revenue_365d), 0) FROM snapshots WHERE run_id = ?", [run_id]
-    )[0]
-    return int(n), float(revenue)
 
 
 def _overlaps(

@@ -129,6 +129,14 @@ def rule_memberships(engine: DuckDBEngine, run_id: int, customer_id: str) -> lis
     return [int(r[0]) for r in rows]
 
 
+def run_totals(engine: DuckDBEngine, run_id: int) -> tuple[int, float]:
+    """A run's customers and their 365-day revenue."""
+    n, revenue = engine.rows(
+        "SELECT count(*), coalesce(sum(revenue_365d), 0) FROM snapshots WHERE run_id = ?", [run_id]
+    )[0]
+    return int(n), float(revenue)
+
+
 def snapshot_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[str, Any] | None:
     """One customer's snapshot row in a run (None when the run does not have her)."""
     rows = _records(

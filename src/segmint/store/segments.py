@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from segmint.store import audit
 from segmint.store.duckdb import DuckDBEngine
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 COLUMNS = (
     "segment_id",
@@ -143,3 +146,9 @@ def static_members(engine: DuckDBEngine, segment_id: int) -> pa.Table:
         "SELECT customer_id FROM static_members WHERE segment_id = ? ORDER BY customer_id",
         [segment_id],
     )
+
+
+def frozen_members(engine: DuckDBEngine, segment_id: int) -> ir.Table:
+    """A static segment version's frozen list as an expression (customer_id)."""
+    frozen = engine.ibis().table("static_members")
+    return frozen.filter(frozen.segment_id == segment_id).select("customer_id")
