@@ -224,3 +224,18 @@ def test_a_rule_that_no_longer_reads_is_skipped_by_the_run_with_a_warning(ws):
     assert [w.code for w in run.warnings] == ["run.segment_skipped"]
     assert run.warnings[0].params["segment"] == "old"
     assert len(_members(ws, run.run_id, "fine")) > 0
+
+
+def test_the_diff_counts_who_entered_and_left_a_rule_segment(ws):
+    rule, condition = EXAMPLES["middle"]
+    ws.add_segment("middle", rule)
+    before = ws.runs()[0]["run_id"]
+    after = ws.run(as_of=AS_OF + dt.timedelta(days=31)).run_id
+    a, b = _frame(ws, before), _frame(ws, after)
+    was = set(a.customer_id[condition(a).fillna(False).astype(bool)])
+    now = set(b.customer_id[condition(b).fillna(False).astype(bool)])
+    (move,) = [m for m in ws.diff()["moves"] if m["segment"] == "middle"]
+    assert (move["entered"], move["left"]) == (len(now - was), len(was - now))
+    assert move["family"] == "rules" and len(was - now) > 0
+    entered = b[b.customer_id.isin(now - was)].revenue_365d.sum()
+    assert float(move["revenue_365d_entered"]) == pytest.approx(entered)

@@ -429,6 +429,14 @@ def _moves(
             title = locale.text("cli.moves", family=locale.label(f"family.{family}"))
             headers = _labels(locale, "from", "to", "customers", "revenue_365d")
             _out().print(_table(title, headers, rows))
+    own = [
+        (m["segment"], m["entered"], m["left"], formats.money(m["revenue_365d_entered"], locale))
+        for m in moved["moves"]
+        if m["family"] == "rules"
+    ]
+    if own:
+        headers = _labels(locale, "segment", "entered", "left", "revenue_365d")
+        _out().print(_table(locale.text("cli.own_moves"), headers, own))
 
 
 def _field(name: str, locale: Locale) -> str:
