@@ -96,7 +96,9 @@ def demo(
     from segmint.demo.run import run_demo
 
     with render.steps("demo") as say:
-        summary = run_demo(directory, customers=customers, seed=seed, step=say, force=force)
+        summary = run_demo(
+            directory, customers=customers, seed=seed, step=say, force=force, examples=True
+        )
     if as_json:
         render.emit_json(
             {

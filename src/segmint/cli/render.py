@@ -610,7 +610,7 @@ def segment_list(found: Sequence[Any], *, locale: Locale) -> None:
             d.segment.rule,
             "-" if d.members is None else d.members,
             d.segment.version,
-            locale.label("static") if d.segment.static else "",
+            locale.label("static") if d.segment.static else locale.label("dynamic"),
             d.segment.changed_by or "",
             formats.moment(d.segment.changed_at, locale) if d.segment.changed_at else "",
         )

@@ -34,6 +34,16 @@ class DemoSummary:
     headline: dict[str, Any]
 
 
+# Segments a CRM team might write first: valued customers drifting away, bargain regulars.
+EXAMPLE_SEGMENTS = {
+    "a_drifting": ("tier = 'A' and p_alive < 0.5", "Tier A, probably drifting away"),
+    "bargain_regulars": (
+        "orders_90d >= 3 and share(orders, 90, discounted) >= 0.5",
+        "Buy often, mostly on discount",
+    ),
+}
+
+
 def run_demo(
     directory: Path,
     *,
@@ -42,11 +52,13 @@ def run_demo(
     as_of: dt.date | None = None,
     step: Step | None = None,
     force: bool = False,
+    examples: bool = False,
 ) -> DemoSummary:
     """Make (or remake) a demo workspace in `directory`: generate, write files, import.
 
     A folder the demo did not make is refused unless it is empty or `force` is set; with
     `force` the demo's own files in it (settings, database, data/) are replaced.
+    `examples` also saves the rule segments of `EXAMPLE_SEGMENTS`, as a team would.
     """
     _prepare(directory, force=force)
     say = step or (lambda _: None)
@@ -65,6 +77,8 @@ def run_demo(
             )
         status = ws.status()
         ws.run(progress=lambda name: say(f"run: {name}"), actor="demo")
+        for name, (rule, description) in EXAMPLE_SEGMENTS.items() if examples else ():
+            ws.add_segment(name, rule, description=description, actor="demo")
         headline = _headline(ws.segments())
     (directory / MARKER).write_text(f"seed={seed}\ncustomers={customers}\n", encoding="utf-8")
     return DemoSummary(directory, customers, seed, results, status, headline)
