@@ -47,6 +47,7 @@ ARGS: dict[str, list[str]] = {
     "segment list": ["-w", "WS"],
     "segment show": ["busy", "-w", "WS"],
     "export segment": ["busy", "--out", "OUT", "-w", "WS"],
+    "alerts ack": ["1", "-w", "WS"],
 }
 # Commands that write a file or folder the user names, and so meet the broken outputs.
 WRITES_OUT = {"generate", "demo", "export snapshot", "export segment"}

@@ -643,3 +643,23 @@ def segment_detail(found: Any, *, locale: Locale) -> None:
         rows = [(u.run_id, str(u.as_of), u.version, u.members) for u in found.runs]
         headers = _labels(locale, "run", "as_of", "version", "customers")
         console.print(_table(locale.text("cli.segment_runs"), headers, rows))
+
+
+def alert_list(found: Sequence[Any], *, locale: Locale) -> None:
+    """The alerts, one row each: id, severity, customer, reason in words, when and by what."""
+    if not found:
+        _out().print(escape(locale.text("cli.no_alerts")))
+        return
+    rows = [
+        (
+            a.alert_id,
+            locale.name("value.severity", a.severity),
+            a.customer_id,
+            a.text(locale.lang),
+            formats.moment(a.raised_at, locale),
+            locale.text("cli.by_run", run=a.run_id) if a.run_id is not None else a.raised_by,
+        )
+        for a in found
+    ]
+    headers = _labels(locale, "id", "severity", "customer", "why", "raised", "raised_by")
+    _out().print(_table(locale.text("cli.alerts"), headers, rows))

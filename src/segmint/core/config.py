@@ -170,6 +170,44 @@ class ClvSettings(_Frozen):
     )
 
 
+class AlertSettings(_Frozen):
+    """When segmint warns about a customer, and how far back it looks."""
+
+    window_days: int = Field(
+        84,
+        ge=14,
+        le=365,
+        description="Days of recent buying compared with what each valued customer's "
+        "model expects.",
+    )
+    below_p: float = Field(
+        0.05,
+        gt=0,
+        le=0.5,
+        description="Warn when so few purchases in the window would be this unlikely "
+        "had nothing changed.",
+    )
+    min_expected: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="... and only when the model expected at least this many in the window.",
+    )
+    churn_p_alive: float = Field(
+        0.3, ge=0, le=1, description="Warn when a valued customer's P(alive) falls below this."
+    )
+    browsing_days: int = Field(
+        7,
+        ge=2,
+        le=90,
+        description="Warn when a customer views products this many days in a row without ordering.",
+    )
+    segments: dict[str, Literal["enter", "leave", "both"]] = Field(
+        default_factory=dict,
+        description="Segments whose entries or exits raise an alert: name = enter, leave or both.",
+    )
+
+
 class Settings(_Frozen):
     """All settings of one workspace."""
 
@@ -191,6 +229,7 @@ class Settings(_Frozen):
     lifecycle: LifecycleSettings = LifecycleSettings()
     value: ValueSettings = ValueSettings()
     clv: ClvSettings = ClvSettings()
+    alerts: AlertSettings = AlertSettings()
     mapping: dict[str, str] = Field(
         default_factory=dict,
         description="Extra header names: source header = canonical column.",
@@ -223,6 +262,7 @@ SECTIONS: dict[str, type[_Frozen]] = {
     "lifecycle": LifecycleSettings,
     "value": ValueSettings,
     "clv": ClvSettings,
+    "alerts": AlertSettings,
 }
 
 

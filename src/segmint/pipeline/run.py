@@ -30,7 +30,7 @@ from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
-from segmint.pipeline import scoring, segments
+from segmint.pipeline import alerts, scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
@@ -46,6 +46,7 @@ class RunResult:
 
     ``backtest``: the run is as of an earlier day than another run, so it is kept but the
     current run stays that one. ``facts``: the population-level numbers behind the scores.
+    ``alerts_raised`` / ``alerts_resolved``: alerts the run raised and those it found over.
     """
 
     run_id: int
@@ -54,6 +55,8 @@ class RunResult:
     seconds: float
     facts: RunFacts
     backtest: bool = False
+    alerts_raised: int = 0
+    alerts_resolved: int = 0
 
     @property
     def warnings(self) -> tuple[RunWarning, ...]:
@@ -151,12 +154,13 @@ def run(
         "config_hash": config_hash(settings),
         "customers": features.num_rows,
     }
+    customers = _snapshot(run_id, features, scores)
     with engine.transaction():
         snapshots.write_run(
             engine,
             record,
             run_facts=facts,
-            customers=_snapshot(run_id, features, scores),
+            customers=customers,
             categories=_with_run(
                 run_id, execute(engine, category_spend(src.orders, src.items, day))
             ),
@@ -164,9 +168,12 @@ def run(
             actor=actor,
         )
         segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
+        raised, resolved = alerts.raise_alerts(
+            engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=None
+        )
     backtest = snapshots.current_run(engine) != run_id  # a later-dated run stays current
     seconds = time.perf_counter() - clock
-    return RunResult(run_id, as_of, features.num_rows, seconds, facts, backtest)
+    return RunResult(run_id, as_of, features.num_rows, seconds, facts, backtest, raised, resolved)
 
 
 CONCENTRATED = 0.90  # a tier holding more of the buyers than this tells them apart poorly

@@ -150,3 +150,25 @@ def attach_to_run(engine: DuckDBEngine, run_id: int, segment_id: int, chosen: pa
             [run_id, segment_id],
         )
     record_counts(engine, run_id, [segment_id])
+
+
+def moves_of(
+    engine: DuckDBEngine, before: int, after: int, names: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(customer_id, segment, "enter" or "leave") of segments `names` between two runs."""
+    if not names:
+        return []
+    marks = ", ".join("?" * len(names))
+    rows = engine.rows(
+        f"""WITH named AS (
+            SELECT m.run_id, m.customer_id, s.name FROM memberships m
+            JOIN segments s USING (segment_id) WHERE s.name IN ({marks})),
+        a AS (SELECT * FROM named WHERE run_id = ?),
+        b AS (SELECT * FROM named WHERE run_id = ?)
+        SELECT coalesce(b.customer_id, a.customer_id), coalesce(b.name, a.name),
+            CASE WHEN a.customer_id IS NULL THEN 'enter' ELSE 'leave' END
+        FROM a FULL JOIN b ON a.name = b.name AND a.customer_id = b.customer_id
+        WHERE a.customer_id IS NULL OR b.customer_id IS NULL ORDER BY 2, 1""",
+        [*names, before, after],
+    )
+    return [(str(c), str(n), str(w)) for c, n, w in rows]

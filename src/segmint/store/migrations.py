@@ -146,11 +146,29 @@ def _v4_segments_and_typed_facts(engine: DuckDBEngine) -> None:
     engine.execute("ALTER TABLE runs DROP COLUMN details")
 
 
+# Alerts: one row per customer, reason and subject while the condition holds; resolved
+# when it no longer does, acknowledged by a person.
+_V5_TABLES = (
+    """CREATE TABLE alerts (
+        alert_id INTEGER PRIMARY KEY, customer_id VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL, severity VARCHAR NOT NULL, params VARCHAR NOT NULL,
+        raised_at TIMESTAMPTZ NOT NULL, raised_by VARCHAR NOT NULL, run_id INTEGER,
+        resolved_at TIMESTAMPTZ, resolved_by VARCHAR,
+        acknowledged_at TIMESTAMPTZ, acknowledged_by VARCHAR, note VARCHAR)""",
+)
+
+
+def _v5_alerts(engine: DuckDBEngine) -> None:
+    for statement in _V5_TABLES:
+        engine.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
     _v3_order_refunds,
     _v4_segments_and_typed_facts,
+    _v5_alerts,
 )
 
 

@@ -1,16 +1,18 @@
-"""The workspace's segment methods: preview a rule, save, edit, remove, show, export.
+"""The workspace's segment methods: preview a rule, save, edit, remove, show, export; alerts.
 
 A part of `Workspace` kept in its own module; the work is `segmint.segments.saved`'s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from segmint.core.config import Settings
 
 if TYPE_CHECKING:
+    from segmint.segments.alerts import Alert
     from segmint.segments.definitions import Segment
     from segmint.segments.saved import Preview, SegmentDetail
     from segmint.store.duckdb import DuckDBEngine
@@ -157,3 +159,30 @@ class SegmentMethods:
         )
         exports.export(table, Path(path), force=force)
         return int(table.num_rows)
+
+    def alerts(
+        self,
+        *,
+        severities: Sequence[str] = (),
+        reasons: Sequence[str] = (),
+        include_closed: bool = False,
+    ) -> list[Alert]:
+        """The alerts, newest first: open ones (neither resolved nor acknowledged) by default."""
+        from segmint.segments.alerts import Alert
+        from segmint.store import alerts
+
+        found = alerts.listing(
+            self.engine, severities=severities, reasons=reasons, open_only=not include_closed
+        )
+        return [Alert.model_validate(a) for a in found]
+
+    def acknowledge_alert(
+        self, alert_id: int, *, note: str | None = None, actor: str = "python"
+    ) -> Alert:
+        """Mark an alert seen and handled (audited); it is not raised again while it holds."""
+        from segmint.segments.alerts import Alert
+        from segmint.store import alerts
+
+        return Alert.model_validate(
+            alerts.acknowledge(self.engine, alert_id, actor=actor, note=note)
+        )

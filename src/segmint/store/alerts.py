@@ -1,0 +1,137 @@
+"""Alerts: raised once per customer, reason and subject; resolved or acknowledged, never lost.
+
+`sync` takes what holds now (the candidates of a run or an update) and, in the caller's
+transaction, raises those with no open alert, and resolves the open alerts whose
+condition no longer holds. An acknowledged alert stays closed to new ones until its
+condition has stopped holding (it is then resolved, and a later recurrence is new).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from segmint.core.errors import Location, NotFoundError
+from segmint.store import audit
+from segmint.store.duckdb import DuckDBEngine
+
+COLUMNS = (
+    "alert_id",
+    "customer_id",
+    "reason",
+    "subject",
+    "severity",
+    "params",
+    "raised_at",
+    "raised_by",
+    "run_id",
+    "resolved_at",
+    "resolved_by",
+    "acknowledged_at",
+    "acknowledged_by",
+    "note",
+)
+CANDIDATE = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("reason", pa.string()),
+        ("subject", pa.string()),
+        ("severity", pa.string()),
+        ("params", pa.string()),
+    ]
+)
+
+
+def sync(
+    engine: DuckDBEngine, candidates: pa.Table, *, by: str, run_id: int | None
+) -> tuple[int, int]:
+    """Raise the new alerts among `candidates` and resolve those that no longer hold.
+
+    `candidates` has the columns of `CANDIDATE` (params as JSON text); `by` says what
+    raised or resolved them ("run 7"). Returns (raised, resolved).
+    """
+    now = dt.datetime.now(dt.UTC)
+    key = "a.customer_id = c.customer_id AND a.reason = c.reason AND a.subject = c.subject"
+    with engine.registered("_candidates", candidates.cast(CANDIDATE)):
+        resolved = engine.scalar(
+            f"""SELECT count(*) FROM alerts a WHERE a.resolved_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM _candidates c WHERE {key})"""
+        )
+        engine.execute(
+            f"""UPDATE alerts a SET resolved_at = ?, resolved_by = ? WHERE a.resolved_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM _candidates c WHERE {key})""",
+            [now, by],
+        )
+        start = int(engine.scalar("SELECT coalesce(max(alert_id), 0) FROM alerts"))
+        raised = engine.scalar(
+            f"""SELECT count(*) FROM _candidates c WHERE NOT EXISTS
+            (SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})"""
+        )
+        engine.execute(
+            f"""INSERT INTO alerts
+            SELECT ? + row_number() OVER (ORDER BY c.customer_id, c.reason, c.subject),
+                c.customer_id, c.reason, c.subject, c.severity, c.params, ?, ?, ?,
+                NULL, NULL, NULL, NULL, NULL
+            FROM _candidates c WHERE NOT EXISTS
+                (SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})""",
+            [start, now, by, run_id],
+        )
+    return int(raised), int(resolved)
+
+
+def listing(
+    engine: DuckDBEngine,
+    *,
+    severities: Sequence[str] = (),
+    reasons: Sequence[str] = (),
+    open_only: bool = True,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Alerts, the newest first: open ones (neither resolved nor acknowledged) by default."""
+    where: list[str] = []
+    params: list[str] = []
+    if open_only:
+        where.append("resolved_at IS NULL AND acknowledged_at IS NULL")
+    for column, values in (("severity", severities), ("reason", reasons)):
+        if values:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    tail = "" if limit is None else f"LIMIT {int(limit)}"
+    rows = engine.rows(
+        f"SELECT {', '.join(COLUMNS)} FROM alerts {clause} "
+        f"ORDER BY raised_at DESC, alert_id {tail}",
+        params,
+    )
+    return [_row(row) for row in rows]
+
+
+def _row(row: Sequence[Any]) -> dict[str, Any]:
+    found = dict(zip(COLUMNS, row, strict=True))
+    found["params"] = json.loads(found["params"])
+    return found
+
+
+def acknowledge(
+    engine: DuckDBEngine, alert_id: int, *, actor: str, note: str | None
+) -> dict[str, Any]:
+    """Mark alert `alert_id` acknowledged by `actor` (audited); returns it as it is now."""
+    rows = engine.rows(f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id])
+    if not rows:
+        raise NotFoundError("alert.not_found", location=Location(field="alert_id"), alert=alert_id)
+    with engine.transaction():
+        engine.execute(
+            "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, note = ? "
+            "WHERE alert_id = ?",
+            [dt.datetime.now(dt.UTC), actor, note, alert_id],
+        )
+        audit.record(
+            engine, "alert.ack", target=f"alert {alert_id}", actor=actor, details={"note": note}
+        )
+    return _row(
+        engine.rows(f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id])[0]
+    )
