@@ -295,20 +295,19 @@ def _purchase_probabilities(p: Rows, n: Array, t: float) -> Array:
     span = np.log1p(t / scale)
     y = (nodes + 1.0) * span / 2.0  # (rows, nodes)
     tau = scale * np.expm1(y)
-    dtau = scale * np.exp(y) * weights * span / 2.0
-    log_count = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0)
+    log_count = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * np.log(alpha)
 
-    def log_nb(at: float | Array) -> Array:
+    def log_nb(at: float | Array, log_at: Array) -> Array:
         # xlogy: n log τ is 0, not nan, at n = 0 and τ = 0
-        return np.asarray(
-            log_count + r * (np.log(alpha) - np.log(alpha + at)) + xlogy(n, at / (alpha + at))
-        )
+        return np.asarray(log_count + xlogy(n, at) - (r + n) * log_at)
 
-    with np.errstate(divide="ignore"):  # τ = 0 and n > 0 have log 0 = -inf: weight 0
-        alive = np.exp(s * (np.log(beta) - np.log(beta + t)) + log_nb(t))[:, 0]
-        density = s * np.exp(s * np.log(beta) - (s + 1.0) * np.log(beta + tau))
-        gone = (np.exp(log_nb(tau)) * density * dtau).sum(axis=1)
-    return np.asarray(alive + gone, dtype=np.float64)
+    # one exp per node: density s β^s (β+τ)^-(s+1), dτ = (scale+τ) dy, and the weight in logs
+    with np.errstate(divide="ignore"):  # τ = 0 (t = 0) has log 0 = -inf: weight 0
+        alive = np.exp(s * (np.log(beta) - np.log(beta + t)) + log_nb(t, np.log(alpha + t)))
+        log_gone = log_nb(tau, np.log(alpha + tau)) - (s + 1.0) * np.log(beta + tau)
+        log_gone += np.log(s) + s * np.log(beta) + np.log(scale * span / 2.0) + y + np.log(weights)
+        gone = np.exp(log_gone).sum(axis=1)
+    return np.asarray(alive[:, 0] + gone, dtype=np.float64)
 
 
 def discounted_expected_residual_transactions(
