@@ -40,6 +40,8 @@ Array = npt.NDArray[np.float64]
 
 # r, alpha, a, b of either model (their Params are such tuples)
 Shape = tuple[float, float, float, float]
+# the same with any of them one value per row: each customer's posterior
+Rows = tuple[float | Array, float | Array, float | Array, float | Array]
 
 
 def log_likelihood(p: Shape, x: Array, t_x: Array, T: Array, *, shift: int) -> Array:
@@ -230,13 +232,14 @@ def _expected_by_quadrature(p: Shape, t: Array, x: Array, T: Array) -> Array:
     return value
 
 
-def probability_of_purchases(p: Shape, n: npt.ArrayLike, t: npt.ArrayLike, *, shift: int) -> Array:
+def probability_of_purchases(p: Rows, n: npt.ArrayLike, t: npt.ArrayLike, *, shift: int) -> Array:
     """P(X(t) = n) for a customer just acquired.
 
     Equation (8) of Fader, Hardie & Lee (2005) for BG/NBD; for MBG/NBD the same with
     B(a, b+n+1) and a second term for every n. The Gamma-ratio sum is a negative-binomial
     distribution function, so the second term uses its survival function (no cancellation
-    in ``1 - sum``).
+    in ``1 - sum``). Every step is elementwise, so r, alpha, a, b may be arrays, one value
+    per row, broadcast with n and t.
     """
     r, alpha, a, b = p
     n_, t_ = np.broadcast_arrays(as_vector(n, "n"), as_vector(t, "t"))

@@ -129,8 +129,13 @@ def expected_purchases_new(p: Params, t: npt.ArrayLike) -> Array:
     return family.expected_if_alive(p, t_, zero, zero)
 
 
-def probability_of_purchases(p: Params, n: npt.ArrayLike, t: npt.ArrayLike) -> Array:
-    """P(X(t) = n) for a customer just acquired, equation (8) of Fader, Hardie & Lee (2005)."""
+def probability_of_purchases(p: Params | family.Rows, n: npt.ArrayLike, t: npt.ArrayLike) -> Array:
+    """P(X(t) = n) for a customer just acquired, equation (8) of Fader, Hardie & Lee (2005).
+
+    Any of r, alpha, a, b may be an array, one value per row, broadcast with `n` and `t`:
+    a customer active at T starts afresh with her posterior (r+x, α+T, a, b+x), so
+    `segmint.models.churn` asks this of each customer's own parameters.
+    """
     return family.probability_of_purchases(p, n, t, shift=SHIFT)
 
 

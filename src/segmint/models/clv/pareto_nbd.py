@@ -28,7 +28,13 @@ from typing import NamedTuple, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, expit, gammaln, polygamma  # type: ignore[import-untyped]
+from scipy.special import (  # type: ignore[import-untyped]
+    digamma,
+    expit,
+    gammaln,
+    polygamma,
+    xlogy,
+)
 
 from segmint.core.errors import ConvergenceError, InputError, Location
 from segmint.models.base import check_fitted
@@ -252,9 +258,13 @@ def _lifetime_share(s: float, base: Array, t: Array) -> Array:
 
 
 PURCHASE_NODES = 64  # Gauss-Legendre nodes for P(X(t) = n)
+PURCHASE_ROWS = integral.CHUNK_NODES // PURCHASE_NODES  # rows x nodes held at once: 4 MB
+
+# r, alpha, s, beta with any of them one value per row: the posterior of each customer
+Rows = tuple[float | Array, float | Array, float | Array, float | Array]
 
 
-def probability_of_purchases(p: Params, n: npt.ArrayLike, t: float) -> Array:
+def probability_of_purchases(p: Params | Rows, n: npt.ArrayLike, t: float) -> Array:
     """P(X(t) = n) for a customer just acquired.
 
     Alive through t (probability ``(β/(β+t))^s``) she makes NB(r, α/(α+t)) purchases;
@@ -262,30 +272,42 @@ def probability_of_purchases(p: Params, n: npt.ArrayLike, t: float) -> Array:
     & Lee 2005, "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
     The note's closed form needs 2F1; the integral over τ is taken here by Gauss-Legendre
     on ``y = log(1 + τ/min(α, β))``, where the integrand is smooth.
+
+    Any of r, alpha, s, beta may be an array, one value per row, broadcast with `n`: a
+    customer alive at T starts afresh with her posterior (r+x, α+T, s, β+T), so
+    `segmint.models.churn` asks this of each customer's own parameters. Each row gets its
+    own nodes; rows are taken PURCHASE_ROWS at a time, so memory stays bounded.
     """
+    columns = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in p), as_vector(n, "n"))
+    value = np.empty(columns[0].shape)
+    for first in range(0, value.size, PURCHASE_ROWS):
+        rows = slice(first, first + PURCHASE_ROWS)
+        r, alpha, s, beta, n_ = (c[rows, None] for c in columns)
+        value[rows] = _purchase_probabilities((r, alpha, s, beta), n_, float(t))
+    return value
+
+
+def _purchase_probabilities(p: Rows, n: Array, t: float) -> Array:
+    """`probability_of_purchases` for rows given as columns (rows, 1)."""
     r, alpha, s, beta = p
-    n_ = as_vector(n, "n")[:, None]
-    scale = min(alpha, beta)
+    scale = np.minimum(alpha, beta)
     nodes, weights = np.polynomial.legendre.leggauss(PURCHASE_NODES)
     span = np.log1p(t / scale)
-    y = (nodes + 1.0) * span / 2.0
+    y = (nodes + 1.0) * span / 2.0  # (rows, nodes)
     tau = scale * np.expm1(y)
-    dtau = scale * np.exp(y) * weights * span / 2.0
+    log_count = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * np.log(alpha)
 
-    def log_nb(at: Array) -> Array:
-        return np.asarray(
-            gammaln(r + n_)
-            - gammaln(r)
-            - gammaln(n_ + 1.0)
-            + r * (np.log(alpha) - np.log(alpha + at))
-            + n_ * (np.log(at) - np.log(alpha + at))
-        )
+    def log_nb(at: float | Array, log_at: Array) -> Array:
+        # xlogy: n log τ is 0, not nan, at n = 0 and τ = 0
+        return np.asarray(log_count + xlogy(n, at) - (r + n) * log_at)
 
-    with np.errstate(divide="ignore", invalid="ignore"):  # τ = 0 has n log 0 = -inf: weight 0
-        alive = np.exp(s * (np.log(beta) - np.log(beta + t)) + log_nb(np.array([float(t)])))[:, 0]
-        density = s * np.exp(s * np.log(beta) - (s + 1.0) * np.log(beta + tau))
-        gone = np.nan_to_num(np.exp(log_nb(tau))) @ (density * dtau)
-    return np.asarray(alive + gone, dtype=np.float64)
+    # one exp per node: density s β^s (β+τ)^-(s+1), dτ = (scale+τ) dy, and the weight in logs
+    with np.errstate(divide="ignore"):  # τ = 0 (t = 0) has log 0 = -inf: weight 0
+        alive = np.exp(s * (np.log(beta) - np.log(beta + t)) + log_nb(t, np.log(alpha + t)))
+        log_gone = log_nb(tau, np.log(alpha + tau)) - (s + 1.0) * np.log(beta + tau)
+        log_gone += np.log(s) + s * np.log(beta) + np.log(scale * span / 2.0) + y + np.log(weights)
+        gone = np.exp(log_gone).sum(axis=1)
+    return np.asarray(alive[:, 0] + gone, dtype=np.float64)
 
 
 def discounted_expected_residual_transactions(
