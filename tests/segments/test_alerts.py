@@ -119,3 +119,55 @@ def test_moves_of_a_watched_segment_raise_alerts(ws):
         entered, left = _open(watched, "segment_entered"), _open(watched, "segment_left")
         assert set(entered) == now - was and set(left) == was - now and left
         assert next(iter(left.values())).subject == "recent"
+
+
+def test_buying_below_expectation_states_the_money_the_stored_fits_put_at_stake(ws):
+    """Witness: purchase days counted here from the orders table with pandas, the run's
+    stored fits, and the models' own expectations (Fader, Hardie & Lee 2005, eq. (10);
+    Fader, Hardie & Lee 2005b for Gamma-Gamma) — not segmint's alert code."""
+    import numpy as np
+
+    from segmint.models.clv import beta_geo, gamma_gamma, pareto_nbd
+
+    run = ws.run(as_of=LATER)  # 45 days past the data: heavy buyers fall short
+    found = ws.alerts(reasons=["below_expectation"])
+    assert found, "the window after the data must find someone buying less"
+    facts = next(r for r in ws.runs() if r["run_id"] == run.run_id)["facts"]
+    purchases, spend_fit = facts.clv.fit("purchases"), facts.clv.fit("spend")
+    model = {"bg_nbd": beta_geo, "pareto_nbd": pareto_nbd}[purchases.model]
+    fit = model.Params(**purchases.params)
+    orders = ws.engine.arrow(
+        """SELECT customer_id, CAST(timezone('Asia/Shanghai', ordered_at) AS DATE) AS d,
+               sum(amount) AS spend
+           FROM orders WHERE status NOT IN ('pending', 'cancelled', 'refunded') AND amount >= 0
+             AND CAST(timezone('Asia/Shanghai', ordered_at) AS DATE) <= ?
+           GROUP BY 1, 2 ORDER BY 1, 2""",
+        [LATER],
+    ).to_pandas()
+    window = ws.settings.alerts.window_days
+    start = LATER - dt.timedelta(days=window)
+    for alert in found[:5]:
+        mine = orders[orders.customer_id == alert.customer_id]
+        days = [(d - start).days for d in mine.d]  # days after the window's start
+        before = [d for d in days if d <= 0]
+        first, last_before, last = min(days), max(before), max(days)
+        x_c, t_x_c, T_c = len(before) - 1, (last_before - first) / 7, -first / 7
+        x_now, t_x_now, T_now = len(days) - 1, (last - first) / 7, (window - first) / 7
+        spend = mine.spend.astype(float).to_numpy()
+        m = (spend.sum() - spend[0]) / max(x_now, 1) if x_now else 0.0
+        per = gamma_gamma.expected_spend(
+            gamma_gamma.Params(**spend_fit.params), np.array([x_now]), np.array([m])
+        )[0]
+        one = (np.array([x_c]), np.array([t_x_c]), np.array([T_c]))
+        now = (np.array([x_now]), np.array([t_x_now]), np.array([T_now]))
+        w = window / 7
+        for horizon, key in ((90, "at_stake_90d"), (365, "at_stake_365d")):
+            h = horizon / 7
+            kept = model.expected_purchases(fit, w + h, *one) - model.expected_purchases(
+                fit, w, *one
+            )
+            want = max(kept[0] - model.expected_purchases(fit, h, *now)[0], 0.0) * per
+            assert alert.params[key] == pytest.approx(want, abs=0.006), key  # stored to the cent
+        assert alert.params["actual"] == len(days) - len(before)
+        expected = model.expected_purchases(fit, w, *one)[0]
+        assert alert.params["expected"] == pytest.approx(expected, abs=0.006)

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,6 +33,7 @@ from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
 from segmint.pipeline import alerts, scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
+from segmint.pipeline.shortfall import shortfall
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, newest_order_at, sources
@@ -142,6 +144,7 @@ def run(
     )
     step(STEPS[2])
     scores, facts = _scores(engine, settings, features, value, as_of=as_of)
+    below = _shortfall(engine, settings, src, features, scores, value, history, as_of=as_of)
     planned = segments.plan(engine, settings)
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
     step(STEPS[3])
@@ -169,11 +172,47 @@ def run(
         )
         segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
         raised, resolved = alerts.raise_alerts(
-            engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=None
+            engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=below
         )
     backtest = snapshots.current_run(engine) != run_id  # a later-dated run stays current
     seconds = time.perf_counter() - clock
     return RunResult(run_id, as_of, features.num_rows, seconds, facts, backtest, raised, resolved)
+
+
+def _shortfall(
+    engine: DuckDBEngine,
+    settings: Settings,
+    src: Sources,
+    features: pa.Table,
+    scores: dict[str, Any],
+    value: CustomerValue,
+    history: PurchaseHistory,
+    *,
+    as_of: dt.date,
+) -> pd.DataFrame | None:
+    """The valued customers' buying in the alert window against their models (current runs only).
+
+    A backtest raises no alerts, so it skips this; the window's purchase history is the
+    run's own when the window is the CLV holdout, else one more summary query.
+    """
+    latest = snapshots.latest_as_of(engine)
+    if latest is not None and as_of < latest:
+        return None
+    day = (as_of - EPOCH).days
+    days = settings.alerts.window_days
+    window = history
+    if days != settings.clv.holdout_days:
+        window = _history(engine, src, features, day=day, holdout=days)
+    labels = list(settings.tiers.labels)[:2]
+    valued = np.isin(scores["tier"].astype(str), labels) | scores["value_customer"].astype(bool)
+    return shortfall(
+        features["customer_id"],
+        window,
+        valued=valued,
+        facts=value.facts,
+        as_of=day,
+        settings=settings,
+    )
 
 
 CONCENTRATED = 0.90  # a tier holding more of the buyers than this tells them apart poorly

@@ -93,6 +93,12 @@ def current_run(engine: DuckDBEngine) -> int | None:
     return None if found is None else int(found)
 
 
+def latest_as_of(engine: DuckDBEngine) -> dt.date | None:
+    """The newest as_of of any run (None before the first): a run as of it or later is current."""
+    found: dt.date | None = engine.scalar("SELECT max(as_of) FROM runs")
+    return found
+
+
 def previous_run(engine: DuckDBEngine, as_of: dt.date) -> int | None:
     """The run before as_of: the newest earlier as_of, then the newest run of that day.
 

@@ -1,0 +1,72 @@
+"""Buying below expectation in the run: each valued customer's window against her own model.
+
+For the valued customers (the two top tiers, or value customers) who had bought before
+the window (as_of − `alerts.window_days`, as_of], the run's fitted purchase model says
+how many purchase days to expect in the window from her history before it, and how
+unlikely so few as she made would be had nothing changed (`models.churn`). Her spend per
+purchase is the run's Gamma-Gamma expectation. Time in weeks, as the models count it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from segmint.core.config import Settings
+from segmint.core.facts import ClvFacts
+from segmint.models import churn
+from segmint.models.clv import beta_geo, gamma_gamma, pareto_nbd
+from segmint.pipeline.customer_value import WEEK, PurchaseHistory
+
+PARAMS: dict[str, Any] = {"bg_nbd": beta_geo.Params, "pareto_nbd": pareto_nbd.Params}
+
+
+def shortfall(
+    customers: pa.Array | pa.ChunkedArray,
+    window: PurchaseHistory,
+    *,
+    valued: np.ndarray[Any, np.dtype[np.bool_]],
+    facts: ClvFacts,
+    as_of: int,
+    settings: Settings,
+) -> pd.DataFrame | None:
+    """customer_id, expected, actual, p_value, at_stake_90d, at_stake_365d of the valued.
+
+    `window` is the purchase history with its calibration end at the window's start;
+    None when the run has no purchase model (too few buyers, or no fit).
+    """
+    purchases, spend_fit = facts.fit("purchases"), facts.fit("spend")
+    if purchases is None or purchases.model not in PARAMS:
+        return None
+    days = settings.alerts.window_days
+    start = as_of - days
+    who = valued & (window.cal_days > 0) & np.isfinite(window.first_day)
+    first = window.first_day[who]
+    x_now = window.days[who] - 1
+    model: churn.Model = "bg_nbd" if purchases.model == "bg_nbd" else "pareto_nbd"
+    result = churn.below_expectation(
+        model,
+        PARAMS[purchases.model](**purchases.params),
+        w=days / WEEK,
+        x=window.cal_days[who] - 1,
+        t_x=(window.cal_last_day[who] - first) / WEEK,
+        T=(start - first) / WEEK,
+        actual=window.holdout_days[who],
+        spend=_spend(spend_fit, x_now, window.repeat_spend[who]),
+        x_now=x_now,
+        t_x_now=(window.last_day[who] - first) / WEEK,
+        T_now=(as_of - first) / WEEK,
+    )
+    ids = np.asarray(customers.to_numpy(zero_copy_only=False), dtype=object)[who]
+    return pd.DataFrame({"customer_id": ids, **result._asdict()})
+
+
+def _spend(fit: Any, x: np.ndarray[Any, Any], repeat_spend: np.ndarray[Any, Any]) -> Any:
+    """Expected spend per purchase: Gamma-Gamma given her repeat purchases (0 without a fit)."""
+    if fit is None:
+        return np.zeros_like(x, dtype=np.float64)
+    mean = np.where(x > 0, repeat_spend / np.maximum(x, 1), 0.0)
+    return gamma_gamma.expected_spend(gamma_gamma.Params(**fit.params), x, mean)
