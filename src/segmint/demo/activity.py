@@ -46,13 +46,19 @@ def draw_events(
     timeline: Timeline,
     clock: Clock,
     share: float,
+    removed: Bools | None = None,
 ) -> tuple[pa.Table, Bools]:
-    """The events table in time order, and which customers browse without buying."""
+    """The events table in time order, and which customers browse without buying.
+
+    `removed` marks orders a drop takes away (`segmint.demo.drops`): the views before
+    them go too, and everything else is drawn as if they were there, so the drop
+    changes no other customer's events.
+    """
     last_order = np.full(people.signup_us.size, clock.start_us, dtype=np.int64)
     np.maximum.at(last_order, orders.owner, orders.at)
     browse, browsing = _browsing(rng, last_order, people=people, clock=clock, share=share)
     parts = [
-        _before_orders(rng, orders, people=people),
+        _before_orders(rng, orders, people=people, removed=removed),
         _engagement(rng, people=people, timeline=timeline, clock=clock),
         browse,
     ]
@@ -94,7 +100,9 @@ def _code(kind: Ints, channel: Ints, product: Ints) -> Ints:
     return code
 
 
-def _before_orders(rng: np.random.Generator, orders: Orders, *, people: Customers) -> Events:
+def _before_orders(
+    rng: np.random.Generator, orders: Orders, *, people: Customers, removed: Bools | None
+) -> Events:
     """Page and product views in the two days before an order, in the order's channel."""
     k = rng.poisson(VIEWS_PER_ORDER, orders.owner.size)
     source = np.repeat(np.arange(orders.owner.size), k)
@@ -104,7 +112,10 @@ def _before_orders(rng: np.random.Generator, orders: Orders, *, people: Customer
     product = rng.random(source.size) < PRODUCT_VIEWS
     kind = np.where(product, _type("product_view"), _type("page_view"))
     viewed = np.where(product, orders.first_product[source], -1)
-    return owner, at, _code(kind, orders.channel[source], viewed)
+    # Filtered after every draw, so the draws of all later events stay as they were.
+    keep = np.ones(source.size, dtype=bool) if removed is None else ~removed[source]
+    code = _code(kind, orders.channel[source], viewed)
+    return owner[keep], at[keep], code[keep]
 
 
 def _engagement(
