@@ -51,14 +51,15 @@ def draw_events(
     """The events table in time order, and which customers browse without buying.
 
     `removed` marks orders a drop takes away (`segmint.demo.drops`): the views before
-    them go too, and everything else is drawn as if they were there, so the drop
-    changes no other customer's events.
+    them go too, leaving gaps in the event ids. Everything is drawn and numbered as if
+    those orders were there, so the drop changes no other customer's events.
     """
     last_order = np.full(people.signup_us.size, clock.start_us, dtype=np.int64)
     np.maximum.at(last_order, orders.owner, orders.at)
     browse, browsing = _browsing(rng, last_order, people=people, clock=clock, share=share)
+    views, source = _before_orders(rng, orders, people=people)
     parts = [
-        _before_orders(rng, orders, people=people, removed=removed),
+        views,
         _engagement(rng, people=people, timeline=timeline, clock=clock),
         browse,
     ]
@@ -78,7 +79,11 @@ def draw_events(
             "properties": pa.nulls(owner.size, pa.string()),
         }
     )
-    return table, browsing
+    if removed is None or not removed.any():
+        return table, browsing
+    gone = np.zeros(owner.size, dtype=bool)
+    gone[: source.size] = removed[source]  # the views come first in `parts`
+    return table.filter(pa.array(~gone[order])), browsing
 
 
 def _event_channels() -> list[str]:
@@ -101,9 +106,9 @@ def _code(kind: Ints, channel: Ints, product: Ints) -> Ints:
 
 
 def _before_orders(
-    rng: np.random.Generator, orders: Orders, *, people: Customers, removed: Bools | None
-) -> Events:
-    """Page and product views in the two days before an order, in the order's channel."""
+    rng: np.random.Generator, orders: Orders, *, people: Customers
+) -> tuple[Events, Ints]:
+    """Page and product views in the two days before an order, and the order of each."""
     k = rng.poisson(VIEWS_PER_ORDER, orders.owner.size)
     source = np.repeat(np.arange(orders.owner.size), k)
     owner = orders.owner[source]
@@ -112,10 +117,7 @@ def _before_orders(
     product = rng.random(source.size) < PRODUCT_VIEWS
     kind = np.where(product, _type("product_view"), _type("page_view"))
     viewed = np.where(product, orders.first_product[source], -1)
-    # Filtered after every draw, so the draws of all later events stay as they were.
-    keep = np.ones(source.size, dtype=bool) if removed is None else ~removed[source]
-    code = _code(kind, orders.channel[source], viewed)
-    return owner[keep], at[keep], code[keep]
+    return (owner, at, _code(kind, orders.channel[source], viewed)), source
 
 
 def _engagement(

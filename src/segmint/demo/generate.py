@@ -93,7 +93,9 @@ def generate(
     local day the process puts it and at a drawn time of that day. With the default
     parameters there are about 10 orders (1.7 item lines each), 16 events and 0.06
     service tickets per customer. Customers are numbered in sign-up order; orders,
-    events and tickets in time order.
+    events and tickets in time order. A few valued customers stop or slow down on a
+    known day (`TruthParams.drop_share`): their orders from then on are removed, which
+    leaves gaps in the order and event numbers and changes nothing else.
 
     Parameters
     ----------
@@ -121,8 +123,12 @@ def generate(
         dropped-out customer, else null), `won_back` and `won_back_at` (a won-back
         customer is alive and keeps its `dropout_at`); `discount_sensitive`,
         `browsing_without_buying`, `duplicate_of` (the original's id, else null);
-        `n_orders` (orders not cancelled: 1 + x, plus a win-back burst) and `revenue`
-        (amounts of orders neither cancelled nor refunded).
+        `n_orders` (orders not cancelled: 1 + x, plus a win-back burst, less what a
+        drop removed) and `revenue` (amounts of orders neither cancelled nor
+        refunded); `drop_eligible` (valued, with a history, alive on the drop day),
+        `drop` ("stopped", "slowed" or null) and `drop_at` (local midnight of the drop
+        day, else null), see `segmint.demo.drops`. For a dropped customer `x`, `t_x`,
+        `alive` and `dropout_at` are the BG/NBD draw before the drop removed orders.
 
     Raises
     ------
