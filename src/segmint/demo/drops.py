@@ -80,7 +80,8 @@ def draw_drops(
     stops = rng.random(eligible.size) < STOPPED_SHARE
     kind = np.where(chosen, np.where(stops, STOPPED, SLOWED), NOT_DROPPED).astype(np.int64)
     kept = rng.random(orders.owner.size) < params.drop_kept_share
-    lost = np.where(kind[orders.owner] == STOPPED, True, ~kept) & (kind[orders.owner] >= 0)
+    how = kind[orders.owner]
+    lost = (how == STOPPED) | ((how == SLOWED) & ~kept)
     removed = lost & (orders.at >= at_us) & (orders.kind != FIRST)
     return Drops(day=day, at_us=at_us, eligible=eligible, kind=kind, removed=removed)
 
