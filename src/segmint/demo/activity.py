@@ -65,12 +65,17 @@ def draw_events(
     ]
     owner, at, code = (np.concatenate(p) for p in zip(*parts, strict=True))
     order = by_time(at, origin=clock.start_us)
+    numbers = np.arange(1, order.size + 1)
+    if removed is not None:
+        gone = np.zeros(owner.size, dtype=bool)
+        gone[: source.size] = removed[source]  # the views come first in `parts`
+        order, numbers = order[~gone[order]], numbers[~gone[order]]
     owner, at, code = owner[order], at[order], code[order]
     kind, channel, product = code % 16, code // 16 % 16, code // 256 - 1
     ids, _, _, _ = product_table()
     table = pa.table(
         {
-            "event_id": columns.serial_ids("E", np.arange(1, owner.size + 1), digits=11),
+            "event_id": columns.serial_ids("E", numbers, digits=11),
             "customer_id": people.ids.take(owner),
             "occurred_at": columns.timestamps(at),
             "type": columns.lookup(EVENT_TYPES, kind),
@@ -79,11 +84,7 @@ def draw_events(
             "properties": pa.nulls(owner.size, pa.string()),
         }
     )
-    if removed is None or not removed.any():
-        return table, browsing
-    gone = np.zeros(owner.size, dtype=bool)
-    gone[: source.size] = removed[source]  # the views come first in `parts`
-    return table.filter(pa.array(~gone[order])), browsing
+    return table, browsing
 
 
 def _event_channels() -> list[str]:
