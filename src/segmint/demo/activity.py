@@ -46,24 +46,36 @@ def draw_events(
     timeline: Timeline,
     clock: Clock,
     share: float,
+    removed: Bools | None = None,
 ) -> tuple[pa.Table, Bools]:
-    """The events table in time order, and which customers browse without buying."""
+    """The events table in time order, and which customers browse without buying.
+
+    `removed` marks orders a drop takes away (`segmint.demo.drops`): the views before
+    them go too, leaving gaps in the event ids. Everything is drawn and numbered as if
+    those orders were there, so the drop changes no other customer's events.
+    """
     last_order = np.full(people.signup_us.size, clock.start_us, dtype=np.int64)
     np.maximum.at(last_order, orders.owner, orders.at)
     browse, browsing = _browsing(rng, last_order, people=people, clock=clock, share=share)
+    views, source = _before_orders(rng, orders, people=people)
     parts = [
-        _before_orders(rng, orders, people=people),
+        views,
         _engagement(rng, people=people, timeline=timeline, clock=clock),
         browse,
     ]
     owner, at, code = (np.concatenate(p) for p in zip(*parts, strict=True))
     order = by_time(at, origin=clock.start_us)
+    numbers = np.arange(1, order.size + 1)
+    if removed is not None:
+        gone = np.zeros(owner.size, dtype=bool)
+        gone[: source.size] = removed[source]  # the views come first in `parts`
+        order, numbers = order[~gone[order]], numbers[~gone[order]]
     owner, at, code = owner[order], at[order], code[order]
     kind, channel, product = code % 16, code // 16 % 16, code // 256 - 1
     ids, _, _, _ = product_table()
     table = pa.table(
         {
-            "event_id": columns.serial_ids("E", np.arange(1, owner.size + 1), digits=11),
+            "event_id": columns.serial_ids("E", numbers, digits=11),
             "customer_id": people.ids.take(owner),
             "occurred_at": columns.timestamps(at),
             "type": columns.lookup(EVENT_TYPES, kind),
@@ -94,8 +106,10 @@ def _code(kind: Ints, channel: Ints, product: Ints) -> Ints:
     return code
 
 
-def _before_orders(rng: np.random.Generator, orders: Orders, *, people: Customers) -> Events:
-    """Page and product views in the two days before an order, in the order's channel."""
+def _before_orders(
+    rng: np.random.Generator, orders: Orders, *, people: Customers
+) -> tuple[Events, Ints]:
+    """Page and product views in the two days before an order, and the order of each."""
     k = rng.poisson(VIEWS_PER_ORDER, orders.owner.size)
     source = np.repeat(np.arange(orders.owner.size), k)
     owner = orders.owner[source]
@@ -104,7 +118,7 @@ def _before_orders(rng: np.random.Generator, orders: Orders, *, people: Customer
     product = rng.random(source.size) < PRODUCT_VIEWS
     kind = np.where(product, _type("product_view"), _type("page_view"))
     viewed = np.where(product, orders.first_product[source], -1)
-    return owner, at, _code(kind, orders.channel[source], viewed)
+    return (owner, at, _code(kind, orders.channel[source], viewed)), source
 
 
 def _engagement(

@@ -21,6 +21,7 @@ from segmint.core.schema import TABLES
 from segmint.demo import columns
 from segmint.demo.activity import draw_events, draw_tickets
 from segmint.demo.clock import SECOND_US, WEEK_US, Clock, local_day
+from segmint.demo.drops import Drops, draw_drops, truth_columns, without_removed
 from segmint.demo.orders import Orders, draw_orders
 from segmint.demo.people import Customers, draw_customers
 from segmint.demo.process import (
@@ -92,7 +93,9 @@ def generate(
     local day the process puts it and at a drawn time of that day. With the default
     parameters there are about 10 orders (1.7 item lines each), 16 events and 0.06
     service tickets per customer. Customers are numbered in sign-up order; orders,
-    events and tickets in time order.
+    events and tickets in time order. A few valued customers stop or slow down on a
+    known day (`TruthParams.drop_share`): their orders from then on are removed, which
+    leaves gaps in the order and event numbers and changes nothing else.
 
     Parameters
     ----------
@@ -120,8 +123,12 @@ def generate(
         dropped-out customer, else null), `won_back` and `won_back_at` (a won-back
         customer is alive and keeps its `dropout_at`); `discount_sensitive`,
         `browsing_without_buying`, `duplicate_of` (the original's id, else null);
-        `n_orders` (orders not cancelled: 1 + x, plus a win-back burst) and `revenue`
-        (amounts of orders neither cancelled nor refunded).
+        `n_orders` (orders not cancelled: 1 + x, plus a win-back burst, less what a
+        drop removed) and `revenue` (amounts of orders neither cancelled nor
+        refunded); `drop_eligible` (valued, with a history, alive on the drop day),
+        `drop` ("stopped", "slowed" or null) and `drop_at` (local midnight of the drop
+        day, else null), see `segmint.demo.drops`. For a dropped customer `x`, `t_x`,
+        `alive` and `dropout_at` are the BG/NBD draw before the drop removed orders.
 
     Raises
     ------
@@ -161,12 +168,30 @@ def generate(
     orders = draw_orders(
         rng, timeline, people=people, nu=nu, sensitive=sensitive, clock=clock, params=params
     )
+    # A generator of its own, spawned without drawing from `rng`: the drop's draws leave
+    # every other draw as it is, so drop_share only changes the dropped customers' data.
+    drops = draw_drops(
+        rng.spawn(1)[0],
+        orders,
+        draw=draw,
+        timeline=timeline,
+        signup_us=people.signup_us,
+        clock=clock,
+        params=params,
+    )
     events, browsing = draw_events(
-        rng, orders, people=people, timeline=timeline, clock=clock, share=params.browsing_share
+        rng,
+        orders,
+        people=people,
+        timeline=timeline,
+        clock=clock,
+        share=params.browsing_share,
+        removed=drops.removed,
     )
     tickets = draw_tickets(
         rng, orders, people=people, clock=clock, rate=params.tickets_per_customer
     )
+    orders = without_removed(orders, drops.removed)
     truth = _truth(
         people,
         draw,
@@ -177,6 +202,7 @@ def generate(
         orders=orders,
         sensitive=sensitive,
         browsing=browsing,
+        drops=drops,
     )
     return Dataset(
         customers=people.table,
@@ -221,6 +247,7 @@ def _truth(
     orders: Orders,
     sensitive: Bools,
     browsing: Bools,
+    drops: Drops,
 ) -> pa.Table:
     """One row per customer: what was drawn for it and what it did (see `generate`)."""
     n = T.size
@@ -249,5 +276,6 @@ def _truth(
             "duplicate_of": people.ids.take(pa.array(np.maximum(original, 0), mask=original < 0)),
             "n_orders": np.bincount(orders.owner[counted], minlength=n),
             "revenue": columns.money(revenue),
+            **truth_columns(drops),
         }
     )

@@ -13,7 +13,7 @@ from segmint.core.config import CONFIG_FILE
 from segmint.core.errors import InputError
 from segmint.core.files import writing
 from segmint.core.schema import KINDS
-from segmint.demo.generate import generate
+from segmint.demo.generate import TruthParams, generate
 from segmint.demo.messy import write_files
 from segmint.ingest.importer import ImportResult
 from segmint.workspace import DATABASE_FILE, Workspace
@@ -53,18 +53,21 @@ def run_demo(
     step: Step | None = None,
     force: bool = False,
     examples: bool = False,
+    params: TruthParams | None = None,
 ) -> DemoSummary:
     """Make (or remake) a demo workspace in `directory`: generate, write files, import.
 
     A folder the demo did not make is refused unless it is empty or `force` is set; with
     `force` the demo's own files in it (settings, database, data/) are replaced.
     `examples` also saves the rule segments of `EXAMPLE_SEGMENTS`, as a team would.
+    `params` is the process to draw from (`TruthParams()` when omitted), for example
+    `TruthParams(drop_share=0.5)` for many customers whose buying drops.
     """
     _prepare(directory, force=force)
     say = step or (lambda _: None)
     say(f"generating {customers:,} customers")
     # Without an as-of day the data end now, so the import right after accepts them all.
-    dataset = generate(customers, seed=seed, as_of=as_of or dt.datetime.now(dt.UTC))
+    dataset = generate(customers, seed=seed, as_of=as_of or dt.datetime.now(dt.UTC), params=params)
     files = write_files(dataset, directory / "data", file_format="csv", force=force)
     results: dict[str, ImportResult] = {}
     Workspace.init(directory).close()
