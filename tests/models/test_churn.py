@@ -265,3 +265,32 @@ def test_a_recency_beyond_age_is_named_with_its_index():
         InputError, match=r"recency is greater than T for 1 customer \(first: index 1"
     ):
         churn.conditional_cdf("bg_nbd", BG, [0, 1], W, [1, 2], [3.0, 9.0], [5.0, 6.0])
+
+
+def test_the_alerts_p_value_is_the_cdf_given_she_is_still_active():
+    """Witness: P(X <= k | active) = (P(X <= k) - (1 - P(alive))) / P(alive), the mixture
+    of the module docstring solved for its active part."""
+    params = bg.Params(r=0.5, alpha=5.0, a=0.8, b=2.5)
+    x, t_x, T = (
+        np.array([6.0, 2.0, 10.0]),
+        np.array([30.0, 12.0, 50.0]),
+        np.array([40.0, 40.0, 52.0]),
+    )
+    actual = np.array([0, 1, 2])
+    shortfall = churn.below_expectation(
+        "bg_nbd",
+        params,
+        w=12.0,
+        x=x,
+        t_x=t_x,
+        T=T,
+        actual=actual,
+        spend=np.ones(3),
+        x_now=x + actual,
+        t_x_now=T + 1.0,
+        T_now=T + 12.0,
+    )
+    alive = bg.probability_alive(params, x, t_x, T)
+    mixture = churn.conditional_cdf("bg_nbd", params, actual, 12.0, x, t_x, T)
+    np.testing.assert_allclose(shortfall.p_value, (mixture - (1 - alive)) / alive, rtol=1e-9)
+    assert np.all(shortfall.p_value < mixture)

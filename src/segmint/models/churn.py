@@ -182,8 +182,11 @@ def below_expectation(
     Returns
     -------
     Shortfall
-        ``p_value`` = P(X(c, c+w) <= actual | history at c): small when she bought far
-        less than her history led the model to expect. ``at_stake_90d`` and
+        ``p_value`` = P(X(c, c+w) <= actual | active at c, history at c): how likely so
+        few purchases were had nothing changed — had she still been the active customer
+        her history describes, her own future dropout included. Without the condition
+        the mass of "already gone at c" (1 - P(alive)) would bound it from below, and a
+        customer whose P(alive) at c is 0.8 could never look unusual at all. ``at_stake_90d`` and
         ``at_stake_365d`` are ``spend * max(E_c[X(c+w, c+w+h)] - E_now[X(as_of,
         as_of+h)], 0)`` for h of 90 and 365 days: the purchases expected over the next
         h had she kept to her history before the window, less those the model expects
@@ -211,7 +214,7 @@ def below_expectation(
     return Shortfall(
         expected=expected,
         actual=counts,
-        p_value=_cdf(p, counts, w, history),
+        p_value=_cdf(p, counts, w, history, given_alive=True),
         at_stake_90d=money * _lost(p, 90.0 / WEEK, w=w, then=(history, expected), now=now),
         at_stake_365d=money * _lost(p, 365.0 / WEEK, w=w, then=(history, expected), now=now),
     )
@@ -265,19 +268,21 @@ def _pmf(p: Params, k: Array, w: float, history: History) -> Array:
     return np.asarray(np.where(k == 0, 1.0 - post.alive, 0.0) + fresh, dtype=np.float64)
 
 
-def _cdf(p: Params, k: Array, w: float, history: History) -> Array:
-    """`conditional_cdf` on checked arrays.
+def _cdf(p: Params, k: Array, w: float, history: History, *, given_alive: bool = False) -> Array:
+    """`conditional_cdf` on checked arrays; `given_alive`: P(X <= k | active at T, history).
 
     The probabilities of j = 0, 1, ..., max(k) are added for the customers whose k is at
     least j, so a few large counts cost only their own rows. Every term is positive (no
     cancellation); the sum is clipped to [0, 1] against rounding.
     """
     post = _posterior(p, history)
-    total = 1.0 - post.alive  # those gone at T buy nothing
+    # those gone at T buy nothing; given active, that mass is not there
+    total = np.zeros_like(post.alive) if given_alive else 1.0 - post.alive
     for j in range(int(k.max(initial=0.0)) + 1):
         rows = np.flatnonzero(k >= j)
         part = post.rows(rows)
-        total[rows] += part.alive * _fresh_pmf(p, part.fresh, np.full(rows.size, j), w)
+        weight = 1.0 if given_alive else part.alive
+        total[rows] += weight * _fresh_pmf(p, part.fresh, np.full(rows.size, j), w)
     return np.clip(total, 0.0, 1.0)
 
 
