@@ -10,7 +10,7 @@ date is itself arithmetic: the zone's offsets over the data's span, as data
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import ibis
@@ -110,6 +110,24 @@ def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
                 "FROM tickets"
             ),
         )
+
+
+def restricted(src: Sources, customers: Sequence[str]) -> Sources:
+    """`src` cut down to the rows of `customers` (ids), for a few customers' features.
+
+    The same expressions as everyone's run on these relations. Every feature is an
+    aggregate of one customer's own rows, so on them each equals the full computation's;
+    order lines follow their orders.
+    """
+    ids = list(customers)
+    orders = src.orders.filter(src.orders.customer_id.isin(ids))
+    return Sources(
+        customers=src.customers.filter(src.customers.customer_id.isin(ids)),
+        orders=orders,
+        items=src.items.semi_join(orders.select("order_id"), "order_id"),
+        events=src.events.filter(src.events.customer_id.isin(ids)),
+        tickets=src.tickets.filter(src.tickets.customer_id.isin(ids)),
+    )
 
 
 EPOCH = dt.date(1970, 1, 1)
