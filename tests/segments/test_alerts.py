@@ -171,3 +171,11 @@ def test_buying_below_expectation_states_the_money_the_stored_fits_put_at_stake(
         assert alert.params["actual"] == len(days) - len(before)
         expected = model.expected_purchases(fit, w, *one)[0]
         assert alert.params["expected"] == pytest.approx(expected, abs=0.006)
+
+
+def test_a_customers_profile_lists_her_open_alerts_in_her_language(ws):
+    alert = ws.alerts(reasons=["churn_risk"])[0]
+    profile = ws.customer(alert.customer_id)
+    assert alert.alert_id in [a.alert_id for a in profile["alerts"]]
+    assert "流失预警客户" in alert.text("zh-CN") or "流失" in alert.text("zh-CN")
+    assert "at_risk" not in alert.text("en")

@@ -334,6 +334,9 @@ def run_result(data: Mapping[str, Any], *, locale: Locale) -> None:
     headline = [r for r in data["segments"] if r["family"] in ("tier", "stage", "value_customer")]
     title = locale.text("cli.segments")
     console.print(_table(title, _segment_headers(locale), _segment_rows(headline, locale)))
+    if data["alerts"]["raised"] or data["alerts"]["resolved"]:
+        said = locale.text("cli.run_alerts", **data["alerts"])
+        console.print(f"[yellow]{escape(said)}[/]")
     for warning in data["warnings"]:
         word = f"[bold yellow]{escape(locale.text('run.warning'))}[/]"
         _notice(
@@ -465,6 +468,13 @@ def profile(
         own = [(s["name"], "\n".join(s["why"])) for s in data["segments"]]
         headers = _labels(locale, "segment", "why")
         console.print(_table(locale.text("cli.own_segments"), headers, own))
+    if data.get("alerts"):
+        shown_alerts = [
+            (a.alert_id, locale.name("value.severity", a.severity), a.text(locale.lang))
+            for a in data["alerts"]
+        ]
+        headers = _labels(locale, "id", "severity", "why")
+        console.print(_table(locale.text("cli.alerts"), headers, shown_alerts))
     row = data["snapshot"] or {}
     values = [
         (_field(k, locale), _snapshot_value(k, v, names=names, locale=locale))

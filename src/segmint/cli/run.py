@@ -68,6 +68,7 @@ def run(
         "seconds": round(result.seconds, 2),
         "clv_model": result.facts.clv.model,
         "warnings": [w.as_dict(locale.lang) for w in result.warnings],
+        "alerts": {"raised": result.alerts_raised, "resolved": result.alerts_resolved},
         "segments": summary["segments"],
     }
     if as_json:

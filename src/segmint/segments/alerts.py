@@ -66,8 +66,11 @@ class Alert(BaseModel):
     note: str | None
 
     def text(self, lang: str) -> str:
-        """The reason in `lang`, with the numbers behind it."""
-        return i18n.message(f"alert.{self.reason}", lang, **self.params)
+        """The reason in `lang`, with the numbers behind it (a stage by its name)."""
+        params = dict(self.params)
+        if params.get("stage") is not None:
+            params["stage"] = i18n.message(f"stage.{params['stage']}", lang)
+        return i18n.message(f"alert.{self.reason}", lang, **params)
 
 
 def candidates(

@@ -89,6 +89,7 @@ def listing(
     severities: Sequence[str] = (),
     reasons: Sequence[str] = (),
     open_only: bool = True,
+    customer_id: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Alerts, the newest first: open ones (neither resolved nor acknowledged) by default."""
@@ -96,6 +97,9 @@ def listing(
     params: list[str] = []
     if open_only:
         where.append("resolved_at IS NULL AND acknowledged_at IS NULL")
+    if customer_id is not None:
+        where.append("customer_id = ?")
+        params.append(customer_id)
     for column, values in (("severity", severities), ("reason", reasons)):
         if values:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")

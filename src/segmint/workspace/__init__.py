@@ -280,13 +280,15 @@ class Workspace(SegmentMethods):
                 customer=customer_id,
                 kept=kept,
             )
-        return reports.profile(
+        profile = reports.profile(
             self.engine,
             self.settings,
             customer_id,
             run=self._run(run_id),
             lang=lang or self.settings.lang,
         )
+        profile["alerts"] = self.alerts(customer_id=customer_id)  # open ones
+        return profile
 
     def export(
         self,

@@ -166,13 +166,18 @@ class SegmentMethods:
         severities: Sequence[str] = (),
         reasons: Sequence[str] = (),
         include_closed: bool = False,
+        customer_id: str | None = None,
     ) -> list[Alert]:
         """The alerts, newest first: open ones (neither resolved nor acknowledged) by default."""
         from segmint.segments.alerts import Alert
         from segmint.store import alerts
 
         found = alerts.listing(
-            self.engine, severities=severities, reasons=reasons, open_only=not include_closed
+            self.engine,
+            severities=severities,
+            reasons=reasons,
+            open_only=not include_closed,
+            customer_id=customer_id,
         )
         return [Alert.model_validate(a) for a in found]
 
