@@ -1,0 +1,297 @@
+"""Runs, segments, profiles and the demo's headline, as tables a person reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.markup import escape
+
+from segmint.cli import formats
+from segmint.cli.formats import Locale
+from segmint.cli.render._console import _field, _labels, _notice, _out, _table
+
+
+def _segment_rows(rows: Sequence[Mapping[str, Any]], locale: Locale) -> list[tuple[object, ...]]:
+    return [
+        (
+            r["family_label"],
+            r["label"],
+            r["customers"],
+            formats.percent(r["share"]),
+            formats.percent(r["revenue_share"]),
+            formats.money(r["avg_clv_12m"], locale),
+            formats.percent(r["repurchase_rate"]),
+            formats.percent(r["churn_rate"]),
+            formats.money(r["aov"], locale),
+            "" if r["change"] is None else f"{r['change']:+,}",
+        )
+        for r in rows
+    ]
+
+
+_SEGMENT_COLUMNS = (
+    "family",
+    "segment",
+    "customers",
+    "share",
+    "revenue_share",
+    "avg_clv_12m",
+    "repurchase_rate",
+    "churn_rate",
+    "aov",
+    "change",
+)
+
+
+def _segment_headers(locale: Locale) -> tuple[str, ...]:
+    return _labels(locale, *_SEGMENT_COLUMNS)
+
+
+def run_result(data: Mapping[str, Any], *, locale: Locale) -> None:
+    """What a run did, and the headline segments."""
+    console = _out()
+    done = locale.text(
+        "cli.run_done",
+        run_id=data["run_id"],
+        as_of=data["as_of"],
+        customers=formats.count(data["customers"]),
+        seconds=formats.decimal(data["seconds"], digits=1),
+        model=data["clv_model"] or "-",
+    )
+    console.print(escape(done))
+    headline = [r for r in data["segments"] if r["family"] in ("tier", "stage", "value_customer")]
+    title = locale.text("cli.segments")
+    console.print(_table(title, _segment_headers(locale), _segment_rows(headline, locale)))
+    if data["alerts"]["raised"] or data["alerts"]["resolved"]:
+        said = locale.text("cli.run_alerts", **data["alerts"])
+        console.print(f"[yellow]{escape(said)}[/]")
+    for warning in data["warnings"]:
+        word = f"[bold yellow]{escape(locale.text('run.warning'))}[/]"
+        _notice(
+            console, word, warning["code"], warning["message"], warning["hint"], lang=locale.lang
+        )
+    if data["backtest"]:
+        current = data["current_run"]
+        note = locale.text(
+            "run.backtest_note",
+            current=current["run_id"],
+            as_of=current["as_of"],
+            run=data["run_id"],
+        )
+        console.print(f"[yellow]{escape(note)}[/]")
+    console.print(f"[dim]{escape(locale.text('cli.next_after_run'))}[/]")
+
+
+def runs(found: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
+    """The runs, newest first."""
+    if not found:
+        _out().print(escape(locale.text("cli.no_runs")))
+        return
+    rows = [
+        (
+            r["run_id"],
+            str(r["as_of"]),
+            r["customers"],
+            r["facts"].clv.model or "-",
+            formats.moment(r["finished_at"], locale),
+            locale.text(
+                "cli.seconds",
+                seconds=formats.decimal(
+                    (r["finished_at"] - r["started_at"]).total_seconds(), digits=1
+                ),
+            ),
+            r["config_hash"],
+            locale.text("label.current_run")
+            if r["current"]
+            else locale.text("label.backtest")
+            if r["backtest"]
+            else "",
+        )
+        for r in found
+    ]
+    columns = (
+        *_labels(locale, "run", "as_of", "customers", "clv_model"),
+        formats.zone(locale),
+        *_labels(locale, "took", "settings", "run_kind"),
+    )
+    _out().print(_table(locale.text("cli.runs"), columns, rows))
+
+
+def segments(
+    data: Mapping[str, Any],
+    moved: Mapping[str, Any] | None,
+    *,
+    names: Mapping[str, Mapping[str, str]],
+    locale: Locale,
+) -> None:
+    """Segments with KPIs, then the tier and stage moves since the previous run."""
+    console = _out()
+    title = locale.text("cli.segments_of_run", run_id=data["run_id"], as_of=data["as_of"])
+    if data["previous_run"] is not None:
+        title += locale.text("cli.change_since", run_id=data["previous_run"])
+    rows = _segment_rows(data["segments"], locale)
+    console.print(_table(title, _segment_headers(locale), rows))
+    curve = data["pareto_curve"]
+    if len(curve) == 101:
+        top = locale.text(
+            "cli.pareto", top20=formats.percent(curve[20]), top50=formats.percent(curve[50])
+        )
+        console.print(escape(top))
+    if moved is not None:
+        _moves(moved, names=names, locale=locale)
+
+
+def _moves(
+    moved: Mapping[str, Any], *, names: Mapping[str, Mapping[str, str]], locale: Locale
+) -> None:
+    for family, cells in moved["transitions"].items():
+        named = names.get(family, {})
+        rows = [
+            (
+                named.get(c["before"], c["before"]) or locale.text("cli.new_in_run"),
+                named.get(c["after"], c["after"]) or locale.text("cli.gone_in_run"),
+                c["customers"],
+                formats.money(c["revenue_365d"], locale),
+            )
+            for c in cells
+            if c["before"] != c["after"]
+        ]
+        if rows:
+            title = locale.text("cli.moves", family=locale.label(f"family.{family}"))
+            headers = _labels(locale, "from", "to", "customers", "revenue_365d")
+            _out().print(_table(title, headers, rows))
+    own = [
+        (m["segment"], m["entered"], m["left"], formats.money(m["revenue_365d_entered"], locale))
+        for m in moved["moves"]
+        if m["family"] == "rules"
+    ]
+    if own:
+        headers = _labels(locale, "segment", "entered", "left", "revenue_365d")
+        _out().print(_table(locale.text("cli.own_moves"), headers, own))
+
+
+def profile(
+    data: Mapping[str, Any], *, names: Mapping[str, Mapping[str, str]], locale: Locale
+) -> None:
+    """The 360° profile of one customer."""
+    console = _out()
+    top = locale.text(
+        "cli.profile_of", run_id=data["run_id"], as_of=data["as_of"], zone=locale.timezone
+    )
+    console.print(f"[bold]{escape(data['customer_id'])}[/] · {escape(top)}")
+    identity = data["identity"] or {}
+    shown = [
+        (_field(k, locale), _identity_value(k, v, locale))
+        for k, v in identity.items()
+        if v is not None and k != "customer_id"
+    ]
+    if shown:
+        console.print(_table(locale.text("cli.identity"), ("", ""), shown))
+    _why(data, locale=locale)
+    if data["segments"]:
+        own = [(s["name"], "\n".join(s["why"])) for s in data["segments"]]
+        headers = _labels(locale, "segment", "why")
+        console.print(_table(locale.text("cli.own_segments"), headers, own))
+    if data.get("alerts"):
+        shown_alerts = [
+            (a.alert_id, locale.name("value.severity", a.severity), a.text(locale.lang))
+            for a in data["alerts"]
+        ]
+        headers = _labels(locale, "id", "severity", "why")
+        console.print(_table(locale.text("cli.alerts"), headers, shown_alerts))
+    row = data["snapshot"] or {}
+    values = [
+        (_field(k, locale), _snapshot_value(k, v, names=names, locale=locale))
+        for k, v in row.items()
+        if k not in ("customer_id", "value_parts")
+    ]
+    console.print(_table(locale.text("cli.features_and_scores"), ("", ""), values))
+    if data["history"]:
+        _history(data["history"], names=names, locale=locale)
+    if data["timeline"]:
+        _timeline(data["timeline"], locale=locale)
+
+
+def _why(data: Mapping[str, Any], *, locale: Locale) -> None:
+    labels = [
+        (locale.label(f"family.{k}"), v, data["why"].get(k, "")) for k, v in data["labels"].items()
+    ]
+    if data["why"].get("rfm"):
+        labels.append((locale.label("rfm"), data["snapshot"]["rfm_cell"], data["why"]["rfm"]))
+    headers = ("", *_labels(locale, "label", "why"))
+    _out().print(_table(locale.text("cli.labels_and_why"), headers, labels))
+
+
+def _identity_value(name: str, value: object, locale: Locale) -> str:
+    if name == "gender":
+        return locale.name("value.gender", value)
+    return formats.field_value(name, value, locale)
+
+
+def _snapshot_value(
+    name: str, value: object, *, names: Mapping[str, Mapping[str, str]], locale: Locale
+) -> str:
+    family = names.get(name)
+    if family is not None and value is not None:
+        key = str(value).lower() if isinstance(value, bool) else str(value)
+        return family.get(key, key)
+    return formats.field_value(name, value, locale)
+
+
+def _history(
+    history: Sequence[Mapping[str, Any]],
+    *,
+    names: Mapping[str, Mapping[str, str]],
+    locale: Locale,
+) -> None:
+    columns = tuple(history[0])
+    rows = [
+        tuple(_snapshot_value(k, v, names=names, locale=locale) for k, v in h.items())
+        for h in history
+    ]
+    headers = tuple(_field(c, locale) for c in columns)
+    _out().print(_table(locale.text("cli.history"), headers, rows))
+
+
+def _timeline(timeline: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
+    rows = [
+        (
+            formats.moment(t["happened_at"], locale),
+            locale.name("value.kind", t["kind"]),
+            t["ref"],
+            locale.name(f"value.{t['kind']}", t["what"]),
+            formats.money(t["detail"], locale) if t["kind"] == "order" else t["detail"],
+        )
+        for t in timeline
+    ]
+    headers = (formats.zone(locale), *_labels(locale, "kind", "id", "what", "detail"))
+    _out().print(_table(locale.text("cli.recent"), headers, rows))
+
+
+def headline(data: Mapping[str, Any], *, locale: Locale) -> None:
+    """The demo's headline: who the value customers are, tiers, stages, churn risk."""
+    console = _out()
+    said = locale.text(
+        "cli.headline",
+        run_id=data["run_id"],
+        as_of=data["as_of"],
+        customers=formats.count(data["customers"]),
+        value_customers=formats.count(data["value_customers"]),
+        churn_risk=formats.count(data["churn_risk"]),
+    )
+    console.print("\n" + escape(said))
+    tiers = [
+        (t["tier"], t["customers"], formats.percent(t["revenue_share"])) for t in data["tiers"]
+    ]
+    console.print(
+        _table(locale.label("family.tier"), _labels(locale, "tier", "customers", "revenue"), tiers)
+    )
+    stages_ = list(data["stages"].items())
+    console.print(
+        _table(locale.label("family.stage"), _labels(locale, "stage", "customers"), stages_)
+    )
+    rfm11 = list(data["rfm11"].items())
+    console.print(
+        _table(locale.label("family.rfm11"), _labels(locale, "segment", "customers"), rfm11)
+    )
