@@ -1,7 +1,7 @@
 """A run's alerts: what holds for the run's customers, raised once and resolved when gone.
 
-Only a run that becomes the current one touches alerts: a backtest (an earlier as_of)
-says nothing about today. Called inside the run's transaction, after its memberships.
+Called only for a run that becomes the current one (a backtest, an earlier as_of, says
+nothing about today), inside the run's transaction, after its memberships.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ def raise_alerts(
     now: pa.Table,
     shortfall: pd.DataFrame | None,
 ) -> tuple[int, int]:
-    """Sync the alerts with run `run_id` when it is the current run; (raised, resolved)."""
-    if snapshots.current_run(engine) != run_id:
-        return 0, 0
+    """Sync the alerts with run `run_id`, the current run; (raised, resolved)."""
     previous = snapshots.previous_run(engine, as_of)
     before = None
     moves: list[tuple[str, str, str]] = []

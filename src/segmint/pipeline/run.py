@@ -144,7 +144,13 @@ def run(
     )
     step(STEPS[2])
     scores, facts = _scores(engine, settings, features, value, as_of=as_of)
-    below = _shortfall(engine, settings, src, features, scores, value, history, as_of=as_of)
+    latest = snapshots.latest_as_of(engine)
+    current = latest is None or as_of >= latest  # else a backtest: a later-dated run stays
+    below = (
+        _shortfall(engine, settings, src, features, scores, value, history, as_of=as_of)
+        if current
+        else None
+    )
     planned = segments.plan(engine, settings)
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
     step(STEPS[3])
@@ -171,12 +177,17 @@ def run(
             actor=actor,
         )
         segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
-        raised, resolved = alerts.raise_alerts(
-            engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=below
+        raised, resolved = (
+            alerts.raise_alerts(
+                engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=below
+            )
+            if current
+            else (0, 0)  # a backtest says nothing about today
         )
-    backtest = snapshots.current_run(engine) != run_id  # a later-dated run stays current
     seconds = time.perf_counter() - clock
-    return RunResult(run_id, as_of, features.num_rows, seconds, facts, backtest, raised, resolved)
+    return RunResult(
+        run_id, as_of, features.num_rows, seconds, facts, not current, raised, resolved
+    )
 
 
 def _shortfall(
@@ -190,14 +201,11 @@ def _shortfall(
     *,
     as_of: dt.date,
 ) -> pd.DataFrame | None:
-    """The valued customers' buying in the alert window against their models (current runs only).
+    """The valued customers' buying in the alert window against their models.
 
-    A backtest raises no alerts, so it skips this; the window's purchase history is the
-    run's own when the window is the CLV holdout, else one more summary query.
+    The window's purchase history is the run's own when the window is the CLV holdout,
+    else one more summary query.
     """
-    latest = snapshots.latest_as_of(engine)
-    if latest is not None and as_of < latest:
-        return None
     day = (as_of - EPOCH).days
     days = settings.alerts.window_days
     window = history

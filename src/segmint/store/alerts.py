@@ -56,28 +56,20 @@ def sync(
     """
     now = dt.datetime.now(dt.UTC)
     key = "a.customer_id = c.customer_id AND a.reason = c.reason AND a.subject = c.subject"
+    open_ = f"(SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})"
     with engine.registered("_candidates", candidates.cast(CANDIDATE)):
-        resolved = engine.scalar(
-            f"""SELECT count(*) FROM alerts a WHERE a.resolved_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM _candidates c WHERE {key})"""
-        )
-        engine.execute(
+        ((resolved,),) = engine.rows(  # DuckDB answers a change with its row count
             f"""UPDATE alerts a SET resolved_at = ?, resolved_by = ? WHERE a.resolved_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM _candidates c WHERE {key})""",
             [now, by],
         )
         start = int(engine.scalar("SELECT coalesce(max(alert_id), 0) FROM alerts"))
-        raised = engine.scalar(
-            f"""SELECT count(*) FROM _candidates c WHERE NOT EXISTS
-            (SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})"""
-        )
-        engine.execute(
+        ((raised,),) = engine.rows(
             f"""INSERT INTO alerts
             SELECT ? + row_number() OVER (ORDER BY c.customer_id, c.reason, c.subject),
                 c.customer_id, c.reason, c.subject, c.severity, c.params, ?, ?, ?,
                 NULL, NULL, NULL, NULL, NULL
-            FROM _candidates c WHERE NOT EXISTS
-                (SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})""",
+            FROM _candidates c WHERE NOT EXISTS {open_}""",
             [start, now, by, run_id],
         )
     return int(raised), int(resolved)

@@ -24,11 +24,11 @@ if TYPE_CHECKING:
 FAMILIES = ("tier", "stage", "rfm8", "rfm11", "rfm_cell", "value_customer")
 
 
-def _family_keys(run_id_param: str = "?") -> str:
-    """(customer_id, family, key) of one run's snapshot: an UNPIVOT of the label columns."""
+def _family_keys() -> str:
+    """(customer_id, family, key) of one run's snapshot (the parameter): an UNPIVOT."""
     columns = ", ".join(f'CAST("{f}" AS VARCHAR) AS "{f}"' for f in FAMILIES)
     return (
-        f"UNPIVOT (SELECT customer_id, {columns} FROM snapshots WHERE run_id = {run_id_param}) "
+        f"UNPIVOT (SELECT customer_id, {columns} FROM snapshots WHERE run_id = ?) "
         f'ON {", ".join(FAMILIES)} INTO NAME family VALUE "key"'
     )
 
@@ -152,6 +152,22 @@ def attach_to_run(engine: DuckDBEngine, run_id: int, segment_id: int, chosen: pa
     record_counts(engine, run_id, [segment_id])
 
 
+# Every customer who entered or left a segment (by name) between two runs; the
+# parameters are the earlier and the later run's ids.
+MOVED = """
+    WITH named AS (
+        SELECT m.run_id, m.customer_id, s.name, s.kind, s.family, s."key"
+        FROM memberships m JOIN segments s USING (segment_id)),
+    a AS (SELECT * FROM named WHERE run_id = ?),
+    b AS (SELECT * FROM named WHERE run_id = ?)
+    SELECT coalesce(b.customer_id, a.customer_id) AS customer_id,
+        coalesce(b.name, a.name) AS name, coalesce(b.kind, a.kind) AS kind,
+        coalesce(b.family, a.family) AS family, coalesce(b."key", a."key") AS "key",
+        a.customer_id IS NULL AS entered
+    FROM a FULL JOIN b ON a.name = b.name AND a.customer_id = b.customer_id
+    WHERE a.customer_id IS NULL OR b.customer_id IS NULL"""
+
+
 def moves_of(
     engine: DuckDBEngine, before: int, after: int, names: Sequence[str]
 ) -> list[tuple[str, str, str]]:
@@ -160,15 +176,8 @@ def moves_of(
         return []
     marks = ", ".join("?" * len(names))
     rows = engine.rows(
-        f"""WITH named AS (
-            SELECT m.run_id, m.customer_id, s.name FROM memberships m
-            JOIN segments s USING (segment_id) WHERE s.name IN ({marks})),
-        a AS (SELECT * FROM named WHERE run_id = ?),
-        b AS (SELECT * FROM named WHERE run_id = ?)
-        SELECT coalesce(b.customer_id, a.customer_id), coalesce(b.name, a.name),
-            CASE WHEN a.customer_id IS NULL THEN 'enter' ELSE 'leave' END
-        FROM a FULL JOIN b ON a.name = b.name AND a.customer_id = b.customer_id
-        WHERE a.customer_id IS NULL OR b.customer_id IS NULL ORDER BY 2, 1""",
-        [*names, before, after],
+        f"""SELECT customer_id, name, CASE WHEN entered THEN 'enter' ELSE 'leave' END
+        FROM ({MOVED}) WHERE name IN ({marks}) ORDER BY name, customer_id""",
+        [before, after, *names],
     )
     return [(str(c), str(n), str(w)) for c, n, w in rows]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.memberships import MOVED
 
 
 def _records(engine: DuckDBEngine, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -80,22 +81,14 @@ def moves(engine: DuckDBEngine, before: int, after: int) -> list[dict[str, Any]]
     """
     return _records(
         engine,
-        """WITH named AS (
-            SELECT m.run_id, m.customer_id, s.name, s.kind, s.family, s."key"
-            FROM memberships m JOIN segments s USING (segment_id)),
-        a AS (SELECT * FROM named WHERE run_id = ?),
-        b AS (SELECT * FROM named WHERE run_id = ?)
-        SELECT coalesce(b.name, a.name) AS name, any_value(coalesce(b.kind, a.kind)) AS kind,
-            any_value(coalesce(b.family, a.family)) AS family,
-            any_value(coalesce(b."key", a."key")) AS "key",
-            count(*) FILTER (WHERE a.customer_id IS NULL) AS entered,
-            count(*) FILTER (WHERE b.customer_id IS NULL) AS "left",
-            coalesce(sum(snap.revenue_365d) FILTER (WHERE a.customer_id IS NULL), 0)
-                AS revenue_365d_entered
-        FROM a FULL JOIN b ON a.name = b.name AND a.customer_id = b.customer_id
-        LEFT JOIN snapshots snap ON snap.run_id = ? AND snap.customer_id = b.customer_id
-        WHERE a.customer_id IS NULL OR b.customer_id IS NULL
-        GROUP BY 1 ORDER BY kind DESC, family, name""",
+        f"""SELECT name, any_value(kind) AS kind, any_value(family) AS family,
+            any_value("key") AS "key",
+            count(*) FILTER (WHERE entered) AS entered,
+            count(*) FILTER (WHERE NOT entered) AS "left",
+            coalesce(sum(snap.revenue_365d) FILTER (WHERE entered), 0) AS revenue_365d_entered
+        FROM ({MOVED}) moved
+        LEFT JOIN snapshots snap ON snap.run_id = ? AND snap.customer_id = moved.customer_id
+        GROUP BY name ORDER BY kind DESC, family, name""",
         [before, after, after],
     )
 
