@@ -35,14 +35,13 @@ def plan(engine: DuckDBEngine, settings: Settings) -> Plan:
     rules: dict[int, Rule] = {}
     static: list[Segment] = []
     warnings: list[RunWarning] = []
+    read = membership.reader(engine, settings)
     for segment in definitions.current(engine, kind="rule"):
         if segment.static:
             static.append(segment)
             continue
         try:
-            rules[segment.segment_id] = membership.read(
-                engine, settings, segment.rule, segment=segment.name
-            )
+            rules[segment.segment_id] = read(segment.rule, segment=segment.name)
         except RuleError as exc:
             params = {"segment": segment.name, "problem": exc.message}
             warnings.append(RunWarning(code="run.segment_skipped", params=params))

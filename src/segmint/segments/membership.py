@@ -10,7 +10,7 @@ expression computes, so the "why" is the computation's own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +47,17 @@ def read(
 
     `segment` names the segment the rule defines, so a reference back to it is a cycle.
     """
-    return read_rule(text, workspace_vocabulary(engine, settings), segment=segment)
+    return reader(engine, settings)(text, segment=segment)
+
+
+def reader(engine: DuckDBEngine, settings: Settings) -> Callable[..., Rule]:
+    """`read` with the workspace's vocabulary looked up once, for reading many rules."""
+    words = workspace_vocabulary(engine, settings)
+
+    def read_one(text: str, *, segment: str | None = None) -> Rule:
+        return read_rule(text, words, segment=segment)
+
+    return read_one
 
 
 @dataclass(frozen=True)

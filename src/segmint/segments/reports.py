@@ -151,11 +151,12 @@ def _own_segments(
 
     versions = stored.by_ids(engine, ids)
     view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
+    read = membership.reader(engine, settings)
     found = []
     for segment_id in ids:
         version = versions[segment_id]
         try:
-            rule = membership.read(engine, settings, version["rule"], segment=version["name"])
+            rule = read(version["rule"], segment=version["name"])
         except RuleError as exc:  # a rule that no longer reads: say why instead
             why = [exc.render(lang)[0]]
         else:

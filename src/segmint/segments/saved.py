@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -23,8 +24,8 @@ from segmint.models import overlap
 from segmint.segments import definitions, membership
 from segmint.segments.definitions import Segment
 from segmint.segments.rules import describe, explain
-from segmint.segments.rules.check import read as read_rule
 from segmint.segments.rules.tree import Rule
+from segmint.segments.rules.where import suggest
 from segmint.store import memberships, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
@@ -165,14 +166,11 @@ def find(engine: DuckDBEngine, name: str) -> Segment:
     live = {s.name: s for s in definitions.current(engine)}
     if name in live:
         return live[name]
-    import difflib
-
-    close = difflib.get_close_matches(name, list(live), n=1)
     raise NotFoundError(
         "segment.not_found",
         location=Location(field="name"),
         name=name,
-        close=close[0] if close else None,
+        close=suggest(name, live).close,
     )
 
 
@@ -240,11 +238,8 @@ def edit(
 def remove(engine: DuckDBEngine, settings: Settings, name: str, *, actor: str) -> Segment:
     """Retire rule segment `name` (its history stays); refused while a segment names it."""
     old = _rule_segment(engine, name)
-    users = [
-        s.name
-        for s in definitions.current(engine, kind="rule")
-        if _refers(engine, settings, s, name)
-    ]
+    read = membership.reader(engine, settings)
+    users = [s.name for s in definitions.current(engine, kind="rule") if _refers(read, s, name)]
     if users:
         raise InputError(
             "segment.in_use", location=Location(field="name"), name=name, users=", ".join(users)
@@ -254,13 +249,12 @@ def remove(engine: DuckDBEngine, settings: Settings, name: str, *, actor: str) -
     return old
 
 
-def _refers(engine: DuckDBEngine, settings: Settings, segment: Segment, name: str) -> bool:
+def _refers(read: Callable[..., Rule], segment: Segment, name: str) -> bool:
     """Whether `segment`'s rule names segment `name` (directly or through another)."""
     if segment.name == name:
         return False
-    vocabulary = membership.workspace_vocabulary(engine, settings)
     try:
-        return name in read_rule(segment.rule, vocabulary, segment=segment.name).segments
+        return name in read(segment.rule, segment=segment.name).segments
     except RuleError:  # a rule that no longer reads (a removed field) names nothing here
         return False
 
