@@ -16,9 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from segmint.core.config import Settings
-from segmint.models.lifecycle import STAGES
-from segmint.models.rfm_names import RFM8_NAMES
-from segmint.segments import schemes
+from segmint.segments.families import segment_names
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.memberships import FAMILIES
@@ -74,15 +72,16 @@ class FamilyMember:
 def family_members(settings: Settings) -> tuple[FamilyMember, ...]:
     """Every segment of every built-in family under `settings`, in report order."""
     bins = range(1, settings.rfm.bins + 1)
+    # the named families' keys are families.segment_names'; tiers and cells are made here
     keys: dict[str, tuple[str, ...]] = {
         "tier": tuple(settings.tiers.labels),
-        "stage": STAGES,
-        "rfm8": RFM8_NAMES,
-        "rfm11": tuple(rule.key for rule in schemes.rfm11_rules(settings)),
         "rfm_cell": tuple(f"{r}{f}{m}" for r, f, m in itertools.product(bins, repeat=3)),
-        "value_customer": ("true", "false"),
     }
-    return tuple(FamilyMember(family, key) for family in FAMILIES for key in keys[family])
+    return tuple(
+        FamilyMember(family, key)
+        for family in FAMILIES
+        for key in keys.get(family) or segment_names(family, settings=settings)
+    )
 
 
 def sync_families(engine: DuckDBEngine, settings: Settings) -> None:

@@ -140,14 +140,6 @@ def freeze_members(engine: DuckDBEngine, segment_id: int, members: pa.Table) -> 
     engine.append("static_members", frozen)
 
 
-def static_members(engine: DuckDBEngine, segment_id: int) -> pa.Table:
-    """The frozen member list of a static segment version."""
-    return engine.arrow(
-        "SELECT customer_id FROM static_members WHERE segment_id = ? ORDER BY customer_id",
-        [segment_id],
-    )
-
-
 def frozen_members(engine: DuckDBEngine, segment_id: int) -> ir.Table:
     """A static segment version's frozen list as an expression (customer_id)."""
     frozen = engine.ibis().table("static_members")
