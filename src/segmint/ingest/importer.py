@@ -29,13 +29,14 @@ from segmint.core.errors import (
     ProblemList,
 )
 from segmint.core.schema import TABLES
+from segmint.core.updates import ViewUpdate
 from segmint.ingest import quarantine, readers
 from segmint.ingest.batches import HeaderRule
 from segmint.ingest.loader import Progress, load
 from segmint.ingest.mapping import fold
 from segmint.ingest.plan import Plan, accepts_header, plan
 from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, staged_columns
-from segmint.store import imports
+from segmint.store import imports, live
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.staging import MergeCounts, Staging
 
@@ -115,6 +116,7 @@ class ImportResult:
     seconds: float
     preset: str | None = None  # the platform preset the file was read with
     tables: tuple[TableCounts, ...] = ()  # every table the file filled, `kind` among them
+    view: tuple[ViewUpdate, ...] = ()  # the live view's updates that took the rows in
 
     def as_dict(self, *, problems: int = 20) -> dict[str, object]:
         """JSON-ready summary with the first `problems` problems."""
@@ -380,6 +382,7 @@ def _merge(
         if ctx.kind == "order_items":
             _reject_unknown(stage, problems, "order_id", "orders", "ingest.unknown_order", ctx.file)
         counts[target.kind] = stage.fill(import_id) if target.fills_only else stage.merge(import_id)
+        live.mark(stage.engine, stage.touched)  # the live view recomputes them
         if target.fills_only:
             created += counts[target.kind].inserted
     problems.sort(key=lambda p: p.location.row or 0)

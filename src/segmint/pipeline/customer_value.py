@@ -18,7 +18,15 @@ import numpy.typing as npt
 
 from segmint.core.errors import ConvergenceError, InputError
 from segmint.core.facts import ClvFacts, Fit, ModelCheck
-from segmint.models.clv import BetaGeo, GammaGamma, ParetoNBD, lifetime_value
+from segmint.models.clv import (
+    BetaGeo,
+    GammaGamma,
+    ParetoNBD,
+    beta_geo,
+    gamma_gamma,
+    lifetime_value,
+    pareto_nbd,
+)
 
 Array = npt.NDArray[np.float64]
 Model = BetaGeo | ParetoNBD
@@ -79,6 +87,60 @@ def customer_value(
         }
     )
     return CustomerValue(p_alive, expected, clv, facts)
+
+
+PARAMS: dict[str, Any] = {"bg_nbd": beta_geo.Params, "pareto_nbd": pareto_nbd.Params}
+
+
+def applied(
+    history: PurchaseHistory, facts: ClvFacts, *, as_of: int, discount_rate: float
+) -> CustomerValue:
+    """p_alive, expected purchases and clv_12m of any customers by a run's fits (`facts`).
+
+    What an update between runs computes: the same formulas as the run, the run's
+    parameters. Empty where the run had no purchase model (or no spend model for CLV).
+    """
+    n = history.days.size
+    empty = np.full(n, np.nan)
+    purchases, spend = facts.fit("purchases"), facts.fit("spend")
+    if purchases is None or purchases.model not in MODELS:
+        return CustomerValue(empty, empty, empty, facts)
+    model = MODELS[purchases.model]()
+    model.params_ = PARAMS[purchases.model](**purchases.params)
+    buyers = history.days > 0
+    rfm = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
+    p_alive, expected, clv = empty.copy(), empty.copy(), empty.copy()
+    p_alive[buyers] = model.probability_alive(*rfm)
+    expected[buyers] = model.expected_purchases(90 / WEEK, *rfm)
+    if spend is not None:
+        gamma = GammaGamma()
+        gamma.params_ = gamma_gamma.Params(**spend.params)
+        clv[buyers] = _lifetime_value(model, gamma, history, buyers, rfm, rate=discount_rate)
+    return CustomerValue(p_alive, expected, clv, facts)
+
+
+def _lifetime_value(
+    model: Model,
+    gamma: GammaGamma,
+    history: PurchaseHistory,
+    buyers: npt.NDArray[np.bool_],
+    rfm: tuple[Array, Array, Array],
+    *,
+    rate: float,
+) -> Array:
+    """clv_12m of the buyers: 365 days, the annual `rate` discounting weekly."""
+    x = rfm[0]
+    spend = np.where(x > 0, history.repeat_spend[buyers] / np.maximum(x, 1), 0.0)
+    repeaters = (x > 0) & (spend > 0)
+    weekly = (1 + rate) ** (WEEK / 365) - 1  # the annual rate, per week
+    return lifetime_value(
+        model,
+        gamma,
+        *rfm,
+        np.where(repeaters, spend, 0.0),
+        horizon=365 / WEEK,
+        discount_rate=weekly,
+    )
 
 
 def _rfm(
@@ -166,15 +228,7 @@ def _clv(
     clv = np.full(history.days.size, np.nan)
     try:
         gamma = GammaGamma().fit(x[repeaters], spend[repeaters])
-        weekly = (1 + discount_rate) ** (WEEK / 365) - 1  # the annual rate, per week
-        clv[buyers] = lifetime_value(
-            model,
-            gamma,
-            *rfm,
-            np.where(repeaters, spend, 0.0),
-            horizon=365 / WEEK,
-            discount_rate=weekly,
-        )
+        clv[buyers] = _lifetime_value(model, gamma, history, buyers, rfm, rate=discount_rate)
     except (ConvergenceError, InputError) as exc:
         return clv, ClvFacts(note=exc.message)
     return clv, ClvFacts(fits=(_fit_record("gamma_gamma", "spend", gamma),))

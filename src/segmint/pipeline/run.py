@@ -31,10 +31,11 @@ from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
-from segmint.pipeline import alerts, scoring, segments
+from segmint.pipeline import alerts, frozen, scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
+from segmint.pipeline.pending import next_changes
 from segmint.pipeline.shortfall import shortfall
-from segmint.store import snapshots
+from segmint.store import live, snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
@@ -134,7 +135,7 @@ def run(
     day = (as_of - EPOCH).days
     step(STEPS[0])
     features = execute(engine, customer_features(src, day).order_by("customer_id"))
-    history = _history(engine, src, features, day=day, holdout=settings.clv.holdout_days)
+    history = history_of(engine, src, features, day=day, holdout=settings.clv.holdout_days)
     step(STEPS[1])
     value = customer_value(
         history,
@@ -143,16 +144,31 @@ def run(
         discount_rate=settings.clv.discount_rate,
     )
     step(STEPS[2])
-    scores, facts = _scores(engine, settings, features, value, as_of=as_of)
-    latest = snapshots.latest_as_of(engine)
+    columns = model_columns(features)
+    scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of)
+    latest, before = snapshots.latest_as_of(engine), snapshots.current_run(engine)
     current = latest is None or as_of >= latest  # else a backtest: a later-dated run stays
     below = (
-        _shortfall(engine, settings, src, features, scores, value, history, as_of=as_of)
+        shortfall_of(engine, settings, src, features, scores, value, history, as_of=as_of)
         if current
         else None
     )
     planned = segments.plan(engine, settings)
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
+    pending = (
+        next_changes(
+            engine,
+            src,
+            features,
+            history,
+            facts=facts,
+            rules=planned.rules.values(),
+            settings=settings,
+            day=day,
+        )
+        if current
+        else None
+    )
     step(STEPS[3])
     run_id = snapshots.next_run_id(engine)
     record = {
@@ -163,7 +179,7 @@ def run(
         "config_hash": config_hash(settings),
         "customers": features.num_rows,
     }
-    customers = _snapshot(run_id, features, scores)
+    customers = _with_run(run_id, snapshot_rows(features, scores))
     with engine.transaction():
         snapshots.write_run(
             engine,
@@ -177,6 +193,8 @@ def run(
             actor=actor,
         )
         segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
+        if pending is not None:  # the run starts a new live view
+            _start_view(engine, settings, columns, scores, features, run_id, before, pending)
         raised, resolved = (
             alerts.raise_alerts(
                 engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=below
@@ -190,7 +208,7 @@ def run(
     )
 
 
-def _shortfall(
+def shortfall_of(
     engine: DuckDBEngine,
     settings: Settings,
     src: Sources,
@@ -210,7 +228,7 @@ def _shortfall(
     days = settings.alerts.window_days
     window = history
     if days != settings.clv.holdout_days:
-        window = _history(engine, src, features, day=day, holdout=days)
+        window = history_of(engine, src, features, day=day, holdout=days)
     labels = list(settings.tiers.labels)[:2]
     valued = np.isin(scores["tier"].astype(str), labels) | scores["value_customer"].astype(bool)
     return shortfall(
@@ -255,17 +273,44 @@ def tier_warnings(spans: Sequence[TierSpan], *, settings: Settings) -> tuple[Run
     return (RunWarning(code="run.tiers_concentrated", params=params),)
 
 
+def _start_view(
+    engine: DuckDBEngine,
+    settings: Settings,
+    columns: dict[str, Any],
+    scores: dict[str, Any],
+    features: pa.Table,
+    run_id: int,
+    before: int | None,
+    pending: pa.Table,
+) -> None:
+    """A new current run: what it froze for updates, its pending days, the changes logged."""
+    named = columns | {"customer_id": features["customer_id"].to_numpy(zero_copy_only=False)}
+    ladders, ranks = frozen.recorded(named, scores, settings=settings)
+    live.write_frozen(
+        engine,
+        run_id,
+        ladders={
+            k: ([str(x) for x in v.labels], v.values, list(v.ids)) for k, v in ladders.items()
+        },
+        ranks={k: (v.values, v.below, v.equal) for k, v in ranks.items()},
+    )
+    live.drop_overlays(engine, keep=run_id)
+    live.set_next(engine, run_id, pending)
+    if before is not None:
+        live.log_run_changes(engine, before=before, after=run_id)
+
+
 def _scores(
     engine: DuckDBEngine,
     settings: Settings,
     features: pa.Table,
+    columns: dict[str, Any],
     value: CustomerValue,
     *,
     as_of: dt.date,
 ) -> tuple[dict[str, Any], RunFacts]:
     """Every score column, and the run's facts: what the scores and fits were decided by."""
-    columns = _model_columns(features)
-    previous = _previous_stages(engine, features, as_of)
+    previous = previous_stages(engine, features, as_of)
     scores, decided = scoring.score(
         columns, settings=settings, p_alive=value.p_alive, previous_stage=previous
     )
@@ -307,7 +352,7 @@ def rfm_table(
     return table
 
 
-def _history(
+def history_of(
     engine: DuckDBEngine, src: Sources, features: pa.Table, *, day: int, holdout: int
 ) -> PurchaseHistory:
     """The purchase summary aligned with the features' customers (none for prospects)."""
@@ -343,7 +388,7 @@ def _cents(money: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int64]]:
     return cents.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
 
 
-def _model_columns(features: pa.Table) -> dict[str, Any]:
+def model_columns(features: pa.Table) -> dict[str, Any]:
     """Numeric feature columns as NumPy (NaN for empty); money also in exact integer cents."""
     columns = {}
     for name in features.column_names:
@@ -356,7 +401,7 @@ def _model_columns(features: pa.Table) -> dict[str, Any]:
     return columns
 
 
-def _previous_stages(
+def previous_stages(
     engine: DuckDBEngine, features: pa.Table, as_of: dt.date
 ) -> np.ndarray[Any, Any]:
     """Each customer's stage in the newest run before as_of ('' where there is none)."""
@@ -369,13 +414,11 @@ def _previous_stages(
     return np.asarray(stages.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _snapshot(run_id: int, features: pa.Table, scores: dict[str, Any]) -> pa.Table:
-    """The snapshot rows: run id, customer id, features, then the scores in catalog order."""
-    table = _with_run(run_id, features)
+def snapshot_rows(features: pa.Table, scores: dict[str, Any]) -> pa.Table:
+    """Customer id, features, then the scores in catalog order: a snapshot's row shape."""
+    table = features
     for column in SCORES:
-        values = scores[column.name]
-        array = pa.array(values, from_pandas=True)
-        table = table.append_column(column.name, array)
+        table = table.append_column(column.name, pa.array(scores[column.name], from_pandas=True))
     return table
 
 

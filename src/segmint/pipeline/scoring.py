@@ -49,18 +49,8 @@ def rfm_columns(
     The facts are the cut points (quantile scoring) and the means rfm8 compares with.
     """
     scores = rfm_scores(recency_days, frequency, monetary_cents, settings=settings)
-    rules = schemes.rfm11_rules(settings)
     named8 = rfm_names.rfm8(recency_days, frequency, monetary_cents)
-    named11 = rfm_names.name_cells(rules, scores.r, scores.f, scores.m, bins=settings.rfm.bins)
-    cell = scores.r.astype(np.int64) * 100 + scores.f * 10 + scores.m
-    columns = {
-        "r_score": scores.r,
-        "f_score": scores.f,
-        "m_score": scores.m,
-        "rfm_cell": cell.astype(str).astype(object),
-        "rfm8": np.array(rfm_names.RFM8_NAMES, dtype=object)[named8],
-        "rfm11": np.array([rule.key for rule in rules], dtype=object)[named11],
-    }
+    columns = named_rfm(scores.r, scores.f, scores.m, rfm8=named8, settings=settings)
     n = max(recency_days.size, 1)
     r_cuts, f_cuts, m_cuts = scores.cuts
     facts = RfmFacts(
@@ -72,6 +62,21 @@ def rfm_columns(
         mean_monetary=float(monetary_cents.sum() / n / 100),
     )
     return columns, facts
+
+
+def named_rfm(r: Array, f: Array, m: Array, *, rfm8: Array, settings: Settings) -> dict[str, Array]:
+    """The RFM columns of buyers from their scores and rfm8 places: cell, rfm8, rfm11."""
+    rules = schemes.rfm11_rules(settings)
+    named11 = rfm_names.name_cells(rules, r, f, m, bins=settings.rfm.bins)
+    cell = r.astype(np.int64) * 100 + f * 10 + m
+    return {
+        "r_score": r,
+        "f_score": f,
+        "m_score": m,
+        "rfm_cell": cell.astype(str).astype(object),
+        "rfm8": np.array(rfm_names.RFM8_NAMES, dtype=object)[rfm8],
+        "rfm11": np.array([rule.key for rule in rules], dtype=object)[named11],
+    }
 
 
 def tier_index(spend_cents: Array, *, settings: Settings) -> npt.NDArray[np.int8]:
@@ -115,7 +120,7 @@ def score(
     labels = np.array(schemes.tier_labels(settings), dtype=object)
     tier = tier_index(columns["revenue_365d_cents"], settings=settings)
     out["tier"] = labels[tier]
-    out["stage"] = _stages(columns, p_alive=p_alive, previous=previous_stage, settings=settings)
+    out["stage"] = stages(columns, p_alive=p_alive, previous=previous_stage, settings=settings)
     out |= _value(columns, buyers, settings=settings)
     flagged = out["value_customer"]
     facts = ScoreFacts(
@@ -147,9 +152,10 @@ def tier_spans(spend_cents: Array, tier: Array, *, labels: Array) -> list[TierSp
     return spans
 
 
-def _stages(
+def stages(
     columns: dict[str, Array], *, p_alive: Array, previous: Array, settings: Settings
 ) -> Array:
+    """Each customer's stage key; `previous` holds the stage keys of the run before."""
     keys = list(lifecycle.STAGES)
     before = np.array([keys.index(k) if k in keys else -1 for k in previous])
     index = lifecycle.stages(
@@ -174,13 +180,21 @@ def _value(
     result = value_score.value_scores(
         values, ids, components=components, top_percent=settings.value.top_percent
     )
-    parts = _json_objects({k: np.round(v, 6) for k, v in result.parts.items()})
     flagged = np.zeros(n, dtype=bool)
     flagged[buyers] = result.flagged
+    return value_columns(result.score, result.parts, flagged, buyers)
+
+
+def value_columns(
+    score: Array, parts: dict[str, Any], flagged: Array, buyers: npt.NDArray[np.bool_]
+) -> dict[str, Any]:
+    """value_score and value_parts of the buyers (None for the others), value_customer."""
+    n = buyers.size
+    text = _json_objects({k: np.round(v, 6) for k, v in parts.items()})
     return {
-        "value_score": _spread(result.score, buyers, n),
+        "value_score": _spread(score, buyers, n),
         "value_customer": flagged,
-        "value_parts": _spread(parts, buyers, n),
+        "value_parts": _spread(text, buyers, n),
     }
 
 

@@ -18,10 +18,8 @@ import pyarrow as pa
 from segmint.core.config import Settings
 from segmint.core.facts import ClvFacts
 from segmint.models import churn
-from segmint.models.clv import beta_geo, gamma_gamma, pareto_nbd
-from segmint.pipeline.customer_value import WEEK, PurchaseHistory
-
-PARAMS: dict[str, Any] = {"bg_nbd": beta_geo.Params, "pareto_nbd": pareto_nbd.Params}
+from segmint.models.clv import gamma_gamma
+from segmint.pipeline.customer_value import PARAMS, WEEK, PurchaseHistory
 
 
 def shortfall(

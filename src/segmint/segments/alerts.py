@@ -59,6 +59,7 @@ class Alert(BaseModel):
     raised_at: dt.datetime
     raised_by: str
     run_id: int | None
+    update_id: int | None = None  # the update of the live view that raised it, if one did
     resolved_at: dt.datetime | None
     resolved_by: str | None
     acknowledged_at: dt.datetime | None

@@ -78,6 +78,27 @@ def run_view(engine: DuckDBEngine, settings: Settings, *, run_id: int, as_of: dt
     return RunView(base, context)
 
 
+def live_view(
+    engine: DuckDBEngine,
+    settings: Settings,
+    *,
+    run_id: int,
+    rows: pa.Table,
+    sources: relations.Sources,
+    as_of: dt.date,
+) -> RunView:
+    """The rule table of a few customers' live rows, their own relations, as of a day."""
+    import ibis
+
+    from segmint.segments.rules.compile import Context
+
+    base = relations.rule_table(
+        engine, run_id, timezone=settings.timezone, rows=ibis.memtable(rows), as_of=as_of
+    )
+    context = Context(sources=sources, as_of=(as_of - EPOCH).days, members=_static(engine))
+    return RunView(base, context)
+
+
 def _static(engine: DuckDBEngine) -> Any:
     """`members(name)`: the frozen list of the live version of static segment `name`."""
 

@@ -34,6 +34,7 @@ COLUMNS = (
     "acknowledged_at",
     "acknowledged_by",
     "note",
+    "update_id",
 )
 CANDIDATE = pa.schema(
     [
@@ -47,20 +48,33 @@ CANDIDATE = pa.schema(
 
 
 def sync(
-    engine: DuckDBEngine, candidates: pa.Table, *, by: str, run_id: int | None
+    engine: DuckDBEngine,
+    candidates: pa.Table,
+    *,
+    by: str,
+    run_id: int | None,
+    update_id: int | None = None,
+    customers: pa.Table | None = None,
 ) -> tuple[int, int]:
     """Raise the new alerts among `candidates` and resolve those that no longer hold.
 
     `candidates` has the columns of `CANDIDATE` (params as JSON text); `by` says what
-    raised or resolved them ("run 7"). Returns (raised, resolved).
+    raised or resolved them ("run 7", "update 12"). With `customers` (customer_id) only
+    their alerts are looked at: an update knows nothing new of the others.
+    Returns (raised, resolved).
     """
     now = dt.datetime.now(dt.UTC)
     key = "a.customer_id = c.customer_id AND a.reason = c.reason AND a.subject = c.subject"
     open_ = f"(SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})"
-    with engine.registered("_candidates", candidates.cast(CANDIDATE)):
+    only = "" if customers is None else "AND a.customer_id IN (SELECT customer_id FROM _who)"
+    who = customers.select(["customer_id"]) if customers is not None else _NOBODY
+    with (
+        engine.registered("_candidates", candidates.cast(CANDIDATE)),
+        engine.registered("_who", who),
+    ):
         ((resolved,),) = engine.rows(  # DuckDB answers a change with its row count
             f"""UPDATE alerts a SET resolved_at = ?, resolved_by = ? WHERE a.resolved_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM _candidates c WHERE {key})""",
+            {only} AND NOT EXISTS (SELECT 1 FROM _candidates c WHERE {key})""",
             [now, by],
         )
         start = int(engine.scalar("SELECT coalesce(max(alert_id), 0) FROM alerts"))
@@ -68,11 +82,14 @@ def sync(
             f"""INSERT INTO alerts
             SELECT ? + row_number() OVER (ORDER BY c.customer_id, c.reason, c.subject),
                 c.customer_id, c.reason, c.subject, c.severity, c.params, ?, ?, ?,
-                NULL, NULL, NULL, NULL, NULL
+                NULL, NULL, NULL, NULL, NULL, ?
             FROM _candidates c WHERE NOT EXISTS {open_}""",
-            [start, now, by, run_id],
+            [start, now, by, run_id, update_id],
         )
     return int(raised), int(resolved)
+
+
+_NOBODY = pa.table({"customer_id": pa.array([], pa.string())})
 
 
 def listing(

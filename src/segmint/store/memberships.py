@@ -166,18 +166,3 @@ MOVED = """
         a.customer_id IS NULL AS entered
     FROM a FULL JOIN b ON a.name = b.name AND a.customer_id = b.customer_id
     WHERE a.customer_id IS NULL OR b.customer_id IS NULL"""
-
-
-def moves_of(
-    engine: DuckDBEngine, before: int, after: int, names: Sequence[str]
-) -> list[tuple[str, str, str]]:
-    """(customer_id, segment, "enter" or "leave") of segments `names` between two runs."""
-    if not names:
-        return []
-    marks = ", ".join("?" * len(names))
-    rows = engine.rows(
-        f"""SELECT customer_id, name, CASE WHEN entered THEN 'enter' ELSE 'leave' END
-        FROM ({MOVED}) WHERE name IN ({marks}) ORDER BY name, customer_id""",
-        [before, after, *names],
-    )
-    return [(str(c), str(n), str(w)) for c, n, w in rows]

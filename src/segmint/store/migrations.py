@@ -163,12 +163,48 @@ def _v5_alerts(engine: DuckDBEngine) -> None:
         engine.execute(statement)
 
 
+# The live view: the current run plus the updates since. An update (new data, or days
+# passing) rewrites the rows and memberships of the customers it touched in an overlay;
+# every membership change is logged with its cause; each customer's next day a label or
+# segment may change without new data; and what a run froze for updates between runs:
+# its value-score ranks and the first customer of each group of a ranked label.
+_V6_TABLES = (
+    """CREATE TABLE updates (
+        update_id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, cause VARCHAR NOT NULL,
+        as_of DATE NOT NULL, updated_at TIMESTAMPTZ NOT NULL, actor VARCHAR, import_id VARCHAR,
+        customers BIGINT NOT NULL, entered BIGINT NOT NULL, "left" BIGINT NOT NULL)""",
+    # the snapshot's columns as step 2 made them, after the update that wrote the row
+    _V2_TABLES[1].replace(
+        "CREATE TABLE snapshots (\n        run_id INTEGER,",
+        "CREATE TABLE live_customers (\n        update_id INTEGER, run_id INTEGER,",
+    ),
+    "CREATE TABLE live_memberships (run_id INTEGER, segment_id INTEGER, customer_id VARCHAR)",
+    """CREATE TABLE membership_changes (
+        changed_at TIMESTAMPTZ NOT NULL, cause VARCHAR NOT NULL, run_id INTEGER NOT NULL,
+        update_id INTEGER, segment_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL,
+        entered BOOLEAN NOT NULL)""",
+    "CREATE TABLE next_changes (run_id INTEGER, customer_id VARCHAR, day DATE)",
+    """CREATE TABLE run_ranks (
+        run_id INTEGER, component VARCHAR, value DOUBLE, below BIGINT, equal BIGINT)""",
+    """CREATE TABLE run_ladders (
+        run_id INTEGER, ladder VARCHAR, "position" INTEGER, label VARCHAR, value DOUBLE,
+        customer_id VARCHAR)""",
+    "ALTER TABLE alerts ADD COLUMN update_id INTEGER",
+)
+
+
+def _v6_live_view(engine: DuckDBEngine) -> None:
+    for statement in _V6_TABLES:
+        engine.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
     _v3_order_refunds,
     _v4_segments_and_typed_facts,
     _v5_alerts,
+    _v6_live_view,
 )
 
 

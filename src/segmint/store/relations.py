@@ -137,7 +137,14 @@ _CONSENTS = ("consent_email", "consent_sms", "consent_wecom")
 _NOT_IN_RULES = ("value_parts",)  # JSON, not a value a rule compares
 
 
-def rule_table(engine: DuckDBEngine, run_id: int, *, timezone: str) -> ir.Table:
+def rule_table(
+    engine: DuckDBEngine,
+    run_id: int,
+    *,
+    timezone: str,
+    rows: ir.Table | None = None,
+    as_of: dt.date | None = None,
+) -> ir.Table:
     """What segment rules read: one row per customer of run `run_id`'s snapshot.
 
     Parameters
@@ -148,6 +155,9 @@ def rule_table(engine: DuckDBEngine, run_id: int, *, timezone: str) -> ir.Table:
         The run whose snapshot and as_of the rules read.
     timezone : str
         The workspace time zone (IANA name): ``signup_date`` is signup_at's local date.
+    rows, as_of : optional
+        The live view's rows of a few customers (snapshot columns), and its day, read
+        instead of the run's snapshot and as_of.
 
     Returns
     -------
@@ -162,7 +172,7 @@ def rule_table(engine: DuckDBEngine, run_id: int, *, timezone: str) -> ir.Table:
     NotFoundError
         There is no run `run_id` (``run.not_found``).
     """
-    as_of = _as_of(engine, run_id)
+    as_of = as_of or _as_of(engine, run_id)
     _day = _day_of(utc_offsets(timezone, *_span(engine, (("customers", "signup_at"),))))
     backend = engine.ibis()
     with engine.mapped():
@@ -172,7 +182,9 @@ def rule_table(engine: DuckDBEngine, run_id: int, *, timezone: str) -> ir.Table:
             f"{_day('signup_at')} AS signup_day FROM customers"
         )
     columns = [c.name for c in SNAPSHOT_COLUMNS if c.name not in _NOT_IN_RULES]
-    run = snapshots.filter(snapshots.run_id == ibis.literal(run_id, "int32"))
+    run = rows
+    if run is None:
+        run = snapshots.filter(snapshots.run_id == ibis.literal(run_id, "int32"))
     joined = run.select("customer_id", *columns).left_join(people, "customer_id")
     return joined.select(
         "customer_id",

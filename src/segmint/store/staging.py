@@ -97,6 +97,26 @@ class Staging:
     def drop(self) -> None:
         """Remove the stage; the end of the transaction would too."""
         self.engine.execute(f"DROP TABLE IF EXISTS {self.stage}")
+        self.engine.execute(f"DROP TABLE IF EXISTS {self.touched}")
+
+    @property
+    def touched(self) -> str:
+        """The temporary table of the customers whose rows the merge added or changed."""
+        return f"{self.stage}_touched"
+
+    def _touch(self, where: str) -> None:
+        """Keep the customers of the staged rows `where` holds (s is the staged row).
+
+        An order line belongs to the customer of its order.
+        """
+        customer = "s.customer_id"
+        source = f"{self.stage} s"
+        if "customer_id" not in self.columns:
+            customer, source = "o.customer_id", f"{source} JOIN orders o ON o.order_id = s.order_id"
+        self.engine.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {self.touched} AS
+            SELECT DISTINCT {customer} AS customer_id FROM {source} WHERE {where}"""
+        )
 
     @property
     def _key(self) -> str:
@@ -246,6 +266,7 @@ class Staging:
         if not self.engine.scalar(f"SELECT count(*) FROM {target}"):
             # A first import: nothing to match, so skip the joins.
             self.engine.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {self.stage}")
+            self._touch("true")
             return MergeCounts(inserted=staged, updated=0, unchanged=0)
         self.engine.execute(
             f"""CREATE OR REPLACE TEMP TABLE _matched AS
@@ -261,6 +282,7 @@ class Staging:
             f"""INSERT INTO {target} ({cols}) SELECT {cols} FROM {self.stage} s
             ANTI JOIN _matched m ON s._row = m._row"""
         )
+        self._touch("NOT EXISTS (SELECT 1 FROM _matched m WHERE m._row = s._row AND NOT changed)")
         self.engine.execute("DROP TABLE _matched")
         return MergeCounts(
             inserted=staged - existing, updated=updated, unchanged=existing - updated

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ import pyarrow as pa
 from segmint.core import config, files
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.schema import KINDS
+from segmint.core.updates import ViewUpdate
 from segmint.segments import reports, schemes
 from segmint.segments.families import headed, labelled
 from segmint.store import identity, snapshots
@@ -158,6 +160,7 @@ class Workspace(SegmentMethods):
         """
         from segmint.ingest import quarantine
         from segmint.ingest.importer import ImportOptions, import_file
+        from segmint.pipeline import live
 
         quarantine.restore_missing(self.engine, self.path, lang=lang or self.settings.lang)
         options = ImportOptions(
@@ -172,7 +175,7 @@ class Workspace(SegmentMethods):
             header_row=header_row,
             preset=preset,
         )
-        return import_file(
+        result = import_file(
             self.engine,
             None if kind is None else check_kind(kind),
             Path(path),
@@ -182,6 +185,18 @@ class Workspace(SegmentMethods):
             now=now or self._import_moment(today),
             progress=self._import_progress(progress, name=name or str(path)),
         )
+        done = live.update(self.engine, self.settings, actor=actor, import_id=result.import_id)
+        return replace(result, view=tuple(done))
+
+    def refresh(self, *, as_of: dt.date | None = None, actor: str = "python") -> list[ViewUpdate]:
+        """Roll the live view forward to `as_of` (default today); see `segmint refresh`.
+
+        Recomputes only the customers whose date-relative labels and segments may have
+        moved since the view's day, with the current run's population frozen.
+        """
+        from segmint.pipeline import live
+
+        return live.refresh(self.engine, self.settings, as_of=as_of, actor=actor)
 
     def _import_moment(self, today: dt.date | None) -> dt.datetime:
         if today is None:

@@ -1,0 +1,201 @@
+"""Each customer's next day on which her labels, segments or alerts may change by themselves.
+
+The hooks (`segments.timing`) say what moves a condition with the calendar; here they are
+turned into days for each customer from her own values: when a counter reaches a cut,
+when the oldest row of a window leaves it, when P(alive) falls past a threshold (found
+by bisection on the run's fitted model, which falls monotonically while she is silent),
+when her birthday comes. The built-in labels' hooks come from the run's facts: RFM
+recency cuts and the rfm8 mean, the 365-day spend of tiers, the stage rules' days, gaps
+and P(alive) thresholds, and the windows of the value score's components.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from segmint.core.config import Settings
+from segmint.core.facts import RunFacts
+from segmint.segments import schemes
+from segmint.segments.rules.tree import Rule
+from segmint.segments.timing import (
+    WINDOWED,
+    Birthday,
+    Crossing,
+    Daily,
+    Decline,
+    Exit,
+    Hook,
+    rule_hooks,
+)
+
+Array = npt.NDArray[np.float64]
+HORIZON_DAYS = 3650  # P(alive) is followed this far; beyond it, nothing is pending
+NEVER = math.inf
+
+
+def label_hooks(facts: RunFacts, settings: Settings) -> dict[str, frozenset[Hook]]:
+    """The hooks of each built-in label under the run's facts and settings."""
+    rfm: set[Hook] = set()
+    rfm8: set[Hook] = set()
+    if facts.rfm is not None:
+        rfm8 = {Crossing("recency_days", facts.rfm.mean_recency_days)}
+        if settings.rfm.scoring != "rank":  # ranks compare customers alike: no day moves them
+            rfm = {Crossing("recency_days", c) for c in facts.rfm.recency_cuts}
+    rules = schemes.lifecycle_rules(settings)
+    stage: set[Hook] = {
+        Crossing("recency_days", rules.at_risk_min_days),
+        Crossing("recency_days", rules.churned_min_days),
+        Crossing("tenure_days", rules.new_days),
+        Decline("p_alive", rules.at_risk_p_alive),
+        Decline("p_alive", rules.churned_p_alive),
+    }
+    value = {h for name in settings.value.weights for h in WINDOWED.get(name, ())}
+    return {
+        "r_score": frozenset(rfm),
+        "rfm_cell": frozenset(rfm),
+        "rfm11": frozenset(rfm),
+        "rfm8": frozenset(rfm8 | rfm),
+        "tier": frozenset({Exit("orders", 365)}),
+        "stage": frozenset(stage),
+        "value_score": frozenset(value),
+        "value_customer": frozenset(value),
+    }
+
+
+def all_hooks(rules: Iterable[Rule], *, facts: RunFacts, settings: Settings) -> frozenset[Hook]:
+    """Every hook of the view: the labels (always memberships), the rules and the alerts."""
+    labels = label_hooks(facts, settings)
+    hooks: set[Hook] = set().union(*labels.values())
+    for rule in rules:
+        for hook in rule_hooks(rule):
+            hooks |= labels[hook] if isinstance(hook, str) else {hook}
+    alerts = settings.alerts
+    hooks |= {
+        Decline("p_alive", alerts.churn_p_alive),
+        Exit("events", 1),  # browsing: a view streak
+        Exit("orders", alerts.window_days),  # buying below expectation: the window's orders
+    }
+    return frozenset(hooks)
+
+
+def windows(hooks: Iterable[Hook]) -> dict[str, list[int]]:
+    """The windows to ask `features.exits` for, by source."""
+    found: dict[str, list[int]] = {}
+    for hook in hooks:
+        if isinstance(hook, Exit):
+            found.setdefault(hook.source, []).append(hook.days)
+    return found
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What moves each customer's values with the calendar (arrays aligned by customer).
+
+    ``counters``: recency_days, tenure_days, days_since_last_view, as_of (NaN for none);
+    ``gaps``: the usual gap of the stage rules; ``exits``: the columns of
+    `features.exits`; ``alive``: P(alive) after a number of days (None: no model);
+    ``birthdays``: month * 100 + day (NaN for none), read only for `Birthday`.
+    """
+
+    counters: Mapping[str, Array]
+    gaps: Array
+    exits: Mapping[str, Array] = field(default_factory=dict)
+    alive: Callable[[Array], Array] | None = None
+    birthdays: Array | None = None
+
+
+def next_days(hooks: Iterable[Hook], clock: Clock, *, day: int, settings: Settings) -> Array:
+    """Per customer, the first day after `day` a hook can change something (inf: none)."""
+    n = clock.gaps.size
+    out = np.full(n, NEVER)
+    for hook in hooks:
+        out = np.fmin(out, _hook_day(hook, clock, day=day, n=n))
+    return np.asarray(np.fmin(out, _stage_gaps(clock, day=day, settings=settings)))
+
+
+def _hook_day(hook: Hook, clock: Clock, *, day: int, n: int) -> Array:
+    match hook:
+        case Exit(source=source, days=days):
+            left = clock.exits.get(f"{source}_{days}", np.full(n, np.nan))
+            return np.fmin(left, clock.exits.get(f"{source}_after", np.full(n, np.nan)))
+        case Crossing(field=name, value=value):
+            return _crossing(clock.counters[name], value, day=day)
+        case Decline(value=value):
+            return _decline(clock.alive, value, day=day, n=n)
+        case Birthday():
+            return _birthday(clock.birthdays, day=day, n=n)
+        case Daily():
+            return np.full(n, day + 1.0)
+    raise AssertionError(hook)  # pragma: no cover - every hook is matched
+
+
+def _crossing(counter: Array, value: float | Array, *, day: int) -> Array:
+    """The first day the counter (one more each day) flips a comparison with `value`.
+
+    A comparison with v flips when the counter reaches floor(v), floor(v) + 1 or ceil(v)
+    (``>= 30`` at 30, ``> 30`` at 31); the earliest of those still ahead.
+    """
+    c = np.asarray(counter, dtype=np.float64)
+    out = np.full(c.size, NEVER)
+    v = np.asarray(value, dtype=np.float64)
+    for k in (np.floor(v), np.floor(v) + 1, np.ceil(v)):
+        ahead = k - c
+        out = np.where(ahead > 0, np.fmin(out, day + ahead), out)
+    return out
+
+
+def _stage_gaps(clock: Clock, *, day: int, settings: Settings) -> Array:
+    """The days recency passes the stage rules' multiples of each customer's gap."""
+    rules = schemes.lifecycle_rules(settings)
+    recency = clock.counters["recency_days"]
+    out = np.full(recency.size, NEVER)
+    for gaps in (rules.at_risk_gaps, rules.churned_gaps):
+        out = np.fmin(out, _crossing(recency, gaps * clock.gaps, day=day))
+    return out
+
+
+def _decline(alive: Callable[[Array], Array] | None, value: float, *, day: int, n: int) -> Array:
+    """The first day P(alive) is at or below `value`, by bisection over whole days."""
+    out = np.full(n, NEVER)
+    if alive is None:
+        return out
+    now, last = alive(np.zeros(n)), alive(np.full(n, float(HORIZON_DAYS)))
+    falls = (now > value) & (last <= value)
+    lo, hi = np.zeros(n), np.full(n, float(HORIZON_DAYS))
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2)
+        below = alive(mid) <= value
+        hi, lo = np.where(below, mid, hi), np.where(below, lo, mid)
+    return np.where(falls, day + hi, out)
+
+
+def _birthday(birthdays: Array | None, *, day: int, n: int) -> Array:
+    """The day of each customer's next birthday after `day` (29 February: 1 March)."""
+    if birthdays is None:
+        return np.full(n, NEVER)
+    today = pd.Timestamp("1970-01-01") + pd.Timedelta(days=day)
+    mmdd = pd.Series(birthdays)
+    out = np.full(n, NEVER)
+    for year in (today.year, today.year + 1):
+        dates = pd.to_datetime(
+            pd.DataFrame({"year": year, "month": mmdd // 100, "day": mmdd % 100}),
+            errors="coerce",
+        )
+        dates = dates.fillna(pd.Timestamp(year=year, month=3, day=1)).where(mmdd.notna())
+        days = ((dates - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype=np.float64)
+        out = np.where(days > day, np.fmin(out, days), out)
+    return out
+
+
+def as_dates(days: Array) -> pa.Array:
+    """Day numbers as an Arrow date column for `next_changes` (null for never)."""
+    finite = np.isfinite(days)
+    whole = np.where(finite, days, 0).astype(np.int32)
+    return pa.array(whole, pa.int32(), mask=~finite).view(pa.date32())

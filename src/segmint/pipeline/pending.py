@@ -1,0 +1,117 @@
+"""The next day each customer of the view may change without new data, for a run or update.
+
+Builds the `horizon.Clock` of the customers from their features, their purchase history
+and the run's fits, asks the database for the days their windows next move
+(`features.exits`), and returns (customer_id, day) for `store.live.set_next`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from segmint.core.config import Settings
+from segmint.core.facts import RunFacts
+from segmint.features.exits import exits
+from segmint.pipeline import horizon
+from segmint.pipeline.customer_value import MODELS, PARAMS, WEEK, PurchaseHistory
+from segmint.segments.rules.tree import Rule
+from segmint.segments.timing import Birthday
+from segmint.store.duckdb import DuckDBEngine
+from segmint.store.relations import Sources, execute
+
+Array = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def next_changes(
+    engine: DuckDBEngine,
+    src: Sources,
+    features: pa.Table,
+    history: PurchaseHistory,
+    *,
+    facts: RunFacts,
+    rules: Iterable[Rule],
+    settings: Settings,
+    day: int,
+) -> pa.Table:
+    """customer_id and day: the first day after `day` her view may change (null: none).
+
+    `features` are the customers' (ordered by id), `history` aligned with them, `src`
+    the relations restricted to them (or everyone's), `settings` the run's.
+    """
+    hooks = horizon.all_hooks(rules, facts=facts, settings=settings)
+    ids = features["customer_id"]
+    clock = horizon.Clock(
+        counters={
+            "recency_days": _floats(features["recency_days"]),
+            "tenure_days": _floats(features["tenure_days"]),
+            "days_since_last_view": _floats(features["days_since_last_view"]),
+            "as_of": np.full(features.num_rows, float(day)),
+        },
+        gaps=_gaps(features, facts=facts, settings=settings),
+        exits=_exits(engine, src, ids, day=day, hooks=hooks),
+        alive=_alive(history, facts=facts, day=day),
+        birthdays=_birthdays(engine, ids) if Birthday() in hooks else None,
+    )
+    days = horizon.next_days(hooks, clock, day=day, settings=settings)
+    return pa.table({"customer_id": ids, "day": horizon.as_dates(days)})
+
+
+def _floats(column: pa.ChunkedArray) -> Array:
+    values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _gaps(features: pa.Table, *, facts: RunFacts, settings: Settings) -> Array:
+    """Each customer's own gap, else the run's stand-in (`lifecycle.usual_gap`)."""
+    gap = _floats(features["avg_days_between_orders"])
+    stand_in = facts.usual_gap_days or settings.lifecycle.fallback_gap_days
+    return np.where(np.isfinite(gap), gap, stand_in)
+
+
+def _exits(
+    engine: DuckDBEngine, src: Sources, ids: pa.ChunkedArray, *, day: int, hooks: Any
+) -> dict[str, Array]:
+    expression = exits(src, day, horizon.windows(hooks))
+    if expression is None:
+        return {}
+    table = execute(engine, expression)
+    aligned = table.take(pc.index_in(ids, table["customer_id"]))
+    return {name: _floats(aligned[name]) for name in aligned.column_names if name != "customer_id"}
+
+
+def _alive(history: PurchaseHistory, *, facts: RunFacts, day: int) -> Any:
+    """P(alive) of each customer `delta` days later with no purchase, by the run's fit."""
+    fit = facts.clv.fit("purchases")
+    if fit is None or fit.model not in MODELS:
+        return None
+    model = MODELS[fit.model]()
+    model.params_ = PARAMS[fit.model](**fit.params)
+    buyers = history.days > 0
+    x = np.where(buyers, history.days - 1, 0.0)
+    t_x = np.where(buyers, (history.last_day - history.first_day) / WEEK, 0.0)
+    T = np.where(buyers, (day - history.first_day) / WEEK, 0.0)  # noqa: N806 - the papers' T
+
+    def alive(delta: Array) -> Array:
+        p = np.full(x.size, np.nan)
+        if buyers.any():
+            later = T[buyers] + delta[buyers] / WEEK
+            p[buyers] = model.probability_alive(x[buyers], t_x[buyers], later)
+        return p
+
+    return alive
+
+
+def _birthdays(engine: DuckDBEngine, ids: pa.ChunkedArray) -> Array:
+    """Month * 100 + day of each customer's birthday (NaN for none)."""
+    with engine.registered("_ids", pa.table({"customer_id": ids})):
+        table = engine.arrow(
+            """SELECT i.customer_id, month(c.birthday) * 100 + day(c.birthday) AS mmdd
+            FROM _ids i LEFT JOIN customers c USING (customer_id)"""
+        )
+    aligned = table.take(pc.index_in(ids, table["customer_id"]))
+    return _floats(aligned["mmdd"])

@@ -1,0 +1,417 @@
+"""The live view: the current run plus the updates since, in an overlay beside its snapshot.
+
+A run's snapshot and memberships never change. An update (new data, or days passing)
+writes the rows and the memberships of the customers it touched into `live_customers`
+and `live_memberships`, under the run's id; the view of a customer is her overlay row
+when she has one, else her snapshot row. Every change of membership is logged in
+`membership_changes` with its time and cause, each customer's next day a label or
+segment may change without new data is in `next_changes`, and what a run froze for the
+updates after it (value-score ranks, ladders of ranked labels) in `run_ranks` and
+`run_ladders`. A new current run starts a new view: the old overlay is dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from segmint.store import snapshots
+from segmint.store.duckdb import DuckDBEngine
+
+CAUSES = ("run", "update", "roll_forward")
+UPDATE_COLUMNS = (
+    "update_id",
+    "run_id",
+    "cause",
+    "as_of",
+    "updated_at",
+    "actor",
+    "import_id",
+    "customers",
+    "entered",
+    "left",
+)
+
+
+def view_rows(run_id: int) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) of the view's customer rows: update_id, then the snapshot's."""
+    return (
+        """SELECT * FROM live_customers WHERE run_id = ?
+        UNION ALL BY NAME
+        SELECT NULL::INTEGER AS update_id, s.* FROM snapshots s WHERE s.run_id = ?
+            AND NOT EXISTS (SELECT 1 FROM live_customers l
+                WHERE l.run_id = ? AND l.customer_id = s.customer_id)""",
+        [run_id, run_id, run_id],
+    )
+
+
+def view_members(run_id: int) -> tuple[str, list[Any]]:
+    """SQL (and parameters) of the view's memberships: segment_id, customer_id."""
+    return (
+        """SELECT segment_id, customer_id FROM live_memberships WHERE run_id = ?
+        UNION ALL
+        SELECT m.segment_id, m.customer_id FROM memberships m WHERE m.run_id = ?
+            AND NOT EXISTS (SELECT 1 FROM live_customers l
+                WHERE l.run_id = ? AND l.customer_id = m.customer_id)""",
+        [run_id, run_id, run_id],
+    )
+
+
+def view_day(engine: DuckDBEngine, run_id: int) -> dt.date:
+    """The day the view of run `run_id` is as of: its newest update's, else the run's."""
+    found: dt.date = engine.scalar(
+        """SELECT coalesce((SELECT max(as_of) FROM updates WHERE run_id = ?),
+            (SELECT as_of FROM runs WHERE run_id = ?))""",
+        [run_id, run_id],
+    )
+    return found
+
+
+def last_update(engine: DuckDBEngine, run_id: int) -> dict[str, Any] | None:
+    """The newest update of run `run_id`'s view, None before the first."""
+    rows = engine.rows(
+        f"SELECT {', '.join(UPDATE_COLUMNS)} FROM updates WHERE run_id = ? "
+        "ORDER BY update_id DESC LIMIT 1",
+        [run_id],
+    )
+    return dict(zip(UPDATE_COLUMNS, rows[0], strict=True)) if rows else None
+
+
+def updated_at(engine: DuckDBEngine, run_id: int, customer_id: str) -> dt.datetime | None:
+    """When the view's row of a customer was last written: her update's time, or the run's."""
+    found: dt.datetime | None = engine.scalar(
+        """SELECT coalesce(
+            (SELECT u.updated_at FROM live_customers l JOIN updates u USING (update_id)
+                WHERE l.run_id = ? AND l.customer_id = ?),
+            (SELECT finished_at FROM runs WHERE run_id = ?))""",
+        [run_id, customer_id, run_id],
+    )
+    return found
+
+
+def next_update_id(engine: DuckDBEngine) -> int:
+    """The id the next update takes."""
+    return int(engine.scalar("SELECT coalesce(max(update_id), 0) + 1 FROM updates"))
+
+
+def record_update(engine: DuckDBEngine, update: dict[str, Any]) -> None:
+    """The `updates` row of an update (inside the caller's transaction)."""
+    marks = ", ".join("?" * len(UPDATE_COLUMNS))
+    engine.execute(f"INSERT INTO updates VALUES ({marks})", [update[c] for c in UPDATE_COLUMNS])
+
+
+def write_rows(
+    engine: DuckDBEngine, run_id: int, update_id: int, rows: pa.Table, *, customers: pa.Table
+) -> None:
+    """Replace the overlay rows of `customers` (customer_id) by `rows` (snapshot columns)."""
+    n = rows.num_rows
+    table = rows.add_column(0, "run_id", pa.repeat(pa.scalar(run_id, pa.int32()), n))
+    table = table.add_column(0, "update_id", pa.repeat(pa.scalar(update_id, pa.int32()), n))
+    with engine.registered("_who", customers.select(["customer_id"])):
+        engine.execute(
+            "DELETE FROM live_customers WHERE run_id = ? "
+            "AND customer_id IN (SELECT customer_id FROM _who)",
+            [run_id],
+        )
+    engine.append("live_customers", table)
+
+
+def change_members(
+    engine: DuckDBEngine,
+    *,
+    run_id: int,
+    update_id: int,
+    cause: str,
+    members: pa.Table,
+    customers: pa.Table,
+) -> tuple[int, int]:
+    """Set the view's memberships of `customers` to `members`; log the changes.
+
+    `members` (segment_id, customer_id) are all the memberships the customers of
+    `customers` (customer_id) now have; call before `write_rows` so that the view still
+    shows their memberships before the update. Returns (entered, left).
+    """
+    now = dt.datetime.now(dt.UTC)
+    sql, params = view_members(run_id)
+    with (
+        engine.registered("_who", customers.select(["customer_id"])),
+        engine.registered("_new", members.select(["segment_id", "customer_id"])),
+    ):
+        engine.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _old AS
+                SELECT v.* FROM ({sql}) v SEMI JOIN _who USING (customer_id)""",
+            params,
+        )
+        ((entered,),) = engine.rows(
+            """INSERT INTO membership_changes
+                SELECT ?, ?, ?, ?, segment_id, customer_id, true
+                FROM (SELECT * FROM _new EXCEPT SELECT * FROM _old)""",
+            [now, cause, run_id, update_id],
+        )
+        ((left,),) = engine.rows(
+            """INSERT INTO membership_changes
+                SELECT ?, ?, ?, ?, segment_id, customer_id, false
+                FROM (SELECT * FROM _old EXCEPT SELECT * FROM _new)""",
+            [now, cause, run_id, update_id],
+        )
+        engine.execute(
+            "DELETE FROM live_memberships WHERE run_id = ? "
+            "AND customer_id IN (SELECT customer_id FROM _who)",
+            [run_id],
+        )
+        engine.execute("INSERT INTO live_memberships SELECT ?, * FROM _new", [run_id])
+    engine.execute("DROP TABLE _old")
+    return int(entered), int(left)
+
+
+def log_run_changes(engine: DuckDBEngine, *, before: int, after: int) -> None:
+    """Log what changed from the view of run `before` to run `after`, by segment name.
+
+    One who is in a segment of that name in both keeps her place, whatever its version.
+    """
+    sql, params = view_members(before)
+    engine.execute(
+        f"""INSERT INTO membership_changes
+        WITH a AS (SELECT v.segment_id, v.customer_id, s.name FROM ({sql}) v
+                JOIN segments s USING (segment_id)),
+            b AS (SELECT m.segment_id, m.customer_id, s.name FROM memberships m
+                JOIN segments s USING (segment_id) WHERE m.run_id = ?)
+        SELECT ?, 'run', ?, NULL, coalesce(b.segment_id, a.segment_id),
+            coalesce(b.customer_id, a.customer_id), a.customer_id IS NULL
+        FROM a FULL JOIN b ON a.name = b.name AND a.customer_id = b.customer_id
+        WHERE a.customer_id IS NULL OR b.customer_id IS NULL""",
+        [*params, after, dt.datetime.now(dt.UTC), after],
+    )
+
+
+def drop_overlays(engine: DuckDBEngine, *, keep: int) -> None:
+    """Forget the overlays and pending days of every run but `keep` (a new current run)."""
+    for table in ("live_customers", "live_memberships", "next_changes"):
+        engine.execute(f"DELETE FROM {table} WHERE run_id <> ?", [keep])
+
+
+def set_next(
+    engine: DuckDBEngine, run_id: int, days: pa.Table, *, customers: pa.Table | None = None
+) -> None:
+    """Replace the next-change days of `customers` (default: those of `days`) by `days`.
+
+    `days` has customer_id and day (DATE, null for none).
+    """
+    who = (customers if customers is not None else days).select(["customer_id"])
+    with (
+        engine.registered("_next", days.select(["customer_id", "day"])),
+        engine.registered("_who", who),
+    ):
+        engine.execute(
+            "DELETE FROM next_changes WHERE run_id = ? "
+            "AND customer_id IN (SELECT customer_id FROM _who)",
+            [run_id],
+        )
+        engine.execute("INSERT INTO next_changes SELECT ?, customer_id, day FROM _next", [run_id])
+
+
+def due(engine: DuckDBEngine, run_id: int, day: dt.date, *, marked: bool) -> list[str]:
+    """The customers of the view due by `day`: those new data touched (`marked`) or others.
+
+    The others are those whose labels or segments may change by `day` by themselves.
+    """
+    rows = engine.rows(
+        f"""SELECT customer_id FROM next_changes WHERE run_id = ?
+        AND {"day = ?" if marked else "day <= ? AND day > DATE '1970-01-01'"}
+        ORDER BY customer_id""",
+        [run_id, MARKED if marked else day],
+    )
+    return [str(r[0]) for r in rows]
+
+
+def changes(
+    engine: DuckDBEngine, *, customer_id: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Membership changes, the newest first: when, cause, run, update, segment, in or out."""
+    where, params = ("WHERE c.customer_id = ?", [customer_id]) if customer_id else ("", [])
+    columns = ("changed_at", "cause", "run_id", "update_id", "segment", "customer_id", "entered")
+    rows = engine.rows(
+        f"""SELECT c.changed_at, c.cause, c.run_id, c.update_id, s.name, c.customer_id, c.entered
+        FROM membership_changes c JOIN segments s USING (segment_id) {where}
+        ORDER BY c.changed_at DESC, s.name LIMIT {int(limit)}""",
+        params,
+    )
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def write_frozen(
+    engine: DuckDBEngine,
+    run_id: int,
+    *,
+    ladders: dict[str, tuple[Sequence[str], np.ndarray[Any, Any], Sequence[str]]],
+    ranks: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]],
+) -> None:
+    """What run `run_id` froze: ladders (labels, start values, start ids) and ranks."""
+    for name, (labels, values, ids) in ladders.items():
+        engine.append(
+            "run_ladders",
+            pa.table(
+                {
+                    "run_id": pa.repeat(pa.scalar(run_id, pa.int32()), len(labels)),
+                    "ladder": [name] * len(labels),
+                    "position": pa.array(range(len(labels)), pa.int32()),
+                    "label": list(labels),
+                    "value": pa.array(values, pa.float64()),
+                    "customer_id": list(ids),
+                }
+            ),
+        )
+    for name, (values, below, equal) in ranks.items():
+        engine.append(
+            "run_ranks",
+            pa.table(
+                {
+                    "run_id": pa.repeat(pa.scalar(run_id, pa.int32()), len(values)),
+                    "component": pa.repeat(pa.scalar(name), len(values)),
+                    "value": pa.array(values, pa.float64()),
+                    "below": pa.array(below, pa.int64()),
+                    "equal": pa.array(equal, pa.int64()),
+                }
+            ),
+        )
+
+
+def read_ladders(engine: DuckDBEngine, run_id: int) -> dict[str, pa.Table]:
+    """Run `run_id`'s ladders: label, value, customer_id in order, by ladder name."""
+    table = engine.arrow(
+        """SELECT ladder, label, value, customer_id FROM run_ladders WHERE run_id = ?
+        ORDER BY ladder, "position" """,
+        [run_id],
+    )
+    names = table["ladder"].to_pylist()
+    return {
+        name: table.filter(pa.compute.equal(table["ladder"], name)).drop(["ladder"])
+        for name in dict.fromkeys(names)
+    }
+
+
+def read_ranks(engine: DuckDBEngine, run_id: int) -> dict[str, pa.Table]:
+    """Run `run_id`'s value-score ranks: value, below, equal ascending, by component."""
+    names = [
+        str(r[0])
+        for r in engine.rows(
+            "SELECT DISTINCT component FROM run_ranks WHERE run_id = ? ORDER BY 1", [run_id]
+        )
+    ]
+    return {
+        name: engine.arrow(
+            "SELECT value, below, equal FROM run_ranks WHERE run_id = ? AND component = ? "
+            "ORDER BY value",
+            [run_id, name],
+        )
+        for name in names
+    }
+
+
+def moves_of(
+    engine: DuckDBEngine,
+    before: int,
+    after: int,
+    names: Sequence[str],
+    *,
+    customers: pa.Table | None = None,
+) -> list[tuple[str, str, str]]:
+    """(customer_id, segment, "enter" or "leave") of segments `names`: run `before` to now.
+
+    Now is the view of run `after`; only the customers of `customers` when given.
+    """
+    if not names:
+        return []
+    sql, params = view_members(after)
+    marks = ", ".join("?" * len(names))
+    only = "" if customers is None else "WHERE customer_id IN (SELECT customer_id FROM _who)"
+    who = customers.select(["customer_id"]) if customers is not None else _NOBODY
+    with engine.registered("_who", who):
+        rows = engine.rows(
+            f"""WITH named AS (SELECT m.customer_id, s.name FROM ({sql}) m
+                    JOIN segments s USING (segment_id) WHERE s.name IN ({marks})),
+                a AS (SELECT m.customer_id, s.name FROM memberships m
+                    JOIN segments s USING (segment_id)
+                    WHERE m.run_id = ? AND s.name IN ({marks})),
+                b AS (SELECT * FROM named {only}),
+                a_ AS (SELECT * FROM a {only})
+            SELECT coalesce(b.customer_id, a_.customer_id), coalesce(b.name, a_.name),
+                CASE WHEN a_.customer_id IS NULL THEN 'enter' ELSE 'leave' END
+            FROM a_ FULL JOIN b ON a_.name = b.name AND a_.customer_id = b.customer_id
+            WHERE a_.customer_id IS NULL OR b.customer_id IS NULL ORDER BY 2, 1""",
+            [*params, *names, before, *names],
+        )
+    return [(str(c), str(n), str(w)) for c, n, w in rows]
+
+
+_NOBODY = pa.table({"customer_id": pa.array([], pa.string())})
+
+
+def run_plan(engine: DuckDBEngine, run_id: int) -> list[tuple[int, str, bool, str]]:
+    """(segment_id, kind, static, rule) of every version run `run_id` evaluated."""
+    rows = engine.rows(
+        """SELECT s.segment_id, s.kind, s.static, s.rule FROM run_segments r
+        JOIN segments s USING (segment_id) WHERE r.run_id = ? ORDER BY s.segment_id""",
+        [run_id],
+    )
+    return [(int(a), str(b), bool(c), str(d)) for a, b, c, d in rows]
+
+
+def family_members(
+    engine: DuckDBEngine, rows: pa.Table, segment_ids: Sequence[int], *, families: Sequence[str]
+) -> pa.Table:
+    """(segment_id, customer_id) of `rows` (view rows) in the family versions given."""
+    if not segment_ids:
+        return pa.table(
+            {"segment_id": pa.array([], pa.int32()), "customer_id": pa.array([], pa.string())}
+        )
+    columns = ", ".join(f'CAST("{f}" AS VARCHAR) AS "{f}"' for f in families)
+    marks = ", ".join("?" * len(segment_ids))
+    with engine.registered("_rows", rows.select(["customer_id", *families])):
+        return engine.arrow(
+            f"""SELECT s.segment_id, k.customer_id FROM (
+                UNPIVOT (SELECT customer_id, {columns} FROM _rows)
+                ON {", ".join(families)} INTO NAME family VALUE "key") k
+            JOIN segments s ON s.family = k.family AND s."key" = k."key"
+            WHERE s.segment_id IN ({marks})""",
+            list(segment_ids),
+        )
+
+
+def static_members(
+    engine: DuckDBEngine, segment_ids: Sequence[int], customers: pa.Table
+) -> pa.Table:
+    """(segment_id, customer_id) of the frozen lists of `segment_ids`, for `customers`."""
+    marks = ", ".join("?" * len(segment_ids)) or "NULL"
+    with engine.registered("_who", customers.select(["customer_id"])):
+        return engine.arrow(
+            f"""SELECT segment_id, customer_id FROM static_members
+            WHERE segment_id IN ({marks}) AND customer_id IN (SELECT customer_id FROM _who)""",
+            list(segment_ids),
+        )
+
+
+MARKED = dt.date(1970, 1, 1)  # next_changes day of a customer new data touched: due at once
+
+
+def mark(engine: DuckDBEngine, touched: str) -> None:
+    """Mark the customers of the temporary table `touched` due in the current view.
+
+    Inside the import's transaction: the data and the mark commit together, so an update
+    that never ran (a killed process) is caught up by the next update or refresh.
+    """
+    run_id = snapshots.current_run(engine)
+    if run_id is None:
+        return
+    engine.execute(
+        f"""DELETE FROM next_changes WHERE run_id = ?
+        AND customer_id IN (SELECT customer_id FROM {touched})""",
+        [run_id],
+    )
+    engine.execute(
+        f"INSERT INTO next_changes SELECT ?, customer_id, ? FROM {touched}", [run_id, MARKED]
+    )
