@@ -107,7 +107,8 @@ Step = tuple[str, int, list[int]]  # ("orders" | "views" | "days", days ahead, c
 
 def _view_members(ws, run_id):
     sql, params = live_store.view_members(run_id)
-    return sorted(tuple(r) for r in ws.engine.rows(f"SELECT * FROM ({sql}) ORDER BY 1, 2", params))
+    found = ws.engine.rows(f"SELECT * FROM ({sql}) ORDER BY 1, 2", params)  # noqa: S608
+    return sorted(tuple(r) for r in found)
 
 
 @settings(
