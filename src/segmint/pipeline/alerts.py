@@ -43,7 +43,10 @@ def raise_alerts(
     before = None
     moves: list[tuple[str, str, str]] = []
     if previous is not None:
-        before = snapshots.snapshot(engine, previous, columns=("customer_id", "tier")).to_pandas()
+        tiers = snapshots.snapshot(
+            engine, previous, columns=("customer_id", "tier"), customers=customers
+        )
+        before = tiers.to_pandas()
         moves = _moves(engine, settings, previous, run_id, customers=customers)
     found = alerts.candidates(
         now.select(list(NOW_COLUMNS)).to_pandas(),

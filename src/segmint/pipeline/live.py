@@ -35,7 +35,7 @@ from segmint.store import facts as stored_facts
 from segmint.store import live, snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.memberships import FAMILIES
-from segmint.store.relations import Sources, execute, restricted, sources
+from segmint.store.relations import Sources, execute, of_customers, sources
 
 
 def update(
@@ -139,11 +139,21 @@ def recompute(
     Their features by the run's own expressions on their rows alone, their scores with
     the run's population frozen, every segment the run evaluated.
     """
+    if ids is None:
+        return _recompute(
+            engine, settings, sources(engine, timezone=settings.timezone), run_id=run_id, day=day
+        )
+    with of_customers(engine, ids) as tables:
+        few = sources(engine, timezone=settings.timezone, tables=tables)
+        return _recompute(engine, settings, few, run_id=run_id, day=day)
+
+
+def _recompute(
+    engine: DuckDBEngine, settings: Settings, few: Sources, *, run_id: int, day: dt.date
+) -> Recomputed:
     held = _frozen(engine, run_id)
     rs = frozen.run_settings(settings, held.facts)
     n = (day - EPOCH).days
-    src = sources(engine, timezone=settings.timezone)
-    few = src if ids is None else restricted(src, ids)
     features = execute(engine, customer_features(few, n).order_by("customer_id"))
     history = run.history_of(engine, few, features, day=n, holdout=rs.clv.holdout_days)
     value = applied(history, held.facts.clv, as_of=n, discount_rate=rs.clv.discount_rate)
@@ -239,11 +249,17 @@ def _newest_day(engine: DuckDBEngine, settings: Settings) -> dt.date | None:
 
 
 def _signed_up(engine: DuckDBEngine, settings: Settings, start: dt.date, end: dt.date) -> list[str]:
-    """Customers whose sign-up day falls in (start, end]: the view gains them then."""
-    c = sources(engine, timezone=settings.timezone).customers
-    days = (start - EPOCH).days, (end - EPOCH).days
-    joined = c.filter((c.signup_day > days[0]) & (c.signup_day <= days[1])).select("customer_id")
-    return [str(x) for x in execute(engine, joined)["customer_id"].to_pylist()]
+    """Customers whose local sign-up day falls in (start, end]: the view gains them then."""
+    zone = _zone(settings)
+
+    def instant(day: dt.date) -> dt.datetime:  # the first moment after `day`, local
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+
+    rows = engine.rows(
+        "SELECT customer_id FROM customers WHERE signup_at >= ? AND signup_at < ?",
+        [instant(start), instant(end)],
+    )
+    return [str(r[0]) for r in rows]
 
 
 def _zone(settings: Settings) -> Any:
@@ -265,13 +281,17 @@ def _frozen(engine: DuckDBEngine, run_id: int) -> frozen.Frozen:
         )
         for name, table in live.read_ladders(engine, run_id).items()
     }
-    ranks = {
-        name: frozen.Ranks(
-            table["value"].to_numpy(), table["below"].to_numpy(), table["equal"].to_numpy()
-        )
-        for name, table in live.read_ranks(engine, run_id).items()
-    }
+    ranks = {name: _ranks(table) for name, table in live.read_ranks(engine, run_id).items()}
     return frozen.Frozen(facts, (as_of - EPOCH).days, ladders, ranks)
+
+
+def _ranks(table: pa.Table) -> frozen.Ranks:
+    """A component's ranks, ascending (sorted again should the rows come back unordered)."""
+    values, below, equal = (table[c].to_numpy() for c in ("value", "below", "equal"))
+    if np.any(np.diff(values) <= 0):
+        order = np.argsort(values)
+        values, below, equal = values[order], below[order], equal[order]
+    return frozen.Ranks(values, below, equal)
 
 
 def _label(ladder: str, text: str) -> Any:

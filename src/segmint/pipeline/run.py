@@ -409,7 +409,9 @@ def previous_stages(
     n = features.num_rows
     if before is None:
         return np.full(n, "", dtype=object)
-    old = snapshots.snapshot(engine, before, columns=("customer_id", "stage"))
+    old = snapshots.snapshot(
+        engine, before, columns=("customer_id", "stage"), customers=features.select(["customer_id"])
+    )
     stages = pc.fill_null(_aligned(features, old)["stage"], "")
     return np.asarray(stages.to_numpy(zero_copy_only=False), dtype=object)
 

@@ -61,6 +61,20 @@ def view_members(run_id: int) -> tuple[str, list[Any]]:
     )
 
 
+def members_of(run_id: int, who: str) -> tuple[str, list[Any]]:
+    """`view_members` of the customers in table `who` (customer_id) alone, read by them."""
+    return (
+        f"""SELECT segment_id, customer_id FROM live_memberships WHERE run_id = ?
+            AND customer_id IN (SELECT customer_id FROM {who})
+        UNION ALL
+        SELECT m.segment_id, m.customer_id FROM memberships m WHERE m.run_id = ?
+            AND m.customer_id IN (SELECT customer_id FROM {who})
+            AND m.customer_id NOT IN (SELECT customer_id FROM live_customers
+                WHERE run_id = ? AND customer_id IN (SELECT customer_id FROM {who}))""",
+        [run_id, run_id, run_id],
+    )
+
+
 def view_day(engine: DuckDBEngine, run_id: int) -> dt.date:
     """The day the view of run `run_id` is as of: its newest update's, else the run's."""
     found: dt.date = engine.scalar(
@@ -136,16 +150,12 @@ def change_members(
     shows their memberships before the update. Returns (entered, left).
     """
     now = dt.datetime.now(dt.UTC)
-    sql, params = view_members(run_id)
+    sql, params = members_of(run_id, "_who")
     with (
         engine.registered("_who", customers.select(["customer_id"])),
         engine.registered("_new", members.select(["segment_id", "customer_id"])),
     ):
-        engine.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _old AS
-                SELECT v.* FROM ({sql}) v SEMI JOIN _who USING (customer_id)""",
-            params,
-        )
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE _old AS {sql}", params)
         ((entered,),) = engine.rows(
             """INSERT INTO membership_changes
                 SELECT ?, ?, ?, ?, segment_id, customer_id, true
@@ -302,10 +312,10 @@ def read_ranks(engine: DuckDBEngine, run_id: int) -> dict[str, pa.Table]:
             "SELECT DISTINCT component FROM run_ranks WHERE run_id = ? ORDER BY 1", [run_id]
         )
     ]
+    # written in ascending order, and a plain scan keeps the order rows were written in
     return {
         name: engine.arrow(
-            "SELECT value, below, equal FROM run_ranks WHERE run_id = ? AND component = ? "
-            "ORDER BY value",
+            "SELECT value, below, equal FROM run_ranks WHERE run_id = ? AND component = ?",
             [run_id, name],
         )
         for name in names
@@ -326,7 +336,7 @@ def moves_of(
     """
     if not names:
         return []
-    sql, params = view_members(after)
+    sql, params = view_members(after) if customers is None else members_of(after, "_who")
     marks = ", ".join("?" * len(names))
     only = "" if customers is None else "WHERE customer_id IN (SELECT customer_id FROM _who)"
     who = customers.select(["customer_id"]) if customers is not None else _NOBODY

@@ -10,7 +10,8 @@ date is itself arithmetic: the zone's offsets over the data's span, as data
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import ibis
@@ -66,10 +67,15 @@ def _day_of(offsets: list[tuple[int, int]]) -> Callable[[str], str]:
 
 
 def _span(
-    engine: DuckDBEngine, times: tuple[tuple[str, str], ...] = _TIMES
+    engine: DuckDBEngine,
+    times: tuple[tuple[str, str], ...] = _TIMES,
+    tables: Mapping[str, str] | None = None,
 ) -> tuple[dt.datetime, dt.datetime]:
     """The earliest and latest instant in the tables' `times` (now, when they are empty)."""
-    parts = " UNION ALL ".join(f"SELECT min({c}) AS lo, max({c}) AS hi FROM {t}" for t, c in times)
+    named = tables or {}
+    parts = " UNION ALL ".join(
+        f"SELECT min({c}) AS lo, max({c}) AS hi FROM {named.get(t, t)}" for t, c in times
+    )
     low, high = engine.rows(f"SELECT min(lo), max(hi) FROM ({parts})")[0]
     now = dt.datetime.now(dt.UTC)
     return low or now, high or now
@@ -81,35 +87,80 @@ def newest_order_at(engine: DuckDBEngine) -> dt.datetime | None:
     return found
 
 
-def sources(engine: DuckDBEngine, *, timezone: str) -> Sources:
-    """The workspace's tables as relations in `timezone` (an IANA name, checked by config)."""
-    _day = _day_of(utc_offsets(timezone, *_span(engine)))
+def sources(
+    engine: DuckDBEngine, *, timezone: str, tables: Mapping[str, str] | None = None
+) -> Sources:
+    """The workspace's tables as relations in `timezone` (an IANA name, checked by config).
+
+    `tables` reads other tables in place of canonical ones (`of_customers`' copies).
+    """
+    t = {name: name for name in CANONICAL} | dict(tables or {})
+    _day = _day_of(utc_offsets(timezone, *_span(engine, tables=t)))
     backend = engine.ibis()
     with engine.mapped():  # ibis asks the database for each relation's schema
         return Sources(
             customers=backend.sql(
-                f"SELECT customer_id, {_day('signup_at')} AS signup_day FROM customers"
+                f"SELECT customer_id, {_day('signup_at')} AS signup_day FROM {t['customers']}"
             ),
             orders=backend.sql(
                 f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, {NET_AMOUNT} "
                 "AS amount, coalesce(discount, 0) AS discount, "
-                "coalesce(status, 'paid') AS status, channel, store FROM orders"
+                f"coalesce(status, 'paid') AS status, channel, store FROM {t['orders']}"
             ),
             items=backend.sql(
                 "SELECT order_id, product_id, category, "
                 "CAST(coalesce(quantity, 1) * unit_price AS DECIMAL(18, 2)) AS spend "
-                "FROM order_items"
+                f"FROM {t['order_items']}"
             ),
             events=backend.sql(
-                f"SELECT customer_id, {_day('occurred_at')} AS day, type, channel FROM events"
+                f"SELECT customer_id, {_day('occurred_at')} AS day, type, channel "
+                f"FROM {t['events']}"
             ),
             tickets=backend.sql(
                 f"SELECT customer_id, {_day('opened_at')} AS opened_day, "
                 f"{_day('closed_at')} AS closed_day, "
                 "coalesce(is_complaint, false) AS is_complaint, satisfaction, category "
-                "FROM tickets"
+                f"FROM {t['tickets']}"
             ),
         )
+
+
+CANONICAL = ("customers", "orders", "order_items", "events", "tickets")
+# The columns `sources` reads from each table (a copy needs no others: it is read faster).
+_READ = {
+    "customers": "customer_id, signup_at",
+    "orders": "order_id, customer_id, ordered_at, amount, refund, discount, status, channel, store",
+    "order_items": "i.order_id, i.product_id, i.category, i.quantity, i.unit_price",
+    "events": "customer_id, occurred_at, type, channel",
+    "tickets": "customer_id, opened_at, closed_at, is_complaint, satisfaction, category",
+}
+
+
+@contextmanager
+def of_customers(engine: DuckDBEngine, customers: Sequence[str]) -> Iterator[dict[str, str]]:
+    """Temporary copies of the canonical tables' rows of `customers`, by table name.
+
+    For `sources(tables=...)`: one pass over each table picks a few customers' rows, and
+    every expression after it reads those alone (an order line follows its order). The
+    copies are dropped on leaving.
+    """
+    names = {table: f"_few_{table}" for table in CANONICAL}
+    ids = pa.table({"customer_id": pa.array(list(customers), pa.string())})
+    with engine.registered("_few_ids", ids):
+        for table in ("customers", "orders", "events", "tickets"):
+            engine.execute(
+                f"CREATE OR REPLACE TEMP TABLE {names[table]} AS SELECT {_READ[table]} "
+                f"FROM {table} WHERE customer_id IN (SELECT customer_id FROM _few_ids)"
+            )
+    engine.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {names["order_items"]} AS SELECT {_READ["order_items"]}
+        FROM order_items i JOIN {names["orders"]} o USING (order_id)"""
+    )
+    try:
+        yield names
+    finally:
+        for name in names.values():
+            engine.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def restricted(src: Sources, customers: Sequence[str]) -> Sources:

@@ -111,9 +111,22 @@ def previous_run(engine: DuckDBEngine, as_of: dt.date) -> int | None:
     return None if found is None else int(found)
 
 
-def snapshot(engine: DuckDBEngine, run_id: int, *, columns: tuple[str, ...] = ()) -> pa.Table:
-    """A run's customer rows, ordered by customer id."""
+def snapshot(
+    engine: DuckDBEngine,
+    run_id: int,
+    *,
+    columns: tuple[str, ...] = (),
+    customers: pa.Table | None = None,
+) -> pa.Table:
+    """A run's customer rows (those of `customers`' customer_id alone), by customer id."""
     names = ", ".join(f'"{c}"' for c in columns) if columns else "* EXCLUDE (run_id)"
-    return engine.arrow(
-        f"SELECT {names} FROM snapshots WHERE run_id = ? ORDER BY customer_id", [run_id]
-    )
+    if customers is None:
+        return engine.arrow(
+            f"SELECT {names} FROM snapshots WHERE run_id = ? ORDER BY customer_id", [run_id]
+        )
+    with engine.registered("_of", customers.select(["customer_id"])):
+        return engine.arrow(
+            f"""SELECT {names} FROM snapshots WHERE run_id = ?
+            AND customer_id IN (SELECT customer_id FROM _of) ORDER BY customer_id""",
+            [run_id],
+        )
