@@ -35,6 +35,7 @@ ARGS: dict[str, list[str]] = {
     "demo": ["--dir", "OUT", "-n", "20"],
     "run": ["-w", "WS"],
     "runs": ["-w", "WS"],
+    "refresh": ["-w", "WS"],
     "segments": ["-w", "WS"],
     "customer": ["C1", "-w", "WS"],
     "export snapshot": ["--out", "OUT", "-w", "WS"],

@@ -125,6 +125,7 @@ def import_(
         # The quarantine file as a path that opens from the current folder (-w DIR).
         shown = {**data, "quarantine_file": data["quarantine_path"]}
         render.import_result(shown, locale=locale, preset=_preset_title(result, language))
+        render.view_updates(result.view, locale=locale)
 
 
 def _kind_and_file(arguments: list[str]) -> tuple[str | None, Path]:

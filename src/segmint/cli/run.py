@@ -1,4 +1,4 @@
-"""`segmint run`, `runs`, `segments`, `customer` and `export snapshot`."""
+"""`segmint run`, `runs`, `refresh`, `segments`, `customer` and `export snapshot`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.command("runs")(runs)
     app.command("segments")(segments)
     app.command("customer")(customer)
+    app.command("refresh")(refresh)
     app.add_typer(export_app, name="export")
     export_app.command("snapshot")(export_snapshot)
 
@@ -75,6 +76,38 @@ def run(
         render.emit_json(data)
     else:
         render.run_result(data, locale=locale)
+
+
+def refresh(
+    ctx: typer.Context,
+    workspace: WorkspaceOption = Path("."),
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Day to roll the live view to, YYYY-MM-DD (default: today)."),
+    ] = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Roll the live view forward: segments that depend on dates follow the calendar.
+
+    Recomputes only the customers whose labels or segments can change by that day (an
+    order leaving "the last 30 days", a birthday, P(alive) falling past a threshold),
+    with the current run's cut points and fits; memberships, changes and alerts follow.
+    Run it daily (cron); 'segmint import' brings the view up to date by itself.
+
+    Example: segmint refresh --as-of 2026-07-31
+    """
+    from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace, command=ctx.command_path) as ws:
+        locale = locale_of(ws.settings, lang)
+        done = ws.refresh(as_of=as_of, actor="cli")
+    if as_json:
+        render.emit_json({"ok": True, "updates": [u.model_dump(mode="json") for u in done]})
+    else:
+        render.view_updates(done, locale=locale, empty=True)
 
 
 def runs(

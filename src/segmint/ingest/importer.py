@@ -138,6 +138,7 @@ class ImportResult:
             "customers_created": self.customers_created,
             "quarantine_file": self.quarantine_file,
             "seconds": round(self.seconds, 3),
+            "view": [u.model_dump(mode="json") for u in self.view],
             "preset": self.preset,
             "tables": [t.as_dict() for t in self.tables],
             "problems": [

@@ -99,6 +99,45 @@ def live_view(
     return RunView(base, context)
 
 
+def current_view(engine: DuckDBEngine, settings: Settings, *, run_id: int) -> RunView:
+    """The rule table of the live view of run `run_id` (the current run), as of its day.
+
+    Each row is as the latest update left it; windows end on the view's day.
+    """
+    from segmint.segments.rules.compile import Context
+    from segmint.store import live
+
+    day = live.view_day(engine, run_id)
+    base = relations.rule_table(
+        engine,
+        run_id,
+        timezone=settings.timezone,
+        rows=live.rows_table(engine, run_id),
+        as_of=day,
+    )
+    src = relations.sources(engine, timezone=settings.timezone)
+    context = Context(sources=src, as_of=(day - EPOCH).days, members=_static(engine))
+    return RunView(base, context)
+
+
+def customer_view(
+    engine: DuckDBEngine, settings: Settings, *, run_id: int, customer_id: str, as_of: dt.date
+) -> RunView:
+    """The rule table of one customer's live row, as of its day (her rows alone)."""
+    from segmint.store import live
+
+    table = live.view_table(engine, run_id, [customer_id])
+    src = relations.sources(engine, timezone=settings.timezone)
+    return live_view(
+        engine,
+        settings,
+        run_id=run_id,
+        rows=table,
+        sources=relations.restricted(src, [customer_id]),
+        as_of=as_of,
+    )
+
+
 def _static(engine: DuckDBEngine) -> Any:
     """`members(name)`: the frozen list of the live version of static segment `name`."""
 

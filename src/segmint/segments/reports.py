@@ -10,7 +10,7 @@ from segmint.models.lifecycle import STAGES
 from segmint.segments.explain import explain
 from segmint.segments.families import FAMILY_KEYS, family_label, segment_label
 from segmint.segments.rules import explain as explain_rule
-from segmint.store import reports
+from segmint.store import live, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 
@@ -108,10 +108,21 @@ def profile(
     *,
     run: dict[str, Any],
     lang: str,
+    current: bool = False,
 ) -> dict[str, Any]:
-    """The 360° profile: identity, features, scores and labels with why, history, timeline."""
+    """The 360° profile: identity, features, scores and labels with why, history, timeline.
+
+    `current`: `run` is the current run, so the profile is the live view's: her row and
+    segments as the latest update left them, with ``view_as_of`` and ``updated_at``.
+    """
     identity = reports.customer_record(engine, customer_id)
-    row = reports.snapshot_row(engine, run["run_id"], customer_id)
+    view: dict[str, Any] = {}
+    if current:  # her row in the live view, with the day it is as of and when it was made
+        row = live.view_row(engine, run["run_id"], customer_id)
+        if row is not None:
+            view = {"view_as_of": row.pop("view_as_of"), "updated_at": row.pop("updated_at")}
+    else:
+        row = reports.snapshot_row(engine, run["run_id"], customer_id)
     if identity is None and row is None:
         raise NotFoundError(
             "customer.not_found", location=Location(field="customer_id"), customer=customer_id
@@ -123,15 +134,19 @@ def profile(
             for f in FAMILY_KEYS
             if row.get(f) is not None
         }
+    day = view.get("view_as_of", run["as_of"])
     return {
         "customer_id": customer_id,
         "run_id": run["run_id"],
         "as_of": run["as_of"],
+        **view,
         "identity": identity,
         "snapshot": row,
         "labels": labels,
-        "why": {} if row is None else explain(row, run["facts"], as_of=run["as_of"], lang=lang),
-        "segments": _own_segments(engine, settings, customer_id, run=run, lang=lang),
+        "why": {} if row is None else explain(row, run["facts"], as_of=day, lang=lang),
+        "segments": _own_segments(
+            engine, settings, customer_id, run=run, lang=lang, row=row if view else None, day=day
+        ),
         "categories": reports.category_shares(engine, run["run_id"], customer_id),
         "history": reports.history(
             engine, customer_id, ("tier", "stage", "rfm11", "value_customer")
@@ -141,16 +156,31 @@ def profile(
 
 
 def _own_segments(
-    engine: DuckDBEngine, settings: Settings, customer_id: str, *, run: dict[str, Any], lang: str
+    engine: DuckDBEngine,
+    settings: Settings,
+    customer_id: str,
+    *,
+    run: dict[str, Any],
+    lang: str,
+    row: dict[str, Any] | None,
+    day: Any,
 ) -> list[dict[str, Any]]:
-    """The team's segments she is in during `run`, each with the conditions that held."""
-    ids = reports.rule_memberships(engine, run["run_id"], customer_id)
+    """The team's segments she is in, each with the conditions that held.
+
+    With `row` (her live row, as of `day`) the segments of the live view, read on it.
+    """
+    ids = reports.rule_memberships(engine, run["run_id"], customer_id, live=row is not None)
     if not ids:
         return []
     from segmint.segments import membership  # the expression layer, only when there is work
 
     versions = stored.by_ids(engine, ids)
-    view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
+    if row is None:
+        view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
+    else:
+        view = membership.customer_view(
+            engine, settings, run_id=run["run_id"], customer_id=customer_id, as_of=day
+        )
     read = membership.reader(engine, settings)
     found = []
     for segment_id in ids:

@@ -26,7 +26,7 @@ from segmint.segments.definitions import Segment
 from segmint.segments.rules import describe, explain
 from segmint.segments.rules.tree import Rule
 from segmint.segments.rules.where import suggest
-from segmint.store import memberships, reports
+from segmint.store import live, memberships, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 
@@ -339,7 +339,10 @@ def listing(
 def explained_members(
     engine: DuckDBEngine, settings: Settings, name: str, *, run: dict[str, Any], lang: str
 ) -> pa.Table:
-    """One row per member of `name` in `run`: customer_id, the values its rule reads, why."""
+    """One row per member of `name` in `run`: customer_id, the values its rule reads, why.
+
+    For the current run, the members of the live view.
+    """
     segment = find(engine, name)
     used = [u for u in memberships.uses(engine, name) if u[0] == run["run_id"]]
     if not used:
@@ -349,10 +352,13 @@ def explained_members(
     segment_id = used[0][2]
     version = stored.by_ids(engine, [segment_id])[segment_id]
     rule = membership.read(engine, settings, version["rule"], segment=segment.name)
-    view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
-    values = membership.member_operands(
-        engine, view, rule, memberships.members_table(engine, run["run_id"], segment_id)
-    )
+    if run.get("current"):  # the live view: its members, each row as last updated
+        view = membership.current_view(engine, settings, run_id=run["run_id"])
+        chosen = live.members_table(engine, run["run_id"], segment_id)
+    else:
+        view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
+        chosen = memberships.members_table(engine, run["run_id"], segment_id)
+    values = membership.member_operands(engine, view, rule, chosen)
     why = [" · ".join(_clauses(rule, row, lang)) for row in values.to_pylist()]
     values = values.drop_columns(["held"]) if "held" in values.column_names else values
     return values.append_column("why", pa.array(why, pa.string()))

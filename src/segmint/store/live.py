@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 CAUSES = ("run", "update", "roll_forward")
 UPDATE_COLUMNS = (
@@ -37,16 +40,54 @@ UPDATE_COLUMNS = (
 )
 
 
-def view_rows(run_id: int) -> tuple[str, list[Any]]:
-    """SQL (and its parameters) of the view's customer rows: update_id, then the snapshot's."""
-    return (
-        """SELECT * FROM live_customers WHERE run_id = ?
+def view_rows(run_id: int) -> str:
+    """SQL of the view's customer rows: the snapshot's columns but run_id, then update_id.
+
+    `run_id` is an int, formatted into the text (the SQL is also an ibis relation).
+    """
+    run = int(run_id)
+    return f"""SELECT * EXCLUDE (run_id) FROM live_customers WHERE run_id = {run}
         UNION ALL BY NAME
-        SELECT NULL::INTEGER AS update_id, s.* FROM snapshots s WHERE s.run_id = ?
-            AND NOT EXISTS (SELECT 1 FROM live_customers l
-                WHERE l.run_id = ? AND l.customer_id = s.customer_id)""",
-        [run_id, run_id, run_id],
+        SELECT * EXCLUDE (run_id), NULL::INTEGER AS update_id FROM snapshots s
+        WHERE s.run_id = {run} AND s.customer_id NOT IN (
+            SELECT customer_id FROM live_customers WHERE run_id = {run})"""
+
+
+def view_table(engine: DuckDBEngine, run_id: int, customers: Sequence[str]) -> pa.Table:
+    """The view's rows of `customers` (the snapshot's columns but run_id), by customer id."""
+    with engine.registered("_of", pa.table({"customer_id": pa.array(customers, pa.string())})):
+        return engine.arrow(
+            f"""SELECT * EXCLUDE (update_id) FROM ({view_rows(run_id)})
+            WHERE customer_id IN (SELECT customer_id FROM _of) ORDER BY customer_id"""
+        )
+
+
+def view_export(engine: DuckDBEngine, run_id: int) -> pa.Table:
+    """Every row of the view by customer id, with ``view_as_of`` and ``updated_at`` last."""
+    return engine.arrow(
+        f"""SELECT v.* EXCLUDE (update_id), coalesce(u.as_of, r.as_of) AS view_as_of,
+            coalesce(u.updated_at, r.finished_at) AS updated_at
+        FROM ({view_rows(run_id)}) v LEFT JOIN updates u USING (update_id)
+        JOIN runs r ON r.run_id = ? ORDER BY v.customer_id""",
+        [run_id],
     )
+
+
+def view_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[str, Any] | None:
+    """One customer's row in the view, with ``view_as_of`` and ``updated_at`` (None if absent).
+
+    ``view_as_of``: the day her row is as of (her update's, else the run's);
+    ``updated_at``: when it was computed.
+    """
+    table = engine.arrow(
+        f"""SELECT v.* EXCLUDE (update_id), coalesce(u.as_of, r.as_of) AS view_as_of,
+            coalesce(u.updated_at, r.finished_at) AS updated_at
+        FROM ({view_rows(run_id)}) v LEFT JOIN updates u USING (update_id)
+        JOIN runs r ON r.run_id = ? WHERE v.customer_id = ?""",
+        [run_id, customer_id],
+    )
+    rows = table.to_pylist()
+    return rows[0] if rows else None
 
 
 def view_members(run_id: int) -> tuple[str, list[Any]]:
@@ -75,6 +116,25 @@ def members_of(run_id: int, who: str) -> tuple[str, list[Any]]:
     )
 
 
+def members_table(engine: DuckDBEngine, run_id: int, segment_id: int) -> ir.Table:
+    """The members of one segment version in the view, as an expression (customer_id)."""
+    run, segment = int(run_id), int(segment_id)  # ints, formatted into the text
+    sql = f"""SELECT customer_id FROM live_memberships WHERE run_id = {run}
+        AND segment_id = {segment}
+        UNION ALL
+        SELECT m.customer_id FROM memberships m
+        WHERE m.run_id = {run} AND m.segment_id = {segment} AND m.customer_id NOT IN (
+            SELECT customer_id FROM live_customers WHERE run_id = {run})"""
+    with engine.mapped():
+        return engine.ibis().sql(sql)
+
+
+def rows_table(engine: DuckDBEngine, run_id: int) -> ir.Table:
+    """The view's rows (the snapshot's columns but run_id), as an expression."""
+    with engine.mapped():
+        return engine.ibis().sql(f"SELECT * EXCLUDE (update_id) FROM ({view_rows(run_id)})")
+
+
 def view_day(engine: DuckDBEngine, run_id: int) -> dt.date:
     """The day the view of run `run_id` is as of: its newest update's, else the run's."""
     found: dt.date = engine.scalar(
@@ -93,18 +153,6 @@ def last_update(engine: DuckDBEngine, run_id: int) -> dict[str, Any] | None:
         [run_id],
     )
     return dict(zip(UPDATE_COLUMNS, rows[0], strict=True)) if rows else None
-
-
-def updated_at(engine: DuckDBEngine, run_id: int, customer_id: str) -> dt.datetime | None:
-    """When the view's row of a customer was last written: her update's time, or the run's."""
-    found: dt.datetime | None = engine.scalar(
-        """SELECT coalesce(
-            (SELECT u.updated_at FROM live_customers l JOIN updates u USING (update_id)
-                WHERE l.run_id = ? AND l.customer_id = ?),
-            (SELECT finished_at FROM runs WHERE run_id = ?))""",
-        [run_id, customer_id, run_id],
-    )
-    return found
 
 
 def next_update_id(engine: DuckDBEngine) -> int:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.live import members_of
 from segmint.store.memberships import MOVED
 
 
@@ -112,13 +115,18 @@ def history(
     return list(runs.values())
 
 
-def rule_memberships(engine: DuckDBEngine, run_id: int, customer_id: str) -> list[int]:
-    """The rule segment versions one customer is a member of in a run."""
-    rows = engine.rows(
-        """SELECT m.segment_id FROM memberships m JOIN segments s USING (segment_id)
-        WHERE m.run_id = ? AND m.customer_id = ? AND s.kind = 'rule' ORDER BY s.name""",
-        [run_id, customer_id],
-    )
+def rule_memberships(
+    engine: DuckDBEngine, run_id: int, customer_id: str, *, live: bool = False
+) -> list[int]:
+    """The rule segment versions one customer is a member of in a run (or its live view)."""
+    sql, params = members_of(run_id, "_her") if live else ("SELECT * FROM memberships", [])
+    with engine.registered("_her", pa.table({"customer_id": [customer_id]})):
+        rows = engine.rows(
+            f"""SELECT m.segment_id FROM ({sql}) m JOIN segments s USING (segment_id)
+            WHERE m.customer_id = ? AND s.kind = 'rule' {"" if live else "AND m.run_id = ?"}
+            ORDER BY s.name""",
+            [*params, customer_id, *([] if live else [run_id])],
+        )
     return [int(r[0]) for r in rows]
 
 

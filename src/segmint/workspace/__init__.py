@@ -24,7 +24,7 @@ from segmint.core.schema import KINDS
 from segmint.core.updates import ViewUpdate
 from segmint.segments import reports, schemes
 from segmint.segments.families import headed, labelled
-from segmint.store import identity, snapshots
+from segmint.store import identity, live, snapshots
 from segmint.store import reports as snapshot_reports
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
@@ -160,7 +160,7 @@ class Workspace(SegmentMethods):
         """
         from segmint.ingest import quarantine
         from segmint.ingest.importer import ImportOptions, import_file
-        from segmint.pipeline import live
+        from segmint.pipeline.live import update
 
         quarantine.restore_missing(self.engine, self.path, lang=lang or self.settings.lang)
         options = ImportOptions(
@@ -185,18 +185,22 @@ class Workspace(SegmentMethods):
             now=now or self._import_moment(today),
             progress=self._import_progress(progress, name=name or str(path)),
         )
-        done = live.update(self.engine, self.settings, actor=actor, import_id=result.import_id)
+        done = update(self.engine, self.settings, actor=actor, import_id=result.import_id)
         return replace(result, view=tuple(done))
 
-    def refresh(self, *, as_of: dt.date | None = None, actor: str = "python") -> list[ViewUpdate]:
-        """Roll the live view forward to `as_of` (default today); see `segmint refresh`.
+    def refresh(
+        self, *, as_of: dt.date | str | None = None, actor: str = "python"
+    ) -> list[ViewUpdate]:
+        """Roll the live view forward to `as_of` (default: today); see `segmint refresh`.
 
         Recomputes only the customers whose date-relative labels and segments may have
-        moved since the view's day, with the current run's population frozen.
+        moved since the view's day (and any that new data touched and no update took in),
+        with the current run's population frozen. [] before the first run.
         """
-        from segmint.pipeline import live
+        from segmint.pipeline.live import refresh
 
-        return live.refresh(self.engine, self.settings, as_of=as_of, actor=actor)
+        day = as_of_date(as_of)
+        return refresh(self.engine, self.settings, as_of=day, actor=actor)
 
     def _import_moment(self, today: dt.date | None) -> dt.datetime:
         if today is None:
@@ -283,9 +287,11 @@ class Workspace(SegmentMethods):
     def customer(
         self, customer_id: str, *, run_id: int | None = None, lang: str | None = None
     ) -> dict[str, Any]:
-        """The 360° profile of one customer in a run (default: the current run).
+        """The 360° profile of one customer in a run (default: the current run's live view).
 
-        A customer merged into another is not found; the error names the one it is now.
+        For the current run the profile is the live view's: her row as the latest update
+        left it, with ``view_as_of`` (its day) and ``updated_at``. A customer merged into
+        another is not found; the error names the one it is now.
         """
         kept = identity.merged_into(self.engine, customer_id)
         if kept is not None:
@@ -295,12 +301,14 @@ class Workspace(SegmentMethods):
                 customer=customer_id,
                 kept=kept,
             )
+        run = self._run(run_id)
         profile = reports.profile(
             self.engine,
             self.settings,
             customer_id,
-            run=self._run(run_id),
+            run=run,
             lang=lang or self.settings.lang,
+            current=run["current"],
         )
         profile["alerts"] = self.alerts(customer_id=customer_id)  # open ones
         return profile
@@ -316,6 +324,8 @@ class Workspace(SegmentMethods):
     ) -> int:
         """Write the snapshot to `path` (.csv, .parquet or .xlsx); return the rows written.
 
+        The current run is written as its live view: each customer's row as the latest
+        update left it, with ``view_as_of`` (the day of her row) and ``updated_at``.
         One row per customer: every feature, score and label, label columns in `lang`,
         then the share of spend per category (``category_share:<category>``) and the
         interactions of the last 30 days per channel (``interactions_30d:<channel>``).
@@ -325,8 +335,10 @@ class Workspace(SegmentMethods):
         from segmint.activate import exports
 
         exports.check_target(Path(path), force=force)  # before the work, not after it
-        run = self._run(run_id)["run_id"]
-        table = labelled(self.snapshot(run), self.settings, lang=lang or self.settings.lang)
+        found = self._run(run_id)
+        run = found["run_id"]
+        rows = live.view_export(self.engine, run) if found["current"] else self.snapshot(run)
+        table = labelled(rows, self.settings, lang=lang or self.settings.lang)
         categories, channels = snapshot_reports.families_long(self.engine, run)
         table = exports.widen(table, categories, prefix="category_share:", fill=0.0)
         table = exports.widen(table, channels, prefix="interactions_30d:", fill=0)

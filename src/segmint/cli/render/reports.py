@@ -179,6 +179,14 @@ def profile(
     top = locale.text(
         "cli.profile_of", run_id=data["run_id"], as_of=data["as_of"], zone=locale.timezone
     )
+    if data.get("updated_at") is not None:  # the live view: her row's day and when it was made
+        top = locale.text(
+            "cli.profile_live",
+            run_id=data["run_id"],
+            as_of=formats.day(data["view_as_of"], locale),
+            updated=formats.moment(data["updated_at"], locale),
+            zone=locale.timezone,
+        )
     console.print(f"[bold]{escape(data['customer_id'])}[/] · {escape(top)}")
     identity = data["identity"] or {}
     shown = [
