@@ -171,3 +171,20 @@ def test_a_settings_file_saved_as_gbk_says_to_save_it_as_utf8(tmp_path):
     error = json.loads(done.stdout)
     assert error["code"] == "config.not_utf8" and error["location"]["file"] == "segmint.toml"
     assert "UTF-8" in error["hint"]
+
+
+def test_refresh_rolls_the_live_view_forward_and_says_what_moved(demo):
+    import datetime as dt
+
+    folder, _ = demo
+    segmint("run", "-w", folder)
+    later = (dt.date.today() + dt.timedelta(days=45)).isoformat()
+    done = segmint("refresh", "--as-of", later, "-w", folder, "--json")
+    assert done.returncode == 0, done.stderr
+    (update,) = json.loads(done.stdout)["updates"]
+    assert update["cause"] == "roll_forward" and update["as_of"] == later
+    assert update["customers"] > 0 and update["entered"] > 0
+    again = segmint("refresh", "--as-of", later, "-w", folder, "--lang", "zh-CN")
+    assert again.returncode == 0 and "实时视图已是最新" in again.stdout
+    bad = segmint("refresh", "--as-of", "next week", "-w", folder)
+    assert bad.returncode == 2 and "next week" in bad.stderr

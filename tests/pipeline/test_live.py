@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import shutil
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -181,3 +182,84 @@ def test_imports_and_days_passing_equal_a_full_recomputation(made, tmp_path_fact
             for name in names
             if not _same(row[name], expected[row["customer_id"]][name])
         } == set()
+
+
+def test_data_taken_in_by_no_update_is_caught_up_by_the_next_refresh(made, tmp_path):
+    """An import commits its rows and marks their customers together; a process killed
+    before the update leaves them marked, and the next refresh takes them in as an update."""
+    from segmint.ingest.importer import ImportOptions, import_file
+
+    with Workspace(_copy(made, tmp_path, "default")) as ws:
+        run_id = ws.run(as_of=AS_OF).run_id
+        who = sorted(
+            snapshots.snapshot(ws.engine, run_id, columns=("customer_id",))[
+                "customer_id"
+            ].to_pylist()
+        )[:2]
+        path = write_csv(
+            tmp_path / "orders.csv",
+            ["order_id", "customer_id", "ordered_at", "amount"],
+            [[f"K{i}", c, "2026-06-30T12:00:00+08:00", "10.00"] for i, c in enumerate(who)],
+        )
+        moment = dt.datetime(2026, 6, 30, 23, tzinfo=dt.UTC)
+        options = ImportOptions(name="orders.csv", lang="en", actor="test")
+        import_file(
+            ws.engine,
+            "orders",
+            path,
+            settings=ws.settings,
+            workspace=ws.path,
+            options=options,
+            now=moment,
+        )
+        assert live_store.due(ws.engine, run_id, AS_OF, marked=True) == who
+        done = ws.refresh(as_of=AS_OF)
+        assert [(u.cause, u.customers) for u in done] == [("update", 2)]
+        assert live_store.due(ws.engine, run_id, AS_OF, marked=True) == []
+        rows = ws.engine.rows("SELECT customer_id FROM live_customers ORDER BY 1")
+        assert [r[0] for r in rows] == who
+
+
+def test_days_passing_move_segments_log_why_and_raise_alerts_by_update(made, tmp_path):
+    with Workspace(_copy(made, tmp_path, "default")) as ws:
+        run_id = ws.run(as_of=AS_OF).run_id
+        due = live_store.due(ws.engine, run_id, AS_OF + dt.timedelta(days=30), marked=False)
+        (update,) = ws.refresh(as_of=AS_OF + dt.timedelta(days=30))
+        assert update.cause == "roll_forward" and update.customers == len(due) > 0
+        assert update.entered > 0 and update.left > 0
+        causes = ws.engine.rows(
+            "SELECT cause, count(*) FILTER (WHERE entered), count(*) FILTER (WHERE NOT entered) "
+            "FROM membership_changes GROUP BY 1"
+        )
+        assert causes == [("roll_forward", update.entered, update.left)]
+        raised = ws.engine.rows(
+            "SELECT raised_by, update_id FROM alerts WHERE update_id IS NOT NULL LIMIT 1"
+        )
+        assert update.alerts_raised > 0 and raised == [
+            (f"update {update.update_id}", update.update_id)
+        ]
+        # recency grew by 30 days for every untouched customer: nobody left in the view is
+        # still "new" past the stage's 90 days, and the view's day moved
+        assert live_store.view_day(ws.engine, run_id) == AS_OF + dt.timedelta(days=30)
+        assert ws.refresh(as_of=AS_OF + dt.timedelta(days=30)) == []
+
+
+def test_the_profile_and_the_export_show_the_live_view(made, tmp_path):
+    with Workspace(_copy(made, tmp_path, "default")) as ws:
+        run_id = ws.run(as_of=AS_OF).run_id
+        (update,) = ws.refresh(as_of=AS_OF + dt.timedelta(days=10))
+        moved = ws.engine.scalar("SELECT min(customer_id) FROM live_customers")
+        profile = ws.customer(moved)
+        assert profile["view_as_of"] == AS_OF + dt.timedelta(days=10)
+        assert profile["updated_at"] is not None and profile["run_id"] == run_id
+        assert profile["snapshot"]["recency_days"] == ws.engine.scalar(
+            "SELECT recency_days FROM live_customers WHERE customer_id = ?", [moved]
+        )
+        past = ws.customer(moved, run_id=run_id)  # the same run asked for by id: the view
+        assert past["view_as_of"] == profile["view_as_of"]
+        out = tmp_path / "view.csv"
+        ws.export(out)
+        table = pd.read_csv(out, encoding="utf-8-sig").set_index("customer_id")
+        assert table.loc[moved, "view_as_of"] == str(AS_OF + dt.timedelta(days=10))
+        still = table[table.view_as_of == str(AS_OF)]
+        assert len(still) + update.customers == len(table)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -69,20 +70,79 @@ def label_hooks(facts: RunFacts, settings: Settings) -> dict[str, frozenset[Hook
     }
 
 
-def all_hooks(rules: Iterable[Rule], *, facts: RunFacts, settings: Settings) -> frozenset[Hook]:
-    """Every hook of the view: the labels (always memberships), the rules and the alerts."""
+Scoped = dict[Hook, frozenset[str] | None]  # a hook and whom it can move (None: anyone)
+
+
+def all_hooks(rules: Iterable[Rule], *, facts: RunFacts, settings: Settings) -> Scoped:
+    """Every hook of the view, with the customers it can move (`SCOPES`; None: anyone).
+
+    The labels are always memberships. A window losing a row lowers a count or a spend:
+    a tier can only fall, so the last tier is out of reach; the value-customer flag can
+    only flip near the run's cut-off (`SCOPES`). The alerts on buying below expectation
+    and on churn risk are for valued customers alone.
+    """
     labels = label_hooks(facts, settings)
-    hooks: set[Hook] = set().union(*labels.values())
+    scope = {"tier": "upper_tier", "value_customer": "near_value_cutoff"}
+    scoped: Scoped = {}
+    for name, hooks in labels.items():
+        if name != "value_score":
+            _add(scoped, hooks, scope.get(name))
     for rule in rules:
         for hook in rule_hooks(rule):
-            hooks |= labels[hook] if isinstance(hook, str) else {hook}
+            if isinstance(hook, str):
+                _add(scoped, labels[hook], scope.get(hook))
+            else:
+                _add(scoped, {hook}, None)
     alerts = settings.alerts
-    hooks |= {
+    _add(scoped, {Exit("events", 1)}, None)  # browsing: a view streak
+    valued: set[Hook] = {
         Decline("p_alive", alerts.churn_p_alive),
-        Exit("events", 1),  # browsing: a view streak
-        Exit("orders", alerts.window_days),  # buying below expectation: the window's orders
+        Exit("orders", alerts.window_days),
     }
-    return frozenset(hooks)
+    _add(scoped, valued, "valued")
+    return scoped
+
+
+def _add(scoped: Scoped, hooks: Iterable[Hook], scope: str | None) -> None:
+    """Add `hooks` for `scope`; a hook that can move anyone stays so."""
+    for hook in hooks:
+        before = scoped.get(hook, frozenset())
+        scoped[hook] = None if scope is None or before is None else before | {scope}
+
+
+def scopes(
+    labels: Mapping[str, Any],
+    *,
+    components: Iterable[str],
+    facts: RunFacts,
+    settings: Settings,
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """The customers each scope holds, from their tier, value score and flag.
+
+    ``near_value_cutoff``: a value score within the windowed components' share of the
+    weights of the components the run scored with (`components`) of the run's cut-off:
+    a window can move one part by at most 1, so the score by at most that share.
+    """
+    tier = np.asarray(labels["tier"], dtype=object)
+    order = list(settings.tiers.labels)
+    flagged = np.asarray(labels["value_customer"], dtype=bool)
+    score = np.asarray(
+        [np.nan if v is None else v for v in labels["value_score"]], dtype=np.float64
+    )
+    weights = {n: w for n, w in settings.value.weights.items() if n in set(components)}
+    windowed = sum(w for name, w in weights.items() if name in WINDOWED)
+    margin = windowed / max(sum(weights.values()), 1e-12)
+    cutoff = facts.value_cutoff
+    near = (
+        np.zeros(tier.size, dtype=bool)
+        if cutoff is None or windowed == 0
+        else np.abs(score - cutoff) <= margin + 1e-9
+    )
+    return {
+        "upper_tier": tier != order[-1],
+        "valued": np.isin(tier, order[:2]) | flagged,
+        "near_value_cutoff": near,
+    }
 
 
 def windows(hooks: Iterable[Hook]) -> dict[str, list[int]]:
@@ -111,12 +171,28 @@ class Clock:
     birthdays: Array | None = None
 
 
-def next_days(hooks: Iterable[Hook], clock: Clock, *, day: int, settings: Settings) -> Array:
-    """Per customer, the first day after `day` a hook can change something (inf: none)."""
+def next_days(
+    hooks: Scoped,
+    clock: Clock,
+    *,
+    day: int,
+    settings: Settings,
+    who: Mapping[str, npt.NDArray[np.bool_]],
+) -> Array:
+    """Per customer, the first day after `day` a hook can change something (inf: none).
+
+    `who` holds the customers of each scope (`scopes`).
+    """
     n = clock.gaps.size
     out = np.full(n, NEVER)
-    for hook in hooks:
-        out = np.fmin(out, _hook_day(hook, clock, day=day, n=n))
+    for hook, scope in hooks.items():
+        days = _hook_day(hook, clock, day=day, n=n)
+        if scope is not None:
+            reach = np.zeros(n, dtype=bool)
+            for name in scope:
+                reach |= who[name]
+            days = np.where(reach, days, NEVER)
+        out = np.fmin(out, days)
     return np.asarray(np.fmin(out, _stage_gaps(clock, day=day, settings=settings)))
 
 

@@ -182,6 +182,8 @@ def _recompute(
             few,
             features,
             history,
+            labels=scores,
+            components=held.ranks,
             facts=held.facts,
             rules=plan.values(),
             settings=rs,

@@ -7,7 +7,7 @@ and the run's fits, asks the database for the days their windows next move
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,8 @@ def next_changes(
     features: pa.Table,
     history: PurchaseHistory,
     *,
+    labels: Mapping[str, Any],
+    components: Iterable[str],
     facts: RunFacts,
     rules: Iterable[Rule],
     settings: Settings,
@@ -40,8 +42,10 @@ def next_changes(
 ) -> pa.Table:
     """customer_id and day: the first day after `day` her view may change (null: none).
 
-    `features` are the customers' (ordered by id), `history` aligned with them, `src`
-    the relations restricted to them (or everyone's), `settings` the run's.
+    `features` are the customers' (ordered by id), `history` and `labels` (their tier,
+    value_score and value_customer) aligned with them, `src` the relations restricted
+    to them (or everyone's), `components` the value score's in the run, `settings` the
+    run's.
     """
     hooks = horizon.all_hooks(rules, facts=facts, settings=settings)
     ids = features["customer_id"]
@@ -57,7 +61,8 @@ def next_changes(
         alive=_alive(history, facts=facts, day=day),
         birthdays=_birthdays(engine, ids) if Birthday() in hooks else None,
     )
-    days = horizon.next_days(hooks, clock, day=day, settings=settings)
+    who = horizon.scopes(labels, components=components, facts=facts, settings=settings)
+    days = horizon.next_days(hooks, clock, day=day, settings=settings, who=who)
     return pa.table({"customer_id": ids, "day": horizon.as_dates(days)})
 
 

@@ -155,12 +155,16 @@ def run(
     )
     planned = segments.plan(engine, settings)
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
+    named = columns | {"customer_id": features["customer_id"].to_numpy(zero_copy_only=False)}
+    held = frozen.recorded(named, scores, settings=settings)  # ladders, ranks
     pending = (
         next_changes(
             engine,
             src,
             features,
             history,
+            labels=scores,
+            components=held[1],
             facts=facts,
             rules=planned.rules.values(),
             settings=settings,
@@ -194,7 +198,7 @@ def run(
         )
         segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
         if pending is not None:  # the run starts a new live view
-            _start_view(engine, settings, columns, scores, features, run_id, before, pending)
+            _start_view(engine, held, run_id, before, pending)
         raised, resolved = (
             alerts.raise_alerts(
                 engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=below
@@ -275,17 +279,13 @@ def tier_warnings(spans: Sequence[TierSpan], *, settings: Settings) -> tuple[Run
 
 def _start_view(
     engine: DuckDBEngine,
-    settings: Settings,
-    columns: dict[str, Any],
-    scores: dict[str, Any],
-    features: pa.Table,
+    held: tuple[dict[str, frozen.Ladder], dict[str, frozen.Ranks]],
     run_id: int,
     before: int | None,
     pending: pa.Table,
 ) -> None:
     """A new current run: what it froze for updates, its pending days, the changes logged."""
-    named = columns | {"customer_id": features["customer_id"].to_numpy(zero_copy_only=False)}
-    ladders, ranks = frozen.recorded(named, scores, settings=settings)
+    ladders, ranks = held
     live.write_frozen(
         engine,
         run_id,
