@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from segmint.core.config import Settings
 from segmint.core.facts import RunFacts
@@ -321,3 +322,44 @@ def ladder(
             starts.append(sort[at[0]])
     who = np.asarray(ids, dtype=object)
     return Ladder(tuple(kept), v[starts], who[starts], descending)
+
+
+def from_tables(
+    facts: RunFacts,
+    day: int,
+    *,
+    ladders: dict[str, pa.Table],
+    ranks: dict[str, pa.Table],
+) -> Frozen:
+    """A run's `Frozen` from its stored ladders (label, value, customer_id) and ranks."""
+    return Frozen(
+        facts,
+        day,
+        {name: _ladder(name, table) for name, table in ladders.items()},
+        {name: _ranks(table) for name, table in ranks.items()},
+    )
+
+
+def _ladder(name: str, table: pa.Table) -> Ladder:
+    return Ladder(
+        labels=tuple(_label(name, x) for x in table["label"].to_pylist()),
+        values=table["value"].to_numpy(),
+        ids=np.asarray(table["customer_id"].to_pylist(), dtype=object),
+        descending=LADDERS[name][1],
+    )
+
+
+def _ranks(table: pa.Table) -> Ranks:
+    """A component's ranks, ascending (sorted again should the rows come back unordered)."""
+    values, below, equal = (table[c].to_numpy() for c in ("value", "below", "equal"))
+    if np.any(np.diff(values) <= 0):
+        order = np.argsort(values)
+        values, below, equal = values[order], below[order], equal[order]
+    return Ranks(values, below, equal)
+
+
+def _label(ladder: str, text: str) -> Any:
+    """A ladder's label as the scores hold it: an RFM score, a flag, a tier's name."""
+    if ladder in ("r_score", "f_score", "m_score"):
+        return int(text)
+    return text == "True" if ladder == "value_customer" else text

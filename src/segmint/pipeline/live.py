@@ -32,6 +32,7 @@ from segmint.pipeline.customer_value import applied
 from segmint.pipeline.pending import next_changes
 from segmint.segments import membership
 from segmint.store import facts as stored_facts
+from segmint.store import frozen as stored_frozen
 from segmint.store import live, snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.memberships import FAMILIES
@@ -274,33 +275,11 @@ def _frozen(engine: DuckDBEngine, run_id: int) -> frozen.Frozen:
     """What run `run_id` froze for the updates after it."""
     facts = stored_facts.read(engine, [run_id])[run_id]
     as_of: dt.date = engine.scalar("SELECT as_of FROM runs WHERE run_id = ?", [run_id])
-    ladders = {
-        name: frozen.Ladder(
-            labels=tuple(_label(name, x) for x in table["label"].to_pylist()),
-            values=table["value"].to_numpy(),
-            ids=np.asarray(table["customer_id"].to_pylist(), dtype=object),
-            descending=frozen.LADDERS[name][1],
-        )
-        for name, table in live.read_ladders(engine, run_id).items()
-    }
-    ranks = {name: _ranks(table) for name, table in live.read_ranks(engine, run_id).items()}
-    return frozen.Frozen(facts, (as_of - EPOCH).days, ladders, ranks)
-
-
-def _ranks(table: pa.Table) -> frozen.Ranks:
-    """A component's ranks, ascending (sorted again should the rows come back unordered)."""
-    values, below, equal = (table[c].to_numpy() for c in ("value", "below", "equal"))
-    if np.any(np.diff(values) <= 0):
-        order = np.argsort(values)
-        values, below, equal = values[order], below[order], equal[order]
-    return frozen.Ranks(values, below, equal)
-
-
-def _label(ladder: str, text: str) -> Any:
-    """A ladder's label as the scores hold it: an RFM score, a flag, a tier's name."""
-    if ladder in ("r_score", "f_score", "m_score"):
-        return int(text)
-    return text == "True" if ladder == "value_customer" else text
+    ladders, ranks = (
+        stored_frozen.read_ladders(engine, run_id),
+        stored_frozen.read_ranks(engine, run_id),
+    )
+    return frozen.from_tables(facts, (as_of - EPOCH).days, ladders=ladders, ranks=ranks)
 
 
 def _segments(engine: DuckDBEngine, settings: Settings, run_id: int) -> dict[int, Any]:

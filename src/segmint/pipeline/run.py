@@ -35,6 +35,7 @@ from segmint.pipeline import alerts, frozen, scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
 from segmint.pipeline.pending import next_changes
 from segmint.pipeline.shortfall import shortfall
+from segmint.store import frozen as stored_frozen
 from segmint.store import live, snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, newest_order_at, sources
@@ -286,7 +287,7 @@ def _start_view(
 ) -> None:
     """A new current run: what it froze for updates, its pending days, the changes logged."""
     ladders, ranks = held
-    live.write_frozen(
+    stored_frozen.write_frozen(
         engine,
         run_id,
         ladders={
