@@ -58,7 +58,7 @@ def batch_file(folder: Path, customers: list[str], *, day: dt.date, tag: str) ->
     return path
 
 
-def check(ws, run_id: int, ids: list[str], day: dt.date) -> str:  # noqa: ANN001
+def check(ws, run_id: int, ids: list[str], day: dt.date) -> str:
     """The updated rows against a recomputation of the same customers (untimed)."""
     from segmint.pipeline import live
 
@@ -75,7 +75,7 @@ def check(ws, run_id: int, ids: list[str], day: dt.date) -> str:  # noqa: ANN001
     return "equal" if same else "DIFFERENT"
 
 
-def round_(ws, n: int, args: argparse.Namespace, scratch: Path) -> dict[str, float]:  # noqa: ANN001
+def round_(ws, n: int, args: argparse.Namespace, scratch: Path) -> dict[str, float]:
     load = os.getloadavg()[0]
     started = time.perf_counter()
     run = ws.run(as_of=AS_OF)
