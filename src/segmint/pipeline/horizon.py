@@ -70,6 +70,9 @@ def label_hooks(facts: RunFacts, settings: Settings) -> dict[str, frozenset[Hook
     }
 
 
+# P(alive) `delta` days later with no purchase, of the customers at the given positions
+# (everyone when None)
+Alive = Callable[[Array, npt.NDArray[np.intp] | None], Array]
 Scoped = dict[Hook, frozenset[str] | None]  # a hook and whom it can move (None: anyone)
 
 
@@ -160,14 +163,15 @@ class Clock:
 
     ``counters``: recency_days, tenure_days, days_since_last_view, as_of (NaN for none);
     ``gaps``: the usual gap of the stage rules; ``exits``: the columns of
-    `features.exits`; ``alive``: P(alive) after a number of days (None: no model);
+    `features.exits`; ``alive``: P(alive) after a number of days (`Alive`; None: no
+    model);
     ``birthdays``: month * 100 + day (NaN for none), read only for `Birthday`.
     """
 
     counters: Mapping[str, Array]
     gaps: Array
     exits: Mapping[str, Array] = field(default_factory=dict)
-    alive: Callable[[Array], Array] | None = None
+    alive: Alive | None = None
     birthdays: Array | None = None
 
 
@@ -237,19 +241,36 @@ def _stage_gaps(clock: Clock, *, day: int, settings: Settings) -> Array:
     return out
 
 
-def _decline(alive: Callable[[Array], Array] | None, value: float, *, day: int, n: int) -> Array:
-    """The first day P(alive) is at or below `value`, by bisection over whole days."""
+# The days ahead P(alive) is first evaluated at; a crossing is placed between two of them,
+# found to the day when it is within EXACT_DAYS, else its bracket's start is the bound.
+LADDER = np.array([0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, HORIZON_DAYS], float)
+EXACT_DAYS = 64
+
+
+def _decline(alive: Alive | None, value: float, *, day: int, n: int) -> Array:
+    """A day P(alive) is at or below `value`, never after the first such day.
+
+    The exact first day for a crossing within `EXACT_DAYS` (bisection over whole days);
+    for a later one the day after the last ladder point still above, a lower bound the
+    next roll-forward refines.
+    """
     out = np.full(n, NEVER)
     if alive is None:
         return out
-    now, last = alive(np.zeros(n)), alive(np.full(n, float(HORIZON_DAYS)))
-    falls = (now > value) & (last <= value)
-    lo, hi = np.zeros(n), np.full(n, float(HORIZON_DAYS))
+    ladder = np.stack([alive(np.full(n, d), None) for d in LADDER])  # steps x customers
+    below = ladder <= value
+    falls = ~below[0] & below.any(axis=0)
+    k = np.argmax(below, axis=0)  # the first ladder point at or below
+    lo, hi = LADDER[np.maximum(k - 1, 0)], LADDER[k]
+    out = np.where(falls, day + lo + 1, out)
+    near = np.flatnonzero(falls & (lo < EXACT_DAYS))
+    lo, hi = lo[near], hi[near]
     while np.any(hi - lo > 1):
         mid = np.floor((lo + hi) / 2)
-        below = alive(mid) <= value
-        hi, lo = np.where(below, mid, hi), np.where(below, lo, mid)
-    return np.where(falls, day + hi, out)
+        under = alive(mid, near) <= value
+        hi, lo = np.where(under, mid, hi), np.where(under, lo, mid)
+    out[near] = day + hi
+    return out
 
 
 def _birthday(birthdays: Array | None, *, day: int, n: int) -> Array:

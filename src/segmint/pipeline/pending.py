@@ -101,11 +101,13 @@ def _alive(history: PurchaseHistory, *, facts: RunFacts, day: int) -> Any:
     t_x = np.where(buyers, (history.last_day - history.first_day) / WEEK, 0.0)
     T = np.where(buyers, (day - history.first_day) / WEEK, 0.0)  # noqa: N806 - the papers' T
 
-    def alive(delta: Array) -> Array:
-        p = np.full(x.size, np.nan)
-        if buyers.any():
-            later = T[buyers] + delta[buyers] / WEEK
-            p[buyers] = model.probability_alive(x[buyers], t_x[buyers], later)
+    def alive(delta: Array, who: np.ndarray[Any, Any] | None) -> Array:
+        at = np.arange(x.size) if who is None else who
+        p = np.full(at.size, np.nan)
+        ok = buyers[at]
+        if ok.any():
+            i = at[ok]
+            p[ok] = model.probability_alive(x[i], t_x[i], T[i] + delta[ok] / WEEK)
         return p
 
     return alive
