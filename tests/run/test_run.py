@@ -232,7 +232,9 @@ def test_export_files_read_back(demo_ws, tmp_path):
     shares = [c for c in back.column_names if c.startswith("category_share:")]
     channels = [c for c in back.column_names if c.startswith("interactions_30d:")]
     labels = ["rfm8_label", "rfm11_label", "stage_label"]
-    assert back.drop_columns(labels + shares + channels).equals(snap)
+    view = ["view_as_of", "updated_at"]  # the live view's day and time of each row
+    assert back.drop_columns(labels + shares + channels + view).equals(snap)
+    assert set(back["view_as_of"].to_pylist()) == {demo_ws.runs()[0]["as_of"]}
     wide = back.to_pandas()
     buyers = wide.frequency > 0
     assert len(shares) >= 5 and wide.loc[buyers, shares].sum(axis=1).round(12).eq(1).all()
