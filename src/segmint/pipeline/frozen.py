@@ -132,7 +132,7 @@ def score(
     buyers = columns["frequency"] > 0
     shift = day - frozen.day
     out: dict[str, Any] = {
-        k: _spread(v, buyers, n)
+        k: scoring.spread(v, buyers, n)
         for k, v in _rfm(
             columns, ids, buyers, frozen=frozen, settings=settings, shift=shift
         ).items()
@@ -234,12 +234,6 @@ def _value(
     if "value_customer" in frozen.ladders and buyers.any():
         flagged[buyers] = frozen.ladders["value_customer"].place(score_, ids[buyers]).astype(bool)
     return scoring.value_columns(score_, parts, flagged, buyers)
-
-
-def _spread(values: Array, where: npt.NDArray[np.bool_], n: int) -> Array:
-    out = np.full(n, None, dtype=object)
-    out[where] = values
-    return out
 
 
 # The ladders a run records, by label: the column that orders it and its direction.

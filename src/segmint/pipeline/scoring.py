@@ -115,7 +115,7 @@ def score(
         columns["monetary_cents"][buyers],
         settings=settings,
     )
-    out: dict[str, Any] = {name: _spread(values, buyers, n) for name, values in named.items()}
+    out: dict[str, Any] = {name: spread(values, buyers, n) for name, values in named.items()}
 
     labels = np.array(schemes.tier_labels(settings), dtype=object)
     tier = tier_index(columns["revenue_365d_cents"], settings=settings)
@@ -192,9 +192,9 @@ def value_columns(
     n = buyers.size
     text = _json_objects({k: np.round(v, 6) for k, v in parts.items()})
     return {
-        "value_score": _spread(score, buyers, n),
+        "value_score": spread(score, buyers, n),
         "value_customer": flagged,
-        "value_parts": _spread(text, buyers, n),
+        "value_parts": spread(text, buyers, n),
     }
 
 
@@ -212,7 +212,7 @@ def _json_objects(columns: dict[str, npt.NDArray[np.float64]]) -> Array:
     return np.asarray(pc.binary_join_element_wise(*pieces, ""), dtype=object)
 
 
-def _spread(values: Array, where: npt.NDArray[np.bool_], n: int) -> Array:
+def spread(values: Array, where: npt.NDArray[np.bool_], n: int) -> Array:
     """Values of the customers `where`, None for the others."""
     out = np.full(n, None, dtype=object)
     out[where] = values

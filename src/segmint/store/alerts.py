@@ -67,7 +67,7 @@ def sync(
     key = "a.customer_id = c.customer_id AND a.reason = c.reason AND a.subject = c.subject"
     open_ = f"(SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})"
     only = "" if customers is None else "AND a.customer_id IN (SELECT customer_id FROM _who)"
-    who = customers.select(["customer_id"]) if customers is not None else _NOBODY
+    who = customers.select(["customer_id"]) if customers is not None else _nobody()
     with (
         engine.registered("_candidates", candidates.cast(CANDIDATE)),
         engine.registered("_who", who),
@@ -89,7 +89,9 @@ def sync(
     return int(raised), int(resolved)
 
 
-_NOBODY = pa.table({"customer_id": pa.array([], pa.string())})
+def _nobody() -> pa.Table:
+    """An empty customer_id table (built when asked: pyarrow would load pandas at import)."""
+    return pa.table({"customer_id": pa.array([], pa.string())})
 
 
 def listing(

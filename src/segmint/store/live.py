@@ -317,7 +317,7 @@ def moves_of(
     sql, params = view_members(after) if customers is None else members_of(after, "_who")
     marks = ", ".join("?" * len(names))
     only = "" if customers is None else "WHERE customer_id IN (SELECT customer_id FROM _who)"
-    who = customers.select(["customer_id"]) if customers is not None else _NOBODY
+    who = customers.select(["customer_id"]) if customers is not None else _nobody()
     with engine.registered("_who", who):
         rows = engine.rows(
             f"""WITH named AS (SELECT m.customer_id, s.name FROM ({sql}) m
@@ -336,7 +336,9 @@ def moves_of(
     return [(str(c), str(n), str(w)) for c, n, w in rows]
 
 
-_NOBODY = pa.table({"customer_id": pa.array([], pa.string())})
+def _nobody() -> pa.Table:
+    """An empty customer_id table (built when asked: pyarrow would load pandas at import)."""
+    return pa.table({"customer_id": pa.array([], pa.string())})
 
 
 def run_plan(engine: DuckDBEngine, run_id: int) -> list[tuple[int, str, bool, str]]:
