@@ -1,13 +1,14 @@
 """Updates between runs: a few customers recomputed with the run's population frozen.
 
-`update` takes the customers a batch of new data touched (an import now, the API later)
-and, in one transaction, recomputes their features with the run's own expressions
-filtered to them (`relations.restricted`), scores them against the current run's facts
-(`pipeline.frozen`), evaluates every segment the run evaluated, logs what entered and
-left, syncs their alerts and records when each of them may next change by herself.
+A writer of new data (an import now, the API later) marks the customers its rows touched
+in the same transaction as the rows (`store.live.mark`); `update` then recomputes them:
+their features by the run's own expressions on their rows alone (copied once,
+`relations.of_customers`), their scores against the current run's frozen population
+(`pipeline.frozen`), every segment the run evaluated, the log of what entered and left,
+their alerts and the day each may next change by herself, in one transaction.
 `refresh` rolls the view forward to a later day: only the customers whose next change
-has come are recomputed (cause ``roll_forward``). A batch with rows dated after the
-view's day first rolls the view forward to that day, so the view has one day.
+has come are recomputed (cause ``roll_forward``). Data dated after the view's day first
+rolls the view forward to that day, so the view has one day.
 """
 
 from __future__ import annotations
