@@ -103,7 +103,8 @@ def refresh(
 
     with Workspace(workspace, command=ctx.command_path) as ws:
         locale = locale_of(ws.settings, lang)
-        done = ws.refresh(as_of=as_of, actor="cli")
+        with render.steps(locale.text("cli.refreshing")):
+            done = ws.refresh(as_of=as_of, actor="cli")
     if as_json:
         render.emit_json({"ok": True, "updates": [u.model_dump(mode="json") for u in done]})
     else:

@@ -96,6 +96,15 @@ def segment_detail(found: Any, *, locale: Locale) -> None:
         console.print(_table(locale.text("cli.segment_runs"), headers, rows))
 
 
+def _raised_by(alert: Any, locale: Locale) -> str:
+    """The update of the live view that raised it, else its run, else who did."""
+    if alert.update_id is not None:
+        return locale.text("cli.by_update", update=alert.update_id)
+    if alert.run_id is not None:
+        return locale.text("cli.by_run", run=alert.run_id)
+    return str(alert.raised_by)
+
+
 def alert_list(found: Sequence[Any], *, locale: Locale) -> None:
     """The alerts, one row each: id, severity, customer, reason in words, when and by what."""
     if not found:
@@ -108,7 +117,7 @@ def alert_list(found: Sequence[Any], *, locale: Locale) -> None:
             a.customer_id,
             a.text(locale.lang),
             formats.moment(a.raised_at, locale),
-            locale.text("cli.by_run", run=a.run_id) if a.run_id is not None else a.raised_by,
+            _raised_by(a, locale),
         )
         for a in found
     ]
