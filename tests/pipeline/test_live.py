@@ -241,6 +241,10 @@ def test_days_passing_move_segments_log_why_and_raise_alerts_by_update(made, tmp
         # recency grew by 30 days for every untouched customer: nobody left in the view is
         # still "new" past the stage's 90 days, and the view's day moved
         assert live_store.view_day(ws.engine, run_id) == AS_OF + dt.timedelta(days=30)
+        view = ws.status()["live"]
+        assert view["as_of"] == str(AS_OF + dt.timedelta(days=30)) and view["updates"] == 1
+        assert view["customers_updated"] == update.customers and view["waiting"] == 0
+        assert view["next_change"] > view["as_of"]
         assert ws.refresh(as_of=AS_OF + dt.timedelta(days=30)) == []
 
 

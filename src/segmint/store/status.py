@@ -27,6 +27,7 @@ def status(engine: DuckDBEngine, *, imports: int = 5) -> dict[str, Any]:
     )
     return {
         "schema_version": version(engine),
+        "live": _live(engine),
         "tables": counts,
         "net_revenue": str(Decimal(revenue).quantize(Decimal("0.01"))),
         "orders_from": first.isoformat() if first else None,
@@ -50,4 +51,34 @@ def status(engine: DuckDBEngine, *, imports: int = 5) -> dict[str, Any]:
             )
             for r in latest
         ],
+    }
+
+
+def _live(engine: DuckDBEngine) -> dict[str, Any] | None:
+    """The live view of the current run: its day, updates, next change (None before a run).
+
+    ``waiting``: customers new data touched that no update has taken in yet.
+    """
+    rows = engine.rows(
+        """SELECT r.run_id, r.as_of,
+            (SELECT max(u.as_of) FROM updates u WHERE u.run_id = r.run_id),
+            (SELECT count(*) FROM updates u WHERE u.run_id = r.run_id),
+            (SELECT count(*) FROM live_customers l WHERE l.run_id = r.run_id),
+            (SELECT min(n.day) FROM next_changes n
+                WHERE n.run_id = r.run_id AND n.day > DATE '1970-01-01'),
+            (SELECT count(*) FROM next_changes n
+                WHERE n.run_id = r.run_id AND n.day = DATE '1970-01-01')
+        FROM runs r ORDER BY r.as_of DESC, r.run_id DESC LIMIT 1"""
+    )
+    if not rows:
+        return None
+    run_id, run_as_of, view_as_of, updates, updated, next_change, waiting = rows[0]
+    return {
+        "run_id": int(run_id),
+        "run_as_of": run_as_of.isoformat(),
+        "as_of": (view_as_of or run_as_of).isoformat(),
+        "updates": int(updates),
+        "customers_updated": int(updated),
+        "next_change": next_change.isoformat() if next_change else None,
+        "waiting": int(waiting),
     }

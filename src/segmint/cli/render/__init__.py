@@ -168,6 +168,18 @@ def status(data: Mapping[str, Any], *, locale: Locale) -> None:
     if data["orders_from"]:
         first, last = (formats.day(data[k], locale) for k in ("orders_from", "orders_to"))
         console.print(escape(locale.text("cli.orders_span", first=first, last=last)))
+    if data.get("live"):
+        view = data["live"]
+        line = locale.text(
+            "cli.live_status",
+            run=view["run_id"],
+            as_of=formats.day(view["as_of"], locale),
+            updates=formats.count(view["updates"]),
+            customers=formats.count(view["customers_updated"]),
+            next=formats.day(view["next_change"], locale) if view["next_change"] else "-",
+            waiting=formats.count(view["waiting"]),
+        )
+        console.print(escape(line))
     console.print(
         f"[dim]{escape(locale.text('cli.schema_version', version=data['schema_version']))}[/]"
     )
