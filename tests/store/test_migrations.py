@@ -7,6 +7,7 @@ a backtest, as of 2026-03-31. Its run details are JSON; its labels are columns.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import shutil
@@ -148,3 +149,26 @@ def test_the_migrations_make_the_snapshot_columns_the_catalog_declares(tmp_path)
     want = [("run_id", "INTEGER"), ("customer_id", "VARCHAR")]
     want += [(c.name, types[c.type]) for c in SNAPSHOT_COLUMNS]
     assert got == want
+
+
+def test_a_run_made_before_live_views_keeps_imports_working_until_the_next_run(old, tmp_path):
+    """Its import updates no view (none was started); refresh says to run; a run starts it."""
+    from segmint.core.errors import NotFoundError
+    from tests.conftest import write_csv
+
+    folder, recorded = old
+    customer = sorted(recorded["snapshots"].customer_id)[0]
+    path = write_csv(
+        tmp_path / "orders.csv",
+        ["order_id", "customer_id", "ordered_at", "amount"],
+        [["AFTER-1", customer, "2026-06-30T12:00:00+08:00", "88.00"]],
+    )
+    with Workspace(folder) as ws:
+        done = ws.import_file("orders", path, today=dt.date(2026, 6, 30))
+        assert done.accepted == 1 and done.view == ()
+        with pytest.raises(NotFoundError) as raised:
+            ws.refresh(as_of=dt.date(2026, 7, 1))
+        assert raised.value.code == "live.not_started" and "segmint run" in raised.value.hint
+        ws.run(as_of=dt.date(2026, 6, 30))
+        (rolled,) = ws.refresh(as_of=dt.date(2026, 7, 1))
+        assert rolled.cause == "roll_forward" and rolled.as_of == dt.date(2026, 7, 1)

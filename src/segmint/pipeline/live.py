@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from segmint.core.config import Settings
-from segmint.core.errors import RuleError
+from segmint.core.errors import Location, NotFoundError, RuleError
 from segmint.core.updates import ViewUpdate
 from segmint.features.customer import EPOCH, customer_features
 from segmint.pipeline import alerts, frozen, run
@@ -43,12 +43,14 @@ from segmint.store.relations import Sources, execute, of_customers, sources
 def update(
     engine: DuckDBEngine, settings: Settings, *, actor: str, import_id: str | None = None
 ) -> list[ViewUpdate]:
-    """Recompute the customers new data touched (marked by the import); [] without a run.
+    """Recompute the customers new data touched (marked by the import); [] without a view.
 
     When the data reach past the view's day the view first rolls forward to their day.
+    There is no view before the first run, nor for a run made before views were (the
+    next run starts one).
     """
     run_id = snapshots.current_run(engine)
-    if run_id is None:
+    if run_id is None or not live.started(engine, run_id):
         return []
     return _catch_up(
         engine, settings, run_id, live.view_day(engine, run_id), actor=actor, import_id=import_id
@@ -61,11 +63,19 @@ def refresh(
     """Roll the view forward to `as_of` (default: today in the workspace's time zone).
 
     Only the customers whose next change has come by then are recomputed, all as of that
-    day; customers touched by data not yet taken in are too. [] without a run.
+    day; customers touched by data not yet taken in are too.
+
+    Raises
+    ------
+    NotFoundError
+        There is no run (``run.none_yet``), or the current run was made before live
+        views were (``live.not_started``).
     """
     run_id = snapshots.current_run(engine)
     if run_id is None:
-        return []
+        raise NotFoundError("run.none_yet", location=Location(field="run"))
+    if not live.started(engine, run_id):
+        raise NotFoundError("live.not_started", location=Location(field="run"), run=run_id)
     target = as_of or dt.datetime.now(dt.UTC).astimezone(_zone(settings)).date()
     return _catch_up(engine, settings, run_id, target, actor=actor, import_id=None)
 

@@ -388,6 +388,19 @@ def static_members(
 MARKED = dt.date(1970, 1, 1)  # next_changes day of a customer new data touched: due at once
 
 
+def started(engine: DuckDBEngine, run_id: int) -> bool:
+    """Whether run `run_id` started a live view (a run made before views did not).
+
+    A run that starts one records every customer's next change (a day, or none).
+    """
+    found = engine.scalar(
+        """SELECT (SELECT customers FROM runs WHERE run_id = ?) = 0 OR EXISTS (
+            SELECT 1 FROM next_changes WHERE run_id = ? AND day IS DISTINCT FROM ?)""",
+        [run_id, run_id, MARKED],
+    )
+    return bool(found)
+
+
 def mark(engine: DuckDBEngine, touched: str) -> None:
     """Mark the customers of the temporary table `touched` due in the current view.
 

@@ -195,7 +195,8 @@ class Workspace(SegmentMethods):
 
         Recomputes only the customers whose date-relative labels and segments may have
         moved since the view's day (and any that new data touched and no update took in),
-        with the current run's population frozen. [] before the first run.
+        with the current run's population frozen. Refused with a hint before the first
+        run, and for a run made before live views were (`live.not_started`).
         """
         from segmint.pipeline.live import refresh
 
