@@ -96,9 +96,19 @@ def value_scores(
         raise InputError(
             "scores.no_weight", location=Location(field="components"), names=", ".join(parts) or "-"
         )
-    score = sum((components[name].weight * part for name, part in parts.items()), np.zeros(n))
-    score = score / total_weight if n else score
+    score = weighted(parts, components, n)
     return ValueScores(score, parts, _top(score, customer_ids, top_percent))
+
+
+def weighted(parts: Mapping[str, Array], components: Mapping[str, Component], n: int) -> Array:
+    """The score of `n` customers: the weighted mean of their parts (0 with no weight).
+
+    The weights are those of the components with a part; the run's score and an update's
+    (`pipeline.frozen`) are the same arithmetic, so an unchanged customer keeps her score.
+    """
+    total_weight = sum(components[name].weight for name in parts)
+    score = sum((components[name].weight * part for name, part in parts.items()), np.zeros(n))
+    return score / total_weight if n and total_weight > 0 else score
 
 
 def percentile_rank(values: npt.ArrayLike) -> Array:

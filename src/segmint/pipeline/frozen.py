@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from segmint.core.config import Settings
 from segmint.core.facts import RunFacts
-from segmint.models import rfm, rfm_names
+from segmint.models import rfm, rfm_names, value_score
 from segmint.models.conditions import Compare, Param
 from segmint.pipeline import scoring
 from segmint.segments import schemes
@@ -224,12 +224,7 @@ def _value(
         parts[name] = frozen.ranks[name].percentile(
             values if component.higher_is_better else -values
         )
-    weight = sum(components[name].weight for name in parts)
-    total = sum(
-        (components[name].weight * part for name, part in parts.items()),
-        np.zeros(int(buyers.sum())),
-    )
-    score_ = total / weight if weight > 0 else total
+    score_ = value_score.weighted(parts, components, int(buyers.sum()))
     flagged = np.zeros(n, dtype=bool)
     if "value_customer" in frozen.ladders and buyers.any():
         flagged[buyers] = frozen.ladders["value_customer"].place(score_, ids[buyers]).astype(bool)
