@@ -61,32 +61,28 @@ def view_table(engine: DuckDBEngine, run_id: int, customers: Sequence[str]) -> p
         )
 
 
-def view_export(engine: DuckDBEngine, run_id: int) -> pa.Table:
-    """Every row of the view by customer id, with ``view_as_of`` and ``updated_at`` last."""
-    return engine.arrow(
-        f"""SELECT v.* EXCLUDE (update_id), coalesce(u.as_of, r.as_of) AS view_as_of,
+def _dated(run_id: int) -> str:
+    """SQL of the view's rows with ``view_as_of`` and ``updated_at`` last (run parameter).
+
+    ``view_as_of``: the day a row is as of (its update's, else the run's);
+    ``updated_at``: when it was computed.
+    """
+    return f"""SELECT v.* EXCLUDE (update_id), coalesce(u.as_of, r.as_of) AS view_as_of,
             coalesce(u.updated_at, r.finished_at) AS updated_at
         FROM ({view_rows(run_id)}) v LEFT JOIN updates u USING (update_id)
-        JOIN runs r ON r.run_id = ? ORDER BY v.customer_id""",
-        [run_id],
-    )
+        JOIN runs r ON r.run_id = ?"""
+
+
+def view_export(engine: DuckDBEngine, run_id: int) -> pa.Table:
+    """Every row of the view by customer id, with ``view_as_of`` and ``updated_at`` last."""
+    return engine.arrow(f"{_dated(run_id)} ORDER BY v.customer_id", [run_id])
 
 
 def view_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[str, Any] | None:
-    """One customer's row in the view, with ``view_as_of`` and ``updated_at`` (None if absent).
-
-    ``view_as_of``: the day her row is as of (her update's, else the run's);
-    ``updated_at``: when it was computed.
-    """
-    table = engine.arrow(
-        f"""SELECT v.* EXCLUDE (update_id), coalesce(u.as_of, r.as_of) AS view_as_of,
-            coalesce(u.updated_at, r.finished_at) AS updated_at
-        FROM ({view_rows(run_id)}) v LEFT JOIN updates u USING (update_id)
-        JOIN runs r ON r.run_id = ? WHERE v.customer_id = ?""",
-        [run_id, customer_id],
-    )
-    rows = table.to_pylist()
-    return rows[0] if rows else None
+    """One customer's row in the view, with ``view_as_of`` and ``updated_at`` (None if absent)."""
+    rows = engine.arrow(f"{_dated(run_id)} WHERE v.customer_id = ?", [run_id, customer_id])
+    found = rows.to_pylist()
+    return found[0] if found else None
 
 
 def view_members(run_id: int) -> tuple[str, list[Any]]:

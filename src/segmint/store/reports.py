@@ -119,13 +119,13 @@ def rule_memberships(
     engine: DuckDBEngine, run_id: int, customer_id: str, *, live: bool = False
 ) -> list[int]:
     """The rule segment versions one customer is a member of in a run (or its live view)."""
-    sql, params = members_of(run_id, "_her") if live else ("SELECT * FROM memberships", [])
+    run = ("SELECT segment_id, customer_id FROM memberships WHERE run_id = ?", [run_id])
+    sql, params = members_of(run_id, "_her") if live else run
     with engine.registered("_her", pa.table({"customer_id": [customer_id]})):
         rows = engine.rows(
             f"""SELECT m.segment_id FROM ({sql}) m JOIN segments s USING (segment_id)
-            WHERE m.customer_id = ? AND s.kind = 'rule' {"" if live else "AND m.run_id = ?"}
-            ORDER BY s.name""",
-            [*params, customer_id, *([] if live else [run_id])],
+            WHERE m.customer_id = ? AND s.kind = 'rule' ORDER BY s.name""",
+            [*params, customer_id],
         )
     return [int(r[0]) for r in rows]
 
