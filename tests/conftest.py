@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,12 +36,29 @@ def table(ws: Workspace, name: str, order: str) -> list[tuple]:
     return ws.engine.rows(f"SELECT * FROM {name} ORDER BY {order}")  # noqa: S608
 
 
+def built_demo(
+    factory, name: str, *, customers: int, seed: int, as_of: dt.date, examples: bool = False
+) -> Path:
+    """A generated workspace with one run as of `as_of`, made once by a module's fixture."""
+    from segmint.demo.run import run_demo
+
+    folder = factory.mktemp(name) / "demo"
+    run_demo(folder, customers=customers, seed=seed, as_of=as_of, examples=examples)
+    return folder
+
+
+def copied(built: Path, tmp_path: Path, name: str = "ws") -> Path:
+    """A test's own copy of a module's built workspace, free to change."""
+    folder = tmp_path / name
+    shutil.copytree(built, folder)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def rules_demo(tmp_path_factory):
     """A generated workspace with one run as of 2026-06-30, open for the whole module."""
-    from segmint.demo.run import run_demo
-
-    folder = tmp_path_factory.mktemp("rules") / "demo"
-    run_demo(folder, customers=2000, seed=7, as_of=dt.date(2026, 6, 30))
+    folder = built_demo(
+        tmp_path_factory, "rules", customers=2000, seed=7, as_of=dt.date(2026, 6, 30)
+    )
     with Workspace(folder) as workspace:
         yield workspace

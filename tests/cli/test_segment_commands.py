@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pandas as pd
 import pytest
 
-from segmint.demo.run import run_demo
 from tests.cli.test_cli import segmint
+from tests.conftest import built_demo, copied
 
 AS_OF = dt.date(2026, 6, 30)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli-segments") / "demo"
-    run_demo(folder, customers=1500, seed=5, as_of=AS_OF)
-    return folder
+    return built_demo(tmp_path_factory, "cli-segments", customers=1500, seed=5, as_of=AS_OF)
 
 
 @pytest.fixture
 def ws(built, tmp_path):
-    folder = tmp_path / "ws"
-    shutil.copytree(built, folder)
-    return folder
+    return copied(built, tmp_path)
 
 
 def _json(done):

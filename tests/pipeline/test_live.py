@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 
 import pandas as pd
 import pytest
@@ -17,12 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmint.core.catalog import SNAPSHOT_COLUMNS
-from segmint.demo.run import run_demo
 from segmint.pipeline import live
 from segmint.store import live as live_store
 from segmint.store import snapshots
 from segmint.workspace import Workspace
-from tests.conftest import write_csv
+from tests.conftest import built_demo, copied, write_csv
 
 AS_OF = dt.date(2026, 6, 30)
 SCHEMES = {
@@ -34,14 +32,11 @@ SCHEMES = {
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("live") / "demo"
-    run_demo(folder, customers=800, seed=11, as_of=AS_OF, examples=True)
-    return folder
+    return built_demo(tmp_path_factory, "live", customers=800, seed=11, as_of=AS_OF, examples=True)
 
 
 def _copy(made, tmp_path, scheme: str):
-    folder = tmp_path / scheme
-    shutil.copytree(made, folder)
+    folder = copied(made, tmp_path, scheme)
     toml = folder / "segmint.toml"
     text = toml.read_text(encoding="utf-8")
     for old, new in SCHEMES[scheme].items():

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pytest
 
 from segmint.core.errors import NotFoundError
-from segmint.demo.run import run_demo
 from segmint.workspace import Workspace
+from tests.conftest import built_demo, copied
 
 AS_OF = dt.date(2026, 6, 30)
 LATER = AS_OF + dt.timedelta(days=45)
@@ -21,16 +20,12 @@ LATER = AS_OF + dt.timedelta(days=45)
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("alerts") / "demo"
-    run_demo(folder, customers=2000, seed=3, as_of=AS_OF)
-    return folder
+    return built_demo(tmp_path_factory, "alerts", customers=2000, seed=3, as_of=AS_OF)
 
 
 @pytest.fixture
 def ws(built, tmp_path):
-    folder = tmp_path / "ws"
-    shutil.copytree(built, folder)
-    with Workspace(folder) as workspace:
+    with Workspace(copied(built, tmp_path)) as workspace:
         yield workspace
 
 

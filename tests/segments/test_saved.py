@@ -7,16 +7,15 @@ computed here without the rule language.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pandas as pd
 import pytest
 
 from segmint.core.errors import InputError, NotFoundError, RuleError
-from segmint.demo.run import run_demo
 from segmint.segments import membership
 from segmint.store import segments as stored
 from segmint.workspace import Workspace
+from tests.conftest import built_demo, copied
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -51,16 +50,12 @@ EXAMPLES = {
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("saved") / "demo"
-    run_demo(folder, customers=2000, seed=7, as_of=AS_OF)
-    return folder
+    return built_demo(tmp_path_factory, "saved", customers=2000, seed=7, as_of=AS_OF)
 
 
 @pytest.fixture
 def ws(built, tmp_path):
-    folder = tmp_path / "ws"
-    shutil.copytree(built, folder)
-    with Workspace(folder) as workspace:
+    with Workspace(copied(built, tmp_path)) as workspace:
         yield workspace
 
 
