@@ -18,6 +18,7 @@ import pyarrow as pa
 from segmint.core.errors import Location, NotFoundError
 from segmint.store import audit
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.live import registered_ids
 
 COLUMNS = (
     "alert_id",
@@ -67,10 +68,9 @@ def sync(
     key = "a.customer_id = c.customer_id AND a.reason = c.reason AND a.subject = c.subject"
     open_ = f"(SELECT 1 FROM alerts a WHERE a.resolved_at IS NULL AND {key})"
     only = "" if customers is None else "AND a.customer_id IN (SELECT customer_id FROM _who)"
-    who = customers.select(["customer_id"]) if customers is not None else _nobody()
     with (
         engine.registered("_candidates", candidates.cast(CANDIDATE)),
-        engine.registered("_who", who),
+        registered_ids(engine, "_who", customers),
     ):
         ((resolved,),) = engine.rows(  # DuckDB answers a change with its row count
             f"""UPDATE alerts a SET resolved_at = ?, resolved_by = ? WHERE a.resolved_at IS NULL
@@ -87,11 +87,6 @@ def sync(
             [start, now, by, run_id, update_id],
         )
     return int(raised), int(resolved)
-
-
-def _nobody() -> pa.Table:
-    """An empty customer_id table (built when asked: pyarrow would load pandas at import)."""
-    return pa.table({"customer_id": pa.array([], pa.string())})
 
 
 def listing(

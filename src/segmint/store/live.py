@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -24,7 +25,6 @@ from segmint.store.duckdb import DuckDBEngine
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-CAUSES = ("run", "update", "roll_forward")
 UPDATE_COLUMNS = (
     "update_id",
     "run_id",
@@ -138,16 +138,6 @@ def view_day(engine: DuckDBEngine, run_id: int) -> dt.date:
         [run_id, run_id],
     )
     return found
-
-
-def last_update(engine: DuckDBEngine, run_id: int) -> dict[str, Any] | None:
-    """The newest update of run `run_id`'s view, None before the first."""
-    rows = engine.rows(
-        f"SELECT {', '.join(UPDATE_COLUMNS)} FROM updates WHERE run_id = ? "
-        "ORDER BY update_id DESC LIMIT 1",
-        [run_id],
-    )
-    return dict(zip(UPDATE_COLUMNS, rows[0], strict=True)) if rows else None
 
 
 def next_update_id(engine: DuckDBEngine) -> int:
@@ -281,21 +271,6 @@ def due(engine: DuckDBEngine, run_id: int, day: dt.date, *, marked: bool) -> lis
     return [str(r[0]) for r in rows]
 
 
-def changes(
-    engine: DuckDBEngine, *, customer_id: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """Membership changes, the newest first: when, cause, run, update, segment, in or out."""
-    where, params = ("WHERE c.customer_id = ?", [customer_id]) if customer_id else ("", [])
-    columns = ("changed_at", "cause", "run_id", "update_id", "segment", "customer_id", "entered")
-    rows = engine.rows(
-        f"""SELECT c.changed_at, c.cause, c.run_id, c.update_id, s.name, c.customer_id, c.entered
-        FROM membership_changes c JOIN segments s USING (segment_id) {where}
-        ORDER BY c.changed_at DESC, s.name LIMIT {int(limit)}""",
-        params,
-    )
-    return [dict(zip(columns, row, strict=True)) for row in rows]
-
-
 def moves_of(
     engine: DuckDBEngine,
     before: int,
@@ -313,8 +288,7 @@ def moves_of(
     sql, params = view_members(after) if customers is None else members_of(after, "_who")
     marks = ", ".join("?" * len(names))
     only = "" if customers is None else "WHERE customer_id IN (SELECT customer_id FROM _who)"
-    who = customers.select(["customer_id"]) if customers is not None else _nobody()
-    with engine.registered("_who", who):
+    with registered_ids(engine, "_who", customers):
         rows = engine.rows(
             f"""WITH named AS (SELECT m.customer_id, s.name FROM ({sql}) m
                     JOIN segments s USING (segment_id) WHERE s.name IN ({marks})),
@@ -332,9 +306,13 @@ def moves_of(
     return [(str(c), str(n), str(w)) for c, n, w in rows]
 
 
-def _nobody() -> pa.Table:
-    """An empty customer_id table (built when asked: pyarrow would load pandas at import)."""
-    return pa.table({"customer_id": pa.array([], pa.string())})
+def registered_ids(
+    engine: DuckDBEngine, name: str, customers: pa.Table | None
+) -> AbstractContextManager[None]:
+    """`customers`' customer_id registered as `name`; nothing when there are none to name."""
+    if customers is None:
+        return nullcontext()
+    return engine.registered(name, customers.select(["customer_id"]))
 
 
 def run_plan(engine: DuckDBEngine, run_id: int) -> list[tuple[int, str, bool, str]]:
