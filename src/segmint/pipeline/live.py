@@ -185,10 +185,13 @@ def _recompute(
         "clv_12m": value.clv_12m,
     }
     rows = run.snapshot_rows(features, scores)
-    plan = _segments(engine, settings, run_id)
+    versions = live.run_plan(engine, run_id)
+    plan = _segments(engine, settings, versions)
     return Recomputed(
         rows=rows,
-        members=_members(engine, settings, run_id, rows, few, day=day, plan=plan),
+        members=_members(
+            engine, settings, run_id, rows, few, day=day, versions=versions, plan=plan
+        ),
         pending=next_changes(
             engine,
             few,
@@ -293,11 +296,13 @@ def _frozen(engine: DuckDBEngine, run_id: int) -> frozen.Frozen:
     return frozen.from_tables(facts, (as_of - EPOCH).days, ladders=ladders, ranks=ranks)
 
 
-def _segments(engine: DuckDBEngine, settings: Settings, run_id: int) -> dict[int, Any]:
-    """The run's rule versions (not static) that still read, by segment id."""
+def _segments(
+    engine: DuckDBEngine, settings: Settings, versions: Sequence[tuple[int, str, bool, str]]
+) -> dict[int, Any]:
+    """The rule versions of the run's `versions` (not static) that still read, by id."""
     read = membership.reader(engine, settings)
     found = {}
-    for segment_id, kind, static, text in live.run_plan(engine, run_id):
+    for segment_id, kind, static, text in versions:
         if kind == "rule" and not static:
             with contextlib.suppress(RuleError):  # the run skipped it, with a warning
                 found[segment_id] = read(text)
@@ -312,10 +317,14 @@ def _members(
     few: Sources,
     *,
     day: dt.date,
+    versions: Sequence[tuple[int, str, bool, str]],
     plan: dict[int, Any],
 ) -> pa.Table:
-    """(segment_id, customer_id): every membership the rows' customers now have."""
-    versions = live.run_plan(engine, run_id)
+    """(segment_id, customer_id): every membership the rows' customers now have.
+
+    `versions` are those the run evaluated (`store.live.run_plan`), `plan` its readable
+    rules among them.
+    """
     families = [s for s, kind, _, _ in versions if kind == "family"]
     static = [s for s, kind, is_static, _ in versions if kind == "rule" and is_static]
     parts = [

@@ -1,5 +1,8 @@
 """The next day each customer of the view may change without new data, for a run or update.
 
+Also what a run that becomes current records to start the live view after it
+(`view_start`, `start_view`): its frozen population and every customer's next change.
+
 Builds the `horizon.Clock` of the customers from their features, their purchase history
 and the run's fits, asks the database for the days their windows next move
 (`features.exits`), and returns (customer_id, day) for `store.live.set_next`.
@@ -8,7 +11,7 @@ and the run's fits, asks the database for the days their windows next move
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -17,10 +20,12 @@ import pyarrow.compute as pc
 from segmint.core.config import Settings
 from segmint.core.facts import RunFacts
 from segmint.features.exits import exits
-from segmint.pipeline import horizon
+from segmint.pipeline import frozen, horizon
 from segmint.pipeline.customer_value import MODELS, PARAMS, WEEK, PurchaseHistory
 from segmint.segments.rules.tree import Rule
 from segmint.segments.timing import Birthday
+from segmint.store import frozen as stored_frozen
+from segmint.store import live
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute
 
@@ -122,3 +127,58 @@ def _birthdays(engine: DuckDBEngine, ids: pa.ChunkedArray) -> Array:
         )
     aligned = table.take(pc.index_in(ids, table["customer_id"]))
     return _floats(aligned["mmdd"])
+
+
+class ViewStart(NamedTuple):
+    """What a new current run records for the live view after it."""
+
+    ladders: dict[str, frozen.Ladder]
+    ranks: dict[str, frozen.Ranks]
+    pending: pa.Table  # customer_id, day: each customer's next change
+
+
+def view_start(
+    engine: DuckDBEngine,
+    src: Sources,
+    features: pa.Table,
+    history: PurchaseHistory,
+    columns: dict[str, Any],
+    scores: dict[str, Any],
+    *,
+    facts: RunFacts,
+    rules: Iterable[Rule],
+    settings: Settings,
+    day: int,
+) -> ViewStart:
+    """The run's frozen population (ladders, ranks) and every customer's next change."""
+    named = columns | {"customer_id": features["customer_id"].to_numpy(zero_copy_only=False)}
+    ladders, ranks = frozen.recorded(named, scores, settings=settings)
+    pending = next_changes(
+        engine,
+        src,
+        features,
+        history,
+        labels=scores,
+        components=ranks,
+        facts=facts,
+        rules=rules,
+        settings=settings,
+        day=day,
+    )
+    return ViewStart(ladders, ranks, pending)
+
+
+def start_view(engine: DuckDBEngine, view: ViewStart, *, run_id: int, before: int | None) -> None:
+    """Record what the run froze and its pending days; log the changes from the old view."""
+    stored_frozen.write_frozen(
+        engine,
+        run_id,
+        ladders={
+            k: ([str(x) for x in v.labels], v.values, list(v.ids)) for k, v in view.ladders.items()
+        },
+        ranks={k: (v.values, v.below, v.equal) for k, v in view.ranks.items()},
+    )
+    live.drop_overlays(engine, keep=run_id)
+    live.set_next(engine, run_id, view.pending)
+    if before is not None:
+        live.log_run_changes(engine, before=before, after=run_id)

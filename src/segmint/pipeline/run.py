@@ -31,12 +31,11 @@ from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
-from segmint.pipeline import alerts, frozen, scoring, segments
+from segmint.pipeline import alerts, scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
-from segmint.pipeline.pending import next_changes
+from segmint.pipeline.pending import start_view, view_start
 from segmint.pipeline.shortfall import shortfall
-from segmint.store import frozen as stored_frozen
-from segmint.store import live, snapshots
+from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
@@ -156,16 +155,14 @@ def run(
     )
     planned = segments.plan(engine, settings)
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
-    named = columns | {"customer_id": features["customer_id"].to_numpy(zero_copy_only=False)}
-    held = frozen.recorded(named, scores, settings=settings)  # ladders, ranks
-    pending = (
-        next_changes(
+    view = (  # a run that becomes current starts a new live view
+        view_start(
             engine,
             src,
             features,
             history,
-            labels=scores,
-            components=held[1],
+            columns,
+            scores,
             facts=facts,
             rules=planned.rules.values(),
             settings=settings,
@@ -198,8 +195,8 @@ def run(
             actor=actor,
         )
         segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
-        if pending is not None:  # the run starts a new live view
-            _start_view(engine, held, run_id, before, pending)
+        if view is not None:
+            start_view(engine, view, run_id=run_id, before=before)
         raised, resolved = (
             alerts.raise_alerts(
                 engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=below
@@ -276,29 +273,6 @@ def tier_warnings(spans: Sequence[TierSpan], *, settings: Settings) -> tuple[Run
         "fix": _TIER_FIX[settings.tiers.method],
     }
     return (RunWarning(code="run.tiers_concentrated", params=params),)
-
-
-def _start_view(
-    engine: DuckDBEngine,
-    held: tuple[dict[str, frozen.Ladder], dict[str, frozen.Ranks]],
-    run_id: int,
-    before: int | None,
-    pending: pa.Table,
-) -> None:
-    """A new current run: what it froze for updates, its pending days, the changes logged."""
-    ladders, ranks = held
-    stored_frozen.write_frozen(
-        engine,
-        run_id,
-        ladders={
-            k: ([str(x) for x in v.labels], v.values, list(v.ids)) for k, v in ladders.items()
-        },
-        ranks={k: (v.values, v.below, v.equal) for k, v in ranks.items()},
-    )
-    live.drop_overlays(engine, keep=run_id)
-    live.set_next(engine, run_id, pending)
-    if before is not None:
-        live.log_run_changes(engine, before=before, after=run_id)
 
 
 def _scores(
