@@ -165,12 +165,11 @@ def members(engine: DuckDBEngine, view: RunView, rule: Rule) -> pa.Table:
 
 def operands(engine: DuckDBEngine, view: RunView, rule: Rule, *, ids: Sequence[str]) -> pa.Table:
     """The values a rule reads (and whether it held) for the customers `ids`."""
-    from segmint.segments.rules.compile import operands as compiled
+    import ibis
+    import pyarrow as pa
 
-    values = compiled(rule, view.base, view.context)
-    return relations.execute(
-        engine, values.filter(values.customer_id.isin(list(ids))).order_by("customer_id")
-    )
+    chosen = pa.table({"customer_id": pa.array(list(ids), pa.string())})
+    return member_operands(engine, view, rule, ibis.memtable(chosen))
 
 
 def member_operands(engine: DuckDBEngine, view: RunView, rule: Rule, chosen: ir.Table) -> pa.Table:
