@@ -52,7 +52,7 @@ def test_merge_fills_gaps_moves_history_and_is_audited(ws, tmp_path):
     # row differs from the merged record (no e-mail), so it is updated and recorded.
     again = ws.import_file("customers", customers, today=TODAY)
     assert (again.accepted, again.updated, again.already_present) == (0, 1, 1)
-    assert ws.status()["tables"]["customers"] == 1
+    assert ws.status().tables["customers"] == 1
 
 
 def test_merge_into_itself_is_refused(ws):

@@ -45,6 +45,47 @@ def test_run_then_runs_segments_and_customer(demo):
     assert profile["customer_id"] == first.strip('"') and profile["why"]["tier"]
 
 
+def test_the_json_of_each_report_is_the_typed_result_the_library_returns(demo):
+    """Witness: each --json reads back into the model `Workspace` returns, equal to it."""
+    from segmint.demo.run import Headline
+    from segmint.segments.results import Diff, Profile, SegmentsReport
+    from segmint.store.snapshots import Run
+    from segmint.store.status import Status
+    from segmint.workspace import Workspace
+
+    folder, data = demo
+    Headline.model_validate(data["headline"])
+    # an earlier run, so that segments shows a diff
+    assert segmint("run", "--as-of", "2026-03-31", "-w", folder).returncode == 0
+    with Workspace(folder, read_only=True) as ws:
+        who = ws.snapshot()["customer_id"][0].as_py()
+    shown = {
+        name: json.loads(segmint(*command, "-w", folder, "--json").stdout)
+        for name, command in {
+            "status": ("status",),
+            "runs": ("runs",),
+            "segments": ("segments",),
+            "customer": ("customer", who),
+        }.items()
+    }
+    with Workspace(folder, read_only=True) as ws:
+        assert Status.model_validate(_typed(shown["status"])) == ws.status()
+        assert [Run.model_validate(r) for r in shown["runs"]["runs"]] == ws.runs()
+        diff = shown["segments"].pop("diff")
+        assert SegmentsReport.model_validate(_typed(shown["segments"])) == ws.segments()
+        assert Diff.model_validate(diff) == ws.diff()
+        # the profile's feature values are catalog columns (Any): compared as JSON
+        profile = Profile.model_validate(_typed(shown["customer"]))
+        assert profile.model_dump(mode="json") == ws.customer(who).model_dump(mode="json")
+        assert profile.customer_id == who and profile.labels["tier"]
+
+
+def _typed(shown: dict) -> dict:
+    """A --json document without its "ok" mark: the typed result's own fields."""
+    assert shown.pop("ok") is True
+    return shown
+
+
 def test_a_back_dated_run_is_a_backtest_and_never_replaces_the_current_run(demo):
     folder, _ = demo
     current = json.loads(segmint("segments", "-w", folder, "--json").stdout)["run_id"]

@@ -32,7 +32,7 @@ def imported(tmp_path_factory):
         quarantined = ws.engine.rows(
             "SELECT i.file_name, q.row, q.code FROM quarantine q JOIN imports i USING (import_id)"
         )
-        counts = ws.status()["tables"]
+        counts = ws.status().tables
         groups = ws.duplicates()
     people = pq.read_table(files["truth"], columns=["customer_id", "duplicate_of"]).to_pylist()
     return truth, results, quarantined, counts, groups, people

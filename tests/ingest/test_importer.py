@@ -41,7 +41,7 @@ def test_clean_orders_are_accepted_with_exact_money_and_utc_times(ws, tmp_path):
     assert rows[0][1] == dt.datetime(2024, 3, 5, 6, 3, tzinfo=UTC)  # Asia/Shanghai is UTC+8
     assert rows[1][1] == dt.datetime(2024, 3, 5, 16, 0, tzinfo=UTC)
     assert [r[2] for r in rows] == [Decimal("1234.50"), Decimal("0.10"), Decimal("0.20")]
-    assert ws.status()["net_revenue"] == "1234.60"  # the cancelled order does not count
+    assert ws.status().net_revenue == Decimal("1234.60")  # the cancelled order does not count
 
 
 def test_gbk_file_with_chinese_headers_and_mixed_forms_imports_every_row(ws, tmp_path):
@@ -175,8 +175,8 @@ def test_strict_import_writes_nothing_when_a_row_is_bad(ws, tmp_path):
     )
     with pytest.raises(ImportRejectedError, match=r"row 3.*'never' in ordered_at"):
         _orders(ws, path, strict=True)
-    assert ws.status()["tables"]["orders"] == 0
-    assert ws.status()["tables"]["customers"] == 0
+    assert ws.status().tables["orders"] == 0
+    assert ws.status().tables["customers"] == 0
     assert ws.engine.scalar("SELECT count(*) FROM imports") == 0
 
 
@@ -336,7 +336,7 @@ def test_wrong_encoding_midway_stops_the_import_and_writes_nothing(ws, tmp_path)
     with pytest.raises(InputError, match=r"utf-8") as info:
         _orders(ws, path, encoding="utf-8")
     assert "--encoding" in (info.value.hint or str(info.value))
-    assert ws.status()["tables"]["orders"] == 0
+    assert ws.status().tables["orders"] == 0
     assert ws.engine.scalar("SELECT count(*) FROM imports") == 0
 
 
@@ -364,4 +364,4 @@ def test_a_fixed_quarantine_file_imports_as_it_is(ws, tmp_path):
     again = _orders(ws, fixed)
     assert (again.accepted, again.quarantined) == (1, 0)
     assert set(again.ignored_columns) == {"_row", "_error_code", "_error_field", "_error"}
-    assert ws.status()["tables"]["orders"] == 2
+    assert ws.status().tables["orders"] == 2

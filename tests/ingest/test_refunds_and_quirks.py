@@ -25,7 +25,7 @@ def test_a_full_refund_makes_an_order_refunded_and_a_partial_one_lowers_revenue(
     assert result.problems[0].location.row == 5
     statuses = dict(ws.engine.rows("SELECT order_id, status FROM orders"))
     assert statuses == {"O1": "refunded", "O2": "completed", "O3": "paid"}
-    assert Decimal(ws.status()["net_revenue"]) == Decimal("69.75") + Decimal("50.00")
+    assert Decimal(ws.status().net_revenue) == Decimal("69.75") + Decimal("50.00")
 
 
 def test_pending_orders_are_no_revenue(ws, tmp_path):
@@ -35,7 +35,7 @@ def test_pending_orders_are_no_revenue(ws, tmp_path):
         [["O1", "C1", "2024-03-05", "10.00", "pending"], ["O2", "C1", "2024-03-06", "5", "paid"]],
     )
     ws.import_file("orders", path, today=TODAY)
-    assert ws.status()["net_revenue"] == "5.00"
+    assert ws.status().net_revenue == Decimal("5.00")
 
 
 def test_cells_protected_for_excel_read_as_excel_shows_them():

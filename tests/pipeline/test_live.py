@@ -236,10 +236,10 @@ def test_days_passing_move_segments_log_why_and_raise_alerts_by_update(made, tmp
         # recency grew by 30 days for every untouched customer: nobody left in the view is
         # still "new" past the stage's 90 days, and the view's day moved
         assert live_store.view_day(ws.engine, run_id) == AS_OF + dt.timedelta(days=30)
-        view = ws.status()["live"]
-        assert view["as_of"] == str(AS_OF + dt.timedelta(days=30)) and view["updates"] == 1
-        assert view["customers_updated"] == update.customers and view["waiting"] == 0
-        assert view["next_change"] > view["as_of"]
+        view = ws.status().live
+        assert view.as_of == AS_OF + dt.timedelta(days=30) and view.updates == 1
+        assert view.customers_updated == update.customers and view.waiting == 0
+        assert view.next_change > view.as_of
         assert ws.refresh(as_of=AS_OF + dt.timedelta(days=30)) == []
 
 
@@ -249,13 +249,13 @@ def test_the_profile_and_the_export_show_the_live_view(made, tmp_path):
         (update,) = ws.refresh(as_of=AS_OF + dt.timedelta(days=10))
         moved = ws.engine.scalar("SELECT min(customer_id) FROM live_customers")
         profile = ws.customer(moved)
-        assert profile["view_as_of"] == AS_OF + dt.timedelta(days=10)
-        assert profile["updated_at"] is not None and profile["run_id"] == run_id
-        assert profile["snapshot"]["recency_days"] == ws.engine.scalar(
+        assert profile.view_as_of == AS_OF + dt.timedelta(days=10)
+        assert profile.updated_at is not None and profile.run_id == run_id
+        assert profile.snapshot["recency_days"] == ws.engine.scalar(
             "SELECT recency_days FROM live_customers WHERE customer_id = ?", [moved]
         )
         past = ws.customer(moved, run_id=run_id)  # the same run asked for by id: the view
-        assert past["view_as_of"] == profile["view_as_of"]
+        assert past.view_as_of == profile.view_as_of
         out = tmp_path / "view.csv"
         ws.export(out)
         table = pd.read_csv(out, encoding="utf-8-sig").set_index("customer_id")

@@ -33,9 +33,9 @@ def test_the_same_as_of_gives_an_identical_snapshot(demo_ws):
         "SELECT actor, target FROM audit WHERE action = 'run' ORDER BY recorded_at"
     )
     assert audited[-2:] == [("python", f"run {first.run_id}"), ("python", f"run {second.run_id}")]
-    runs = {r["run_id"]: r for r in demo_ws.runs()}
-    assert runs[first.run_id]["config_hash"] == runs[second.run_id]["config_hash"]
-    assert runs[first.run_id]["facts"] == runs[second.run_id]["facts"]  # typed: every fact
+    runs = {r.run_id: r for r in demo_ws.runs()}
+    assert runs[first.run_id].config_hash == runs[second.run_id].config_hash
+    assert runs[first.run_id].facts == runs[second.run_id].facts  # typed: every fact
 
 
 def test_every_customer_has_one_label_of_each_family(demo_ws):
@@ -62,53 +62,51 @@ def test_won_back_customers_were_churned_in_the_run_before(demo_ws):
     demo_ws.run(as_of=LAST_DAY - dt.timedelta(days=60))
     demo_ws.run(as_of=LAST_DAY - dt.timedelta(days=300))  # a backtest, made last
     later = demo_ws.run(as_of=LAST_DAY)
-    earlier = next(r for r in demo_ws.runs() if r["run_id"] == demo_ws.segments()["previous_run"])
-    newest_before = max(r["as_of"] for r in demo_ws.runs() if r["as_of"] < LAST_DAY)
-    assert earlier["as_of"] == newest_before >= LAST_DAY - dt.timedelta(days=60)
-    before = demo_ws.snapshot(earlier["run_id"]).to_pandas().set_index("customer_id").stage
+    earlier = next(r for r in demo_ws.runs() if r.run_id == demo_ws.segments().previous_run)
+    newest_before = max(r.as_of for r in demo_ws.runs() if r.as_of < LAST_DAY)
+    assert earlier.as_of == newest_before >= LAST_DAY - dt.timedelta(days=60)
+    before = demo_ws.snapshot(earlier.run_id).to_pandas().set_index("customer_id").stage
     after = demo_ws.snapshot(later.run_id).to_pandas().set_index("customer_id").stage
     won_back = after[after == "won_back"].index
     assert len(won_back) > 0
     assert (before.reindex(won_back) == "churned").all()
     # and a churned customer who bought in between is won back unless she is at risk again
     diff = demo_ws.diff(after=later.run_id)
-    assert diff["before"] == earlier["run_id"]
-    moved = {(c["before"], c["after"]): c["customers"] for c in diff["transitions"]["stage"]}
+    assert diff.before == earlier.run_id
+    moved = {(c.before, c.after): c.customers for c in diff.transitions["stage"]}
     assert moved[("churned", "won_back")] == len(won_back)
 
 
 def test_segment_kpis_agree_with_the_snapshot(demo_ws):
     """Witness: sizes, shares and AOV recomputed with pandas from the snapshot itself."""
     report = demo_ws.segments()
-    snap = demo_ws.snapshot(report["run_id"]).to_pandas()
+    snap = demo_ws.snapshot(report.run_id).to_pandas()
     revenue = snap.revenue_365d.astype(float)
     top = revenue.sort_values(ascending=False).head(round(0.2 * len(snap))).sum()
-    assert report["pareto_curve"][20] == pytest.approx(top / revenue.sum(), abs=1e-6)
-    for row in report["segments"]:
-        column = snap[row["family"]].astype(str).str.lower()
-        members = column == str(row["segment"]).lower()
-        assert row["customers"] == members.sum(), row
-        assert row["share"] == pytest.approx(members.mean())
-        assert row["revenue_share"] == pytest.approx(revenue[members].sum() / revenue.sum())
+    assert report.pareto_curve[20] == pytest.approx(top / revenue.sum(), abs=1e-6)
+    for row in report.segments:
+        column = snap[row.family].astype(str).str.lower()
+        members = column == str(row.segment).lower()
+        assert row.customers == members.sum(), row
+        assert row.share == pytest.approx(members.mean())
+        assert row.revenue_share == pytest.approx(revenue[members].sum() / revenue.sum())
         frequency = snap.frequency[members].sum()
         if frequency:
             aov = snap.monetary[members].astype(float).sum() / frequency
-            assert row["aov"] == pytest.approx(aov)
+            assert row.aov == pytest.approx(aov)
 
 
 def test_the_customer_profile_says_why(demo_ws):
     snap = demo_ws.snapshot().to_pandas()
     who = snap[snap.stage == "churned"].customer_id.iloc[0]
     profile = demo_ws.customer(who, lang="zh-CN")
-    assert profile["snapshot"]["stage"] == "churned"
-    assert profile["labels"]["stage"] == "已流失客户"
-    assert f"{profile['snapshot']['recency_days']} 天" in profile["why"]["stage"]
-    assert profile["identity"]["customer_id"] == who
-    assert [h["as_of"] for h in profile["history"]] == sorted(
-        h["as_of"] for h in profile["history"]
-    )
+    assert profile.snapshot["stage"] == "churned"
+    assert profile.labels["stage"] == "已流失客户"
+    assert f"{profile.snapshot['recency_days']} 天" in profile.why["stage"]
+    assert profile.identity["customer_id"] == who
+    assert [h.as_of for h in profile.history] == sorted(h.as_of for h in profile.history)
     english = demo_ws.customer(who, lang="en")
-    assert f"recency_days {profile['snapshot']['recency_days']} days >" in english["why"]["stage"]
+    assert f"recency_days {profile.snapshot['recency_days']} days >" in english.why["stage"]
 
 
 def test_an_unknown_customer_is_named(demo_ws):
@@ -122,7 +120,7 @@ def test_the_tier_cut_offs_come_from_settings(demo_ws, demo_dir):
     spend = snap.revenue_365d.astype(float)
     share_a = spend[snap.tier == "A"].sum() / spend[spend > 0].sum()
     assert 0.80 <= share_a < 0.80 + spend.max() / spend.sum()
-    spans = next(r for r in demo_ws.runs() if r["current"])["facts"].tiers
+    spans = next(r for r in demo_ws.runs() if r.current).facts.tiers
     for span in spans:
         members = spend[snap.tier == span.tier]
         assert span.customers == members.size
@@ -165,7 +163,7 @@ def test_a_run_killed_mid_write_leaves_the_previous_snapshot(demo_dir):
         assert ws.runs() == runs_before
         assert ws.snapshot().equals(current)
         stray = ws.engine.scalar(
-            "SELECT count(*) FROM snapshots WHERE run_id > ?", [runs_before[0]["run_id"]]
+            "SELECT count(*) FROM snapshots WHERE run_id > ?", [runs_before[0].run_id]
         )
         assert stray == 0
 
@@ -234,7 +232,7 @@ def test_export_files_read_back(demo_ws, tmp_path):
     labels = ["rfm8_label", "rfm11_label", "stage_label"]
     view = ["view_as_of", "updated_at"]  # the live view's day and time of each row
     assert back.drop_columns(labels + shares + channels + view).equals(snap)
-    assert set(back["view_as_of"].to_pylist()) == {demo_ws.runs()[0]["as_of"]}
+    assert set(back["view_as_of"].to_pylist()) == {demo_ws.runs()[0].as_of}
     wide = back.to_pandas()
     buyers = wide.frequency > 0
     assert len(shares) >= 5 and wide.loc[buyers, shares].sum(axis=1).round(12).eq(1).all()
@@ -261,7 +259,7 @@ def test_the_generators_truth_is_recovered(demo_ws, demo_dir):
     """
     truth = json.loads((demo_dir / "data" / "truth.json").read_text(encoding="utf-8"))["params"]
     run = demo_ws.run(as_of=LAST_DAY)
-    clv = next(r for r in demo_ws.runs() if r["run_id"] == run.run_id)["facts"].clv
+    clv = next(r for r in demo_ws.runs() if r.run_id == run.run_id).facts.clv
     fit, spend = clv.fit("purchases").params, clv.fit("spend").params
     assert clv.model in ("bg_nbd", "pareto_nbd")
     if clv.model == "bg_nbd":
@@ -297,7 +295,7 @@ def test_clv_columns_follow_from_the_stored_fits_in_weeks(demo_ws):
     from segmint.models.clv import beta_geo, gamma_gamma, pareto_nbd
 
     run = demo_ws.run(as_of=LAST_DAY)
-    clv = next(r for r in demo_ws.runs() if r["run_id"] == run.run_id)["facts"].clv
+    clv = next(r for r in demo_ws.runs() if r.run_id == run.run_id).facts.clv
     days = demo_ws.engine.arrow(
         """SELECT customer_id, CAST(timezone('Asia/Shanghai', ordered_at) AS DATE) AS d,
                sum(amount) AS spend
@@ -367,17 +365,17 @@ def test_a_backtest_is_kept_but_never_replaces_the_current_run(demo_ws, tmp_path
     assert not current.backtest
     backtest = demo_ws.run(as_of=LAST_DAY - dt.timedelta(days=200))
     assert backtest.backtest and backtest.run_id > current.run_id
-    assert demo_ws.segments()["run_id"] == current.run_id
+    assert demo_ws.segments().run_id == current.run_id
     assert demo_ws.snapshot().equals(demo_ws.snapshot(current.run_id))
     who = demo_ws.snapshot()["customer_id"][0].as_py()
-    assert demo_ws.customer(who)["run_id"] == current.run_id
+    assert demo_ws.customer(who).run_id == current.run_id
     rows = demo_ws.export(tmp_path / "s.parquet")
     assert rows == demo_ws.snapshot(current.run_id).num_rows
-    marks = {r["run_id"]: (r["current"], r["backtest"]) for r in demo_ws.runs()}
+    marks = {r.run_id: (r.current, r.backtest) for r in demo_ws.runs()}
     assert marks[current.run_id] == (True, False) and marks[backtest.run_id] == (False, True)
-    assert demo_ws.segments(run_id=backtest.run_id)["run_id"] == backtest.run_id
+    assert demo_ws.segments(run_id=backtest.run_id).run_id == backtest.run_id
     again = demo_ws.run(as_of=LAST_DAY)  # the same day again: the newer run is current
-    assert not again.backtest and demo_ws.segments()["run_id"] == again.run_id
+    assert not again.backtest and demo_ws.segments().run_id == again.run_id
 
 
 def test_an_unknown_run_names_the_runs_there_are(demo_ws):
@@ -406,7 +404,7 @@ def test_the_demo_tiers_draw_no_warning_and_the_b2b_cut_offs_do(demo_dir, tmp_pa
     settings.write_text(text.replace('method = "pareto"', 'method = "thresholds"', 1), "utf-8")
     with Workspace(folder) as ws:
         result = ws.run(as_of=LAST_DAY)
-        stored = next(r for r in ws.runs() if r["run_id"] == result.run_id)["facts"]
+        stored = next(r for r in ws.runs() if r.run_id == result.run_id).facts
     (warning,) = result.warnings
     assert warning.code == "run.tiers_concentrated"
     assert warning.params["tier"] == "C" and warning.params["share"] > 90

@@ -47,7 +47,7 @@ def test_the_first_run_raises_churn_risk_for_valued_customers_not_yet_gone(ws):
 
 
 def test_a_later_run_raises_downgrades_once_and_resolves_what_is_over(ws):
-    first = ws.runs()[0]["run_id"]
+    first = ws.runs()[0].run_id
     before_ids = {a.alert_id for a in ws.alerts()}
     later = ws.run(as_of=LATER)
     a, b = ws.snapshot(first).to_pandas(), ws.snapshot(later.run_id).to_pandas()
@@ -107,7 +107,7 @@ def test_moves_of_a_watched_segment_raise_alerts(ws):
     )
     with Workspace(ws.path) as watched:
         watched.add_segment("recent", "orders_30d >= 1")
-        first = watched.runs()[0]["run_id"]
+        first = watched.runs()[0].run_id
         later = watched.run(as_of=LATER).run_id
         a, b = watched.snapshot(first).to_pandas(), watched.snapshot(later).to_pandas()
         was, now = set(a.customer_id[a.orders_30d >= 1]), set(b.customer_id[b.orders_30d >= 1])
@@ -127,7 +127,7 @@ def test_buying_below_expectation_states_the_money_the_stored_fits_put_at_stake(
     run = ws.run(as_of=LATER)  # 45 days past the data: heavy buyers fall short
     found = ws.alerts(reasons=["below_expectation"])
     assert found, "the window after the data must find someone buying less"
-    facts = next(r for r in ws.runs() if r["run_id"] == run.run_id)["facts"]
+    facts = next(r for r in ws.runs() if r.run_id == run.run_id).facts
     purchases, spend_fit = facts.clv.fit("purchases"), facts.clv.fit("spend")
     model = {"bg_nbd": beta_geo, "pareto_nbd": pareto_nbd}[purchases.model]
     fit = model.Params(**purchases.params)
@@ -171,6 +171,6 @@ def test_buying_below_expectation_states_the_money_the_stored_fits_put_at_stake(
 def test_a_customers_profile_lists_her_open_alerts_in_her_language(ws):
     alert = ws.alerts(reasons=["churn_risk"])[0]
     profile = ws.customer(alert.customer_id)
-    assert alert.alert_id in [a.alert_id for a in profile["alerts"]]
+    assert alert.alert_id in [a.alert_id for a in profile.alerts]
     assert "流失预警客户" in alert.text("zh-CN") or "流失" in alert.text("zh-CN")
     assert "at_risk" not in alert.text("en")

@@ -42,10 +42,10 @@ def demo_dir(tmp_path_factory):
 def current(demo_dir):
     """The current run's facts, its snapshot and the run before it."""
     with Workspace(demo_dir) as ws:
-        runs = sorted(ws.runs(), key=lambda r: r["run_id"])
-        run = next(r for r in runs if r["current"])
-        before = ws.snapshot(runs[-2]["run_id"]).to_pandas().set_index("customer_id")
-        snap = ws.snapshot(run["run_id"]).to_pandas()
+        runs = sorted(ws.runs(), key=lambda r: r.run_id)
+        run = next(r for r in runs if r.current)
+        before = ws.snapshot(runs[-2].run_id).to_pandas().set_index("customer_id")
+        snap = ws.snapshot(run.run_id).to_pandas()
     return run, snap, before
 
 
@@ -66,10 +66,10 @@ def _same(a, b):
 
 def test_the_stage_rule_that_held_is_the_label_and_earlier_ones_did_not(current):
     run, snap, _ = current
-    facts = run["facts"]
+    facts = run.facts
     seen = set()
     for row in _sample(snap, "stage"):
-        clauses = [c for c in reasons(row, facts, as_of=run["as_of"])["stage"] if c.condition]
+        clauses = [c for c in reasons(row, facts, as_of=run.as_of)["stage"] if c.condition]
         verdicts = [verdict(c.condition, c.values, c.params) for c in clauses]
         assert verdicts == [c.lead == "holds" for c in clauses]
         assert verdicts.count(True) <= 1 and (True not in verdicts[:-1])
@@ -82,11 +82,11 @@ def test_the_stage_rule_that_held_is_the_label_and_earlier_ones_did_not(current)
 
 def test_stage_checks_quote_the_snapshot_and_the_runs_stand_in_gap(current):
     run, snap, before = current
-    facts = run["facts"]
+    facts = run.facts
     for row in _sample(snap, "stage"):
         if row["stage"] == "prospect":
             continue
-        checks = explain_checks(row, facts, as_of=run["as_of"])["stage"]
+        checks = explain_checks(row, facts, as_of=run.as_of)["stage"]
         gap = row["avg_days_between_orders"]
         usual = facts.usual_gap_days if gap is None else gap
         for check in checks:
@@ -108,14 +108,14 @@ def test_stage_checks_quote_the_snapshot_and_the_runs_stand_in_gap(current):
 
 def test_rfm_checks_count_the_cut_points_to_the_score_and_quote_the_facts(current):
     run, snap, _ = current
-    facts = run["facts"]
+    facts = run.facts
     cuts = {
         "recency_days": facts.rfm.recency_cuts,
         "frequency": facts.rfm.frequency_cuts,
         "monetary": facts.rfm.monetary_cuts,
     }
     for row in _sample(snap[snap.frequency > 0], "rfm11"):
-        checks = explain_checks(row, facts, as_of=run["as_of"])["rfm"]
+        checks = explain_checks(row, facts, as_of=run.as_of)["rfm"]
         for name, score in (
             ("recency_days", "r_score"),
             ("frequency", "f_score"),
@@ -131,14 +131,14 @@ def test_rfm_checks_count_the_cut_points_to_the_score_and_quote_the_facts(curren
 
 def test_rfm8_and_rfm11_checks_give_the_label(current):
     run, snap, _ = current
-    facts = run["facts"]
+    facts = run.facts
     means = {
         "recency_days": facts.rfm.mean_recency_days,
         "frequency": facts.rfm.mean_frequency,
         "monetary": facts.rfm.mean_monetary,
     }
     for row in _sample(snap[snap.frequency > 0], "rfm11"):
-        why = explain_checks(row, facts, as_of=run["as_of"])
+        why = explain_checks(row, facts, as_of=run.as_of)
         high = tuple(c.held for c in why["rfm8"])
         assert rfm_names.RFM8[high] == row["rfm8"]
         assert [c.bound for c in why["rfm8"]] == list(means.values())
@@ -152,14 +152,14 @@ def test_rfm8_and_rfm11_checks_give_the_label(current):
 
 def test_tier_and_value_checks_quote_the_span_and_the_cut_off(current):
     run, snap, _ = current
-    facts = run["facts"]
+    facts = run.facts
     for row in _sample(snap, "tier"):
-        (low, high) = explain_checks(row, facts, as_of=run["as_of"])["tier"]
+        (low, high) = explain_checks(row, facts, as_of=run.as_of)["tier"]
         span = facts.span(row["tier"])
         assert (low.bound, high.bound) == (span.min_spend, span.max_spend)
         assert low.held and high.held and low.value == float(row["revenue_365d"])
     for row in _sample(snap[snap.frequency > 0], "value_customer"):
-        (check,) = explain_checks(row, facts, as_of=run["as_of"])["value_customer"]
+        (check,) = explain_checks(row, facts, as_of=run.as_of)["value_customer"]
         assert check.bound == facts.value_cutoff and check.value == row["value_score"]
         # ties at the cut-off are decided by customer id, so a tie may hold unflagged
         assert check.held == row["value_customer"] or check.value == facts.value_cutoff
@@ -168,9 +168,9 @@ def test_tier_and_value_checks_quote_the_span_and_the_cut_off(current):
 @pytest.mark.parametrize(("lang", "days"), [("en", "{} days"), ("zh-CN", "{} 天")])
 def test_the_sentences_carry_her_own_numbers(current, lang, days):
     run, snap, _ = current
-    facts = run["facts"]
+    facts = run.facts
     for row in _sample(snap[snap.frequency > 0], "stage"):
-        why = explain(row, facts, as_of=run["as_of"], lang=lang)
+        why = explain(row, facts, as_of=run.as_of, lang=lang)
         assert days.format(int(row["recency_days"])) in why["stage"]
         assert f"{row['value_score']:.3f}" in why["value_customer"]
         assert f"{float(row['revenue_365d']):,.2f}" in why["tier"]
@@ -188,7 +188,7 @@ def test_a_changed_threshold_changes_the_stage_and_its_explanation(demo_dir, tmp
     """
     run, snap, _ = current
     risky = snap[(snap.stage == "at_risk") & (snap.tenure_days > 90) & snap.p_alive.ge(0.5)]
-    gap = risky.avg_days_between_orders.fillna(run["facts"].usual_gap_days)
+    gap = risky.avg_days_between_orders.fillna(run.facts.usual_gap_days)
     who = risky[risky.recency_days <= 4 * gap].customer_id.iloc[0]
     folder = tmp_path / "changed"
     shutil.copytree(demo_dir, folder)
@@ -205,16 +205,16 @@ def test_a_changed_threshold_changes_the_stage_and_its_explanation(demo_dir, tmp
         before = ws.customer(who, lang="en")
         ws.run(as_of=LAST_DAY)
         after = {lang: ws.customer(who, lang=lang) for lang in ("en", "zh-CN")}
-        new = next(r for r in ws.runs() if r["current"])
-        rows = _sample(ws.snapshot(new["run_id"]).to_pandas(), "tier")
-    assert before["snapshot"]["stage"] == "at_risk"
-    assert after["en"]["snapshot"]["stage"] != "at_risk"
-    assert "At risk: (recency_days" in before["why"]["stage"]
-    assert "not At risk: (recency_days" in after["en"]["why"]["stage"]
-    assert "4 × usual gap" in after["en"]["why"]["stage"]
-    assert "不是流失预警客户：（距上次购买天数" in after["zh-CN"]["why"]["stage"]
-    assert "4 × 通常间隔" in after["zh-CN"]["why"]["stage"]
-    _tiers_follow_the_cut_offs(rows, new["facts"])
+        new = next(r for r in ws.runs() if r.current)
+        rows = _sample(ws.snapshot(new.run_id).to_pandas(), "tier")
+    assert before.snapshot["stage"] == "at_risk"
+    assert after["en"].snapshot["stage"] != "at_risk"
+    assert "At risk: (recency_days" in before.why["stage"]
+    assert "not At risk: (recency_days" in after["en"].why["stage"]
+    assert "4 × usual gap" in after["en"].why["stage"]
+    assert "不是流失预警客户：（距上次购买天数" in after["zh-CN"].why["stage"]
+    assert "4 × 通常间隔" in after["zh-CN"].why["stage"]
+    _tiers_follow_the_cut_offs(rows, new.facts)
 
 
 def _tiers_follow_the_cut_offs(rows, facts):

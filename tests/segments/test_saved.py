@@ -118,7 +118,7 @@ def test_the_members_of_a_family_segment_are_those_its_rule_selects(ws):
     """The memberships of tier.A, stage.at_risk ... come from the snapshot columns; their
     rule text, evaluated by the rule engine, must select exactly the same customers."""
     run = ws.runs()[0]
-    view = membership.run_view(ws.engine, ws.settings, run_id=run["run_id"], as_of=run["as_of"])
+    view = membership.run_view(ws.engine, ws.settings, run_id=run.run_id, as_of=run.as_of)
     families = [s for s in stored.current(ws.engine, kind="family") if s["family"] != "rfm_cell"]
     rules = {
         f"s{s['segment_id']}": membership.read(ws.engine, ws.settings, s["rule"]) for s in families
@@ -126,7 +126,7 @@ def test_the_members_of_a_family_segment_are_those_its_rule_selects(ws):
     flags = ws.engine.ibis().to_pyarrow(membership.evaluate(view, rules)).to_pandas()
     for segment in families:
         chosen = sorted(flags.customer_id[flags[f"s{segment['segment_id']}"]])
-        assert chosen == _members(ws, run["run_id"], segment["name"]), segment["name"]
+        assert chosen == _members(ws, run.run_id, segment["name"]), segment["name"]
 
 
 def test_the_lint_says_empty_identical_and_contained(ws):
@@ -157,7 +157,7 @@ def test_editing_keeps_every_version_and_runs_remember_theirs(ws):
 def test_a_static_segment_keeps_the_members_it_had_when_saved(ws):
     ws.add_segment("june_busy", "orders_30d >= 1", static=True)
     ws.add_segment("busy_now", "orders_30d >= 1")
-    frozen = _members(ws, ws.runs()[0]["run_id"], "june_busy")
+    frozen = _members(ws, ws.runs()[0].run_id, "june_busy")
     later = ws.run(as_of=AS_OF + dt.timedelta(days=90))  # nobody ordered after June 30
     assert _members(ws, later.run_id, "busy_now") == []
     assert _members(ws, later.run_id, "june_busy") == frozen != []
@@ -166,13 +166,13 @@ def test_a_static_segment_keeps_the_members_it_had_when_saved(ws):
 def test_a_saved_segment_is_in_the_current_run_at_once(ws):
     ws.add_segment("busy", EXAMPLES["busy"][0])
     report = ws.segments()
-    mine = [r for r in report["segments"] if r["family"] == "rules"]
-    assert [(r["segment"], r["customers"]) for r in mine] == [
+    mine = [r for r in report.segments if r.family == "rules"]
+    assert [(r.segment, r.customers) for r in mine] == [
         ("busy", ws.rule_test("orders_30d > 3 and discount_share_90d >= 0.5").count)
     ]
-    profile = ws.customer(_members(ws, report["run_id"], "busy")[0])
-    assert [s["name"] for s in profile["segments"]] == ["busy"]
-    assert profile["segments"][0]["why"][0].startswith("orders_30d = ")
+    profile = ws.customer(_members(ws, report.run_id, "busy")[0])
+    assert [s.name for s in profile.segments] == ["busy"]
+    assert profile.segments[0].why[0].startswith("orders_30d = ")
 
 
 def test_a_segment_named_by_another_cannot_be_removed(ws):
@@ -224,13 +224,13 @@ def test_a_rule_that_no_longer_reads_is_skipped_by_the_run_with_a_warning(ws):
 def test_the_diff_counts_who_entered_and_left_a_rule_segment(ws):
     rule, condition = EXAMPLES["middle"]
     ws.add_segment("middle", rule)
-    before = ws.runs()[0]["run_id"]
+    before = ws.runs()[0].run_id
     after = ws.run(as_of=AS_OF + dt.timedelta(days=31)).run_id
     a, b = _frame(ws, before), _frame(ws, after)
     was = set(a.customer_id[condition(a).fillna(False).astype(bool)])
     now = set(b.customer_id[condition(b).fillna(False).astype(bool)])
-    (move,) = [m for m in ws.diff()["moves"] if m["segment"] == "middle"]
-    assert (move["entered"], move["left"]) == (len(now - was), len(was - now))
-    assert move["family"] == "rules" and len(was - now) > 0
+    (move,) = [m for m in ws.diff().moves if m.segment == "middle"]
+    assert (move.entered, move.left) == (len(now - was), len(was - now))
+    assert move.family == "rules" and len(was - now) > 0
     entered = b[b.customer_id.isin(now - was)].revenue_365d.sum()
-    assert float(move["revenue_365d_entered"]) == pytest.approx(entered)
+    assert float(move.revenue_365d_entered) == pytest.approx(entered)

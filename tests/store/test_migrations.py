@@ -58,9 +58,9 @@ def test_upgrading_keeps_every_run_and_types_its_facts(old):
     folder, recorded = old
     with Workspace(folder) as ws:
         assert ws.engine.scalar("SELECT max(version) FROM schema_version") == len(MIGRATIONS)
-        runs = {r["run_id"]: r for r in ws.runs()}
+        runs = {r.run_id: r for r in ws.runs()}
         for run_id, details in recorded["details"].items():
-            facts = runs[run_id]["facts"]
+            facts = runs[run_id].facts
             assert list(facts.rfm.recency_cuts) == details["rfm"]["cuts"]["recency_days"]
             assert list(facts.rfm.monetary_cuts) == details["rfm"]["cuts"]["monetary"]
             assert facts.rfm.mean_frequency == details["rfm"]["means"]["frequency"]
@@ -83,7 +83,7 @@ def test_upgrading_recomputes_the_facts_old_runs_did_not_record(old):
     folder, recorded = old
     snap = recorded["snapshots"]
     with Workspace(folder) as ws:
-        runs = {r["run_id"]: r["facts"] for r in ws.runs()}
+        runs = {r.run_id: r.facts for r in ws.runs()}
     for run_id, facts in runs.items():
         rows = snap[snap.run_id == run_id]
         gaps = rows.avg_days_between_orders.dropna()
@@ -119,18 +119,18 @@ def test_an_upgraded_workspace_reports_and_runs(old):
     snap = recorded["snapshots"]
     with Workspace(folder) as ws:
         report = ws.segments(run_id=1)
-        tiers = {r["segment"]: r["customers"] for r in report["segments"] if r["family"] == "tier"}
+        tiers = {r.segment: r.customers for r in report.family("tier")}
         assert tiers == snap[snap.run_id == 1].tier.value_counts().to_dict()
         moved = ws.diff(before=2, after=1)
         pairs = snap.pivot(index="customer_id", columns="run_id", values="tier")
         a_to_b = int(((pairs[2] == "A") & (pairs[1] == "B")).sum())
-        cell = [c for c in moved["transitions"]["tier"] if (c["before"], c["after"]) == ("A", "B")]
-        assert [c["customers"] for c in cell] == ([a_to_b] if a_to_b else [])
+        cell = [c for c in moved.transitions["tier"] if (c.before, c.after) == ("A", "B")]
+        assert [c.customers for c in cell] == ([a_to_b] if a_to_b else [])
         customer = snap.customer_id.iloc[0]
-        assert ws.customer(customer, run_id=1)["labels"]["tier"]
+        assert ws.customer(customer, run_id=1).labels["tier"]
         new = ws.run(as_of="2026-06-30")
         assert new.run_id == 3
-        assert ws.segments()["run_id"] == 3
+        assert ws.segments().run_id == 3
 
 
 def test_the_migrations_make_the_snapshot_columns_the_catalog_declares(tmp_path):

@@ -10,7 +10,7 @@ import typer
 from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
 
 if TYPE_CHECKING:
-    from segmint.segments.alerts import Alert
+    from segmint.segments.results import Alert
 
 app = typer.Typer(
     help="Alerts: valued customers buying less than expected, downgrades, churn risk, "

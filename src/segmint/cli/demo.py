@@ -104,7 +104,7 @@ def demo(
             {
                 "ok": True,
                 "imports": {k: r.as_dict(problems=5) for k, r in summary.imports.items()},
-                **summary.status,
+                **summary.status.model_dump(mode="json"),
                 "headline": summary.headline,
             }
         )

@@ -59,23 +59,24 @@ def run(
             )
         summary = ws.segments(run_id=result.run_id, lang=locale.lang)
         current = ws.segments(lang=locale.lang) if result.backtest else summary
-    data = {
-        "ok": True,
-        "run_id": result.run_id,
-        "as_of": result.as_of.isoformat(),
-        "backtest": result.backtest,
-        "current_run": {"run_id": current["run_id"], "as_of": str(current["as_of"])},
-        "customers": result.customers,
-        "seconds": round(result.seconds, 2),
-        "clv_model": result.facts.clv.model,
-        "warnings": [w.as_dict(locale.lang) for w in result.warnings],
-        "alerts": {"raised": result.alerts_raised, "resolved": result.alerts_resolved},
-        "segments": summary["segments"],
-    }
     if as_json:
-        render.emit_json(data)
+        render.emit_json(
+            {
+                "ok": True,
+                "run_id": result.run_id,
+                "as_of": result.as_of.isoformat(),
+                "backtest": result.backtest,
+                "current_run": {"run_id": current.run_id, "as_of": current.as_of.isoformat()},
+                "customers": result.customers,
+                "seconds": round(result.seconds, 2),
+                "clv_model": result.facts.clv.model,
+                "warnings": [w.as_dict(locale.lang) for w in result.warnings],
+                "alerts": {"raised": result.alerts_raised, "resolved": result.alerts_resolved},
+                "segments": summary.segments,
+            }
+        )
     else:
-        render.run_result(data, locale=locale)
+        render.run_result(result, summary, current, locale=locale)
 
 
 def refresh(
@@ -149,10 +150,10 @@ def segments(
     with Workspace(workspace, read_only=True) as ws:
         locale = locale_of(ws.settings, lang)
         data = ws.segments(run_id=run_id, lang=locale.lang)
-        moved = ws.diff(after=run_id) if data["previous_run"] is not None else None
+        moved = ws.diff(after=run_id) if data.previous_run is not None else None
         names = segment_labels(ws.settings, lang=locale.lang)
     if as_json:
-        render.emit_json({"ok": True, **data, "diff": moved})
+        render.emit_result(data, diff=moved)
     else:
         render.segments(data, moved, names=names, locale=locale)
 
@@ -178,7 +179,7 @@ def customer(
         data = ws.customer(customer_id, run_id=run_id, lang=locale.lang)
         names = segment_labels(ws.settings, lang=locale.lang)
     if as_json:
-        render.emit_json({"ok": True, **data})
+        render.emit_result(data)
     else:
         render.profile(data, names=names, locale=locale)
 

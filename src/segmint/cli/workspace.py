@@ -34,7 +34,7 @@ def init(
         data = ws.status()
         locale = locale_of(ws.settings, lang)
     if as_json:
-        render.emit_json({"ok": True, **data})
+        render.emit_result(data)
     else:
         render.message(locale.text("cli.workspace_ready", directory=directory))
 
@@ -54,6 +54,6 @@ def status(
         data = ws.status()
         locale = locale_of(ws.settings, lang)
     if as_json:
-        render.emit_json({"ok": True, **data})
+        render.emit_result(data)
     else:
         render.status(data, locale=locale)

@@ -7,7 +7,8 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from segmint.core.config import CONFIG_FILE
 from segmint.core.errors import InputError
@@ -16,10 +17,40 @@ from segmint.core.schema import KINDS
 from segmint.demo.generate import TruthParams, generate
 from segmint.demo.messy import write_files
 from segmint.ingest.importer import ImportResult
+from segmint.segments.results import SegmentsReport
+from segmint.store.status import Status
 from segmint.workspace import DATABASE_FILE, Workspace
 
 MARKER = ".segmint-demo"  # a folder made by `segmint demo`, safe to make again
 Step = Callable[[str], None]
+
+
+class TierShare(BaseModel):
+    """A tier's customers and share of 365-day revenue."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tier: str
+    customers: int
+    revenue_share: float | None
+
+
+class Headline(BaseModel):
+    """The demo's headline: customers, value customers, tiers, stages, RFM, churn risk.
+
+    ``stages`` and ``rfm11`` count customers by label in the workspace's language.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: int
+    as_of: dt.date
+    customers: int
+    value_customers: int
+    tiers: list[TierShare]
+    stages: dict[str, int]
+    rfm11: dict[str, int]
+    churn_risk: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +61,8 @@ class DemoSummary:
     customers: int
     seed: int
     imports: dict[str, ImportResult]
-    status: dict[str, Any]
-    headline: dict[str, Any]
+    status: Status
+    headline: Headline
 
 
 # Segments a CRM team might write first: valued customers drifting away, bargain regulars.
@@ -94,31 +125,24 @@ def _consumer_tiers(settings_file: Path) -> None:
     settings_file.write_text(text.replace('method = "thresholds"', pareto, 1), encoding="utf-8")
 
 
-def _headline(segments: dict[str, Any]) -> dict[str, Any]:
+def _headline(report: SegmentsReport) -> Headline:
     """Customers, value customers, tiers with revenue shares, stages, churn risk."""
-    rows = segments["segments"]
-
-    def family(name: str) -> list[dict[str, Any]]:
-        return [r for r in rows if r["family"] == name]
-
-    customers = sum(r["customers"] for r in family("tier"))
-    stages = {r["segment"]: r["customers"] for r in family("stage")}
-    stage_labels = {r["label"]: r["customers"] for r in family("stage")}
-    return {
-        "run_id": segments["run_id"],
-        "as_of": segments["as_of"],
-        "customers": customers,
-        "value_customers": sum(
-            r["customers"] for r in family("value_customer") if r["segment"] == "true"
+    stages = report.family("stage")
+    return Headline(
+        run_id=report.run_id,
+        as_of=report.as_of,
+        customers=sum(r.customers for r in report.family("tier")),
+        value_customers=sum(
+            r.customers for r in report.family("value_customer") if r.segment == "true"
         ),
-        "tiers": [
-            {"tier": r["segment"], "customers": r["customers"], "revenue_share": r["revenue_share"]}
-            for r in sorted(family("tier"), key=lambda r: r["segment"])
+        tiers=[
+            TierShare(tier=r.segment, customers=r.customers, revenue_share=r.revenue_share)
+            for r in sorted(report.family("tier"), key=lambda r: r.segment)
         ],
-        "stages": stage_labels,
-        "rfm11": {r["label"]: r["customers"] for r in family("rfm11")},
-        "churn_risk": stages.get("at_risk", 0),
-    }
+        stages={r.label: r.customers for r in stages},
+        rfm11={r.label: r.customers for r in report.family("rfm11")},
+        churn_risk=sum(r.customers for r in stages if r.segment == "at_risk"),
+    )
 
 
 def _prepare(directory: Path, *, force: bool) -> None:

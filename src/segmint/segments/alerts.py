@@ -19,7 +19,6 @@ the new ones once and resolves those that no longer hold.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -27,9 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
 
-from segmint.core import i18n
 from segmint.core.config import Settings
 from segmint.store.alerts import CANDIDATE
 
@@ -43,35 +40,6 @@ REASONS = (
     "segment_entered",
     "segment_left",
 )
-
-
-class Alert(BaseModel):
-    """One alert as stored: who, why, how serious, what raised it and what became of it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    alert_id: int
-    customer_id: str
-    reason: str
-    subject: str
-    severity: str
-    params: dict[str, Any]
-    raised_at: dt.datetime
-    raised_by: str
-    run_id: int | None
-    update_id: int | None = None  # the update of the live view that raised it, if one did
-    resolved_at: dt.datetime | None
-    resolved_by: str | None
-    acknowledged_at: dt.datetime | None
-    acknowledged_by: str | None
-    note: str | None
-
-    def text(self, lang: str) -> str:
-        """The reason in `lang`, with the numbers behind it (a stage by its name)."""
-        params = dict(self.params)
-        if params.get("stage") is not None:
-            params["stage"] = i18n.message(f"stage.{params['stage']}", lang)
-        return i18n.message(f"alert.{self.reason}", lang, **params)
 
 
 def candidates(

@@ -9,10 +9,24 @@ from segmint.core.errors import Location, NotFoundError, RuleError
 from segmint.models.lifecycle import STAGES
 from segmint.segments.explain import explain
 from segmint.segments.families import FAMILY_KEYS, family_label, segment_label
+from segmint.segments.results import (
+    HISTORY_FAMILIES,
+    CategoryShare,
+    Diff,
+    HistoryEntry,
+    Move,
+    OwnSegment,
+    Profile,
+    SegmentRow,
+    SegmentsReport,
+    TimelineEntry,
+    Transition,
+)
 from segmint.segments.rules import explain as explain_rule
 from segmint.store import live, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.snapshots import Run
 
 MOVED = ("tier", "stage")  # families whose transition matrices a diff shows
 RULES = "rules"  # the team's own segments, listed after the built-in families
@@ -22,20 +36,20 @@ def segments(
     engine: DuckDBEngine,
     settings: Settings,
     *,
-    run: dict[str, Any],
-    previous: dict[str, Any] | None,
+    run: Run,
+    previous: Run | None,
     lang: str,
-) -> dict[str, Any]:
+) -> SegmentsReport:
     """Every segment the run evaluated, built-in and the team's, with its change since `previous`.
 
     A family segment with no member is left out (the 125 RFM cells would drown the rest);
     a rule segment is shown even when empty. Change is counted by segment name, so an
     edited rule segment is compared with its earlier version's members.
     """
-    rows = [r for r in _kpis(engine, run["run_id"]) if _shown(r)]
+    rows = [r for r in _kpis(engine, run.run_id) if _shown(r)]
     before = {}
     if previous is not None:
-        before = {r["name"]: r["customers"] for r in _kpis(engine, previous["run_id"])}
+        before = {r["name"]: r["customers"] for r in _kpis(engine, previous.run_id)}
     for row in rows:
         row["family_label"] = family_label(row["family"], lang=lang)
         row["label"] = (
@@ -55,14 +69,13 @@ def segments(
         return order[row["family"]], rank, row["segment"]
 
     rows.sort(key=place)
-    return {
-        "run_id": run["run_id"],
-        "as_of": run["as_of"],
-        "previous_run": None if previous is None else previous["run_id"],
-        "segments": rows,
-        # the 80/20 curve: share of 365-day revenue held by the top 0, 1, ... 100 % customers
-        "pareto_curve": list(run["facts"].pareto_curve),
-    }
+    return SegmentsReport(
+        run_id=run.run_id,
+        as_of=run.as_of,
+        previous_run=None if previous is None else previous.run_id,
+        segments=[SegmentRow(**row) for row in rows],
+        pareto_curve=list(run.facts.pareto_curve),
+    )
 
 
 def _kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
@@ -81,24 +94,27 @@ def _shown(row: dict[str, Any]) -> bool:
     return row["family"] in FAMILY_KEYS and row["customers"] > 0
 
 
-def diff(engine: DuckDBEngine, *, before: int, after: int) -> dict[str, Any]:
+def diff(engine: DuckDBEngine, *, before: int, after: int) -> Diff:
     """Who moved between two runs: tier and stage matrices, entries and exits per segment."""
-    matrices = {family: reports.transitions(engine, before, after, family) for family in MOVED}
+    matrices = {
+        family: [Transition(**cell) for cell in reports.transitions(engine, before, after, family)]
+        for family in MOVED
+    }
     moves = []
     for move in reports.moves(engine, before, after):
         family = move["family"] if move["kind"] == "family" else RULES
         if family not in (*FAMILY_KEYS, RULES):
             continue  # RFM cells: 125 of them, told by rfm8 and rfm11
         moves.append(
-            {
-                "family": family,
-                "segment": move["key"] if move["kind"] == "family" else move["name"],
-                "entered": move["entered"],
-                "left": move["left"],
-                "revenue_365d_entered": move["revenue_365d_entered"],
-            }
+            Move(
+                family=family,
+                segment=move["key"] if move["kind"] == "family" else move["name"],
+                entered=move["entered"],
+                left=move["left"],
+                revenue_365d_entered=move["revenue_365d_entered"],
+            )
         )
-    return {"before": before, "after": after, "transitions": matrices, "moves": moves}
+    return Diff(before=before, after=after, transitions=matrices, moves=moves)
 
 
 def profile(
@@ -106,23 +122,22 @@ def profile(
     settings: Settings,
     customer_id: str,
     *,
-    run: dict[str, Any],
+    run: Run,
     lang: str,
-    current: bool = False,
-) -> dict[str, Any]:
+) -> Profile:
     """The 360° profile: identity, features, scores and labels with why, history, timeline.
 
-    `current`: `run` is the current run, so the profile is the live view's: her row and
-    segments as the latest update left them, with ``view_as_of`` and ``updated_at``.
+    For the current run the profile is the live view's: her row and segments as the
+    latest update left them, with ``view_as_of`` and ``updated_at``.
     """
     identity = reports.customer_record(engine, customer_id)
     view: dict[str, Any] = {}
-    if current:  # her row in the live view, with the day it is as of and when it was made
-        row = live.view_row(engine, run["run_id"], customer_id)
+    if run.current:  # her row in the live view, with the day it is as of and when it was made
+        row = live.view_row(engine, run.run_id, customer_id)
         if row is not None:
             view = {"view_as_of": row.pop("view_as_of"), "updated_at": row.pop("updated_at")}
     else:
-        row = reports.snapshot_row(engine, run["run_id"], customer_id)
+        row = reports.snapshot_row(engine, run.run_id, customer_id)
     if identity is None and row is None:
         raise NotFoundError(
             "customer.not_found", location=Location(field="customer_id"), customer=customer_id
@@ -134,25 +149,25 @@ def profile(
             for f in FAMILY_KEYS
             if row.get(f) is not None
         }
-    day = view.get("view_as_of", run["as_of"])
-    return {
-        "customer_id": customer_id,
-        "run_id": run["run_id"],
-        "as_of": run["as_of"],
+    day = view.get("view_as_of", run.as_of)
+    return Profile(
+        customer_id=customer_id,
+        run_id=run.run_id,
+        as_of=run.as_of,
         **view,
-        "identity": identity,
-        "snapshot": row,
-        "labels": labels,
-        "why": {} if row is None else explain(row, run["facts"], as_of=day, lang=lang),
-        "segments": _own_segments(
+        identity=identity,
+        snapshot=row,
+        labels=labels,
+        why={} if row is None else explain(row, run.facts, as_of=day, lang=lang),
+        segments=_own_segments(
             engine, settings, customer_id, run=run, lang=lang, row=row if view else None, day=day
         ),
-        "categories": reports.category_shares(engine, run["run_id"], customer_id),
-        "history": reports.history(
-            engine, customer_id, ("tier", "stage", "rfm11", "value_customer")
-        ),
-        "timeline": reports.timeline(engine, customer_id),
-    }
+        categories=[
+            CategoryShare(**c) for c in reports.category_shares(engine, run.run_id, customer_id)
+        ],
+        history=[HistoryEntry(**h) for h in reports.history(engine, customer_id, HISTORY_FAMILIES)],
+        timeline=[TimelineEntry(**t) for t in reports.timeline(engine, customer_id)],
+    )
 
 
 def _own_segments(
@@ -160,26 +175,26 @@ def _own_segments(
     settings: Settings,
     customer_id: str,
     *,
-    run: dict[str, Any],
+    run: Run,
     lang: str,
     row: dict[str, Any] | None,
     day: Any,
-) -> list[dict[str, Any]]:
+) -> list[OwnSegment]:
     """The team's segments she is in, each with the conditions that held.
 
     With `row` (her live row, as of `day`) the segments of the live view, read on it.
     """
-    ids = reports.rule_memberships(engine, run["run_id"], customer_id, live=row is not None)
+    ids = reports.rule_memberships(engine, run.run_id, customer_id, live=row is not None)
     if not ids:
         return []
     from segmint.segments import membership  # the expression layer, only when there is work
 
     versions = stored.by_ids(engine, ids)
     if row is None:
-        view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
+        view = membership.run_view(engine, settings, run_id=run.run_id, as_of=run.as_of)
     else:
         view = membership.customer_view(
-            engine, settings, run_id=run["run_id"], customer_id=customer_id, as_of=day
+            engine, settings, run_id=run.run_id, customer_id=customer_id, as_of=day
         )
     read = membership.reader(engine, settings)
     found = []
@@ -195,12 +210,9 @@ def _own_segments(
                 [c.sentence for c in explain_rule(rule, values[0], lang).clauses] if values else []
             )
         found.append(
-            {
-                "name": version["name"],
-                "version": version["version"],
-                "static": version["static"],
-                "why": why,
-            }
+            OwnSegment(
+                name=version["name"], version=version["version"], static=version["static"], why=why
+            )
         )
     return found
 

@@ -29,6 +29,7 @@ from segmint.segments.rules.where import suggest
 from segmint.store import live, memberships, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.snapshots import Run
 
 NAME = re.compile(r"^[^\W\d][\w\-]{0,63}$")  # a letter (Chinese too) first; no dot, no space
 SAMPLE = 10
@@ -84,7 +85,7 @@ def preview(
     settings: Settings,
     text: str,
     *,
-    run: dict[str, Any],
+    run: Run,
     lang: str,
     segment: str | None = None,
 ) -> Preview:
@@ -97,19 +98,19 @@ def _previewed(
     settings: Settings,
     text: str,
     *,
-    run: dict[str, Any],
+    run: Run,
     lang: str,
     segment: str | None,
 ) -> tuple[Preview, pa.Table]:
     """The preview, and the members it counted (customer_id, revenue_365d)."""
     rule = membership.read(engine, settings, text, segment=segment)
-    view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
+    view = membership.run_view(engine, settings, run_id=run.run_id, as_of=run.as_of)
     chosen = membership.members(engine, view, rule)
-    total, revenue = reports.run_totals(engine, run["run_id"])
+    total, revenue = reports.run_totals(engine, run.run_id)
     spend = float(sum(v or 0 for v in chosen["revenue_365d"].to_pylist()))
-    overlaps = _overlaps(engine, run["run_id"], chosen, exclude=segment)
+    overlaps = _overlaps(engine, run.run_id, chosen, exclude=segment)
     shown = Preview(
-        run_id=run["run_id"],
+        run_id=run.run_id,
         rule=text,
         sentence=describe(rule, lang, settings=settings),
         count=chosen.num_rows,
@@ -180,7 +181,7 @@ def add(
     name: str,
     text: str,
     *,
-    run: dict[str, Any],
+    run: Run,
     description: str | None,
     static: bool,
     actor: str,
@@ -212,7 +213,7 @@ def edit(
     *,
     text: str | None,
     description: str | None,
-    run: dict[str, Any],
+    run: Run,
     actor: str,
     lang: str,
 ) -> tuple[Segment, Preview]:
@@ -267,7 +268,7 @@ def _rule_segment(engine: DuckDBEngine, name: str) -> Segment:
 
 
 def _keep(
-    engine: DuckDBEngine, segment_id: int, chosen: pa.Table, *, run: dict[str, Any], static: bool
+    engine: DuckDBEngine, segment_id: int, chosen: pa.Table, *, run: Run, static: bool
 ) -> None:
     """A new segment's members: frozen when static, and the current run's either way.
 
@@ -277,8 +278,8 @@ def _keep(
     """
     if static:
         stored.freeze_members(engine, segment_id, chosen)
-    if run["current"]:
-        memberships.attach_to_run(engine, run["run_id"], segment_id, chosen)
+    if run.current:
+        memberships.attach_to_run(engine, run.run_id, segment_id, chosen)
 
 
 class RunUse(_Result):
@@ -337,27 +338,27 @@ def listing(
 
 
 def explained_members(
-    engine: DuckDBEngine, settings: Settings, name: str, *, run: dict[str, Any], lang: str
+    engine: DuckDBEngine, settings: Settings, name: str, *, run: Run, lang: str
 ) -> pa.Table:
     """One row per member of `name` in `run`: customer_id, the values its rule reads, why.
 
     For the current run, the members of the live view.
     """
     segment = find(engine, name)
-    used = [u for u in memberships.uses(engine, name) if u[0] == run["run_id"]]
+    used = [u for u in memberships.uses(engine, name) if u[0] == run.run_id]
     if not used:
         raise NotFoundError(
-            "segment.not_in_run", location=Location(field="run"), name=name, run=run["run_id"]
+            "segment.not_in_run", location=Location(field="run"), name=name, run=run.run_id
         )
     segment_id = used[0][2]
     version = stored.by_ids(engine, [segment_id])[segment_id]
     rule = membership.read(engine, settings, version["rule"], segment=segment.name)
-    if run.get("current"):  # the live view: its members, each row as last updated
-        view = membership.current_view(engine, settings, run_id=run["run_id"])
-        chosen = live.members_table(engine, run["run_id"], segment_id)
+    if run.current:  # the live view: its members, each row as last updated
+        view = membership.current_view(engine, settings, run_id=run.run_id)
+        chosen = live.members_table(engine, run.run_id, segment_id)
     else:
-        view = membership.run_view(engine, settings, run_id=run["run_id"], as_of=run["as_of"])
-        chosen = memberships.members_table(engine, run["run_id"], segment_id)
+        view = membership.run_view(engine, settings, run_id=run.run_id, as_of=run.as_of)
+        chosen = memberships.members_table(engine, run.run_id, segment_id)
     values = membership.member_operands(engine, view, rule, chosen)
     why = [" · ".join(_clauses(rule, row, lang)) for row in values.to_pylist()]
     values = values.drop_columns(["held"]) if "held" in values.column_names else values

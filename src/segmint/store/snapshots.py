@@ -13,12 +13,39 @@ import datetime as dt
 from typing import Any
 
 import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
 
 from segmint.core.facts import RunFacts
 from segmint.store import audit, facts
 from segmint.store.duckdb import DuckDBEngine
 
 RUN_COLUMNS = ("run_id", "as_of", "started_at", "finished_at", "config_hash", "customers")
+
+
+class Run(BaseModel):
+    """A kept run: when, as of which day, on which settings, and its typed facts.
+
+    ``current``: the run the workspace shows (`current_run`). ``backtest``: a back-dated
+    run, as of a day before that of a run made earlier; it never becomes current while
+    that later-dated run exists.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: int
+    as_of: dt.date
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    config_hash: str
+    customers: int
+    facts: RunFacts
+    current: bool
+    backtest: bool
+
+    @property
+    def seconds(self) -> float:
+        """How long the run took."""
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 def next_run_id(engine: DuckDBEngine) -> int:
@@ -57,13 +84,8 @@ def write_run(
     engine.append("snapshot_channels", channels)
 
 
-def runs(engine: DuckDBEngine) -> list[dict[str, Any]]:
-    """Every run, newest first, with its typed facts and two marks.
-
-    ``current``: the run the workspace shows (`current_run`). ``backtest``: a back-dated
-    run, as of a day before that of a run made earlier; it never becomes current while
-    that later-dated run exists.
-    """
+def runs(engine: DuckDBEngine) -> list[Run]:
+    """Every run, newest first."""
     rows = engine.rows(
         f"""SELECT {", ".join(RUN_COLUMNS)},
             coalesce(as_of < max(as_of) OVER (
@@ -73,12 +95,12 @@ def runs(engine: DuckDBEngine) -> list[dict[str, Any]]:
     current = current_run(engine)
     known = facts.read(engine)
     return [
-        {
+        Run(
             **dict(zip(RUN_COLUMNS, row[:-1], strict=True)),
-            "facts": known[row[0]],
-            "current": row[0] == current,
-            "backtest": bool(row[-1]),
-        }
+            facts=known[row[0]],
+            current=row[0] == current,
+            backtest=bool(row[-1]),
+        )
         for row in rows
     ]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from segmint.core.schema import NET_AMOUNT, NOT_REVENUE, TABLES
 from segmint.store.duckdb import DuckDBEngine
@@ -14,8 +16,63 @@ from segmint.store.migrations import version
 _NOT_REVENUE = ", ".join(f"'{s}'" for s in NOT_REVENUE)
 
 
-def status(engine: DuckDBEngine, *, imports: int = 5) -> dict[str, Any]:
-    """A JSON-ready summary of the workspace database."""
+class ImportRecord(BaseModel):
+    """One finished import, as `status` lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    import_id: str
+    kind: str
+    file: str
+    finished_at: dt.datetime
+    accepted: int
+    updated: int
+    already_present: int
+    quarantined: int
+
+
+class LiveStatus(BaseModel):
+    """The live view of the current run: its day, the updates since the run, what is due.
+
+    ``next_change``: the first day a customer's labels or segments may move by themselves
+    (None when none will); ``waiting``: customers new data touched that no update has
+    taken in yet.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: int
+    run_as_of: dt.date
+    as_of: dt.date
+    updates: int
+    customers_updated: int
+    next_change: dt.date | None
+    waiting: int
+
+
+class Status(BaseModel):
+    """What a workspace holds: rows per table, net revenue, the orders' span, latest imports.
+
+    ``live`` is None before the first run.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace: str
+    schema_version: int
+    live: LiveStatus | None
+    tables: dict[str, int]
+    net_revenue: Decimal
+    orders_from: dt.datetime | None
+    orders_to: dt.datetime | None
+    last_imports: list[ImportRecord]
+
+
+_IMPORT_FIELDS = tuple(ImportRecord.model_fields)
+
+
+def status(engine: DuckDBEngine, *, workspace: str, imports: int = 5) -> Status:
+    """The summary of the workspace database (`workspace`: its folder, as shown)."""
     counts = {t: int(engine.scalar(f'SELECT count(*) FROM "{t}"')) for t in TABLES}
     revenue, first, last = engine.rows(
         f"SELECT coalesce(sum({NET_AMOUNT}) FILTER (WHERE status NOT IN "
@@ -25,43 +82,23 @@ def status(engine: DuckDBEngine, *, imports: int = 5) -> dict[str, Any]:
         "SELECT import_id, kind, file_name, finished_at, accepted, updated, already_present, "
         f"quarantined FROM imports ORDER BY finished_at DESC LIMIT {int(imports)}"
     )
-    return {
-        "schema_version": version(engine),
-        "live": _live(engine),
-        "tables": counts,
-        "net_revenue": str(Decimal(revenue).quantize(Decimal("0.01"))),
-        "orders_from": first.isoformat() if first else None,
-        "orders_to": last.isoformat() if last else None,
-        "last_imports": [
-            dict(
-                zip(
-                    (
-                        "import_id",
-                        "kind",
-                        "file",
-                        "finished_at",
-                        "accepted",
-                        "updated",
-                        "already_present",
-                        "quarantined",
-                    ),
-                    (*r[:3], r[3].isoformat(), *r[4:]),
-                    strict=True,
-                )
-            )
-            for r in latest
-        ],
-    }
+    return Status(
+        workspace=workspace,
+        schema_version=version(engine),
+        live=_live(engine),
+        tables=counts,
+        net_revenue=Decimal(revenue).quantize(Decimal("0.01")),
+        orders_from=first,
+        orders_to=last,
+        last_imports=[ImportRecord(**dict(zip(_IMPORT_FIELDS, r, strict=True))) for r in latest],
+    )
 
 
-def _live(engine: DuckDBEngine) -> dict[str, Any] | None:
-    """The live view of the current run: its day, updates, next change (None before a run).
-
-    ``waiting``: customers new data touched that no update has taken in yet.
-    """
+def _live(engine: DuckDBEngine) -> LiveStatus | None:
+    """The live view of the current run (None before a run)."""
     rows = engine.rows(
         """SELECT r.run_id, r.as_of,
-            (SELECT max(u.as_of) FROM updates u WHERE u.run_id = r.run_id),
+            coalesce((SELECT max(u.as_of) FROM updates u WHERE u.run_id = r.run_id), r.as_of),
             (SELECT count(*) FROM updates u WHERE u.run_id = r.run_id),
             (SELECT count(*) FROM live_customers l WHERE l.run_id = r.run_id),
             (SELECT min(n.day) FROM next_changes n
@@ -72,13 +109,4 @@ def _live(engine: DuckDBEngine) -> dict[str, Any] | None:
     )
     if not rows:
         return None
-    run_id, run_as_of, view_as_of, updates, updated, next_change, waiting = rows[0]
-    return {
-        "run_id": int(run_id),
-        "run_as_of": run_as_of.isoformat(),
-        "as_of": (view_as_of or run_as_of).isoformat(),
-        "updates": int(updates),
-        "customers_updated": int(updated),
-        "next_change": next_change.isoformat() if next_change else None,
-        "waiting": int(waiting),
-    }
+    return LiveStatus(**dict(zip(LiveStatus.model_fields, rows[0], strict=True)))

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -24,12 +24,14 @@ from segmint.core.schema import KINDS
 from segmint.core.updates import ViewUpdate
 from segmint.segments import reports, schemes
 from segmint.segments.families import headed, labelled
+from segmint.segments.results import Diff, Profile, SegmentsReport
 from segmint.store import identity, live, snapshots
 from segmint.store import reports as snapshot_reports
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
 from segmint.store.migrations import check_current, migrate
-from segmint.store.status import status
+from segmint.store.snapshots import Run
+from segmint.store.status import Status, status
 from segmint.workspace.segments import SegmentMethods
 
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
@@ -213,9 +215,9 @@ class Workspace(SegmentMethods):
         """Today's date in the workspace's time zone (the import day)."""
         return dt.datetime.now(ZoneInfo(self.settings.timezone)).date()
 
-    def status(self) -> dict[str, Any]:
-        """Row counts, net revenue, the orders' date range and the latest imports."""
-        return {"workspace": str(self.path), **status(self.engine)}
+    def status(self) -> Status:
+        """Row counts, net revenue, the orders' date range, the latest imports, the live view."""
+        return status(self.engine, workspace=str(self.path))
 
     def duplicates(self) -> list[DuplicateGroup]:
         """Customers that share a normalized phone or e-mail under different ids."""
@@ -253,41 +255,39 @@ class Workspace(SegmentMethods):
 
         return rfm_table(self.engine, self.settings, as_of=as_of_date(as_of))
 
-    def runs(self) -> list[dict[str, Any]]:
-        """Every run, newest first: id, as_of, times, config hash, customers, details."""
+    def runs(self) -> list[Run]:
+        """Every run, newest first: id, as_of, times, settings' hash, customers, facts."""
         return snapshots.runs(self.engine)
 
     def snapshot(self, run_id: int | None = None) -> pa.Table:
         """One row per customer of run `run_id` (default: the current run), by customer id."""
-        return snapshots.snapshot(self.engine, self._run(run_id)["run_id"])
+        return snapshots.snapshot(self.engine, self._run(run_id).run_id)
 
-    def segments(self, *, run_id: int | None = None, lang: str | None = None) -> dict[str, Any]:
+    def segments(self, *, run_id: int | None = None, lang: str | None = None) -> SegmentsReport:
         """Every segment of every family with size, shares, CLV, KPIs and change."""
         run = self._run(run_id)
-        before = snapshots.previous_run(self.engine, run["as_of"])
+        before = snapshots.previous_run(self.engine, run.as_of)
         previous = None if before is None else self._run(before)
         return reports.segments(
             self.engine, self.settings, run=run, previous=previous, lang=lang or self.settings.lang
         )
 
-    def diff(self, *, before: int | None = None, after: int | None = None) -> dict[str, Any]:
+    def diff(self, *, before: int | None = None, after: int | None = None) -> Diff:
         """Who moved between two runs (default: the current run and the one before it)."""
         later = self._run(after)
-        earlier = (
-            before if before is not None else snapshots.previous_run(self.engine, later["as_of"])
-        )
+        earlier = before if before is not None else snapshots.previous_run(self.engine, later.as_of)
         if earlier is None:
             raise NotFoundError(
                 "run.no_earlier_run",
                 location=Location(field="before"),
-                run=later["run_id"],
-                as_of=later["as_of"],
+                run=later.run_id,
+                as_of=later.as_of,
             )
-        return reports.diff(self.engine, before=self._run(earlier)["run_id"], after=later["run_id"])
+        return reports.diff(self.engine, before=self._run(earlier).run_id, after=later.run_id)
 
     def customer(
         self, customer_id: str, *, run_id: int | None = None, lang: str | None = None
-    ) -> dict[str, Any]:
+    ) -> Profile:
         """The 360° profile of one customer in a run (default: the current run's live view).
 
         For the current run the profile is the live view's: her row as the latest update
@@ -302,17 +302,14 @@ class Workspace(SegmentMethods):
                 customer=customer_id,
                 kept=kept,
             )
-        run = self._run(run_id)
         profile = reports.profile(
             self.engine,
             self.settings,
             customer_id,
-            run=run,
+            run=self._run(run_id),
             lang=lang or self.settings.lang,
-            current=run["current"],
         )
-        profile["alerts"] = self.alerts(customer_id=customer_id)  # open ones
-        return profile
+        return profile.model_copy(update={"alerts": self.alerts(customer_id=customer_id)})
 
     def export(
         self,
@@ -337,8 +334,8 @@ class Workspace(SegmentMethods):
 
         exports.check_target(Path(path), force=force)  # before the work, not after it
         found = self._run(run_id)
-        run = found["run_id"]
-        rows = live.view_export(self.engine, run) if found["current"] else self.snapshot(run)
+        run = found.run_id
+        rows = live.view_export(self.engine, run) if found.current else self.snapshot(run)
         table = labelled(rows, self.settings, lang=lang or self.settings.lang)
         categories, channels = snapshot_reports.families_long(self.engine, run)
         table = exports.widen(table, categories, prefix="category_share:", fill=0.0)
@@ -348,19 +345,19 @@ class Workspace(SegmentMethods):
         exports.export(table, Path(path), force=force)
         return int(table.num_rows)
 
-    def _run(self, run_id: int | None) -> dict[str, Any]:
+    def _run(self, run_id: int | None) -> Run:
         """Run `run_id`, or the current one when None (newest as_of, then newest run)."""
         runs = self.runs()
         if not runs:
             raise NotFoundError("run.none_yet", location=Location(field="run"))
         wanted = snapshots.current_run(self.engine) if run_id is None else run_id
-        found = next((r for r in runs if r["run_id"] == wanted), None)
+        found = next((r for r in runs if r.run_id == wanted), None)
         if found is None:
             raise NotFoundError(
                 "run.not_found",
                 location=Location(field="run"),
                 run=run_id,
-                runs=_spans(sorted(r["run_id"] for r in runs)),
+                runs=_spans(sorted(r.run_id for r in runs)),
             )
         return found
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from segmint.core.config import Settings
 
 if TYPE_CHECKING:
-    from segmint.segments.alerts import Alert
     from segmint.segments.definitions import Segment
+    from segmint.segments.results import Alert
     from segmint.segments.saved import Preview, SegmentDetail
     from segmint.store.duckdb import DuckDBEngine
+    from segmint.store.snapshots import Run
 
 
 class SegmentMethods:
@@ -28,7 +29,7 @@ class SegmentMethods:
         """The database connection (`Workspace.engine`)."""
         raise NotImplementedError
 
-    def _run(self, run_id: int | None) -> dict[str, Any]:  # provided by Workspace
+    def _run(self, run_id: int | None) -> Run:  # provided by Workspace
         raise NotImplementedError
 
     def rule_test(
@@ -169,7 +170,7 @@ class SegmentMethods:
         customer_id: str | None = None,
     ) -> list[Alert]:
         """The alerts, newest first: open ones (neither resolved nor acknowledged) by default."""
-        from segmint.segments.alerts import Alert
+        from segmint.segments.results import Alert
         from segmint.store import alerts
 
         found = alerts.listing(
@@ -185,7 +186,7 @@ class SegmentMethods:
         self, alert_id: int, *, note: str | None = None, actor: str = "python"
     ) -> Alert:
         """Mark an alert seen and handled (audited); it is not raised again while it holds."""
-        from segmint.segments.alerts import Alert
+        from segmint.segments.results import Alert
         from segmint.store import alerts
 
         return Alert.model_validate(

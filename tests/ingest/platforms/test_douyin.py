@@ -175,7 +175,7 @@ def test_an_order_export_fills_orders_items_and_customers_with_no_flag(ws, expor
     # each sub-order is an order; 7 receivers with a real number (13800000001 three times)
     assert counts == {"customers": (7, 0, 0), "orders": (9, 0, 0), "order_items": (9, 0, 0)}
     assert dict(ws.engine.rows("SELECT order_id, status FROM orders")) == STATUSES
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE == Decimal("1456.00")
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE == Decimal("1456.00")
 
 
 def test_amounts_discounts_times_and_items_are_the_platforms(ws, export):
@@ -248,7 +248,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     assert ws.engine.scalar("SELECT count(*) FROM orders") == 10
     # 1456.00 - 66.60 (081 refunded) + 35.00 (071 paid) + 23.45 (101 new) = 1447.85
     revenue = NET_REVENUE - Decimal("66.60") + Decimal("35.00") + Decimal("23.45")
-    assert Decimal(ws.status()["net_revenue"]) == revenue == Decimal("1447.85")
+    assert Decimal(ws.status().net_revenue) == revenue == Decimal("1447.85")
     entry = audit.entries(ws.engine, limit=1)[0]
     assert entry["details"]["preset"] == "douyin"
 

@@ -148,7 +148,7 @@ def test_an_order_export_fills_orders_items_and_customers_with_no_flag(ws, expor
     assert counts == {"customers": (5, 0, 0), "orders": (8, 0, 0), "order_items": (10, 0, 0)}
     assert dict(ws.engine.rows("SELECT order_id, status FROM orders")) == STATUSES
     # 559.00 + 89.90 + 230.50 + 45.00 + 30.00
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE == Decimal("954.40")
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE == Decimal("954.40")
 
 
 def test_amounts_discounts_times_and_items_are_the_platforms(ws, export):
@@ -237,7 +237,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
         "86473920160": "completed",
     }
     # 954.40 + 120.00 (O3 paid) - 45.00 (O7 refunded) + 75.00 (O10)
-    assert Decimal(ws.status()["net_revenue"]) == Decimal("1104.40")
+    assert Decimal(ws.status().net_revenue) == Decimal("1104.40")
 
 
 def test_the_same_export_twice_changes_nothing(ws, export):

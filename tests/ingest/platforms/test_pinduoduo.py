@@ -143,7 +143,7 @@ def test_an_order_export_fills_orders_items_and_customers_with_no_flag(ws, expor
     assert counts == {"customers": (5, 0, 0), "orders": (8, 0, 0), "order_items": (8, 0, 0)}
     assert dict(ws.engine.rows("SELECT order_id, status FROM orders")) == STATUSES
     # 183.00 + 59.80 + 106.00 + 25.50
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE == Decimal("374.30")
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE == Decimal("374.30")
 
 
 def test_amounts_discounts_times_and_items_are_the_platforms(ws, export):
@@ -216,7 +216,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     assert (customers.accepted, customers.updated) == (0, 0)  # B4 was known
     assert ws.engine.scalar("SELECT count(*) FROM orders") == 9
     # 374.30 + 49.00 (P4 paid) - 25.50 (P8 refunded) + 40.00 (P10)
-    assert Decimal(ws.status()["net_revenue"]) == Decimal("437.80")
+    assert Decimal(ws.status().net_revenue) == Decimal("437.80")
 
 
 def test_the_same_export_twice_changes_nothing(ws, export):
@@ -264,7 +264,7 @@ def test_the_2020_layout_reads_the_receiver_payment_time_and_region(ws, tmp_path
         ("13925130165", "薛先生", "13925130165", "广东省", "广州市"),
     ]
     # 90.00 + 198.00
-    assert Decimal(ws.status()["net_revenue"]) == Decimal("288.00")
+    assert Decimal(ws.status().net_revenue) == Decimal("288.00")
 
 
 def test_the_default_recent_layout_has_no_customer_so_every_row_is_set_aside(ws, tmp_path):

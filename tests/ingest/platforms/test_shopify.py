@@ -210,7 +210,7 @@ def test_an_order_export_fills_orders_items_and_customers_with_no_flag(ws, expor
     # 7 orders on 9 rows (#1001 has three); Zoë twice, so 6 buyers
     assert counts == {"customers": (6, 0, 0), "orders": (7, 0, 0), "order_items": (9, 0, 0)}
     assert dict(ws.engine.rows("SELECT order_id, status FROM orders")) == STATUSES
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE == Decimal("224.32")
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE == Decimal("224.32")
 
 
 def test_amounts_refunds_discounts_times_and_channels_are_the_platforms(ws, export):
@@ -307,7 +307,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     assert ws.engine.scalar("SELECT count(*) FROM order_items") == 11
     # less #1002's 50.00 (now refunded), plus #1006's 45.00 and #1008's 122.50
     revenue = NET_REVENUE - Decimal("50.00") + Decimal("45.00") + Decimal("122.50")
-    assert Decimal(ws.status()["net_revenue"]) == revenue == Decimal("341.82")
+    assert Decimal(ws.status().net_revenue) == revenue == Decimal("341.82")
 
 
 def test_the_same_export_twice_changes_nothing(ws, export):

@@ -161,7 +161,7 @@ def test_an_order_report_fills_orders_items_and_customers_with_no_flag(ws, expor
     counts = {t.kind: (t.accepted, t.updated, t.already_present) for t in result.tables}
     assert counts == {"customers": (7, 0, 0), "orders": (9, 0, 0), "order_items": (9, 0, 0)}
     assert dict(ws.engine.rows("SELECT order_id, status FROM orders")) == STATUSES
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE == Decimal("1005.77")
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE == Decimal("1005.77")
 
 
 def test_amounts_refunds_discounts_and_times_are_the_platforms(ws, export):
@@ -236,7 +236,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     assert others == {"refund": 1, "amount": 1, "ordered_at": 1}
     assert ws.engine.scalar("SELECT count(*) FROM orders") == 10
     revenue = NET_REVENUE - Decimal("379.50") + Decimal("88.00") + Decimal("45.00")
-    assert Decimal(ws.status()["net_revenue"]) == revenue
+    assert Decimal(ws.status().net_revenue) == revenue
     entry = audit.entries(ws.engine, limit=1)[0]
     assert entry["details"]["preset"] == "taobao"
     logged = {t["kind"]: t for t in entry["details"]["tables"]}

@@ -178,7 +178,7 @@ def test_an_order_export_fills_orders_and_customers_with_no_flag(ws, export):
     counts = {t.kind: (t.accepted, t.updated, t.already_present) for t in result.tables}
     assert counts == {"customers": (7, 0, 0), "orders": (8, 0, 0)}  # Amy twice; no items
     assert dict(ws.engine.rows("SELECT order_id, status FROM orders")) == STATUSES
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE == Decimal("183.90")
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE == Decimal("183.90")
     assert ws.engine.scalar("SELECT count(*) FROM order_items") == 0
 
 
@@ -233,7 +233,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     assert moves == {("paid", "completed"): 1, ("pending", "paid"): 1}
     # plus 1006's 75.00 and 1009's 30.00
     revenue = NET_REVENUE + Decimal("75.00") + Decimal("30.00")
-    assert Decimal(ws.status()["net_revenue"]) == revenue == Decimal("288.90")
+    assert Decimal(ws.status().net_revenue) == revenue == Decimal("288.90")
 
 
 def test_a_missing_column_names_the_platform_the_column_and_its_use(ws, tmp_path):
@@ -282,7 +282,7 @@ def test_the_one_row_per_item_format_fills_items_too(ws, tmp_path):
         ("1005", "39", "Socks", 2, Decimal("9.00")),
     ]
     # 1001 59.90 and 1002 120.00 - 20.00; 1005 failed
-    assert Decimal(ws.status()["net_revenue"]) == Decimal("159.90")
+    assert Decimal(ws.status().net_revenue) == Decimal("159.90")
 
 
 ANALYTICS = [
@@ -320,7 +320,7 @@ def test_the_analytics_report_fills_orders_and_customers_by_name(ws, tmp_path):
         ("1008", "Amy Lopez", "completed"),
     ]
     # Net Sales: 59.90 + 1120.00 + 24.00; 1006 on hold
-    assert Decimal(ws.status()["net_revenue"]) == Decimal("1203.90")
+    assert Decimal(ws.status().net_revenue) == Decimal("1203.90")
     assert ws.engine.rows("SELECT name FROM customers WHERE customer_id = 'Ben Ng'") == [
         ("Ben Ng",)
     ]

@@ -184,7 +184,7 @@ def test_an_order_export_fills_orders_items_and_customers_with_no_flag(ws, expor
     # 6 buyers with a real number: 13812345678 (three orders), 139…, 137…, 136…, 135…, 134…
     assert counts == {"customers": (6, 0, 0), "orders": (8, 0, 0), "order_items": (8, 0, 0)}
     assert dict(ws.engine.rows("SELECT order_id, status FROM orders")) == STATUSES
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE == Decimal("923.00")
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE == Decimal("923.00")
 
 
 def test_amounts_refunds_discounts_and_times_are_the_platforms(ws, export):
@@ -266,7 +266,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     assert ws.engine.scalar("SELECT count(*) FROM orders") == 9
     # 923.00 - 379.50 (06 refunded) + 88.00 (03 paid) + 45.00 (10 new) = 676.50
     revenue = NET_REVENUE - Decimal("379.50") + Decimal("88.00") + Decimal("45.00")
-    assert Decimal(ws.status()["net_revenue"]) == revenue == Decimal("676.50")
+    assert Decimal(ws.status().net_revenue) == revenue == Decimal("676.50")
     entry = audit.entries(ws.engine, limit=1)[0]
     assert entry["details"]["preset"] == "youzan"
 
@@ -291,7 +291,7 @@ def test_the_full_layout_repeats_a_header_the_preset_does_not_read(ws, tmp_path)
     path = write_csv(tmp_path / "订单信息列表.csv", HEADER_FULL, FIRST, encoding="utf-8-sig")
     result = ws.import_file(None, path, today=TODAY)
     assert (result.preset, result.quarantined) == ("youzan", 1)  # the masked buyer, as above
-    assert Decimal(ws.status()["net_revenue"]) == NET_REVENUE
+    assert Decimal(ws.status().net_revenue) == NET_REVENUE
     assert "分销员" in result.ignored_columns and "分销员 #51" in result.ignored_columns
 
 

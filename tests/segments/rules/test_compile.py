@@ -43,7 +43,7 @@ VIP = rule(
 def demo(rules_demo):
     """The workspace, its rule table and a compile context, and the oracle's frames."""
     ws = rules_demo
-    run_id = ws.runs()[0]["run_id"]
+    run_id = ws.runs()[0].run_id
     base = rule_table(ws.engine, run_id, timezone=ws.settings.timezone)
     ctx = Context(sources(ws.engine, timezone=ws.settings.timezone), DAY)
     snapshot = ws.snapshot().to_pandas().set_index("customer_id")

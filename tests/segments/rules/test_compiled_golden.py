@@ -48,7 +48,7 @@ def fixed(tmp_path_factory):
 def result(ws: Workspace, text: str) -> list[str]:
     """The golden line of `text`: its members on the fixed workspace's current run."""
     run = ws.runs()[0]
-    view = membership.run_view(ws.engine, ws.settings, run_id=run["run_id"], as_of=run["as_of"])
+    view = membership.run_view(ws.engine, ws.settings, run_id=run.run_id, as_of=run.as_of)
     rule = membership.read(ws.engine, ws.settings, text)
     flags = ws.engine.ibis().to_pyarrow(membership.evaluate(view, {"m": rule}))
     chosen = sorted(

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -35,10 +35,20 @@ from segmint.cli.render.rules import segment_saved as segment_saved
 from segmint.core import i18n
 from segmint.core.errors import SegmintError, located
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from segmint.store.status import ImportRecord, Status
+
 
 def emit_json(data: object) -> None:
     """Machine output: one JSON document on stdout (typed results as their JSON form)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable) + "\n")
+
+
+def emit_result(result: BaseModel, **more: object) -> None:
+    """A typed result as machine output: its JSON form, marked ok, with `more` fields."""
+    emit_json({"ok": True, **result.model_dump(mode="json"), **more})
 
 
 def _jsonable(value: object) -> object:
@@ -157,45 +167,45 @@ def _problems(result: Mapping[str, Any], *, locale: Locale) -> None:
     console.print(f"[yellow]{escape(where)}[/]")
 
 
-def status(data: Mapping[str, Any], *, locale: Locale) -> None:
-    """Table sizes, revenue, date range and the latest imports."""
+def status(data: Status, *, locale: Locale) -> None:
+    """Table sizes, revenue, date range, the live view and the latest imports."""
     console = _out()
-    sizes = [(locale.label(f"table.{t}"), n) for t, n in data["tables"].items()]
-    title = locale.text("cli.workspace", path=data["workspace"])
+    sizes = [(locale.label(f"table.{t}"), n) for t, n in data.tables.items()]
+    title = locale.text("cli.workspace", path=data.workspace)
     console.print(_table(title, _labels(locale, "table", "rows"), sizes))
-    revenue = formats.money(data["net_revenue"], locale)
+    revenue = formats.money(data.net_revenue, locale)
     console.print(escape(locale.text("cli.net_revenue", revenue=revenue)))
-    if data["orders_from"]:
-        first, last = (formats.day(data[k], locale) for k in ("orders_from", "orders_to"))
+    if data.orders_from:
+        first, last = (formats.day(d, locale) for d in (data.orders_from, data.orders_to))
         console.print(escape(locale.text("cli.orders_span", first=first, last=last)))
-    if data.get("live"):
-        view = data["live"]
+    if data.live is not None:
+        view = data.live
         line = locale.text(
             "cli.live_status",
-            run=view["run_id"],
-            as_of=formats.day(view["as_of"], locale),
-            updates=formats.count(view["updates"]),
-            customers=formats.count(view["customers_updated"]),
-            next=formats.day(view["next_change"], locale) if view["next_change"] else "-",
-            waiting=formats.count(view["waiting"]),
+            run=view.run_id,
+            as_of=formats.day(view.as_of, locale),
+            updates=formats.count(view.updates),
+            customers=formats.count(view.customers_updated),
+            next=formats.day(view.next_change, locale) if view.next_change else "-",
+            waiting=formats.count(view.waiting),
         )
         console.print(escape(line))
     console.print(
-        f"[dim]{escape(locale.text('cli.schema_version', version=data['schema_version']))}[/]"
+        f"[dim]{escape(locale.text('cli.schema_version', version=data.schema_version))}[/]"
     )
-    if data["last_imports"]:
-        _last_imports(data["last_imports"], locale=locale)
+    if data.last_imports:
+        _last_imports(data.last_imports, locale=locale)
 
 
-def _last_imports(imports: Sequence[Mapping[str, Any]], *, locale: Locale) -> None:
+def _last_imports(imports: Sequence[ImportRecord], *, locale: Locale) -> None:
     rows = [
         (
-            formats.moment(i["finished_at"], locale),
-            locale.label(f"table.{i['kind']}"),
-            Path(i["file"]).name,
-            i["accepted"],
-            i["updated"],
-            i["quarantined"],
+            formats.moment(i.finished_at, locale),
+            locale.label(f"table.{i.kind}"),
+            Path(i.file).name,
+            i.accepted,
+            i.updated,
+            i.quarantined,
         )
         for i in imports
     ]
