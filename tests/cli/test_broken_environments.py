@@ -49,6 +49,11 @@ ARGS: dict[str, list[str]] = {
     "segment show": ["busy", "-w", "WS"],
     "export segment": ["busy", "--out", "OUT", "-w", "WS"],
     "alerts ack": ["1", "-w", "WS"],
+    "apikey create": ["--role", "viewer", "--name", "x", "-w", "WS"],
+    "apikey list": ["-w", "WS"],
+    "apikey revoke": ["deadbeef", "-w", "WS"],
+    # every environment it meets stops it before it listens (it needs a writable workspace)
+    "serve": ["-w", "WS"],
 }
 # Commands that write a file or folder the user names, and so meet the broken outputs.
 WRITES_OUT = {"generate", "demo", "export snapshot", "export segment"}

@@ -1,6 +1,6 @@
 """Every command and flag the catalogue's texts name exists in the `segmint` app.
 
-A hint that sends the user to `segmint serve` (not built) or to `import --format` (not
+A hint that sends the user to `segmint launch` (no such command) or to `import --format` (not
 an option of import) is worse than none. This walks the Typer app (groups, commands,
 their options) and checks every text of the catalogue, both languages: messages, hints
 and meanings.
@@ -154,9 +154,9 @@ def test_every_command_and_flag_the_catalogue_names_exists():
 @pytest.mark.parametrize(
     ("text", "chinese"),
     [
-        ("Start the server with 'segmint serve'.", False),
-        ("next: segmint serve --port 8000", False),
-        ("请运行 segmint serve 启动服务。", True),
+        ("Start the server with 'segmint launch'.", False),
+        ("next: segmint launch --port 8000", False),
+        ("请运行 segmint launch 启动服务。", True),
         ("Pass the format with import --format csv.", False),
         ("Run 'segmint import orders FILE --format csv'.", False),
         ("Run segmint import --format csv orders FILE.", False),

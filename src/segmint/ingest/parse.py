@@ -234,6 +234,12 @@ def parse_phones(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     return _result(values, _present(text), "ingest.bad_phone")
 
 
+def normalized_phone(text: str) -> str | None:
+    """`text` as the importer stores a phone number (None when it is not one)."""
+    found: str | None = parse_phones(pa.array([text], pa.string())).values[0].as_py()
+    return found
+
+
 def parse_emails(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     """E-mail addresses, trimmed and lower-cased; ``local@domain.tld`` or bad."""
     text = pc.utf8_lower(_clean(_array(arr)))

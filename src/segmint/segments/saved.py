@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +30,9 @@ from segmint.store import live, memberships, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.snapshots import Run
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 NAME = re.compile(r"^[^\W\d][\w\-]{0,63}$")  # a letter (Chinese too) first; no dot, no space
 SAMPLE = 10
@@ -344,22 +347,45 @@ def explained_members(
 
     For the current run, the members of the live view.
     """
-    segment = find(engine, name)
-    used = [u for u in memberships.uses(engine, name) if u[0] == run.run_id]
-    if not used:
-        raise NotFoundError(
-            "segment.not_in_run", location=Location(field="run"), name=name, run=run.run_id
-        )
-    segment_id = used[0][2]
-    version = stored.by_ids(engine, [segment_id])[segment_id]
-    rule = membership.read(engine, settings, version["rule"], segment=segment.name)
-    if run.current:  # the live view: its members, each row as last updated
-        view = membership.current_view(engine, settings, run_id=run.run_id)
-        chosen = live.members_table(engine, run.run_id, segment_id)
-    else:
-        view = membership.run_view(engine, settings, run_id=run.run_id, as_of=run.as_of)
-        chosen = memberships.members_table(engine, run.run_id, segment_id)
+    rule, view, chosen = _members(engine, settings, name, run=run)
     values = membership.member_operands(engine, view, rule, chosen)
     why = [" · ".join(_clauses(rule, row, lang)) for row in values.to_pylist()]
     values = values.drop_columns(["held"]) if "held" in values.column_names else values
     return values.append_column("why", pa.array(why, pa.string()))
+
+
+def member_page(
+    engine: DuckDBEngine,
+    settings: Settings,
+    name: str,
+    *,
+    run: Run,
+    lang: str,
+    after: str | None,
+    limit: int,
+) -> list[Why]:
+    """Up to `limit` members of `name` in `run` after customer id `after`, each with why."""
+    rule, view, chosen = _members(engine, settings, name, run=run)
+    if after is not None:
+        chosen = chosen.filter(chosen.customer_id > after)
+    page = chosen.order_by("customer_id").limit(limit)
+    values = membership.member_operands(engine, view, rule, page)
+    return [
+        Why(customer_id=row["customer_id"], clauses=_clauses(rule, row, lang))
+        for row in values.to_pylist()
+    ]
+
+
+def _members(
+    engine: DuckDBEngine, settings: Settings, name: str, *, run: Run
+) -> tuple[Rule, membership.RunView, ir.Table]:
+    """The rule of `name` as `run` evaluated it, the view it reads, and its members there."""
+    segment = find(engine, name)
+    segment_id = memberships.version_in_run(engine, name, run.run_id)
+    version = stored.by_ids(engine, [segment_id])[segment_id]
+    rule = membership.read(engine, settings, version["rule"], segment=segment.name)
+    if run.current:  # the live view: its members, each row as last updated
+        view = membership.current_view(engine, settings, run_id=run.run_id)
+        return rule, view, live.members_table(engine, run.run_id, segment_id)
+    view = membership.run_view(engine, settings, run_id=run.run_id, as_of=run.as_of)
+    return rule, view, memberships.members_table(engine, run.run_id, segment_id)

@@ -127,7 +127,7 @@ def _row(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def acknowledge(
-    engine: DuckDBEngine, alert_id: int, *, actor: str, note: str | None
+    engine: DuckDBEngine, alert_id: int, *, actor: str, note: str | None, origin: str | None = None
 ) -> dict[str, Any]:
     """Mark alert `alert_id` acknowledged by `actor` (audited); returns it as it is now."""
     rows = engine.rows(f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id])
@@ -140,7 +140,12 @@ def acknowledge(
             [dt.datetime.now(dt.UTC), actor, note, alert_id],
         )
         audit.record(
-            engine, "alert.ack", target=f"alert {alert_id}", actor=actor, details={"note": note}
+            engine,
+            "alert.ack",
+            target=f"alert {alert_id}",
+            actor=actor,
+            details={"note": note},
+            origin=origin,
         )
     return _row(
         engine.rows(f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id])[0]

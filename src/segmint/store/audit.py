@@ -5,40 +5,72 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from segmint.store.duckdb import DuckDBEngine
 
 
 def record(
-    engine: DuckDBEngine, action: str, *, target: str, actor: str, details: Mapping[str, object]
+    engine: DuckDBEngine,
+    action: str,
+    *,
+    target: str,
+    actor: str,
+    details: Mapping[str, object],
+    origin: str | None = None,
 ) -> None:
-    """Append one entry; callers do this inside the transaction of the change itself."""
+    """Append one entry; callers do this inside the transaction of the change itself.
+
+    `origin`: where the change came from when not this machine's command line or library
+    (an API client's address).
+    """
     engine.execute(
-        "INSERT INTO audit VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO audit (recorded_at, actor, action, target, details, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [
             dt.datetime.now(dt.UTC),  # the clock, not now(): that is the transaction's start
             actor,
             action,
             target,
             json.dumps(details, ensure_ascii=False, default=str),
+            origin,
         ],
     )
 
 
-def entries(engine: DuckDBEngine, *, limit: int = 100) -> list[dict[str, object]]:
+class AuditEntry(BaseModel):
+    """One audited change: when, who, what, on what, with which details, from where.
+
+    ``origin`` is None for this machine's command line and library.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    recorded_at: dt.datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+    origin: str | None
+
+
+def entries(engine: DuckDBEngine, *, limit: int = 100) -> list[AuditEntry]:
     """The newest entries first."""
     rows = engine.rows(
-        "SELECT recorded_at, actor, action, target, details FROM audit "
+        "SELECT recorded_at, actor, action, target, details, origin FROM audit "
         "ORDER BY recorded_at DESC LIMIT ?",
         [limit],
     )
     return [
-        {
-            "recorded_at": at,
-            "actor": actor,
-            "action": action,
-            "target": target,
-            "details": json.loads(d),
-        }
-        for at, actor, action, target, d in rows
+        AuditEntry(
+            recorded_at=at,
+            actor=actor,
+            action=action,
+            target=target,
+            details=json.loads(d),
+            origin=origin,
+        )
+        for at, actor, action, target, d, origin in rows
     ]

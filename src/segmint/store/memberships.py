@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from segmint.core.errors import Location, NotFoundError
 from segmint.store.duckdb import DuckDBEngine
 
 if TYPE_CHECKING:
@@ -136,6 +137,24 @@ def uses(engine: DuckDBEngine, name: str) -> list[tuple[int, dt.date, int, int, 
         [name],
     )
     return [(int(a), b, int(c), int(d), int(e)) for a, b, c, d, e in rows]
+
+
+def version_in_run(engine: DuckDBEngine, name: str, run_id: int) -> int:
+    """The version (segment_id) of segment `name` that run `run_id` evaluated.
+
+    `name` is a rule segment's name or a family segment's (``tier.A``, ``stage.at_risk``).
+
+    Raises
+    ------
+    NotFoundError
+        The run did not evaluate a segment of that name (``segment.not_in_run``).
+    """
+    used = [u for u in uses(engine, name) if u[0] == run_id]
+    if not used:
+        raise NotFoundError(
+            "segment.not_in_run", location=Location(field="segment"), name=name, run=run_id
+        )
+    return used[0][2]
 
 
 def attach_to_run(engine: DuckDBEngine, run_id: int, segment_id: int, chosen: pa.Table) -> None:

@@ -198,6 +198,22 @@ def _v6_live_view(engine: DuckDBEngine) -> None:
         engine.execute(statement)
 
 
+# The API: keys with roles, stored as hashes (the key itself is shown once, when made),
+# and where each audited change came from (the command line, or an API client's address).
+_V7_TABLES = (
+    """CREATE TABLE api_keys (
+        key_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        key_hash VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, created_by VARCHAR NOT NULL,
+        revoked_at TIMESTAMPTZ, revoked_by VARCHAR)""",
+    "ALTER TABLE audit ADD COLUMN origin VARCHAR",
+)
+
+
+def _v7_api_keys(engine: DuckDBEngine) -> None:
+    for statement in _V7_TABLES:
+        engine.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -205,6 +221,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_segments_and_typed_facts,
     _v5_alerts,
     _v6_live_view,
+    _v7_api_keys,
 )
 
 

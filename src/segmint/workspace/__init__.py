@@ -29,9 +29,12 @@ from segmint.store import identity, live, snapshots
 from segmint.store import reports as snapshot_reports
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.identity import DuplicateGroup
+from segmint.store.memberships import version_in_run
 from segmint.store.migrations import check_current, migrate
+from segmint.store.search import CustomerRow, search
 from segmint.store.snapshots import Run
 from segmint.store.status import Status, status
+from segmint.workspace.access import AccessMethods
 from segmint.workspace.segments import SegmentMethods
 
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
 DATABASE_FILE = "segmint.duckdb"
 
 
-class Workspace(SegmentMethods):
+class Workspace(SegmentMethods, AccessMethods):
     """A segmint workspace on disk.
 
     Parameters
@@ -380,6 +383,38 @@ class Workspace(SegmentMethods):
                 progress(done, total)
 
         return update
+
+    def find_customers(
+        self,
+        *,
+        text: str | None = None,
+        segment: str | None = None,
+        tier: str | None = None,
+        stage: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> list[CustomerRow]:
+        """Customers of the current live view matching every filter given, by customer id.
+
+        `text` matches an id, an e-mail or a phone number exactly or a part of a name;
+        `segment` names a segment (a rule segment's name, or a family's key such as
+        ``tier:A`` ... see `segmint segments`); `after` is the last id of the page before.
+        """
+        from segmint.ingest.parse import normalized_phone
+
+        run = self._run(None)
+        segment_id = None if segment is None else version_in_run(self.engine, segment, run.run_id)
+        return search(
+            self.engine,
+            run.run_id,
+            text=text,
+            phone=None if text is None else normalized_phone(text),
+            segment_id=segment_id,
+            tier=tier,
+            stage=stage,
+            after=after,
+            limit=limit,
+        )
 
     def merge_customers(self, keep: str, other: str, *, actor: str = "python") -> dict[str, int]:
         """Merge customer `other` into `keep`; return the rows moved per table."""

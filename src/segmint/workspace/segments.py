@@ -14,7 +14,7 @@ from segmint.core.config import Settings
 if TYPE_CHECKING:
     from segmint.segments.definitions import Segment
     from segmint.segments.results import Alert
-    from segmint.segments.saved import Preview, SegmentDetail
+    from segmint.segments.saved import Preview, SegmentDetail, Why
     from segmint.store.duckdb import DuckDBEngine
     from segmint.store.snapshots import Run
 
@@ -161,6 +161,31 @@ class SegmentMethods:
         exports.export(table, Path(path), force=force)
         return int(table.num_rows)
 
+    def segment_members(
+        self,
+        name: str,
+        *,
+        after: str | None = None,
+        limit: int = 50,
+        run_id: int | None = None,
+        lang: str | None = None,
+    ) -> list[Why]:
+        """Up to `limit` members of segment `name` after customer id `after`, each with why.
+
+        By customer id, in the current run's live view (or run `run_id`), for paging.
+        """
+        from segmint.segments import saved
+
+        return saved.member_page(
+            self.engine,
+            self.settings,
+            name,
+            run=self._run(run_id),
+            lang=lang or self.settings.lang,
+            after=after,
+            limit=limit,
+        )
+
     def alerts(
         self,
         *,
@@ -183,12 +208,20 @@ class SegmentMethods:
         return [Alert.model_validate(a) for a in found]
 
     def acknowledge_alert(
-        self, alert_id: int, *, note: str | None = None, actor: str = "python"
+        self,
+        alert_id: int,
+        *,
+        note: str | None = None,
+        actor: str = "python",
+        origin: str | None = None,
     ) -> Alert:
-        """Mark an alert seen and handled (audited); it is not raised again while it holds."""
+        """Mark an alert seen and handled (audited); it is not raised again while it holds.
+
+        `origin`: where the request came from, for the audit (an API client's address).
+        """
         from segmint.segments.results import Alert
         from segmint.store import alerts
 
         return Alert.model_validate(
-            alerts.acknowledge(self.engine, alert_id, actor=actor, note=note)
+            alerts.acknowledge(self.engine, alert_id, actor=actor, note=note, origin=origin)
         )

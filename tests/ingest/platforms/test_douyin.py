@@ -250,7 +250,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     revenue = NET_REVENUE - Decimal("66.60") + Decimal("35.00") + Decimal("23.45")
     assert Decimal(ws.status().net_revenue) == revenue == Decimal("1447.85")
     entry = audit.entries(ws.engine, limit=1)[0]
-    assert entry["details"]["preset"] == "douyin"
+    assert entry.details["preset"] == "douyin"
 
 
 def test_a_missing_column_names_the_platform_the_column_and_its_use(ws, tmp_path):

@@ -238,8 +238,8 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     revenue = NET_REVENUE - Decimal("379.50") + Decimal("88.00") + Decimal("45.00")
     assert Decimal(ws.status().net_revenue) == revenue
     entry = audit.entries(ws.engine, limit=1)[0]
-    assert entry["details"]["preset"] == "taobao"
-    logged = {t["kind"]: t for t in entry["details"]["tables"]}
+    assert entry.details["preset"] == "taobao"
+    logged = {t["kind"]: t for t in entry.details["tables"]}
     assert {"column": "status", "rows": 1, "before": "shipped", "after": "completed"} in (
         logged["orders"]["changes"]
     )

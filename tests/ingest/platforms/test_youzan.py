@@ -268,7 +268,7 @@ def test_a_later_overlapping_export_adds_new_orders_and_moves_changed_ones(ws, e
     revenue = NET_REVENUE - Decimal("379.50") + Decimal("88.00") + Decimal("45.00")
     assert Decimal(ws.status().net_revenue) == revenue == Decimal("676.50")
     entry = audit.entries(ws.engine, limit=1)[0]
-    assert entry["details"]["preset"] == "youzan"
+    assert entry.details["preset"] == "youzan"
 
 
 def test_a_missing_column_names_the_platform_the_column_and_its_use(ws, tmp_path):

@@ -32,6 +32,8 @@ from segmint.cli.render.rules import rule_preview as rule_preview
 from segmint.cli.render.rules import segment_detail as segment_detail
 from segmint.cli.render.rules import segment_list as segment_list
 from segmint.cli.render.rules import segment_saved as segment_saved
+from segmint.cli.render.service import api_key_created as api_key_created
+from segmint.cli.render.service import api_keys as api_keys
 from segmint.core import i18n
 from segmint.core.errors import SegmintError, located
 

@@ -1,0 +1,112 @@
+"""Who may call what: the roles of every route, in one table, and the caller of a request.
+
+A request names its key as ``Authorization: Bearer <key>``. Every route of the app has a
+row in `ACCESS`; `create_app` refuses to start with a route that has none, so a new
+route cannot slip out without a rule. A viewer reads with personal data masked
+(`PLAIN`: the roles that see names, phones and e-mails as they are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+
+from segmint.core.errors import AccessDeniedError, Location
+from segmint.store import apikeys
+from segmint.store.apikeys import ApiKey, Role
+
+EVERYONE: frozenset[Role] = frozenset(apikeys.ROLES)
+READERS: frozenset[Role] = frozenset({"admin", "analyst", "viewer"})
+ANALYSTS: frozenset[Role] = frozenset({"admin", "analyst"})
+ADMINS: frozenset[Role] = frozenset({"admin"})
+PLAIN: frozenset[Role] = ANALYSTS  # may see personal data unmasked
+PUBLIC = "public"  # no key needed: the health check, the API's own description
+
+# Route name -> the roles that may call it (PUBLIC: anyone, with or without a key).
+ACCESS: dict[str, frozenset[Role] | str] = {
+    "health": PUBLIC,
+    "list_customers": READERS,
+    "get_customer": READERS,
+    "list_runs": READERS,
+    "segments_report": READERS,
+    "list_segments": READERS,
+    "get_segment": READERS,
+    "segment_members": READERS,
+    "list_alerts": READERS,
+    "acknowledge_alert": ANALYSTS,
+    "audit_log": ANALYSTS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The key a request came with and the address it came from."""
+
+    key: ApiKey
+    origin: str
+
+    @property
+    def actor(self) -> str:
+        """How the audit names the caller: ``api:<key id>:<key name>``."""
+        return f"api:{self.key.key_id}:{self.key.name}"
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Whether names, phones and e-mails are shown as they are."""
+        return self.key.role in PLAIN
+
+
+def operations(app: FastAPI) -> list[tuple[str, str, str]]:
+    """(route name, method, path) of every operation the app publishes in its OpenAPI.
+
+    The app names each operation after its route (`create_app`), so the document lists
+    exactly the names `ACCESS` is keyed by.
+    """
+    paths: dict[str, dict[str, dict[str, object]]] = app.openapi()["paths"]
+    return [
+        (str(operation["operationId"]), method.upper(), path)
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+    ]
+
+
+def check_routes(app: FastAPI) -> None:
+    """Refuse an app with a route `ACCESS` has no rule for (a programming error)."""
+    missing = sorted({name for name, _, _ in operations(app) if name not in ACCESS})
+    if missing:
+        raise RuntimeError(f"routes without a role rule in segmint.api.access.ACCESS: {missing}")
+
+
+def caller_of(request: Request, *, verify: Callable[[str], ApiKey | None]) -> Caller:
+    """The caller of `request`, checked against the roles of its route.
+
+    `verify` is a function from a key to its `ApiKey` (None when it is not a live key).
+
+    Raises
+    ------
+    AccessDeniedError
+        No key (``api.no_key``), a key that is not live (``api.bad_key``), or a role the
+        route does not allow (``api.forbidden``).
+    """
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if not header:
+        raise AccessDeniedError("api.no_key", location=Location(field="Authorization"))
+    found = verify(key.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        raise AccessDeniedError("api.bad_key", location=Location(field="Authorization"))
+    route = request.scope["route"]
+    roles = ACCESS[route.name]
+    if roles != PUBLIC and found.role not in roles:
+        raise AccessDeniedError(
+            "api.forbidden",
+            location=Location(field="Authorization"),
+            role=found.role,
+            method=request.method,
+            route=request.url.path,
+            roles=", ".join(sorted(roles)),
+        )
+    client = request.client
+    return Caller(found, "unknown" if client is None else client.host)

@@ -1,0 +1,51 @@
+"""Customers: find them, and the 360° profile of one (masked for a viewer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from segmint.api import pages
+from segmint.api.app import Session, Using
+from segmint.api.pages import Page
+from segmint.core.privacy import masked
+from segmint.segments.results import Profile
+from segmint.store.search import CustomerRow
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.get("", name="list_customers")
+def list_customers(
+    q: Annotated[str | None, Query(description="An id, phone, e-mail, or part of a name.")] = None,
+    segment: Annotated[
+        str | None, Query(description="A segment's name: a rule segment's, or tier.A, stage.new …")
+    ] = None,
+    tier: str | None = None,
+    stage: str | None = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the page before.")] = None,
+    limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = 50,
+    s: Session = Using,
+) -> Page[CustomerRow]:
+    """Customers of the live view matching every filter given, by customer id."""
+    found = s.workspace.find_customers(
+        text=q,
+        segment=segment,
+        tier=tier,
+        stage=stage,
+        after=pages.decode(cursor),
+        limit=limit + 1,
+    )
+    if not s.caller.sees_personal_data:
+        found = [CustomerRow.model_validate(masked(row.model_dump())) for row in found]
+    return pages.paged(found, limit=limit, key="customer_id")
+
+
+@router.get("/{customer_id}", name="get_customer")
+def get_customer(customer_id: str, run: int | None = None, s: Session = Using) -> Profile:
+    """The 360° profile: identity, every feature and score, labels with why, history."""
+    profile = s.workspace.customer(customer_id, run_id=run, lang=s.lang)
+    if s.caller.sees_personal_data or profile.identity is None:
+        return profile
+    return profile.model_copy(update={"identity": masked(profile.identity)})

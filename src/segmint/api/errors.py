@@ -1,0 +1,153 @@
+"""One JSON shape for every error the API returns: code, message, hint, location, status.
+
+The codes and texts are the command line's (`segmint.core.errors`, in the language the
+client asks for with Accept-Language); the HTTP status follows from the kind of error.
+Nothing of an unexpected failure reaches the client but a reference to the server's log.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from segmint.core import i18n
+from segmint.core.errors import (
+    AccessDeniedError,
+    EngineError,
+    InputError,
+    Location,
+    NotFoundError,
+    SegmintError,
+    WorkspaceBusyError,
+)
+
+log = logging.getLogger("segmint.api")
+
+# The HTTP status of each kind of error, the most specific first.
+STATUS: tuple[tuple[type[SegmintError], int], ...] = (
+    (NotFoundError, 404),
+    (AccessDeniedError, 403),
+    (InputError, 422),
+    (WorkspaceBusyError, 503),
+    (EngineError, 500),
+    (SegmintError, 400),
+)
+UNAUTHORIZED = ("api.no_key", "api.bad_key")  # 401: no caller could be established
+
+
+class ErrorBody(BaseModel):
+    """What every error response holds (`location`: the field, row or position at fault)."""
+
+    code: str
+    message: str
+    hint: str | None
+    location: dict[str, Any] | None
+    status: int
+
+
+def status_of(error: SegmintError) -> int:
+    """The HTTP status an error is answered with."""
+    if error.code in UNAUTHORIZED:
+        return 401
+    return next(status for kind, status in STATUS if isinstance(error, kind))
+
+
+def language(request: Request, default: str) -> str:
+    """The client's language: Chinese when Accept-Language asks for it first, else `default`."""
+    asked = request.headers.get("accept-language", "").strip().lower()
+    if asked.startswith("zh"):
+        return "zh-CN"
+    return "en" if asked.startswith("en") else default
+
+
+def respond(
+    error: SegmintError, request: Request, *, default_lang: str, status: int | None = None
+) -> JSONResponse:
+    """`error` as the one error shape, with its HTTP status (or `status`)."""
+    shown = error.as_dict(language(request, default_lang))
+    status = status or status_of(error)
+    body = ErrorBody(
+        code=error.code,
+        message=str(shown["message"]),
+        hint=None if shown["hint"] is None else str(shown["hint"]),
+        location=error.location.as_dict() if error.location else None,
+        status=status,
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def install(app: FastAPI, *, default_lang: str) -> None:
+    """Answer every error of `app` in the one shape: ours, FastAPI's, Starlette's, any other."""
+
+    async def ours(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, SegmintError)  # noqa: S101 -- registered for this class only
+        return respond(exc, request, default_lang=default_lang)
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)  # noqa: S101
+        return respond(_bad_request(exc), request, default_lang=default_lang)
+
+    async def http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)  # noqa: S101
+        if exc.status_code not in (404, 405):
+            raise exc
+        error = SegmintError(
+            "api.no_route",
+            location=Location(field="path"),
+            method=request.method,
+            path=request.url.path,
+        )
+        return respond(error, request, default_lang=default_lang, status=exc.status_code)
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        reference = secrets.token_hex(6)
+        log.error("%s %s failed (%s)", request.method, request.url.path, reference, exc_info=exc)
+        error = SegmintError("api.internal", reference=reference)
+        return respond(error, request, default_lang=default_lang, status=500)
+
+    app.add_exception_handler(SegmintError, ours)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _bad_request(exc: RequestValidationError) -> InputError:
+    """FastAPI's problems as one error: every problem in the message, the first located."""
+    problems = _Problems(tuple(exc.errors()))
+    return InputError("api.bad_request", location=Location(field=problems.first), problems=problems)
+
+
+@dataclass(frozen=True, slots=True)
+class _Problems:
+    """A request's problems, each as "where: what" in the reader's language."""
+
+    found: tuple[Any, ...]
+
+    @property
+    def first(self) -> str | None:
+        return _where(self.found[0]) if self.found else None
+
+    def render(self, lang: str) -> str:
+        return "; ".join(f"{_where(p)}: {_what(p, lang)}" for p in self.found)
+
+
+def _where(problem: Mapping[str, Any]) -> str:
+    return ".".join(str(part) for part in problem.get("loc", ()))
+
+
+def _what(problem: Mapping[str, Any], lang: str) -> str:
+    """The problem in `lang`: our words for the usual kinds, FastAPI's for the rest."""
+    key = f"api.problem.{problem.get('type')}"
+    if key not in i18n.catalogue():
+        return i18n.message("api.problem.other", lang, detail=problem.get("msg", ""))
+    return i18n.message(key, lang, **dict(problem.get("ctx") or {}))

@@ -1,0 +1,122 @@
+"""A real uvicorn server on 127.0.0.1 over a generated workspace, and a plain HTTP client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import uvicorn
+
+from segmint.api.app import create_app
+from segmint.store.apikeys import ROLES
+from segmint.workspace import Workspace
+from tests.conftest import built_demo
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Server:
+    """The server's address, a key per role, and the workspace it serves."""
+
+    url: str
+    keys: dict[str, str]
+    workspace: Workspace
+    app: Any
+
+    def db(self) -> Any:
+        """The workspace's connection, taken in turn with the server's requests."""
+        return _Turn(self.app.state.served.turn, self.workspace.engine)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: str | None = None,
+        key: str | None = None,
+        body: object = None,
+        lang: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> Reply:
+        """One request; `role` sends that role's key, `key` a key as given."""
+        headers = {"Content-Type": "application/json"}
+        token = key if key is not None else (self.keys[role] if role else None)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if lang:
+            headers["Accept-Language"] = lang
+        data = None if body is None else json.dumps(body).encode()
+        query = "" if not params else "?" + urllib.parse.urlencode(params)
+        request = urllib.request.Request(  # noqa: S310 -- our own server's http:// address
+            self.url + path + query, data=data, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return Reply(response.status, _json(response.read()), dict(response.headers))
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, _json(error.read()), dict(error.headers))
+
+
+class _Turn:
+    def __init__(self, lock: threading.Lock, engine: Any) -> None:
+        self.lock, self.engine = lock, engine
+
+    def __enter__(self) -> Any:
+        self.lock.acquire()
+        return self.engine
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def _json(raw: bytes) -> Any:
+    return json.loads(raw) if raw else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory):
+    """The API over a 600-customer demo (its example segments saved), one key per role."""
+    folder = built_demo(
+        tmp_path_factory, "api", customers=600, seed=5, as_of=dt.date(2026, 6, 30), examples=True
+    )
+    with Workspace(folder, command="segmint serve") as ws:
+        keys = {
+            role: ws.create_api_key(f"test-{role}", role=role, actor="test")[1] for role in ROLES
+        }
+        app = create_app(ws)
+        port = _free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        try:
+            yield Server(f"http://127.0.0.1:{port}", keys, ws, app)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
