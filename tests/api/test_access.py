@@ -11,11 +11,13 @@ from segmint.store.apikeys import ROLES
 
 
 def _examples(served) -> dict[str, str]:
-    """A real value for each path parameter a route may have."""
+    """A real value for each path parameter a route may have (a segment of its own: the
+    matrix edits and removes it)."""
     with served.db() as db:
         customer = db.scalar("SELECT min(customer_id) FROM snapshots")
         alert = db.scalar("SELECT max(alert_id) FROM alerts")
-    return {"customer_id": customer, "name": "a_drifting", "alert_id": str(alert)}
+        served.workspace.add_segment("matrix_probe", "orders_90d >= 1", actor="test")
+    return {"customer_id": customer, "name": "matrix_probe", "alert_id": str(alert)}
 
 
 def _routes(served) -> list[tuple[str, str, str]]:

@@ -37,9 +37,7 @@ def acknowledge_alert(
     s: Session = Using,
 ) -> Alert:
     """Mark an alert seen and handled; audited with the key and the caller's address."""
-    return s.workspace.acknowledge_alert(
-        alert_id, note=note, actor=s.caller.actor, origin=s.caller.origin
-    )
+    return s.workspace.acknowledge_alert(alert_id, note=note, actor=s.caller.actor)
 
 
 @router.get("/audit", name="audit_log")

@@ -48,7 +48,8 @@ def session(request: Request) -> Iterator[Session]:
     with served.turn:
         ws = served.workspace
         caller = access.caller_of(request, verify=lambda key: apikeys.verify(ws.engine, key))
-        yield Session(ws, caller, errors.language(request, ws.settings.lang))
+        with ws.engine.acting_from(caller.origin):  # its changes are audited as the client's
+            yield Session(ws, caller, errors.language(request, ws.settings.lang))
 
 
 class Health(BaseModel):

@@ -5,13 +5,52 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from segmint.api import pages
 from segmint.api.app import Session, Using
 from segmint.api.pages import Page
-from segmint.segments.saved import SegmentDetail, Why
+from segmint.segments.definitions import Segment
+from segmint.segments.saved import Preview, SegmentDetail, Why
 
 router = APIRouter(prefix="/segments", tags=["segments"])
+RULE_LENGTH = 10_000  # characters of rule text at most; the parser's own limits apply too
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NewSegment(_Body):
+    """A segment to save: its name, its rule, and whether it keeps the members it has now."""
+
+    name: str = Field(min_length=1, max_length=64)
+    rule: str = Field(min_length=1, max_length=RULE_LENGTH)
+    description: str | None = Field(default=None, max_length=500)
+    static: bool = False
+
+
+class SegmentChange(_Body):
+    """A new version of a segment: a new rule, a new description, or both."""
+
+    rule: str | None = Field(default=None, min_length=1, max_length=RULE_LENGTH)
+    description: str | None = Field(default=None, max_length=500)
+
+
+class RuleToTest(_Body):
+    """A rule to preview on a run (default: the current one)."""
+
+    rule: str = Field(min_length=1, max_length=RULE_LENGTH)
+    run: int | None = None
+
+
+class Saved(BaseModel):
+    """A saved segment version and what it selects on the current run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    segment: Segment
+    preview: Preview
 
 
 @router.get("", name="list_segments")
@@ -42,3 +81,41 @@ def segment_members(
         name, after=pages.decode(cursor), limit=limit + 1, run_id=run, lang=s.lang
     )
     return pages.paged(found, limit=limit, key="customer_id")
+
+
+@router.post("/preview", name="preview_segment")
+def preview_segment(body: RuleToTest, s: Session = Using) -> Preview:
+    """What a rule selects, before it is saved: count, shares, overlaps, a sample with why.
+
+    A rule that does not read is a 422 naming its line and column (``location.position``).
+    """
+    return s.workspace.rule_test(body.rule, run_id=body.run, lang=s.lang)
+
+
+@router.post("", name="add_segment", status_code=201)
+def add_segment(body: NewSegment, s: Session = Using) -> Saved:
+    """Save a new segment, checked and previewed on the current run; audited."""
+    segment, preview = s.workspace.add_segment(
+        body.name,
+        body.rule,
+        description=body.description,
+        static=body.static,
+        actor=s.caller.actor,
+        lang=s.lang,
+    )
+    return Saved(segment=segment, preview=preview)
+
+
+@router.put("/{name}", name="edit_segment")
+def edit_segment(name: str, body: SegmentChange, s: Session = Using) -> Saved:
+    """Save a new version of a segment; the runs that used the old one keep it; audited."""
+    segment, preview = s.workspace.edit_segment(
+        name, rule=body.rule, description=body.description, actor=s.caller.actor, lang=s.lang
+    )
+    return Saved(segment=segment, preview=preview)
+
+
+@router.delete("/{name}", name="remove_segment")
+def remove_segment(name: str, s: Session = Using) -> Segment:
+    """Retire a segment: later runs leave it out, earlier runs keep its members; audited."""
+    return s.workspace.remove_segment(name, actor=s.caller.actor)

@@ -240,7 +240,10 @@ def edit(
 
 
 def remove(engine: DuckDBEngine, settings: Settings, name: str, *, actor: str) -> Segment:
-    """Retire rule segment `name` (its history stays); refused while a segment names it."""
+    """Retire rule segment `name` (its history stays); refused while a segment names it.
+
+    Returns its last version as retired (who removed it, and when).
+    """
     old = _rule_segment(engine, name)
     read = membership.reader(engine, settings)
     users = [s.name for s in definitions.current(engine, kind="rule") if _refers(read, s, name)]
@@ -250,7 +253,7 @@ def remove(engine: DuckDBEngine, settings: Settings, name: str, *, actor: str) -
         )
     with engine.transaction():
         stored.remove(engine, name, actor=actor)
-    return old
+    return Segment.of(stored.by_ids(engine, [old.segment_id])[old.segment_id])
 
 
 def _refers(read: Callable[..., Rule], segment: Segment, name: str) -> bool:

@@ -127,7 +127,7 @@ def _row(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def acknowledge(
-    engine: DuckDBEngine, alert_id: int, *, actor: str, note: str | None, origin: str | None = None
+    engine: DuckDBEngine, alert_id: int, *, actor: str, note: str | None
 ) -> dict[str, Any]:
     """Mark alert `alert_id` acknowledged by `actor` (audited); returns it as it is now."""
     rows = engine.rows(f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id])
@@ -145,7 +145,6 @@ def acknowledge(
             target=f"alert {alert_id}",
             actor=actor,
             details={"note": note},
-            origin=origin,
         )
     return _row(
         engine.rows(f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id])[0]

@@ -19,12 +19,11 @@ def record(
     target: str,
     actor: str,
     details: Mapping[str, object],
-    origin: str | None = None,
 ) -> None:
     """Append one entry; callers do this inside the transaction of the change itself.
 
-    `origin`: where the change came from when not this machine's command line or library
-    (an API client's address).
+    Its origin is the engine's (`DuckDBEngine.acting_from`): an API client's address, or
+    none for this machine's command line and library.
     """
     engine.execute(
         "INSERT INTO audit (recorded_at, actor, action, target, details, origin) "
@@ -35,7 +34,7 @@ def record(
             action,
             target,
             json.dumps(details, ensure_ascii=False, default=str),
-            origin,
+            engine.origin,
         ],
     )
 

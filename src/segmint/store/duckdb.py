@@ -41,6 +41,7 @@ class DuckDBEngine:
         self._memory_limit = memory_limit
         self._ibis: IbisBackend | None = None
         self._holder: holders.Holder | None = None
+        self.origin: str | None = None  # where the changes come from (`acting_from`)
         if read_only and not path.is_file():  # DuckDB would say only "does not exist"
             raise NotFoundError(
                 "store.no_database", location=Location(file=path.name), database=path.name
@@ -106,6 +107,18 @@ class DuckDBEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def acting_from(self, origin: str) -> Iterator[None]:
+        """Changes made in the block are audited as coming from `origin` (a client's address).
+
+        The API's requests take turns on the connection, so the block is one request's.
+        """
+        before, self.origin = self.origin, origin
+        try:
+            yield
+        finally:
+            self.origin = before
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

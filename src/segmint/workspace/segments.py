@@ -213,15 +213,11 @@ class SegmentMethods:
         *,
         note: str | None = None,
         actor: str = "python",
-        origin: str | None = None,
     ) -> Alert:
-        """Mark an alert seen and handled (audited); it is not raised again while it holds.
-
-        `origin`: where the request came from, for the audit (an API client's address).
-        """
+        """Mark an alert seen and handled (audited); it is not raised again while it holds."""
         from segmint.segments.results import Alert
         from segmint.store import alerts
 
         return Alert.model_validate(
-            alerts.acknowledge(self.engine, alert_id, actor=actor, note=note, origin=origin)
+            alerts.acknowledge(self.engine, alert_id, actor=actor, note=note)
         )
