@@ -129,6 +129,29 @@ def test_parquet_and_json_lines_keep_their_types(ws, tmp_path):
     ]
 
 
+def test_json_lines_times_keep_their_offsets_beside_clock_times(ws, tmp_path):
+    """pyarrow reads "10:00+08:00" as 02:00 without a zone, as "10:00" is read 10:00: a
+    file of offset times alone was stored 8 hours early. Witness: the instants by hand."""
+    lines = [
+        {"order_id": "J1", "customer_id": "C1", "ordered_at": "2024-03-05T14:03:00+08:00"},
+        {"order_id": "J2", "customer_id": "C1", "ordered_at": "2024-03-05T14:03:00Z"},
+        {"order_id": "J3", "customer_id": "C1", "ordered_at": "2024-03-05 14:03"},  # local
+    ]
+    for n, line in enumerate(lines):  # each alone (typed by pyarrow), then all in one file
+        (tmp_path / f"o{n}.jsonl").write_text(json.dumps(line | {"amount": 7}) + "\n", "utf-8")
+        assert _orders(ws, tmp_path / f"o{n}.jsonl").accepted == 1
+    want = [
+        ("J1", dt.datetime(2024, 3, 5, 6, 3, tzinfo=UTC)),
+        ("J2", dt.datetime(2024, 3, 5, 14, 3, tzinfo=UTC)),
+        ("J3", dt.datetime(2024, 3, 5, 6, 3, tzinfo=UTC)),  # 14:03 in Asia/Shanghai
+    ]
+    assert ws.engine.rows("SELECT order_id, ordered_at FROM orders ORDER BY 1") == want
+    (tmp_path / "all.jsonl").write_text(
+        "".join(json.dumps(line | {"amount": 7}) + "\n" for line in lines), "utf-8"
+    )
+    assert _orders(ws, tmp_path / "all.jsonl").already_present == 3
+
+
 BAD_ROWS = [
     # (row cells, expected code, field) — each kind of bad row has its own reason
     (["B1", "C1", "2024-13-45", "10", "paid"], "ingest.bad_date", "ordered_at"),

@@ -63,6 +63,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     """The API over `workspace` (opened for writing: the server is its one writer)."""
     from segmint.api.alerts import router as alerts
     from segmint.api.customers import router as customers
+    from segmint.api.ingest import router as ingest
     from segmint.api.runs import router as runs
     from segmint.api.segments import router as segments
 
@@ -79,7 +80,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1")
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
-    for router in (customers, runs, segments, alerts):
+    for router in (customers, ingest, runs, segments, alerts):
         v1.include_router(router)
     app.include_router(v1)
     access.check_routes(app)

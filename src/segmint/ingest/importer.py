@@ -31,7 +31,8 @@ from segmint.core.errors import (
 from segmint.core.schema import TABLES
 from segmint.core.updates import ViewUpdate
 from segmint.ingest import quarantine, readers
-from segmint.ingest.batches import HeaderRule
+from segmint.ingest.batches import FileReader, HeaderRule
+from segmint.ingest.json_lines import open_objects
 from segmint.ingest.loader import Progress, load
 from segmint.ingest.mapping import fold
 from segmint.ingest.plan import Plan, accepts_header, plan
@@ -174,7 +175,6 @@ def import_file(
     InputError, NotFoundError
         The file cannot be read, or no kind is given and none fits.
     """
-    started = time.perf_counter()
     name = options.name or path.name
     if kind is not None:
         _check_map(options.mapping, kind)
@@ -187,6 +187,55 @@ def import_file(
         batch_rows=settings.import_.batch_rows,
         header=HeaderRule(options.header_row, accepts_header(kind, options.preset, extra)),
     )
+    return import_reader(
+        engine,
+        kind,
+        reader,
+        settings=settings,
+        workspace=workspace,
+        options=options,
+        now=now,
+        progress=progress,
+    )
+
+
+def import_objects(
+    engine: DuckDBEngine,
+    kind: str,
+    objects: Sequence[Mapping[str, object]],
+    *,
+    settings: Settings,
+    workspace: Path,
+    options: ImportOptions,
+    now: dt.datetime,
+) -> ImportResult:
+    """Import a batch of objects (an API request's items) as one file of them would be.
+
+    Item n (from 1) is row n of the result's problems; the same checks, the same
+    all-or-nothing transaction and the same quarantine as a file's.
+    """
+    label = options.name or f"{kind} batch"
+    reader = open_objects(objects, name=label, batch_rows=settings.import_.batch_rows)
+    return import_reader(
+        engine, kind, reader, settings=settings, workspace=workspace, options=options, now=now
+    )
+
+
+def import_reader(
+    engine: DuckDBEngine,
+    kind: str | None,
+    reader: FileReader,
+    *,
+    settings: Settings,
+    workspace: Path,
+    options: ImportOptions,
+    now: dt.datetime,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import what an opened reader reads: `import_file`'s work once the file is open."""
+    started = time.perf_counter()
+    name = reader.name
+    extra = {**settings.mapping, **options.mapping}
     context = partial(
         Context,
         file=name,

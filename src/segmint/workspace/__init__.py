@@ -9,9 +9,6 @@ upgraded), so reading works on a read-only copy and beside other readers.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -20,7 +17,6 @@ import pyarrow as pa
 
 from segmint.core import config, files
 from segmint.core.errors import InputError, Location, NotFoundError
-from segmint.core.schema import KINDS
 from segmint.core.updates import ViewUpdate
 from segmint.segments import reports, schemes
 from segmint.segments.families import headed, labelled
@@ -35,20 +31,19 @@ from segmint.store.search import CustomerRow, search
 from segmint.store.snapshots import Run
 from segmint.store.status import Status, status
 from segmint.workspace.access import AccessMethods
+from segmint.workspace.imports import ImportMethods
 from segmint.workspace.segments import SegmentMethods
 
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
 # by the methods that use them, so a reading command such as `status` starts without them.
 if TYPE_CHECKING:
-    from segmint.ingest.importer import ImportResult
-    from segmint.ingest.loader import Progress
     from segmint.pipeline.run import Progress as RunProgress
     from segmint.pipeline.run import RunResult
 
 DATABASE_FILE = "segmint.duckdb"
 
 
-class Workspace(SegmentMethods, AccessMethods):
+class Workspace(ImportMethods, SegmentMethods, AccessMethods):
     """A segmint workspace on disk.
 
     Parameters
@@ -127,72 +122,6 @@ class Workspace(SegmentMethods, AccessMethods):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def import_file(
-        self,
-        kind: str | None,
-        path: str | Path,
-        *,
-        preset: str | None = None,
-        encoding: str | None = None,
-        sheet: str | int | None = None,
-        mapping: Mapping[str, str] | None = None,
-        strict: bool = False,
-        lang: str | None = None,
-        name: str | None = None,
-        today: dt.date | None = None,
-        now: dt.datetime | None = None,
-        force: bool = False,
-        header_row: int | None = None,
-        progress: Progress | None = None,
-        actor: str = "python",
-    ) -> ImportResult:
-        """Import a customers, orders, order_items, events or tickets file, or a shop's export.
-
-        `kind` None finds the kind from the headers. A platform's order export (Taobao,
-        JD, Shopify ...; see `docs/platforms.md`) is recognised by its headers and fills
-        orders, order_items and customers at once; `preset` names the platform's preset
-        instead, or "none" to read the file by its headers alone.
-
-        Good rows are kept, bad rows quarantined with their row number and reason; the
-        import is all or nothing. Quarantine files of earlier imports that are missing
-        (an import stopped after its commit, a file deleted) are written again first.
-        See `segmint import --help` for the accepted forms.
-
-        `now` is the moment of import (aware; the current time by default): nothing may
-        be dated after it. `today` instead sets the import day, as the end of that local
-        day. `force` imports a file whose headers fit another kind better; `header_row`
-        is the row that holds the headers (found by itself when omitted).
-        """
-        from segmint.ingest import quarantine
-        from segmint.ingest.importer import ImportOptions, import_file
-        from segmint.pipeline.live import update
-
-        quarantine.restore_missing(self.engine, self.path, lang=lang or self.settings.lang)
-        options = ImportOptions(
-            name=name or str(path),
-            encoding=encoding,
-            sheet=sheet,
-            mapping=mapping or {},
-            strict=strict,
-            lang=lang or self.settings.lang,
-            actor=actor,
-            force=force,
-            header_row=header_row,
-            preset=preset,
-        )
-        result = import_file(
-            self.engine,
-            None if kind is None else check_kind(kind),
-            Path(path),
-            settings=self.settings,
-            workspace=self.path,
-            options=options,
-            now=now or self._import_moment(today),
-            progress=self._import_progress(progress, name=name or str(path)),
-        )
-        done = update(self.engine, self.settings, actor=actor, import_id=result.import_id)
-        return replace(result, view=tuple(done))
-
     def refresh(
         self, *, as_of: dt.date | str | None = None, actor: str = "python"
     ) -> list[ViewUpdate]:
@@ -207,12 +136,6 @@ class Workspace(SegmentMethods, AccessMethods):
 
         day = as_of_date(as_of)
         return refresh(self.engine, self.settings, as_of=day, actor=actor)
-
-    def _import_moment(self, today: dt.date | None) -> dt.datetime:
-        if today is None:
-            return dt.datetime.now(dt.UTC)
-        midnight = dt.datetime.combine(today, dt.time(), ZoneInfo(self.settings.timezone))
-        return midnight + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
 
     def today(self) -> dt.date:
         """Today's date in the workspace's time zone (the import day)."""
@@ -374,16 +297,6 @@ class Workspace(SegmentMethods, AccessMethods):
 
         return step
 
-    def _import_progress(self, progress: Progress | None, *, name: str) -> Progress:
-        """`progress`, also recorded (in whole percent) for a command that finds us busy."""
-
-        def update(done: int, total: int) -> None:
-            self.engine.report(f"import {name}: {100 * done // max(total, 1)}%")
-            if progress is not None:
-                progress(done, total)
-
-        return update
-
     def find_customers(
         self,
         *,
@@ -431,20 +344,6 @@ def as_of_date(as_of: dt.date | str | None) -> dt.date | None:
         raise InputError(
             "run.as_of_not_a_date", location=Location(field="as_of"), got=as_of
         ) from None
-
-
-def check_kind(kind: str) -> str:
-    """`kind` if it names a canonical table, else an `InputError` with the closest one."""
-    if kind in KINDS:
-        return kind
-    close = difflib.get_close_matches(kind, KINDS, n=1)
-    raise InputError(
-        "input.unknown_kind",
-        location=Location(field="kind"),
-        kind=kind,
-        kinds=", ".join(KINDS),
-        close=close[0] if close else None,
-    )
 
 
 def _spans(ids: list[int]) -> str:
