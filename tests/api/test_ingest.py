@@ -111,3 +111,31 @@ def test_events_and_tickets_come_in_the_same_way(served):
     for path, body in (("/v1/events", events), ("/v1/tickets", tickets)):
         reply = served.call("POST", path, role="ingest", body=body)
         assert reply.status == 200 and reply.body["new"] == 1, reply.body
+
+
+def test_customers_come_in_with_their_consent_and_a_change_is_recorded(served):
+    items = [
+        {
+            "customer_id": "API-N-1",
+            "name": "新客",
+            "phone": "13912345678",
+            "consent_sms": True,
+            "attributes": {"vip_card": "G-77"},
+        },
+        {"customer_id": "API-N-2", "email": "not-an-address"},
+    ]
+    done = served.call("POST", "/v1/customers", role="ingest", body=items)
+    assert [i["status"] for i in done.body["items"]] == ["new", "rejected"]
+    assert done.body["items"][1]["problems"][0]["field"] == "email"
+    later = served.call(
+        "POST",
+        "/v1/customers",
+        role="ingest",
+        body=[{"customer_id": "API-N-1", "consent_sms": False}],
+    )
+    assert later.body["items"][0]["status"] == "updated"
+    with served.db() as db:
+        row = db.rows(
+            "SELECT name, consent_sms, attributes FROM customers WHERE customer_id = 'API-N-1'"
+        )
+    assert row == [("新客", False, '{"vip_card": "G-77"}')]

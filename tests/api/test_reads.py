@@ -139,3 +139,15 @@ def live_rows(run_id: int) -> str:
     from segmint.store.live import view_rows
 
     return view_rows(run_id)
+
+
+def test_an_admin_erases_a_customer_and_her_profile_is_gone(served):
+    with served.db() as db:
+        who = db.scalar("SELECT max(customer_id) FROM customers WHERE name IS NOT NULL")
+    done = served.call("DELETE", f"/v1/customers/{who}", role="admin")
+    assert done.status == 200 and done.body["pseudonym"].startswith("erased-")
+    assert served.call("GET", f"/v1/customers/{who}", role="admin").status == 404
+    anonymous = served.call("GET", f"/v1/customers/{done.body['pseudonym']}", role="admin")
+    assert anonymous.status == 200 and anonymous.body["identity"]["name"] is None
+    log = served.call("GET", "/v1/audit?limit=5", role="admin").body
+    assert any(e["action"] == "customer.erase" and e["origin"] == "127.0.0.1" for e in log)

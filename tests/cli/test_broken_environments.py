@@ -41,6 +41,7 @@ ARGS: dict[str, list[str]] = {
     "export snapshot": ["--out", "OUT", "-w", "WS"],
     "customers duplicates": ["-w", "WS"],
     "customers merge": ["C1", "C2", "-w", "WS"],
+    "customers erase": ["C1", "--yes", "-w", "WS"],
     "rule test": ["orders_30d > 3", "-w", "WS"],
     "segment add": ["busy", "orders_30d > 3", "-w", "WS"],
     "segment edit": ["busy", "orders_30d > 4", "-w", "WS"],

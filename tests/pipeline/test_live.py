@@ -262,3 +262,24 @@ def test_the_profile_and_the_export_show_the_live_view(made, tmp_path):
         assert table.loc[moved, "view_as_of"] == str(AS_OF + dt.timedelta(days=10))
         still = table[table.view_as_of == str(AS_OF)]
         assert len(still) + update.customers == len(table)
+
+
+def test_customers_imported_after_the_run_join_the_view_as_prospects(made, tmp_path):
+    """Customers added to the data after the run (signed up before its day) join the view
+    with no orders. Regression: recomputing only customers who never bought failed in
+    their CLV (predictions for nobody)."""
+    with Workspace(_copy(made, tmp_path, "default")) as ws:
+        ws.run(as_of=AS_OF)
+        path = write_csv(
+            tmp_path / "new.csv",
+            ["customer_id", "name", "signup_at"],
+            [["NEW-1", "新客", "2026-06-20 09:00"], ["NEW-2", "又一位", "2026-06-21 10:00"]],
+        )
+        result = ws.import_file("customers", path, today=AS_OF)
+        assert result.accepted == 2
+        assert sum(u.customers for u in result.view) == 2
+        rows = ws.engine.rows(
+            "SELECT customer_id, stage, frequency FROM live_customers "
+            "WHERE customer_id LIKE 'NEW-%' ORDER BY 1"
+        )
+        assert rows == [("NEW-1", "prospect", 0), ("NEW-2", "prospect", 0)]

@@ -20,6 +20,7 @@ from segmint.store.apikeys import ApiKey, Role
 EVERYONE: frozenset[Role] = frozenset(apikeys.ROLES)
 READERS: frozenset[Role] = frozenset({"admin", "analyst", "viewer"})
 ANALYSTS: frozenset[Role] = frozenset({"admin", "analyst"})
+ADMINS: frozenset[Role] = frozenset({"admin"})
 INGESTERS: frozenset[Role] = frozenset({"admin", "ingest"})
 PLAIN: frozenset[Role] = ANALYSTS  # may see personal data unmasked
 PUBLIC = "public"  # no key needed: the health check, the API's own description
@@ -27,11 +28,13 @@ PUBLIC = "public"  # no key needed: the health check, the API's own description
 # Route name -> the roles that may call it (PUBLIC: anyone, with or without a key).
 ACCESS: dict[str, frozenset[Role] | str] = {
     "health": PUBLIC,
+    "post_customers": INGESTERS,
     "post_orders": INGESTERS,
     "post_events": INGESTERS,
     "post_tickets": INGESTERS,
     "list_customers": READERS,
     "get_customer": READERS,
+    "erase_customer": ADMINS,
     "list_runs": READERS,
     "segments_report": READERS,
     "list_segments": READERS,

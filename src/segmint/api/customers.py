@@ -11,6 +11,7 @@ from segmint.api.app import Session, Using
 from segmint.api.pages import Page
 from segmint.core.privacy import masked
 from segmint.segments.results import Profile
+from segmint.store.erasure import Erasure
 from segmint.store.search import CustomerRow
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -49,3 +50,13 @@ def get_customer(customer_id: str, run: int | None = None, s: Session = Using) -
     if s.caller.sees_personal_data or profile.identity is None:
         return profile
     return profile.model_copy(update={"identity": masked(profile.identity)})
+
+
+@router.delete("/{customer_id}", name="erase_customer")
+def erase_customer(customer_id: str, s: Session = Using) -> Erasure:
+    """Erase a customer's personal data everywhere (PIPL / GDPR); her history stays anonymous.
+
+    Her orders, scores and memberships move to a random pseudonym, so totals still add up;
+    name, phone, e-mail, birthday and attributes are removed with every copy. Audited.
+    """
+    return s.workspace.erase_customer(customer_id, actor=s.caller.actor)

@@ -1,4 +1,4 @@
-"""Orders, events and tickets as they happen: batches checked like files, counted once.
+"""Customers, orders, events and tickets as they happen: batches checked like files, once.
 
 Each route takes up to `MAX_ITEMS` objects with the canonical columns of its table
 (`docs/schema.md`); the values are read and checked exactly as the same objects in a
@@ -28,16 +28,31 @@ def _item(kind: str) -> type[BaseModel]:
     """
     table = TABLES[kind]
     fields: dict[str, Any] = dict.fromkeys(table.column_names, (Value, None))
+    if table.extra is not None:  # free attributes: an object of the shop's own fields
+        fields[table.extra] = (dict[str, Value] | None, None)
     config = ConfigDict(extra="forbid", title=kind[:-1].capitalize())
     return create_model(kind[:-1].capitalize(), __config__=config, **fields)
 
 
-Order, Event, Ticket = _item("orders"), _item("events"), _item("tickets")
+Customer, Order = _item("customers"), _item("orders")
+Event, Ticket = _item("events"), _item("tickets")
 
 
 def _ingest(kind: str, items: list[BaseModel], s: Session) -> BatchResult:
     sent = [item.model_dump(exclude_unset=True) for item in items]
     return s.workspace.ingest(kind, sent, actor=s.caller.actor)
+
+
+@router.post("/customers", name="post_customers")
+def post_customers(
+    items: Annotated[list[Customer], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
+    s: Session = Using,
+) -> BatchResult:
+    """New customers and changes to known ones (contact data, consent per channel …).
+
+    The same record twice counts once; a changed one is ``updated``, the change recorded.
+    """
+    return _ingest("customers", items, s)
 
 
 @router.post("/orders", name="post_orders")

@@ -60,3 +60,40 @@ def merge(
         render.emit_json({"ok": True, "kept": keep, "merged": other, "moved": moved})
     else:
         render.merged(keep, other, moved, locale=locale)
+
+
+@app.command("erase")
+def erase(
+    ctx: typer.Context,
+    customer_id: Annotated[str, typer.Argument(metavar="ID", help="The customer to erase.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Erase without asking (it cannot be undone).")
+    ] = False,
+    workspace: WorkspaceOption = Path("."),
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Erase a customer's personal data everywhere (PIPL / GDPR); her history stays anonymous.
+
+    Her orders, scores and memberships move to a random pseudonym, so totals still add up;
+    her name, phone, e-mail, birthday and attributes are removed with every copy. It
+    cannot be undone: without --yes it asks first.
+
+    Example: segmint customers erase C0000042 --yes
+    """
+    from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace, command=ctx.command_path) as ws:
+        locale = locale_of(ws.settings, lang)
+        if not yes and not typer.confirm(locale.text("cli.erase_confirm", customer=customer_id)):
+            raise typer.Exit(1)
+        done = ws.erase_customer(customer_id, actor="cli")
+    if as_json:
+        render.emit_result(done)
+    else:
+        rows = sum(done.rows.values())
+        render.message(
+            locale.text("cli.erased", customer=customer_id, pseudonym=done.pseudonym, rows=rows)
+        )

@@ -1,4 +1,4 @@
-"""The workspace's methods for who may do what: API keys, and the audit log of changes.
+"""The workspace's methods for who may do what and see whom: keys, erasure, the audit.
 
 A part of `Workspace` kept in its own module; the work is `segmint.store.apikeys`'s and
 `segmint.store.audit`'s.
@@ -6,16 +6,23 @@ A part of `Workspace` kept in its own module; the work is `segmint.store.apikeys
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from segmint.core.config import Settings
 
 if TYPE_CHECKING:
     from segmint.store.apikeys import ApiKey
     from segmint.store.audit import AuditEntry
     from segmint.store.duckdb import DuckDBEngine
+    from segmint.store.erasure import Erasure
 
 
 class AccessMethods:
-    """`Workspace`'s methods for API keys and the audit (it provides engine)."""
+    """`Workspace`'s methods for keys, erasure and the audit (it provides path, engine)."""
+
+    path: Path
+    settings: Settings
 
     @property
     def engine(self) -> DuckDBEngine:
@@ -43,6 +50,23 @@ class AccessMethods:
         from segmint.store import apikeys
 
         return apikeys.revoke(self.engine, key_id, actor=actor)
+
+    def erase_customer(self, customer_id: str, *, actor: str = "python") -> Erasure:
+        """Erase a customer's personal data everywhere; her history stays, anonymous.
+
+        Her orders, events, tickets, snapshot rows, memberships and alerts move to a random
+        pseudonym; her name, phone, e-mail, birthday and attributes are removed, with every
+        copy (merge records, recorded changes, quarantined rows and their files, the
+        audit). Audited under the pseudonym. See `segmint.store.erasure`.
+        """
+        from segmint.ingest import quarantine
+        from segmint.store import erasure
+
+        done = erasure.erase(self.engine, customer_id, actor=actor)
+        for import_id in done.quarantine_files:  # written again without her rows
+            (self.path / quarantine.QUARANTINE_DIR / f"{import_id}.csv").unlink(missing_ok=True)
+        quarantine.restore_missing(self.engine, self.path, lang=self.settings.lang)
+        return done
 
     def audit(self, *, limit: int = 100) -> list[AuditEntry]:
         """The audit log, newest first: every change, who made it, when, from where."""

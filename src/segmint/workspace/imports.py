@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from segmint.ingest.loader import Progress
     from segmint.store.duckdb import DuckDBEngine
 
-STREAMED = ("orders", "events", "tickets")  # what `ingest` takes a batch of
+STREAMED = ("customers", "orders", "events", "tickets")  # what `ingest` takes a batch of
 
 
 class ImportMethods:
@@ -114,7 +114,7 @@ class ImportMethods:
         actor: str = "python",
         now: dt.datetime | None = None,
     ) -> BatchResult:
-        """Import a batch of orders, events or tickets sent as objects (the API's POSTs).
+        """Import a batch of customers, orders, events or tickets sent as objects (API POSTs).
 
         The same checks, transaction and quarantine as a file of the same objects; the
         same item twice counts once; the live view then takes the customers in. Each

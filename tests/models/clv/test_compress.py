@@ -72,3 +72,10 @@ def test_distinct_rows_gather_back_to_the_original_rows(data, values):
     np.testing.assert_array_equal(np.column_stack(rows), unique)
     for original, distinct in zip(columns, rows, strict=True):
         np.testing.assert_array_equal(distinct[position], original)
+
+
+def test_no_rows_give_no_distinct_rows():
+    """A live update of customers who never bought predicts for nobody: no error."""
+    columns = (np.array([], dtype=np.float64), np.array([], dtype=np.float64))
+    rows, position = distinct_rows(columns)
+    assert [r.size for r in rows] == [0, 0] and position.size == 0

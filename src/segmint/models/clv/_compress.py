@@ -61,7 +61,12 @@ def distinct_rows(columns: Columns) -> tuple[Columns, npt.NDArray[np.intp]]:
 
 
 def _packed(columns: Columns) -> tuple[Key, Callable[[Key], Columns]] | None:
-    """One int64 key per row and the function that turns keys back into columns."""
+    """One int64 key per row and the function that turns keys back into columns.
+
+    None when the columns do not pack (off a grid, too wide, or no rows at all).
+    """
+    if columns[0].size == 0:  # np.unique copes with no rows; min() of nothing does not
+        return None
     grids: list[tuple[float, int, int]] = []  # (steps per unit, lowest code, span)
     key = np.zeros(columns[0].size, dtype=np.int64)
     capacity = 1
