@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import socket
@@ -10,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,21 +96,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="package")
-def served(tmp_path_factory):
-    """The API over a 600-customer demo (its example segments saved), one key per role."""
-    folder = built_demo(
-        tmp_path_factory, "api", customers=600, seed=5, as_of=dt.date(2026, 6, 30), examples=True
-    )
+@contextlib.contextmanager
+def serving(folder) -> Iterator[Server]:
+    """The API over the workspace in `folder` on a free port, one key per role."""
     with Workspace(folder, command="segmint serve") as ws:
-        keys = {
-            role: ws.create_api_key(f"test-{role}", role=role, actor="test")[1] for role in ROLES
-        }
+        keys = {r: ws.create_api_key(f"test-{r}", role=r, actor="test")[1] for r in ROLES}
         app = create_app(ws)
         port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 30
@@ -120,3 +116,13 @@ def served(tmp_path_factory):
         finally:
             server.should_exit = True
             thread.join(timeout=30)
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory):
+    """The API over a 600-customer demo (its example segments saved), one key per role."""
+    folder = built_demo(
+        tmp_path_factory, "api", customers=600, seed=5, as_of=dt.date(2026, 6, 30), examples=True
+    )
+    with serving(folder) as server:
+        yield server

@@ -78,12 +78,13 @@ def create_app(workspace: Workspace) -> FastAPI:
     )
     app.state.served = _Served(workspace, threading.Lock())
     errors.install(app, default_lang=workspace.settings.lang)
-    v1 = APIRouter(prefix="/v1")
+    v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
     for router in (customers, ingest, runs, segments, alerts):
         v1.include_router(router)
     app.include_router(v1)
     access.check_routes(app)
+    app.state.paths = errors.path_patterns(app)  # for the Allow header of a 405
     return app
 
 

@@ -8,6 +8,7 @@ Nothing of an unexpected failure reaches the client but a reference to the serve
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,6 +55,20 @@ class ErrorBody(BaseModel):
     status: int
 
 
+# The error answers every route may give, as its OpenAPI document lists them.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": what}
+    for status, what in (
+        (400, "A body that is not JSON text in UTF-8"),
+        (401, "No key, or a key that is not live"),
+        (403, "The key's role may not use this route"),
+        (404, "Something named in the request does not exist"),
+        (422, "The request does not have the documented shape, or its data is not valid"),
+        (500, "An unexpected failure; the body names the server log's reference"),
+    )
+}
+
+
 def status_of(error: SegmintError) -> int:
     """The HTTP status an error is answered with."""
     if error.code in UNAUTHORIZED:
@@ -70,9 +85,14 @@ def language(request: Request, default: str) -> str:
 
 
 def respond(
-    error: SegmintError, request: Request, *, default_lang: str, status: int | None = None
+    error: SegmintError,
+    request: Request,
+    *,
+    default_lang: str,
+    status: int | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """`error` as the one error shape, with its HTTP status (or `status`)."""
+    """`error` as the one error shape, with its HTTP status (or `status`) and `headers`."""
     shown = error.as_dict(language(request, default_lang))
     status = status or status_of(error)
     body = ErrorBody(
@@ -82,8 +102,8 @@ def respond(
         location=error.location.as_dict() if error.location else None,
         status=status,
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+    sent = dict(headers or {}) | ({"WWW-Authenticate": "Bearer"} if status == 401 else {})
+    return JSONResponse(body.model_dump(), status_code=status, headers=sent or None)
 
 
 def install(app: FastAPI, *, default_lang: str) -> None:
@@ -99,15 +119,20 @@ def install(app: FastAPI, *, default_lang: str) -> None:
 
     async def http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)  # noqa: S101
-        if exc.status_code not in (404, 405):
-            raise exc
-        error = SegmintError(
-            "api.no_route",
-            location=Location(field="path"),
-            method=request.method,
-            path=request.url.path,
+        if exc.status_code in (404, 405):
+            error = SegmintError(
+                "api.no_route",
+                location=Location(field="path"),
+                method=request.method,
+                path=request.url.path,
+            )
+            allow = _allowed(request) if exc.status_code == 405 else {}
+        else:  # a body that is not JSON, not UTF-8 …: Starlette's words, in our shape
+            error = InputError("api.bad_body", location=Location(field="body"), detail=exc.detail)
+            allow = {}
+        return respond(
+            error, request, default_lang=default_lang, status=exc.status_code, headers=allow
         )
-        return respond(error, request, default_lang=default_lang, status=exc.status_code)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         reference = secrets.token_hex(6)
@@ -119,6 +144,30 @@ def install(app: FastAPI, *, default_lang: str) -> None:
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _allowed(request: Request) -> dict[str, str]:
+    """The Allow header of a 405: every method the document lists for the request's path.
+
+    (Starlette names only the methods of the first route matching the path, not those of
+    the others at the same path.)
+    """
+    paths: list[tuple[re.Pattern[str], list[str]]] = request.app.state.paths
+    methods = next((m for pattern, m in paths if pattern.fullmatch(request.url.path)), [])
+    return {"Allow": ", ".join(methods)} if methods else {}
+
+
+def path_patterns(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each path of the app's document as a pattern, with its methods.
+
+    The fixed paths first, so /v1/segments/preview is not taken for /v1/segments/{name}.
+    """
+    found = []
+    paths = app.openapi()["paths"]
+    for path, methods in sorted(paths.items(), key=lambda kv: kv[0].count("{")):
+        pattern = re.compile(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)))
+        found.append((pattern, sorted(m.upper() for m in methods)))
+    return found
 
 
 def _bad_request(exc: RequestValidationError) -> InputError:
