@@ -151,3 +151,42 @@ def test_an_admin_erases_a_customer_and_her_profile_is_gone(served):
     assert anonymous.status == 200 and anonymous.body["identity"]["name"] is None
     log = served.call("GET", "/v1/audit?limit=5", role="admin").body
     assert any(e["action"] == "customer.erase" and e["origin"] == "127.0.0.1" for e in log)
+
+
+@pytest.mark.parametrize("form", ["csv", "jsonl", "parquet"])
+def test_a_segments_members_stream_whole_in_any_form(served, form, monkeypatch):
+    """Witness: the paged JSON list; chunks of 7 so the stream crosses many chunks."""
+    import csv
+    import io
+    import json
+    import urllib.request
+
+    import pyarrow.parquet as pq
+
+    from segmint.api import segments
+
+    monkeypatch.setattr(segments, "CHUNK", 7)
+    want, cursor = [], None
+    while True:
+        params = {"limit": 1000} | ({"cursor": cursor} if cursor else {})
+        page = served.call("GET", "/v1/segments/tier.A/members", role="viewer", params=params)
+        want += [(m["customer_id"], " · ".join(m["clauses"])) for m in page.body["items"]]
+        if (cursor := page.body["next_cursor"]) is None:
+            break
+    request = urllib.request.Request(  # noqa: S310 -- our own server
+        f"{served.url}/v1/segments/tier.A/members?format={form}",
+        headers={"Authorization": f"Bearer {served.keys['viewer']}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        body, headers = response.read(), response.headers
+    assert headers["Content-Disposition"] == f"attachment; filename*=UTF-8''tier.A.{form}"
+    if form == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        got = [tuple(r) for r in rows[1:]]
+        assert rows[0] == ["customer_id", "why"]
+    elif form == "jsonl":
+        got = [tuple(json.loads(line).values()) for line in body.decode().splitlines()]
+    else:
+        table = pq.read_table(io.BytesIO(body))
+        got = list(zip(table["customer_id"].to_pylist(), table["why"].to_pylist(), strict=True))
+    assert got == want and len(want) > 7

@@ -94,3 +94,12 @@ def health() -> Health:
 
 
 Using = Depends(session)  # the parameter default of every route that needs a key
+# ... and of a route whose answer streams after it returns: the turn ends with the route,
+# and the stream takes a turn per chunk (`turn`)
+UsingBriefly = Depends(session, scope="function")
+
+
+def turn(request: Request) -> threading.Lock:
+    """The workspace's turn, for work a request does after its route has returned."""
+    served: _Served = request.app.state.served
+    return served.turn

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+import pyarrow as pa
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from segmint.activate.streams import MEDIA_TYPES, encoded
 from segmint.api import pages
-from segmint.api.app import Session, Using
+from segmint.api.app import Session, Using, UsingBriefly, turn
 from segmint.api.pages import Page
 from segmint.segments.definitions import Segment
 from segmint.segments.saved import Preview, SegmentDetail, Why
@@ -65,22 +70,65 @@ def get_segment(name: str, s: Session = Using) -> SegmentDetail:
     return s.workspace.segment(name, lang=s.lang)
 
 
-@router.get("/{name}/members", name="segment_members")
+@router.get(
+    "/{name}/members",
+    name="segment_members",
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+)
 def segment_members(
     name: str,
+    request: Request,
     run: int | None = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = 50,
-    s: Session = Using,
+    form: Annotated[
+        Literal["json", "csv", "jsonl", "parquet"],
+        Query(alias="format", description="json: a page; csv, jsonl, parquet: every member."),
+    ] = "json",
+    s: Session = UsingBriefly,
 ) -> Page[Why]:
     """Members of a segment by customer id (family segments too: tier.A, stage.new …).
 
     Each with the conditions that held for her, in the current run's live view by default.
+    ``format=csv|jsonl|parquet`` streams every member (no row cap, a chunk at a time).
     """
-    found = s.workspace.segment_members(
-        name, after=pages.decode(cursor), limit=limit + 1, run_id=run, lang=s.lang
+    if form == "json":
+        found = s.workspace.segment_members(
+            name, after=pages.decode(cursor), limit=limit + 1, run_id=run, lang=s.lang
+        )
+        return pages.paged(found, limit=limit, key="customer_id")
+    first = s.workspace.segment_members(name, limit=CHUNK, run_id=run, lang=s.lang)  # or 404
+    chunks = _chunks(request, s, name, run=run, first=first)
+    return StreamingResponse(  # type: ignore[return-value]
+        encoded(chunks, schema=MEMBER, form=form),
+        media_type=MEDIA_TYPES[form],
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.{form}"},
     )
-    return pages.paged(found, limit=limit, key="customer_id")
+
+
+CHUNK = 5000  # members a streamed chunk holds
+MEMBER = pa.schema([("customer_id", pa.string()), ("why", pa.string())])
+
+
+def _chunks(
+    request: Request, s: Session, name: str, *, run: int | None, first: list[Why]
+) -> Iterator[pa.Table]:
+    """The members page after page, each read in a turn of its own."""
+    page = first
+    while page:
+        yield pa.table(
+            {
+                "customer_id": [m.customer_id for m in page],
+                "why": [" · ".join(m.clauses) for m in page],
+            },
+            schema=MEMBER,
+        )
+        if len(page) < CHUNK:
+            return
+        with turn(request):
+            page = s.workspace.segment_members(
+                name, after=page[-1].customer_id, limit=CHUNK, run_id=run, lang=s.lang
+            )
 
 
 @router.post("/preview", name="preview_segment")
