@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 
 from segmint.core.errors import AccessDeniedError, Location
-from segmint.store import apikeys
 from segmint.store.apikeys import ApiKey, Role
 
-EVERYONE: frozenset[Role] = frozenset(apikeys.ROLES)
 READERS: frozenset[Role] = frozenset({"admin", "analyst", "viewer"})
 ANALYSTS: frozenset[Role] = frozenset({"admin", "analyst"})
 ADMINS: frozenset[Role] = frozenset({"admin"})

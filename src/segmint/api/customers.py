@@ -19,7 +19,10 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 
 @router.get("", name="list_customers")
 def list_customers(
-    q: Annotated[str | None, Query(description="An id, phone, e-mail, or part of a name.")] = None,
+    q: Annotated[
+        str | None,
+        Query(description="An id, phone, e-mail or part of a name (a viewer: an id)."),
+    ] = None,
     segment: Annotated[
         str | None, Query(description="A segment's name: a rule segment's, or tier.A, stage.new …")
     ] = None,
@@ -37,6 +40,7 @@ def list_customers(
         stage=stage,
         after=pages.decode(cursor),
         limit=limit + 1,
+        contacts=s.caller.sees_personal_data,
     )
     if not s.caller.sees_personal_data:
         found = [CustomerRow.model_validate(masked(row.model_dump())) for row in found]

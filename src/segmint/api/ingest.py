@@ -3,10 +3,10 @@
 Each route takes up to `MAX_ITEMS` objects with the canonical columns of its table
 (`docs/schema.md`); the values are read and checked exactly as the same objects in a
 JSON Lines file would be, so a client sees the import's own problems, item by item.
+(No postponed annotations here: each route's body type is made at run time, per kind.)
 """
 
-from __future__ import annotations
-
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -34,49 +34,31 @@ def _item(kind: str) -> type[BaseModel]:
     return create_model(kind[:-1].capitalize(), __config__=config, **fields)
 
 
-Customer, Order = _item("customers"), _item("orders")
-Event, Ticket = _item("events"), _item("tickets")
+# What each route says of its batch, by kind (the table its items go to).
+ROUTES = {
+    "customers": "New customers and changes to known ones (contact data, consent per "
+    "channel …); a changed record is ``updated``, the change recorded.",
+    "orders": "A batch of orders; their buyers' live view follows before the answer.",
+    "events": "A batch of events: views, e-mail opens and clicks, calls …",
+    "tickets": "A batch of service tickets: complaints, questions, their resolution.",
+}
 
 
-def _ingest(kind: str, items: list[BaseModel], s: Session) -> BatchResult:
-    sent = [item.model_dump(exclude_unset=True) for item in items]
-    return s.workspace.ingest(kind, sent, actor=s.caller.actor)
+def _route(kind: str) -> Callable[..., BatchResult]:
+    """The POST route of `kind`: its body a list of `kind`'s items (documented, checked)."""
+    item = _item(kind)
+
+    def post(
+        items: Annotated[list[item], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
+        s: Session = Using,
+    ) -> BatchResult:
+        sent = [i.model_dump(exclude_unset=True) for i in items]  # type: ignore[attr-defined]
+        return s.workspace.ingest(kind, sent, actor=s.caller.actor)
+
+    key = TABLES[kind].key[0]
+    post.__doc__ = f"{ROUTES[kind]}\n\nThe same {key} twice counts once."
+    return post
 
 
-@router.post("/customers", name="post_customers")
-def post_customers(
-    items: Annotated[list[Customer], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
-    s: Session = Using,
-) -> BatchResult:
-    """New customers and changes to known ones (contact data, consent per channel …).
-
-    The same record twice counts once; a changed one is ``updated``, the change recorded.
-    """
-    return _ingest("customers", items, s)
-
-
-@router.post("/orders", name="post_orders")
-def post_orders(
-    items: Annotated[list[Order], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
-    s: Session = Using,
-) -> BatchResult:
-    """A batch of orders; the same order_id twice counts once. Buyers' views follow."""
-    return _ingest("orders", items, s)
-
-
-@router.post("/events", name="post_events")
-def post_events(
-    items: Annotated[list[Event], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
-    s: Session = Using,
-) -> BatchResult:
-    """A batch of events (views, e-mail opens, calls …); the same event_id twice counts once."""
-    return _ingest("events", items, s)
-
-
-@router.post("/tickets", name="post_tickets")
-def post_tickets(
-    items: Annotated[list[Ticket], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
-    s: Session = Using,
-) -> BatchResult:
-    """A batch of service tickets; the same ticket_id twice counts once."""
-    return _ingest("tickets", items, s)
+for _kind in ROUTES:
+    router.add_api_route(f"/{_kind}", _route(_kind), methods=["POST"], name=f"post_{_kind}")

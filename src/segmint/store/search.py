@@ -35,6 +35,7 @@ def search(
     *,
     text: str | None = None,
     phone: str | None = None,
+    contacts: bool = True,
     segment_id: int | None = None,
     tier: str | None = None,
     stage: str | None = None,
@@ -44,12 +45,16 @@ def search(
     """Customers of run `run_id`'s live view matching every filter given, by customer id.
 
     `text` matches an id or an e-mail exactly (e-mail without regard to case) or a part
-    of a name; `phone` a normalized phone number exactly. Every value is bound, never
-    spliced into the SQL.
+    of a name; `phone` a normalized phone number exactly. Without `contacts`, `text`
+    matches an id alone (a reader who may not see contact data may not look people up by
+    it either). Every value is bound, never spliced into the SQL.
     """
     where: list[str] = ["TRUE"]
     params: list[object] = []
-    if text is not None:
+    if text is not None and not contacts:
+        where.append("v.customer_id = ?")
+        params.append(text)
+    elif text is not None:
         where.append(
             "(v.customer_id = ? OR lower(c.email) = lower(?) OR contains(lower(c.name), lower(?))"
             + (" OR c.phone = ?)" if phone else ")")

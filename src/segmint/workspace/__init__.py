@@ -306,12 +306,14 @@ class Workspace(ImportMethods, SegmentMethods, AccessMethods):
         stage: str | None = None,
         after: str | None = None,
         limit: int = 50,
+        contacts: bool = True,
     ) -> list[CustomerRow]:
         """Customers of the current live view matching every filter given, by customer id.
 
         `text` matches an id, an e-mail or a phone number exactly or a part of a name;
-        `segment` names a segment (a rule segment's name, or a family's key such as
-        ``tier:A`` ... see `segmint segments`); `after` is the last id of the page before.
+        `segment` names a segment (a rule segment's name, or a family segment's such as
+        ``tier.A``); `after` is the last id of the page before. Without `contacts`, `text`
+        matches a customer id alone.
         """
         from segmint.ingest.parse import normalized_phone
 
@@ -322,6 +324,7 @@ class Workspace(ImportMethods, SegmentMethods, AccessMethods):
             run.run_id,
             text=text,
             phone=None if text is None else normalized_phone(text),
+            contacts=contacts,
             segment_id=segment_id,
             tier=tier,
             stage=stage,
