@@ -77,3 +77,25 @@ def test_a_revoked_key_stops_working_at_once_and_is_audited(served):
     assert ("apikey_revoke", f"key {made.key_id}") in actions
     assert ("apikey_create", f"key {made.key_id}") in actions
     assert all(key not in str(e) for e in log)  # the key itself is never recorded
+
+
+def test_more_callers_than_worker_threads_are_all_answered(served):
+    """Regression: with the turn held across a threaded dependency, 40 waiting requests
+    took every worker thread and the one holding the turn never got one back to finish."""
+    import threading
+
+    with served.db() as db:
+        ids = [r[0] for r in db.rows("SELECT customer_id FROM customers ORDER BY 1 LIMIT 80")]
+    replies = []
+
+    def read(who: str) -> None:
+        replies.append(served.call("GET", f"/v1/customers/{who}", role="viewer").status)
+
+    callers = [threading.Thread(target=read, args=(who,)) for who in ids]
+    for c in callers:
+        c.start()
+    health = served.call("GET", "/v1/health")  # answered while they wait for their turn
+    for c in callers:
+        c.join(timeout=120)
+    assert health.status == 200
+    assert replies == [200] * len(ids)

@@ -9,11 +9,14 @@ connection, so a read never sees half of a change.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import anyio
+import anyio.from_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from segmint import __version__
@@ -35,19 +38,27 @@ class Session:
 @dataclass(frozen=True, slots=True)
 class _Served:
     workspace: Workspace
-    turn: threading.Lock
+    turn: anyio.Semaphore  # of one: not a Lock, which only the task that took it may give back
 
 
-def session(request: Request) -> Iterator[Session]:
+async def session(request: Request) -> AsyncIterator[Session]:
     """The request's session, holding the workspace's turn until the route is done.
+
+    The turn is awaited on the event loop and given back there: a request waiting for it
+    holds no worker thread, so the one holding it always has a thread to finish in (with
+    waiters in the threads, the holder's route would wait for a thread forever).
 
     Raises `AccessDeniedError` (401 or 403) before the route runs for a caller it does
     not allow.
     """
     served: _Served = request.app.state.served
-    with served.turn:
+    async with served.turn:
         ws = served.workspace
-        caller = access.caller_of(request, verify=lambda key: apikeys.verify(ws.engine, key))
+
+        def verify(key: str) -> apikeys.ApiKey | None:
+            return apikeys.verify(ws.engine, key)
+
+        caller = await run_in_threadpool(access.caller_of, request, verify=verify)
         with ws.engine.acting_from(caller.origin):  # its changes are audited as the client's
             yield Session(ws, caller, errors.language(request, ws.settings.lang))
 
@@ -76,7 +87,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=lambda route: route.name,  # operationId: the route's name
     )
-    app.state.served = _Served(workspace, threading.Lock())
+    app.state.served = _Served(workspace, anyio.Semaphore(1))
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
@@ -99,7 +110,12 @@ Using = Depends(session)  # the parameter default of every route that needs a ke
 UsingBriefly = Depends(session, scope="function")
 
 
-def turn(request: Request) -> threading.Lock:
-    """The workspace's turn, for work a request does after its route has returned."""
+@contextmanager
+def turn(request: Request) -> Iterator[None]:
+    """The workspace's turn, from a worker thread, for work after a route has returned."""
     served: _Served = request.app.state.served
-    return served.turn
+    anyio.from_thread.run(served.turn.acquire)
+    try:
+        yield
+    finally:
+        anyio.from_thread.run_sync(served.turn.release)
