@@ -96,17 +96,11 @@ def erase(engine: DuckDBEngine, customer_id: str, *, actor: str) -> Erasure:
             [pseudonym, pseudonym],
         )
         changed["changes"] = _forget_changes(engine, customer_id, pseudonym, traces)
-        files = engine.rows(
-            "SELECT DISTINCT import_id FROM quarantine WHERE "
-            + _mentions("raw", len(traces))
-            + " ORDER BY 1",
+        dropped = engine.rows(  # her quarantined rows, and the imports whose files held them
+            f"DELETE FROM quarantine WHERE {_mentions('raw', len(traces))} RETURNING import_id",
             traces,
         )
-        changed["quarantine"] = _count_and_run(
-            engine,
-            "DELETE FROM quarantine WHERE " + _mentions("raw", len(traces)),
-            traces,
-        )
+        changed["quarantine"] = len(dropped)
         changed["audit"] = _count_and_run(  # the targets name no customer; details may
             engine,
             "UPDATE audit SET details = replace(details, ?, ?) WHERE contains(details, ?)",
@@ -122,7 +116,7 @@ def erase(engine: DuckDBEngine, customer_id: str, *, actor: str) -> Erasure:
     return Erasure(
         pseudonym=pseudonym,
         rows={k: v for k, v in changed.items() if v},
-        quarantine_files=[str(r[0]) for r in files],
+        quarantine_files=sorted({str(r[0]) for r in dropped}),
     )
 
 
@@ -149,16 +143,15 @@ def _forget_changes(
         "WHERE contains(before, ?) OR contains(after, ?)",
         [quoted_old, quoted_new, quoted_old, quoted_new, quoted_old, quoted_old],
     )
-    leftover = (
-        _count_and_run(
+    contacts = traces[1:]  # images of other rows that quote her contact data: dropped
+    leftover = 0
+    if contacts:
+        mentioned = f"{_mentions('before', len(contacts))} OR {_mentions('after', len(contacts))}"
+        leftover = _count_and_run(
             engine,
-            "UPDATE changes SET before = NULL, after = NULL WHERE "
-            + " OR ".join(f"({_mentions(c, len(traces) - 1)})" for c in ("before", "after")),
-            traces[1:] * 2,
+            f"UPDATE changes SET before = NULL, after = NULL WHERE {mentioned}",
+            contacts * 2,
         )
-        if len(traces) > 1
-        else 0
-    )
     return own + others + leftover
 
 
