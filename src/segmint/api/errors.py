@@ -93,12 +93,12 @@ def respond(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """`error` as the one error shape, with its HTTP status (or `status`) and `headers`."""
-    shown = error.as_dict(language(request, default_lang))
+    message, hint = error.render(language(request, default_lang))
     status = status or status_of(error)
     body = ErrorBody(
         code=error.code,
-        message=str(shown["message"]),
-        hint=None if shown["hint"] is None else str(shown["hint"]),
+        message=message,
+        hint=hint,
         location=error.location.as_dict() if error.location else None,
         status=status,
     )
