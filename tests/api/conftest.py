@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import secrets
 import socket
 import threading
 import time
@@ -89,7 +90,8 @@ def serving(folder) -> Iterator[Server]:
     """The API over the workspace in `folder` on a free port, one key per role."""
     with Workspace(folder, command="segmint serve") as ws:
         keys = {r: ws.create_api_key(f"test-{r}", role=r, actor="test")[1] for r in ROLES}
-        app = create_app(ws)
+        keys["local"] = secrets.token_urlsafe(32)  # the server's own command line's
+        app = create_app(ws, local_key=keys["local"])
         port = _free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         server = uvicorn.Server(config)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from segmint.api.access import ACCESS, PUBLIC, operations
+from segmint.api.access import ACCESS, LOCAL, PUBLIC, operations
 from segmint.store.apikeys import ROLES
 
 
@@ -35,7 +35,8 @@ def _routes(served) -> list[tuple[str, str, str]]:
 def test_every_route_has_a_role_rule_and_the_rule_holds_for_every_role(served):
     """The matrix comes from the app's own routes: a new route is checked by itself."""
     routes = _routes(served)
-    assert {name for name, _, _ in routes} == set(ACCESS)
+    published = {name for name, roles in ACCESS.items() if roles != LOCAL}
+    assert {name for name, _, _ in routes} == published
     for name, method, path in routes:
         allowed = ACCESS[name]
         for role in ROLES:
@@ -53,6 +54,27 @@ def test_every_route_has_a_role_rule_and_the_rule_holds_for_every_role(served):
             assert anonymous.status == 401, (name, anonymous.status)
             assert anonymous.body["code"] == "api.no_key"
             assert anonymous.headers.get("www-authenticate") == "Bearer"
+
+
+def test_the_command_lines_own_route_takes_the_servers_local_key_alone(served):
+    """`segmint status` while the server runs: the same typed result, for no API key."""
+    from segmint.store.status import Status
+
+    for role in ROLES:
+        refused = served.call("POST", "/v1/local/status", role=role, body={})
+        assert (refused.status, refused.body["code"]) == (403, "api.forbidden"), role
+    assert served.call("POST", "/v1/local/status", body={}).status == 401
+    answered = served.call("POST", "/v1/local/status", role="local", body={})
+    assert answered.status == 200
+    with served.db():
+        assert Status.model_validate(answered.body) == served.workspace.status()
+    unknown = served.call("POST", "/v1/local/run", role="local", body={})
+    assert (unknown.status, unknown.body["code"]) == (404, "api.no_call")  # reads only
+    wrong = served.call(
+        "POST", "/v1/local/customer", role="local", body={"arguments": {"run_id": "x"}}
+    )
+    assert (wrong.status, wrong.body["code"]) == (422, "api.bad_call")
+    assert wrong.body["location"] == {"field": "customer_id"}
 
 
 @pytest.mark.parametrize(

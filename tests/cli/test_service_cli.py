@@ -1,5 +1,6 @@
 """`segmint apikey` and `segmint serve` as a user runs them: real processes, real HTTP."""
 
+import datetime as dt
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import urllib.request
 
 from tests.api.conftest import _free_port
 from tests.cli.test_cli import segmint, workspace  # noqa: F401 -- the fixture
+from tests.conftest import built_demo, copied
 
 
 def test_a_key_is_shown_once_listed_without_its_secret_and_revoked(workspace):  # noqa: F811
@@ -54,15 +56,85 @@ def test_serve_answers_over_http_and_owns_the_workspace_while_it_runs(workspace,
         runs = _get(f"http://127.0.0.1:{port}/v1/runs", key=key)
         assert runs == []
         busy = segmint("apikey", "create", "--role", "viewer", "--name", "x", "-w", workspace)
-        assert busy.returncode == 1
-        assert f"serving http://127.0.0.1:{port}" in busy.stderr and "segmint serve" in busy.stderr
+        assert busy.returncode == 1 and "store.served" in busy.stderr
+        address = f"http://127.0.0.1:{port}"
+        assert f"served by 'segmint serve' at {address} (process {server.pid})" in busy.stderr
+        assert f"{address}/docs" in busy.stderr  # where to make the change instead
     finally:
-        server.send_signal(signal.SIGINT)
+        _stop(server)
         out, err = server.communicate(timeout=30)
     assert f"serving the API at http://127.0.0.1:{port}" in out
     assert "Traceback" not in err
     after = segmint("apikey", "list", "-w", workspace, "--json")  # the file is free again
     assert after.returncode == 0
+
+
+# Reading commands, each asked of a workspace on its own and through its server.
+READS = [
+    ("status",),
+    ("runs",),
+    ("segments",),
+    ("customer", "C0000007"),
+    ("customer", "C0000007", "--lang", "zh-CN"),
+    ("alerts",),
+    ("segment", "list"),
+    ("segment", "show", "tier.A"),
+    ("rule", "test", "orders_90d >= 1 and tier = 'A'"),
+    ("apikey", "list"),
+]
+
+
+def test_reading_commands_ask_the_server_holding_the_workspace_and_answer_the_same(
+    tmp_path_factory, tmp_path
+):
+    folder = copied(
+        built_demo(tmp_path_factory, "served", customers=300, seed=3, as_of=dt.date(2026, 6, 30)),
+        tmp_path,
+    )
+    alone = {read: _read(folder, *read) for read in READS}
+    exported = segmint("export", "segment", "tier.B", "--out", tmp_path / "alone.csv", "-w", folder)
+    assert exported.returncode == 0, exported.stderr
+    port = _free_port()
+    server = _serve(folder, port)
+    try:
+        _get(f"http://127.0.0.1:{port}/v1/health", deadline=time.monotonic() + 30)
+        for read in READS:
+            assert _read(folder, *read) == alone[read], read
+        through = tmp_path / "through.csv"
+        exported = segmint("export", "segment", "tier.B", "--out", through, "-w", folder)
+        assert exported.returncode == 0, exported.stderr
+        assert through.read_bytes() == (tmp_path / "alone.csv").read_bytes()
+        again = segmint("export", "segment", "tier.B", "--out", through, "-w", folder)
+        assert again.returncode == 2 and "--force" in again.stderr  # still not overwritten
+        missing = segmint("customer", "NOPE", "-w", folder, "--json")  # the server's error
+        assert missing.returncode == 1 and "Traceback" not in missing.stderr
+        assert json.loads(missing.stdout)["code"] == "customer.not_found"
+        shown = segmint("customer", "NOPE", "-w", folder, "--lang", "zh-CN")
+        assert "错误" in shown.stderr and "NOPE" in shown.stderr
+    finally:
+        _stop(server)
+        _, err = server.communicate(timeout=30)
+    assert "Traceback" not in err
+
+
+def _read(folder, *args) -> object:
+    done = segmint(*args, "-w", folder, "--json")
+    assert done.returncode == 0, (args, done.stderr)
+    return json.loads(done.stdout)
+
+
+def _serve(folder, port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "segmint", "serve", "--port", str(port), "-w", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGINT)
 
 
 def _get(url: str, *, key: str | None = None, deadline: float = 0.0) -> object:

@@ -8,6 +8,7 @@ route cannot slip out without a rule. A viewer reads with personal data masked
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,19 @@ ADMINS: frozenset[Role] = frozenset({"admin"})
 INGESTERS: frozenset[Role] = frozenset({"admin", "ingest"})
 PLAIN: frozenset[Role] = ANALYSTS  # may see personal data unmasked
 PUBLIC = "public"  # no key needed: the health check, the API's own description
+LOCAL = "local"  # the server's own command line alone (`api.local`)
+
+# The key of the server's own command line: made at start, known only to the holder file
+# beside the database (readable by its owner), acting as an admin the audit calls "cli".
+LOCAL_KEY = ApiKey(
+    key_id="local",  # never a real key's: theirs are 8 hex digits
+    name="cli",
+    role="admin",
+    created_at=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+    created_by="segmint serve",
+    revoked_at=None,
+    revoked_by=None,
+)
 
 # Route name -> the roles that may call it (PUBLIC: anyone, with or without a key).
 ACCESS: dict[str, frozenset[Role] | str] = {
@@ -45,6 +59,7 @@ ACCESS: dict[str, frozenset[Role] | str] = {
     "list_alerts": READERS,
     "acknowledge_alert": ANALYSTS,
     "audit_log": ANALYSTS,
+    "call_workspace": LOCAL,
 }
 
 
@@ -57,7 +72,9 @@ class Caller:
 
     @property
     def actor(self) -> str:
-        """How the audit names the caller: ``api:<key id>:<key name>``."""
+        """How the audit names the caller: ``api:<key id>:<key name>``, or ``cli``."""
+        if self.key.key_id == LOCAL_KEY.key_id:
+            return LOCAL_KEY.name
         return f"api:{self.key.key_id}:{self.key.name}"
 
     @property
@@ -107,14 +124,15 @@ def caller_of(request: Request, *, verify: Callable[[str], ApiKey | None]) -> Ca
         raise AccessDeniedError("api.bad_key", location=Location(field="Authorization"))
     route = request.scope["route"]
     roles = ACCESS[route.name]
-    if roles != PUBLIC and found.role not in roles:
+    local = found.key_id == LOCAL_KEY.key_id
+    if (roles == LOCAL and not local) or (roles not in (PUBLIC, LOCAL) and found.role not in roles):
         raise AccessDeniedError(
             "api.forbidden",
             location=Location(field="Authorization"),
             role=found.role,
             method=request.method,
             route=request.url.path,
-            roles=", ".join(sorted(roles)),
+            roles=LOCAL if roles == LOCAL else ", ".join(sorted(roles)),
         )
     client = request.client
     return Caller(found, "unknown" if client is None else client.host)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from segmint.api.app import Session, Using
+from segmint.api.app import Reads, Session, Writes
 from segmint.segments.results import Alert
 from segmint.store.audit import AuditEntry
 
@@ -19,7 +19,7 @@ def list_alerts(
     reason: Annotated[list[str] | None, Query()] = None,
     customer: str | None = None,
     closed: Annotated[bool, Query(description="Also resolved and acknowledged ones.")] = False,
-    s: Session = Using,
+    s: Session = Reads,
 ) -> list[Alert]:
     """The alerts, newest first: open ones by default."""
     return s.workspace.alerts(
@@ -34,7 +34,7 @@ def list_alerts(
 def acknowledge_alert(
     alert_id: int,
     note: Annotated[str | None, Body(embed=True, max_length=2000)] = None,
-    s: Session = Using,
+    s: Session = Writes,
 ) -> Alert:
     """Mark an alert seen and handled; audited with the key and the caller's address."""
     return s.workspace.acknowledge_alert(alert_id, note=note, actor=s.caller.actor)
@@ -42,7 +42,7 @@ def acknowledge_alert(
 
 @router.get("/audit", name="audit_log")
 def audit_log(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, s: Session = Using
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100, s: Session = Reads
 ) -> list[AuditEntry]:
     """Every change, newest first: who, what, when, and from where."""
     return s.workspace.audit(limit=limit)

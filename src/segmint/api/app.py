@@ -3,18 +3,19 @@
 Versioned under ``/v1``; the OpenAPI document at ``/v1/openapi.json`` (generated from the
 same typed results the command line renders) and its pages at ``/docs``. Every route
 but the health check needs a key whose role `access.ACCESS` allows; every error has one
-shape (`errors`). The server owns the workspace: requests take turns on its one
-connection, so a read never sees half of a change.
+shape (`errors`). The server owns the workspace: changes take turns on its one writing
+connection, each in a transaction; reads run beside them on connections of their own
+and see only committed changes, never half of one.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
-import anyio.from_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
@@ -28,39 +29,81 @@ from segmint.workspace import Workspace
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """What a route works with: the workspace (its turn), the caller and their language."""
+    """What a route works with: a workspace connection, the caller and their language."""
 
     workspace: Workspace
     caller: Caller
     lang: str
 
 
+class _Readers:
+    """Connections to the workspace for reads, lent one per request.
+
+    Reads run side by side (DuckDB's connections each see committed changes only), as
+    many at once as there are connections; more requests wait on the event loop.
+    """
+
+    def __init__(self, workspace: Workspace, *, size: int) -> None:
+        self._free = [workspace.cursor() for _ in range(size)]
+        self._slots = anyio.Semaphore(size)
+
+    @asynccontextmanager
+    async def lent(self) -> AsyncIterator[Workspace]:
+        async with self._slots:
+            workspace = self._free.pop()  # on the event loop only: no lock needed
+            try:
+                yield workspace
+            finally:
+                self._free.append(workspace)
+
+    def close(self) -> None:
+        for workspace in self._free:
+            workspace.close()
+
+
 @dataclass(frozen=True, slots=True)
 class _Served:
-    workspace: Workspace
+    workspace: Workspace  # the one writer's connection
     turn: anyio.Semaphore  # of one: not a Lock, which only the task that took it may give back
+    readers: _Readers
+    local_key: str | None  # the server's own command line's (`segmint serve`)
 
 
-async def session(request: Request) -> AsyncIterator[Session]:
-    """The request's session, holding the workspace's turn until the route is done.
+READERS = 4  # connections for reads: DuckDB runs each query on every core already
+
+
+async def reading(request: Request) -> AsyncIterator[Session]:
+    """The session of a request that only reads: a connection of its own, lent for it."""
+    served: _Served = request.app.state.served
+    async with served.readers.lent() as workspace:
+        yield await _session(request, workspace, served)
+
+
+async def writing(request: Request) -> AsyncIterator[Session]:
+    """The session of a request that changes something, holding the writer's turn.
 
     The turn is awaited on the event loop and given back there: a request waiting for it
     holds no worker thread, so the one holding it always has a thread to finish in (with
-    waiters in the threads, the holder's route would wait for a thread forever).
-
-    Raises `AccessDeniedError` (401 or 403) before the route runs for a caller it does
-    not allow.
+    waiters in the threads, the holder's route would wait for a thread forever). Its
+    changes are audited as coming from the client's address.
     """
     served: _Served = request.app.state.served
     async with served.turn:
-        ws = served.workspace
+        session = await _session(request, served.workspace, served)
+        with served.workspace.engine.acting_from(session.caller.origin):
+            yield session
 
-        def verify(key: str) -> apikeys.ApiKey | None:
-            return apikeys.verify(ws.engine, key)
 
-        caller = await run_in_threadpool(access.caller_of, request, verify=verify)
-        with ws.engine.acting_from(caller.origin):  # its changes are audited as the client's
-            yield Session(ws, caller, errors.language(request, ws.settings.lang))
+async def _session(request: Request, workspace: Workspace, served: _Served) -> Session:
+    """Raises `AccessDeniedError` (401 or 403) for a caller the route does not allow."""
+
+    def verify(key: str) -> apikeys.ApiKey | None:
+        if served.local_key is not None and hmac.compare_digest(key, served.local_key):
+            return access.LOCAL_KEY
+        return apikeys.verify(workspace.engine, key)
+
+    caller = await run_in_threadpool(access.caller_of, request, verify=verify)
+    return Session(workspace, caller, errors.language(request, workspace.settings.lang))
 
 
 class Health(BaseModel):
@@ -70,15 +113,27 @@ class Health(BaseModel):
     version: str
 
 
-def create_app(workspace: Workspace) -> FastAPI:
-    """The API over `workspace` (opened for writing: the server is its one writer)."""
+def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI:
+    """The API over `workspace` (opened for writing: the server is its one writer).
+
+    `local_key` lets the server's own command line read through it (`api.local`).
+    """
     from segmint.api.alerts import router as alerts
     from segmint.api.customers import router as customers
     from segmint.api.ingest import router as ingest
+    from segmint.api.local import router as local
     from segmint.api.runs import router as runs
     from segmint.api.segments import router as segments
 
+    readers = _Readers(workspace, size=READERS)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        readers.close()  # before the writer's connection, which closes the database
+
     app = FastAPI(
+        lifespan=lifespan,
         title="segmint",
         version=__version__,
         description="Customer segmentation and customer value: profiles, segments, alerts.",
@@ -87,11 +142,11 @@ def create_app(workspace: Workspace) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=lambda route: route.name,  # operationId: the route's name
     )
-    app.state.served = _Served(workspace, anyio.Semaphore(1))
+    app.state.served = _Served(workspace, anyio.Semaphore(1), readers, local_key)
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
-    for router in (customers, ingest, runs, segments, alerts):
+    for router in (customers, ingest, runs, segments, alerts, local):
         v1.include_router(router)
     app.include_router(v1)
     access.check_routes(app)
@@ -104,18 +159,9 @@ def health() -> Health:
     return Health(status="ok", version=__version__)
 
 
-Using = Depends(session)  # the parameter default of every route that needs a key
-# ... and of a route whose answer streams after it returns: the turn ends with the route,
-# and the stream takes a turn per chunk (`turn`)
-UsingBriefly = Depends(session, scope="function")
-
-
-@contextmanager
-def turn(request: Request) -> Iterator[None]:
-    """The workspace's turn, from a worker thread, for work after a route has returned."""
-    served: _Served = request.app.state.served
-    anyio.from_thread.run(served.turn.acquire)
-    try:
-        yield
-    finally:
-        anyio.from_thread.run_sync(served.turn.release)
+# The parameter default of every route that needs a key: a read, or a change.
+Reads = Depends(reading)
+Writes = Depends(writing)
+# ... and of a route whose answer streams after it returns: the connection is given back
+# with the route, and the stream reads on one of its own
+ReadsBriefly = Depends(reading, scope="function")

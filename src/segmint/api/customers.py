@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from segmint.api import pages
-from segmint.api.app import Session, Using
+from segmint.api.app import Reads, Session, Writes
 from segmint.api.pages import Page
 from segmint.core.privacy import masked
 from segmint.segments.results import Profile
@@ -30,7 +30,7 @@ def list_customers(
     stage: str | None = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = 50,
-    s: Session = Using,
+    s: Session = Reads,
 ) -> Page[CustomerRow]:
     """Customers of the live view matching every filter given, by customer id."""
     found = s.workspace.find_customers(
@@ -48,7 +48,7 @@ def list_customers(
 
 
 @router.get("/{customer_id}", name="get_customer")
-def get_customer(customer_id: str, run: int | None = None, s: Session = Using) -> Profile:
+def get_customer(customer_id: str, run: int | None = None, s: Session = Reads) -> Profile:
     """The 360° profile: identity, every feature and score, labels with why, history."""
     profile = s.workspace.customer(customer_id, run_id=run, lang=s.lang)
     if s.caller.sees_personal_data or profile.identity is None:
@@ -57,7 +57,7 @@ def get_customer(customer_id: str, run: int | None = None, s: Session = Using) -
 
 
 @router.delete("/{customer_id}", name="erase_customer")
-def erase_customer(customer_id: str, s: Session = Using) -> Erasure:
+def erase_customer(customer_id: str, s: Session = Writes) -> Erasure:
     """Erase a customer's personal data everywhere (PIPL / GDPR); her history stays anonymous.
 
     Her orders, scores and memberships move to a random pseudonym, so totals still add up;

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, create_model
 
-from segmint.api.app import Session, Using
+from segmint.api.app import Session, Writes
 from segmint.core.schema import TABLES
 from segmint.ingest.items import MAX_ITEMS, BatchResult
 
@@ -50,7 +50,7 @@ def _route(kind: str) -> Callable[..., BatchResult]:
 
     def post(
         items: Annotated[list[item], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
-        s: Session = Using,
+        s: Session = Writes,
     ) -> BatchResult:
         sent = [i.model_dump(exclude_unset=True) for i in items]  # type: ignore[attr-defined]
         return s.workspace.ingest(kind, sent, actor=s.caller.actor)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Annotated, Literal
 from urllib.parse import quote
 
 import pyarrow as pa
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from segmint.activate.streams import MEDIA_TYPES, encoded
 from segmint.api import pages
-from segmint.api.app import Session, Using, UsingBriefly, turn
+from segmint.api.app import Reads, ReadsBriefly, Session, Writes
 from segmint.api.pages import Page
 from segmint.segments.definitions import Segment
 from segmint.segments.saved import Preview, SegmentDetail, Why
+from segmint.workspace import Workspace
 
 router = APIRouter(prefix="/segments", tags=["segments"])
 RULE_LENGTH = 10_000  # characters of rule text at most; the parser's own limits apply too
@@ -59,13 +62,13 @@ class Saved(BaseModel):
 
 
 @router.get("", name="list_segments")
-def list_segments(s: Session = Using) -> list[SegmentDetail]:
+def list_segments(s: Session = Reads) -> list[SegmentDetail]:
     """The team's rule segments, each with its sentence and members in the current run."""
     return s.workspace.segment_list(lang=s.lang)
 
 
 @router.get("/{name}", name="get_segment")
-def get_segment(name: str, s: Session = Using) -> SegmentDetail:
+def get_segment(name: str, s: Session = Reads) -> SegmentDetail:
     """One segment: its rule in words, its versions, and its members run by run."""
     return s.workspace.segment(name, lang=s.lang)
 
@@ -77,7 +80,6 @@ def get_segment(name: str, s: Session = Using) -> SegmentDetail:
 )
 def segment_members(
     name: str,
-    request: Request,
     run: int | None = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = 50,
@@ -85,7 +87,7 @@ def segment_members(
         Literal["json", "csv", "jsonl", "parquet"],
         Query(alias="format", description="json: a page; csv, jsonl, parquet: every member."),
     ] = "json",
-    s: Session = UsingBriefly,
+    s: Session = ReadsBriefly,
 ) -> Page[Why]:
     """Members of a segment by customer id (family segments too: tier.A, stage.new …).
 
@@ -97,10 +99,10 @@ def segment_members(
             name, after=pages.decode(cursor), limit=limit + 1, run_id=run, lang=s.lang
         )
         return pages.paged(found, limit=limit, key="customer_id")
-    first = s.workspace.segment_members(name, limit=CHUNK, run_id=run, lang=s.lang)  # or 404
-    chunks = _chunks(request, s, name, run=run, first=first)
+    pages_ = _pages(s.workspace.cursor(), name, run=run, lang=s.lang)
+    first = next(pages_)  # here, so an unknown segment is a 404 and not a broken stream
     return StreamingResponse(  # type: ignore[return-value]
-        encoded(chunks, schema=MEMBER, form=form),
+        encoded(_tables(itertools.chain([first], pages_)), schema=MEMBER, form=form),
         media_type=MEDIA_TYPES[form],
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.{form}"},
     )
@@ -110,12 +112,24 @@ CHUNK = 5000  # members a streamed chunk holds
 MEMBER = pa.schema([("customer_id", pa.string()), ("why", pa.string())])
 
 
-def _chunks(
-    request: Request, s: Session, name: str, *, run: int | None, first: list[Why]
-) -> Iterator[pa.Table]:
-    """The members page after page, each read in a turn of its own."""
-    page = first
-    while page:
+def _pages(reader: Workspace, name: str, *, run: int | None, lang: str) -> Iterator[list[Why]]:
+    """The members a chunk at a time, on a connection of the stream's own.
+
+    All in one transaction: every chunk is read from the same state of the data, so a
+    change committed while the stream runs neither splits nor repeats a member.
+    """
+    with closing(reader), reader.engine.transaction():
+        page = reader.segment_members(name, limit=CHUNK, run_id=run, lang=lang)
+        yield page
+        while len(page) == CHUNK:
+            page = reader.segment_members(
+                name, after=page[-1].customer_id, limit=CHUNK, run_id=run, lang=lang
+            )
+            yield page
+
+
+def _tables(chunks: Iterator[list[Why]]) -> Iterator[pa.Table]:
+    for page in chunks:
         yield pa.table(
             {
                 "customer_id": [m.customer_id for m in page],
@@ -123,16 +137,10 @@ def _chunks(
             },
             schema=MEMBER,
         )
-        if len(page) < CHUNK:
-            return
-        with turn(request):
-            page = s.workspace.segment_members(
-                name, after=page[-1].customer_id, limit=CHUNK, run_id=run, lang=s.lang
-            )
 
 
 @router.post("/preview", name="preview_segment")
-def preview_segment(body: RuleToTest, s: Session = Using) -> Preview:
+def preview_segment(body: RuleToTest, s: Session = Reads) -> Preview:
     """What a rule selects, before it is saved: count, shares, overlaps, a sample with why.
 
     A rule that does not read is a 422 naming its line and column (``location.position``).
@@ -141,7 +149,7 @@ def preview_segment(body: RuleToTest, s: Session = Using) -> Preview:
 
 
 @router.post("", name="add_segment", status_code=201)
-def add_segment(body: NewSegment, s: Session = Using) -> Saved:
+def add_segment(body: NewSegment, s: Session = Writes) -> Saved:
     """Save a new segment, checked and previewed on the current run; audited."""
     segment, preview = s.workspace.add_segment(
         body.name,
@@ -155,7 +163,7 @@ def add_segment(body: NewSegment, s: Session = Using) -> Saved:
 
 
 @router.put("/{name}", name="edit_segment")
-def edit_segment(name: str, body: SegmentChange, s: Session = Using) -> Saved:
+def edit_segment(name: str, body: SegmentChange, s: Session = Writes) -> Saved:
     """Save a new version of a segment; the runs that used the old one keep it; audited."""
     segment, preview = s.workspace.edit_segment(
         name, rule=body.rule, description=body.description, actor=s.caller.actor, lang=s.lang
@@ -164,6 +172,6 @@ def edit_segment(name: str, body: SegmentChange, s: Session = Using) -> Saved:
 
 
 @router.delete("/{name}", name="remove_segment")
-def remove_segment(name: str, s: Session = Using) -> Segment:
+def remove_segment(name: str, s: Session = Writes) -> Segment:
     """Retire a segment: later runs leave it out, earlier runs keep its members; audited."""
     return s.workspace.remove_segment(name, actor=s.caller.actor)

@@ -49,9 +49,9 @@ def alerts(
         return
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         found = ws.alerts(
             severities=severity or (), reasons=reason or (), include_closed=include_closed

@@ -121,9 +121,9 @@ def runs(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         found = ws.runs()
         locale = locale_of(ws.settings, lang)
     if as_json:
@@ -144,10 +144,10 @@ def segments(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
+    from segmint.cli.served import reading
     from segmint.segments.families import segment_labels
-    from segmint.workspace import Workspace
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         data = ws.segments(run_id=run_id, lang=locale.lang)
         moved = ws.diff(after=run_id) if data.previous_run is not None else None
@@ -171,10 +171,10 @@ def customer(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
+    from segmint.cli.served import reading
     from segmint.segments.families import segment_labels
-    from segmint.workspace import Workspace
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         data = ws.customer(customer_id, run_id=run_id, lang=locale.lang)
         names = segment_labels(ws.settings, lang=locale.lang)
@@ -201,9 +201,9 @@ def export_snapshot(
     """
     from segmint.cli import render
     from segmint.cli.formats import count, locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         rows = ws.export(out, run_id=run_id, lang=locale.lang, header_lang=locale.lang, force=force)
     if as_json:

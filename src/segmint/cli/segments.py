@@ -56,9 +56,9 @@ def test(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         shown = ws.rule_test(rule, run_id=run_id, lang=locale.lang)
     if as_json:
@@ -166,9 +166,9 @@ def listing(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         found = ws.segment_list(lang=locale.lang)
     if as_json:
@@ -191,9 +191,9 @@ def show(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         found = ws.segment(name, lang=locale.lang)
     if as_json:
@@ -217,9 +217,9 @@ def export_segment(
     """
     from segmint.cli import render
     from segmint.cli.formats import count, locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         rows = ws.export_segment(name, out, run_id=run_id, lang=locale.lang, force=force)
     if as_json:

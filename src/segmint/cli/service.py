@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,8 @@ import typer
 
 from segmint.cli.options import JsonOption, LangOption, WorkspaceOption
 
+# Where this machine reaches a server listening on every address.
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}  # noqa: S104 -- a lookup
 apikey_app = typer.Typer(help="API keys: who may use the REST API, and as what role.")
 
 
@@ -32,8 +35,9 @@ def serve(
     """Serve the REST API over the workspace until stopped (Ctrl+C).
 
     The server owns the workspace while it runs: other commands that write to it are
-    refused with the server's address. Every route but /v1/health needs an API key
-    ('segmint apikey create'); the routes are described at /docs and /v1/openapi.json.
+    refused with the server's address; commands that read it ask the server. Every
+    route but /v1/health needs an API key ('segmint apikey create'); the routes are
+    described at /docs and /v1/openapi.json.
 
     Example: segmint apikey create --role viewer --name dashboard && segmint serve --port 8000
     """
@@ -47,8 +51,9 @@ def serve(
     with Workspace(workspace, command=ctx.command_path) as ws:
         locale = locale_of(ws.settings, lang)
         address = f"http://{host}:{port}"
-        ws.engine.report(f"serving {address}")
-        app = create_app(ws)
+        local_key = secrets.token_urlsafe(32)  # this server's own command line's (`reading`)
+        ws.engine.serving(f"http://{LOOPBACK.get(host, host)}:{port}", token=local_key)
+        app = create_app(ws, local_key=local_key)
         render.message(locale.text("cli.serving", address=address))
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
@@ -91,9 +96,9 @@ def listing(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         keys = ws.api_keys()
     if as_json:

@@ -48,9 +48,9 @@ def status(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         data = ws.status()
         locale = locale_of(ws.settings, lang)
     if as_json:

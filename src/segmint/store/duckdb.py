@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -68,6 +69,20 @@ class DuckDBEngine:
                 self._con.close()
                 raise
 
+    def cursor(self) -> DuckDBEngine:
+        """Another connection to the same database, for one thread at a time.
+
+        Connections of one process work side by side: each sees the others' committed
+        transactions only, so a reader on one never sees half of a change on another.
+        Closing it leaves this one open.
+        """
+        twin = copy.copy(self)
+        with self.mapped():
+            twin._con = self._con.cursor()
+            twin._con.execute("SET enable_progress_bar = false")
+        twin._ibis, twin._holder, twin.origin = None, None, None
+        return twin
+
     @contextmanager
     def mapped(self) -> Iterator[None]:
         """DuckDB errors raised in the block become segmint errors about this database."""
@@ -79,6 +94,19 @@ class DuckDBEngine:
         if self._holder is None or self._holder.progress == progress:
             return
         self._holder = dataclasses.replace(self._holder, progress=progress)
+        with mapped_os_errors(self.path):
+            holders.write(self.path, self._holder)
+
+    def serving(self, address: str, *, token: str) -> None:
+        """Record that this process serves the workspace at `address`, and its local key.
+
+        A reading command that finds the file held asks the server instead, with `token`.
+        """
+        if self._holder is None:
+            return
+        self._holder = dataclasses.replace(
+            self._holder, progress=f"serving {address}", address=address, token=token
+        )
         with mapped_os_errors(self.path):
             holders.write(self.path, self._holder)
 

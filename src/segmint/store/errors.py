@@ -80,6 +80,10 @@ def _busy(database: Path, *, pid: int, program: str) -> WorkspaceBusyError:
             "store.busy_other", location=where, database=database.name, program=program, pid=pid
         )
     since = dt.datetime.fromisoformat(found.since).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if found.address is not None:  # a server: it stays, so waiting is no advice
+        return WorkspaceBusyError(
+            "store.served", location=where, address=found.address, pid=pid, since=since
+        )
     return WorkspaceBusyError(
         "store.busy",
         location=where,

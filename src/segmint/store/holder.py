@@ -27,6 +27,8 @@ class Holder:
     pid: int
     since: str  # ISO 8601, UTC
     progress: str | None = None
+    address: str | None = None  # a server's: where it answers
+    token: str | None = None  # a server's: the key its own command line reads with
 
 
 def path_of(database: Path) -> Path:
@@ -38,7 +40,11 @@ def write(database: Path, holder: Holder) -> None:
     """Record `holder` atomically: a reader sees the old file or the new one, never half."""
     target = path_of(database)
     partial = target.with_name(f".{target.name}.{holder.pid}.partial")
-    partial.write_text(json.dumps(asdict(holder), ensure_ascii=False), encoding="utf-8")
+    # readable by its owner alone: a server's record holds the key its command line uses
+    with open(
+        os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+    ) as out:
+        out.write(json.dumps(asdict(holder), ensure_ascii=False))
     os.replace(partial, target)
 
 

@@ -8,6 +8,7 @@ upgraded), so reading works on a read-only copy and beside other readers.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,6 +116,16 @@ class Workspace(ImportMethods, SegmentMethods, AccessMethods):
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+    def cursor(self) -> Workspace:
+        """The same workspace on a connection of its own (`DuckDBEngine.cursor`).
+
+        For one thread at a time: the server reads on several side by side while its one
+        writer works on the first. Close it when done; this one stays open.
+        """
+        twin = copy.copy(self)
+        twin._engine = self.engine.cursor()
+        return twin
 
     def __enter__(self) -> Workspace:
         return self
