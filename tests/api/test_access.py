@@ -17,7 +17,7 @@ def _examples(served) -> dict[str, str]:
         customer = db.scalar("SELECT min(customer_id) FROM snapshots")
         alert = db.scalar("SELECT max(alert_id) FROM alerts")
         served.workspace.add_segment("matrix_probe", "orders_90d >= 1", actor="test")
-    return {"customer_id": customer, "name": "matrix_probe", "alert_id": str(alert)}
+    return {"customer_id": customer, "name": "matrix_probe", "alert_id": str(alert), "job_id": "1"}
 
 
 def _routes(served) -> list[tuple[str, str, str]]:

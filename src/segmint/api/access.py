@@ -48,6 +48,8 @@ ACCESS: dict[str, frozenset[Role] | str] = {
     "get_customer": READERS,
     "erase_customer": ADMINS,
     "list_runs": READERS,
+    "start_run": ANALYSTS,
+    "get_job": READERS,
     "segments_report": READERS,
     "list_segments": READERS,
     "get_segment": READERS,

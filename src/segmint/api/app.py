@@ -79,6 +79,14 @@ async def reading(request: Request) -> AsyncIterator[Session]:
         yield await _session(request, workspace, served)
 
 
+@asynccontextmanager
+async def writers_turn(request: Request) -> AsyncIterator[Workspace]:
+    """The writer's connection, for work done after its request has been answered."""
+    served: _Served = request.app.state.served
+    async with served.turn:
+        yield served.workspace
+
+
 async def writing(request: Request) -> AsyncIterator[Session]:
     """The session of a request that changes something, holding the writer's turn.
 
@@ -122,6 +130,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     from segmint.api.customers import router as customers
     from segmint.api.ingest import router as ingest
     from segmint.api.local import router as local
+    from segmint.api.runs import Jobs
     from segmint.api.runs import router as runs
     from segmint.api.segments import router as segments
 
@@ -129,7 +138,9 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with anyio.create_task_group() as tasks:  # work that outlives its request
+            app.state.tasks = tasks
+            yield  # at shutdown a run under way ends first (it is all or nothing anyway)
         readers.close()  # before the writer's connection, which closes the database
 
     app = FastAPI(
@@ -143,6 +154,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
         generate_unique_id_function=lambda route: route.name,  # operationId: the route's name
     )
     app.state.served = _Served(workspace, anyio.Semaphore(1), readers, local_key)
+    app.state.jobs = Jobs()  # runs started over the API
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])

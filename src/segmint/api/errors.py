@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from segmint.core import i18n
 from segmint.core.errors import (
     AccessDeniedError,
+    ConflictError,
     EngineError,
     InputError,
     Location,
@@ -37,6 +38,7 @@ log = logging.getLogger("segmint.api")
 STATUS: tuple[tuple[type[SegmintError], int], ...] = (
     (NotFoundError, 404),
     (AccessDeniedError, 403),
+    (ConflictError, 409),
     (InputError, 422),
     (WorkspaceBusyError, 503),
     (EngineError, 500),
@@ -93,17 +95,21 @@ def respond(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """`error` as the one error shape, with its HTTP status (or `status`) and `headers`."""
-    message, hint = error.render(language(request, default_lang))
-    status = status or status_of(error)
-    body = ErrorBody(
+    body = body_of(error, language(request, default_lang), status=status)
+    sent = dict(headers or {}) | ({"WWW-Authenticate": "Bearer"} if body.status == 401 else {})
+    return JSONResponse(body.model_dump(), status_code=body.status, headers=sent or None)
+
+
+def body_of(error: SegmintError, lang: str, *, status: int | None = None) -> ErrorBody:
+    """`error` in the one error shape, worded in `lang`."""
+    message, hint = error.render(lang)
+    return ErrorBody(
         code=error.code,
         message=message,
         hint=hint,
         location=error.location.as_dict() if error.location else None,
-        status=status,
+        status=status or status_of(error),
     )
-    sent = dict(headers or {}) | ({"WWW-Authenticate": "Bearer"} if status == 401 else {})
-    return JSONResponse(body.model_dump(), status_code=status, headers=sent or None)
 
 
 def install(app: FastAPI, *, default_lang: str) -> None:

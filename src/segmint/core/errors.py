@@ -13,7 +13,8 @@
     ├── ConvergenceError (ArithmeticError)
     ├── EngineError (RuntimeError)       DuckDB or Spark failed; raised only by segmint.store
     │   └── WorkspaceBusyError           another process holds the workspace for writing
-    └── AccessDeniedError                the caller's role may not do this
+    ├── AccessDeniedError                the caller's role may not do this
+    └── ConflictError                    work under way stands in the way (a run already running)
 
 Bulk input collects `Problem` objects and raises once; `summarize_problems` prints the
 first ten and says how many more there are.
@@ -209,6 +210,10 @@ class WorkspaceBusyError(EngineError):
 
 class AccessDeniedError(SegmintError):
     """The caller's role may not do this or see these fields."""
+
+
+class ConflictError(SegmintError):
+    """Work under way stands in the way of the request (a run is already running)."""
 
 
 @dataclass(frozen=True, slots=True)
