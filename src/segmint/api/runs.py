@@ -92,9 +92,9 @@ class Jobs:
 
     def update(self, job_id: int, **changes: object) -> None:
         """Replace the job by its copy with `changes` (a worker thread's steps too)."""
-        ended = {"finished_at": dt.datetime.now(dt.UTC)} if "run" in changes else {}
-        ended |= {"finished_at": dt.datetime.now(dt.UTC)} if "error" in changes else {}
-        self.found[job_id] = self.found[job_id].model_copy(update=changes | ended)
+        if changes.get("state") in ("finished", "failed"):
+            changes |= {"step": None, "finished_at": dt.datetime.now(dt.UTC)}
+        self.found[job_id] = self.found[job_id].model_copy(update=changes)
 
 
 @router.get("/runs", name="list_runs")
@@ -120,11 +120,10 @@ async def start_run(
 ) -> Job:
     """Start a run in the background; poll ``GET /v1/jobs/{job_id}`` (the Location header).
 
-    On the event loop: the job is registered and started there, before any other request.
-
     The run waits for changes under way, then takes the workspace's writer: other
     changes wait for it, reads do not (they see the run once it is committed, whole).
     """
+    # async: registered on the event loop, so two requests cannot both find no run
     jobs = _jobs(request)
     busy = next((job for job in jobs.found.values() if job.under_way), None)
     if busy is not None:
@@ -166,16 +165,11 @@ async def _execute(request: Request, job: Job, s: Session) -> None:
         try:
             run = await run_in_threadpool(work)
         except SegmintError as exc:
-            jobs.update(job.job_id, state="failed", step=None, error=errors.body_of(exc, s.lang))
+            jobs.update(job.job_id, state="failed", error=errors.body_of(exc, s.lang))
         except Exception:  # told on the job, and logged with a reference
             reference = secrets.token_hex(6)
             log.exception("run job %s failed (%s)", job.job_id, reference)
             error = SegmintError("api.internal", reference=reference)
-            jobs.update(
-                job.job_id,
-                state="failed",
-                step=None,
-                error=errors.body_of(error, s.lang, status=500),
-            )
+            jobs.update(job.job_id, state="failed", error=errors.body_of(error, s.lang, status=500))
         else:
-            jobs.update(job.job_id, state="finished", step=None, run=run)
+            jobs.update(job.job_id, state="finished", run=run)
