@@ -136,8 +136,8 @@ KILL_MID_WRITE = textwrap.dedent(
     from segmint.workspace import Workspace
 
     original = DuckDBEngine.append
-    def append_then_die(self, table, data):
-        original(self, table, data)
+    def append_then_die(self, table, data, **how):
+        original(self, table, data, **how)
         if table == "snapshots":  # the customer rows are in, the run is not committed
             os.kill(os.getpid(), signal.SIGKILL)
     DuckDBEngine.append = append_then_die

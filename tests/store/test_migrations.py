@@ -172,3 +172,30 @@ def test_a_run_made_before_live_views_keeps_imports_working_until_the_next_run(o
         ws.run(as_of=dt.date(2026, 6, 30))
         (rolled,) = ws.refresh(as_of=dt.date(2026, 7, 1))
         assert rolled.cause == "roll_forward" and rolled.as_of == dt.date(2026, 7, 1)
+
+
+def test_upgrading_stores_each_customers_rows_together_and_keeps_every_row(old):
+    """Step 8 rewrites the tables a profile reads by customer: the same rows, in customer
+    order (a plain scan returns rows as stored), so DuckDB skips the blocks of others."""
+    folder, _ = old
+    path = folder / "segmint.duckdb"
+    with duckdb.connect(str(path), read_only=True) as con:
+        before = {t: con.execute(SORTED[t]).fetchall() for t in BY_CUSTOMER}
+    with Workspace(folder) as ws:
+        assert ws.engine.scalar("SELECT max(version) FROM schema_version") == len(MIGRATIONS)
+    with duckdb.connect(str(path), read_only=True) as con:
+        for table, stored_sql in BY_CUSTOMER.items():
+            stored = con.execute(stored_sql).fetchall()
+            assert stored == sorted(stored) and stored, table
+            assert con.execute(SORTED[table]).fetchall() == before[table], table
+
+
+# What a plain scan returns (the rows as stored), and every row in a fixed order.
+BY_CUSTOMER = {
+    "customers": "SELECT customer_id FROM customers",
+    "orders": "SELECT customer_id FROM orders",
+    "events": "SELECT customer_id FROM events",
+    "tickets": "SELECT customer_id FROM tickets",
+    "snapshot_categories": "SELECT run_id, customer_id FROM snapshot_categories",
+}
+SORTED = {t: f"SELECT * FROM {t} ORDER BY ALL" for t in BY_CUSTOMER}  # noqa: S608 -- ours

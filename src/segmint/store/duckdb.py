@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 from collections.abc import Iterator, Sequence
@@ -191,18 +192,40 @@ class DuckDBEngine:
         finally:
             self._con.unregister(name)
 
-    def append(self, table: str, data: pa.Table | pa.RecordBatch | pa.RecordBatchReader) -> None:
-        """Append Arrow data to `table`, matching columns by name.
+    @contextmanager
+    def keeping_order(self) -> Iterator[None]:
+        """Inserts in the block store their rows in their ORDER BY order.
 
-        A `RecordBatchReader` streams: one statement consumes every batch it yields.
+        The connection otherwise lets DuckDB insert in parallel, in any order (faster for
+        big imports); rows sorted by customer let a lookup skip the blocks of others.
+        """
+        self.execute("SET preserve_insertion_order = true")
+        try:
+            yield
+        finally:
+            self.execute("SET preserve_insertion_order = false")
+
+    def append(
+        self,
+        table: str,
+        data: pa.Table | pa.RecordBatch | pa.RecordBatchReader,
+        *,
+        order_by: Sequence[str] = (),
+    ) -> None:
+        """Append Arrow data to `table`, matching columns by name, stored in `order_by` order.
+
+        A `RecordBatchReader` streams: one statement consumes every batch it yields. Rows
+        stored in the order they are looked up by let DuckDB skip the blocks of rows whose
+        min/max cannot match.
         """
         view = f"_append_{table}"
-        with self.mapped():
+        order = f" ORDER BY {', '.join(order_by)}" if order_by else ""
+        with self.mapped(), self.keeping_order() if order_by else contextlib.nullcontext():
             self._con.register(view, data)
             try:
                 columns = ", ".join(f'"{c}"' for c in data.schema.names)
                 self._con.execute(
-                    f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{view}"'
+                    f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{view}"{order}'
                 )
             finally:
                 self._con.unregister(view)

@@ -36,13 +36,15 @@ def _family_keys() -> str:
 
 def write_families(engine: DuckDBEngine, run_id: int) -> None:
     """The members of every live family segment in run `run_id`, from its snapshot."""
-    engine.execute(
-        f"""INSERT INTO memberships
-        SELECT ?, s.segment_id, k.customer_id FROM ({_family_keys()}) k
-        JOIN segments s ON s.kind = 'family' AND s.removed_at IS NULL
-            AND s.family = k.family AND s."key" = k."key" """,
-        [run_id, run_id],
-    )
+    with engine.keeping_order():  # by customer, as a profile reads them
+        engine.execute(
+            f"""INSERT INTO memberships
+            SELECT ?, s.segment_id, k.customer_id FROM ({_family_keys()}) k
+            JOIN segments s ON s.kind = 'family' AND s.removed_at IS NULL
+                AND s.family = k.family AND s."key" = k."key"
+            ORDER BY k.customer_id""",
+            [run_id, run_id],
+        )
 
 
 def write_rules(
@@ -65,8 +67,8 @@ def write_rules(
         for name, segment_id in ids.items()
     ]
     rows = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
-    with engine.mapped():
-        engine.ibis().insert("memberships", rows)
+    with engine.mapped(), engine.keeping_order():  # by customer, as a profile reads them
+        engine.ibis().insert("memberships", rows.order_by("customer_id"))
 
 
 def write_static(engine: DuckDBEngine, run_id: int, segment_id: int) -> None:

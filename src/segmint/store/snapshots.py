@@ -79,9 +79,10 @@ def write_run(
         [run[c] for c in RUN_COLUMNS],
     )
     facts.write(engine, run["run_id"], run_facts)
-    engine.append("snapshots", customers)
-    engine.append("snapshot_categories", categories)
-    engine.append("snapshot_channels", channels)
+    # by customer: a profile reads one customer's rows (`DuckDBEngine.append`)
+    engine.append("snapshots", customers, order_by=["customer_id"])
+    engine.append("snapshot_categories", categories, order_by=["customer_id"])
+    engine.append("snapshot_channels", channels, order_by=["customer_id"])
 
 
 def runs(engine: DuckDBEngine) -> list[Run]:
