@@ -42,7 +42,7 @@ class Server:
     app: Any
 
     def db(self) -> Any:
-        """The workspace's connection, for a test between its requests (none is running)."""
+        """The test's connection to the workspace (beside the server's)."""
         return contextlib.nullcontext(self.workspace.engine)
 
     def call(
@@ -101,11 +101,14 @@ def serving(folder) -> Iterator[Server]:
         while not server.started:
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.05)
+        # the test's own connection: the server may be writing on its own after an answer
+        tester = ws.cursor()
         try:
-            yield Server(f"http://127.0.0.1:{port}", keys, ws, app)
+            yield Server(f"http://127.0.0.1:{port}", keys, tester, app)
         finally:
             server.should_exit = True
             thread.join(timeout=30)
+            tester.close()
 
 
 @pytest.fixture(scope="package")

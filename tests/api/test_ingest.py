@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from segmint.ingest.items import MAX_ITEMS
 
@@ -19,9 +20,14 @@ def _orders(served, customer: str, prefix: str, n: int = 3) -> list[dict]:
     ]
 
 
-def _someone(served) -> str:
+def _someone(served, n: int = 1) -> str:
+    """The `n`th customer after C00001 (a different one for each test that buys)."""
     with served.db() as db:
-        return db.scalar("SELECT min(customer_id) FROM customers WHERE customer_id > 'C00001'")
+        return db.scalar(
+            "SELECT customer_id FROM customers WHERE customer_id > 'C00001' "
+            "ORDER BY customer_id LIMIT 1 OFFSET ?",
+            [n - 1],
+        )
 
 
 def test_a_batch_reports_each_item_and_the_live_view_takes_the_buyer_in(served):
@@ -37,8 +43,9 @@ def test_a_batch_reports_each_item_and_the_live_view_takes_the_buyer_in(served):
             "amount": 100,
         },
     ]
-    done = served.call("POST", "/v1/orders", role="ingest", body=items)
+    done = served.call("POST", "/v1/orders", role="ingest", body=items, params={"wait": "true"})
     assert done.status == 200, done.body
+    assert not done.body["view_pending"]
     statuses = [i["status"] for i in done.body["items"]]
     assert statuses == ["new", "new", "new", "rejected", "duplicate"]
     (problem,) = done.body["items"][3]["problems"]
@@ -54,6 +61,39 @@ def test_a_batch_reports_each_item_and_the_live_view_takes_the_buyer_in(served):
         served.call("POST", "/v1/orders", role="ingest", body=changed).body["items"][0]["status"]
         == "updated"
     )
+
+
+def test_by_default_the_answer_comes_when_stored_and_the_view_follows_for_every_batch(served):
+    """Batches answered before the view took them in: one update after covers them all."""
+    buyers = [_someone(served, n) for n in range(2, 6)]
+    before = {
+        who: served.call("GET", f"/v1/customers/{who}", role="analyst").body["snapshot"]
+        for who in buyers
+    }
+    replies = []
+
+    def send(who: str) -> None:
+        body = _orders(served, who, f"API-L-{who}", n=2)
+        replies.append(served.call("POST", "/v1/orders", role="ingest", body=body))
+
+    clients = [threading.Thread(target=send, args=(who,)) for who in buyers]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    assert [(r.status, r.body["new"], r.body["view"]) for r in replies] == [(200, 2, [])] * 4
+    assert all(r.body["view_pending"] for r in replies)
+    deadline = time.monotonic() + 60
+    for who in buyers:  # each buyer's two orders reach her profile, soon
+        while True:
+            now = served.call("GET", f"/v1/customers/{who}", role="analyst").body["snapshot"]
+            if now["frequency"] == before[who]["frequency"] + 2:
+                break
+            assert time.monotonic() < deadline, (who, now["frequency"])
+            time.sleep(0.05)
+    with served.db():
+        live = served.workspace.status().live
+    assert live is not None and live.waiting == 0  # nobody left marked
 
 
 def test_the_same_batch_sent_at_once_by_several_clients_counts_once(served):

@@ -11,11 +11,14 @@ and see only committed changes, never half of one.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
+import anyio.abc
+import anyio.from_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
@@ -25,6 +28,8 @@ from segmint.api import access, errors
 from segmint.api.access import Caller
 from segmint.store import apikeys
 from segmint.workspace import Workspace
+
+log = logging.getLogger("segmint.api")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,40 @@ async def writers_turn(request: Request) -> AsyncIterator[Workspace]:
     served: _Served = request.app.state.served
     async with served.turn:
         yield served.workspace
+
+
+class _ViewCatchUp:
+    """The live view takes in the customers of batches answered before it did.
+
+    Batches that come while an update waits for the writer share it: one update takes
+    in every customer marked since the last, so the view's cost (reading the customers'
+    rows) is paid once for many batches. A failure is logged; the customers stay marked
+    and the next update (or `segmint refresh`) takes them in.
+    """
+
+    def __init__(self, served: _Served) -> None:
+        self._served = served
+        self._asked = False
+
+    def soon(self, tasks: anyio.abc.TaskGroup) -> None:
+        """Ask for an update (on the event loop); one already waiting covers this ask."""
+        if not self._asked:
+            self._asked = True
+            tasks.start_soon(self._update)
+
+    async def _update(self) -> None:
+        async with self._served.turn:
+            self._asked = False  # marked from now on: the next ask starts another
+            try:
+                await run_in_threadpool(self._served.workspace.update_view, actor="segmint serve")
+            except Exception:  # the customers stay marked for the next update
+                log.exception("the live view's update after ingest failed")
+
+
+def view_soon(request: Request) -> None:
+    """From a worker thread: the live view takes in the customers just imported, soon."""
+    views: _ViewCatchUp = request.app.state.views
+    anyio.from_thread.run_sync(views.soon, request.app.state.tasks)
 
 
 async def writing(request: Request) -> AsyncIterator[Session]:
@@ -155,6 +194,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     )
     app.state.served = _Served(workspace, anyio.Semaphore(1), readers, local_key)
     app.state.jobs = Jobs()  # runs started over the API
+    app.state.views = _ViewCatchUp(app.state.served)
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])

@@ -9,10 +9,10 @@ JSON Lines file would be, so a client sees the import's own problems, item by it
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, create_model
 
-from segmint.api.app import Session, Writes
+from segmint.api.app import Session, Writes, view_soon
 from segmint.core.schema import TABLES
 from segmint.ingest.items import MAX_ITEMS, BatchResult
 
@@ -38,10 +38,17 @@ def _item(kind: str) -> type[BaseModel]:
 ROUTES = {
     "customers": "New customers and changes to known ones (contact data, consent per "
     "channel …); a changed record is ``updated``, the change recorded.",
-    "orders": "A batch of orders; their buyers' live view follows before the answer.",
+    "orders": "A batch of orders; their buyers' live view follows (``wait``: before the answer).",
     "events": "A batch of events: views, e-mail opens and clicks, calls …",
     "tickets": "A batch of service tickets: complaints, questions, their resolution.",
 }
+
+
+WAIT = (
+    "Answer once the live view has taken the batch's customers in (an update per batch). "
+    "By default the answer comes when the batch is stored, and the view takes in the "
+    "customers of every batch stored meanwhile in one update just after."
+)
 
 
 def _route(kind: str) -> Callable[..., BatchResult]:
@@ -50,10 +57,15 @@ def _route(kind: str) -> Callable[..., BatchResult]:
 
     def post(
         items: Annotated[list[item], Body(max_length=MAX_ITEMS, min_length=1)],  # type: ignore[valid-type]
+        request: Request,
+        wait: Annotated[bool, Query(description=WAIT)] = False,
         s: Session = Writes,
     ) -> BatchResult:
         sent = [i.model_dump(exclude_unset=True) for i in items]  # type: ignore[attr-defined]
-        return s.workspace.ingest(kind, sent, actor=s.caller.actor)
+        done = s.workspace.ingest(kind, sent, actor=s.caller.actor, live=wait)
+        if done.view_pending:
+            view_soon(request)
+        return done
 
     key = TABLES[kind].key[0]
     post.__doc__ = f"{ROUTES[kind]}\n\nThe same {key} twice counts once."

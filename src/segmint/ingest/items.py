@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from segmint.core.errors import Problem
 from segmint.core.updates import ViewUpdate
@@ -56,6 +56,9 @@ class BatchResult(BaseModel):
     rejected: int
     items: list[ItemResult]
     view: list[ViewUpdate]
+    view_pending: bool = Field(
+        False, description="The live view takes the customers in after the answer."
+    )
     received_at: dt.datetime
 
 

@@ -21,6 +21,7 @@ from segmint.core.errors import InputError, Location
 from segmint.core.schema import KINDS, TABLES
 
 if TYPE_CHECKING:
+    from segmint.core.updates import ViewUpdate
     from segmint.ingest.importer import ImportResult
     from segmint.ingest.items import BatchResult
     from segmint.ingest.loader import Progress
@@ -113,12 +114,15 @@ class ImportMethods:
         *,
         actor: str = "python",
         now: dt.datetime | None = None,
+        live: bool = True,
     ) -> BatchResult:
         """Import a batch of customers, orders, events or tickets sent as objects (API POSTs).
 
         The same checks, transaction and quarantine as a file of the same objects; the
-        same item twice counts once; the live view then takes the customers in. Each
-        item's outcome says what to retry (`segmint.ingest.items`).
+        same item twice counts once; the live view then takes the customers in — before
+        the answer, or with `live` False later, in one `update_view` for many batches
+        (their customers stay marked until then, across a restart too). Each item's
+        outcome says what to retry (`segmint.ingest.items`).
         """
         from segmint.ingest.importer import ImportOptions, import_objects
         from segmint.ingest.items import BatchResult, outcomes
@@ -147,7 +151,11 @@ class ImportMethods:
             options=options,
             now=moment,
         )
-        view = update(self.engine, self.settings, actor=actor, import_id=result.import_id)
+        view = (
+            update(self.engine, self.settings, actor=actor, import_id=result.import_id)
+            if live
+            else []
+        )
         found = outcomes(
             items,
             key=key,
@@ -167,8 +175,15 @@ class ImportMethods:
             rejected=count["rejected"],
             items=found,
             view=view,
+            view_pending=not live,
             received_at=moment,
         )
+
+    def update_view(self, *, actor: str = "python") -> list[ViewUpdate]:
+        """Take every customer new data touched into the live view (see `ingest`'s `live`)."""
+        from segmint.pipeline.live import update
+
+        return update(self.engine, self.settings, actor=actor)
 
     def _import_moment(self, today: dt.date | None) -> dt.datetime:
         if today is None:
