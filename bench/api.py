@@ -13,6 +13,9 @@ as its own process on 127.0.0.1:
   same batches posted again must all come back ``already_present``, and the events
   stored are counted afterwards (none lost, none twice); goal ≥ 5,000 events/s, against
   a naive client posting one event per request (one commit each) for ``--naive-seconds``.
+  The answers come when a batch is stored; the live view takes the customers in just
+  after, so the time until it has (asked with ``segmint status`` through the server) is
+  printed too, with the rate of events both stored and in the view.
 
 Times are wrk's and time.perf_counter's; the 1-minute load average is printed (2 shared
 cores, wrk and the server on the same machine).
@@ -130,6 +133,28 @@ def ingest(url: str, key: str, events: list[dict]) -> tuple[float, Counter]:
     return time.perf_counter() - started, statuses
 
 
+def view_waiting(folder: Path) -> int:
+    """Customers new data touched that the live view has not taken in yet.
+
+    Asked with `segmint status`, which reads through the server holding the workspace.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "segmint", "status", "--json", "-w", str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(json.loads(done.stdout)["live"]["waiting"])
+
+
+def caught_up(folder: Path) -> float:
+    """Seconds until the live view has taken in every customer the batches touched."""
+    started = time.perf_counter()
+    while view_waiting(folder):
+        time.sleep(0.2)
+    return time.perf_counter() - started
+
+
 def naive(url: str, key: str, customers: int, seconds: float) -> tuple[int, float]:
     """One event per request, one after the other, for `seconds`: events sent and time."""
     started, sent = time.perf_counter(), 0
@@ -201,6 +226,7 @@ def main() -> None:
             )
             events = events_for(args.events, args.customers, prefix="BENCH", seed=1)
             took, statuses = ingest(url, ingester, events)
+            behind = caught_up(copy)  # the view takes the customers in after the answers
             _, again = ingest(url, ingester, events)
             sent, naive_took = naive(url, ingester, args.customers, args.naive_seconds)
         finally:
@@ -222,6 +248,10 @@ def main() -> None:
         f"ingest: {args.events:,} events in {took:.1f} s = {rate:,.0f} events/s "
         f"(batches of {BATCH}, {CLIENTS} clients); statuses {dict(statuses)}; sent again: "
         f"{dict(again)}; stored {stored:,}"
+    )
+    print(
+        f"live view: every touched customer taken in {behind:.1f} s after the last answer; "
+        f"stored and in the view: {args.events / (took + behind):,.0f} events/s"
     )
     print(
         f"naive, one event per request: {sent} events in {naive_took:.1f} s = "
