@@ -58,6 +58,7 @@ class ImportOptions:
     force: bool = False  # import even when the headers fit another kind better
     header_row: int | None = None  # the row of the headers; found by itself when None
     preset: str | None = None  # a platform preset by name, "none" for none; found when None
+    rows: bool = False  # say which rows' keys were there before (`ImportResult.present`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ class ImportResult:
     preset: str | None = None  # the platform preset the file was read with
     tables: tuple[TableCounts, ...] = ()  # every table the file filled, `kind` among them
     view: tuple[ViewUpdate, ...] = ()  # the live view's updates that took the rows in
+    present: frozenset[int] = frozenset()  # rows whose key was there (`ImportOptions.rows`)
 
     def as_dict(self, *, problems: int = 20) -> dict[str, object]:
         """JSON-ready summary with the first `problems` problems."""
@@ -301,6 +303,7 @@ def import_reader(
                 quarantine_file=None,
                 seconds=time.perf_counter() - started,
                 preset=chosen.preset.name if chosen.preset else None,
+                present=main.present,
                 tables=tuple(
                     TableCounts(
                         kind=kind,
@@ -431,7 +434,11 @@ def _merge(
                 created += stage.create_missing_customers()
         if ctx.kind == "order_items":
             _reject_unknown(stage, problems, "order_id", "orders", "ingest.unknown_order", ctx.file)
-        counts[target.kind] = stage.fill(import_id) if target.fills_only else stage.merge(import_id)
+        counts[target.kind] = (
+            stage.fill(import_id)
+            if target.fills_only
+            else stage.merge(import_id, rows=options.rows and target.kind == chosen.kind)
+        )
         live.mark(stage.engine, stage.touched)  # the live view recomputes them
         if target.fills_only:
             created += counts[target.kind].inserted

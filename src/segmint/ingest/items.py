@@ -67,12 +67,12 @@ def outcomes(
     *,
     key: str,
     problems: Sequence[Problem],
-    present: set[str],
+    present: frozenset[int],
     changed: set[str],
 ) -> list[ItemResult]:
-    """Each item's outcome: `present` are the keys there before, `changed` those it updated.
+    """Each item's outcome, from the rows whose key was there before and the keys changed.
 
-    A problem's row is the item's position from 1 (`json_lines.open_objects`).
+    An item's row is its position from 1, in the problems too (`json_lines.open_objects`).
     """
     by_row: dict[int, list[ItemProblem]] = {}
     for p in problems:
@@ -92,7 +92,7 @@ def outcomes(
         elif name in changed:
             status = "updated"
         else:
-            status = "already_present" if name in present else "new"
+            status = "already_present" if index + 1 in present else "new"
         if name is not None and status != "rejected":
             seen.add(name)
         results.append(

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
-from segmint.core.schema import TABLES
 from segmint.store import audit
 from segmint.store.duckdb import DuckDBEngine
 
@@ -107,16 +106,6 @@ def change_summary(
                 key = (column, *moved)
                 found[key] = found.get(key, 0) + 1
     return [(*key, n) for key, n in sorted(found.items(), key=lambda kv: (-kv[1], str(kv[0])))]
-
-
-def present_keys(engine: DuckDBEngine, table: str, keys: Sequence[str]) -> set[str]:
-    """Which of `keys` the one-column key of canonical `table` already has."""
-    (column,) = TABLES[table].key
-    with engine.registered("_asked", pa.table({"k": pa.array(list(keys), pa.string())})):
-        rows = engine.rows(
-            f'SELECT "{column}" FROM "{table}" WHERE "{column}" IN (SELECT k FROM _asked)'
-        )
-    return {str(r[0]) for r in rows}
 
 
 def changed_keys(engine: DuckDBEngine, import_id: str, table: str) -> set[str]:

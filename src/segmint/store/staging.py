@@ -35,6 +35,7 @@ class MergeCounts:
     inserted: int
     updated: int
     unchanged: int
+    present: frozenset[int] = frozenset()  # rows whose key was there before (when asked)
 
     @property
     def total(self) -> int:
@@ -253,10 +254,14 @@ class Staging:
         )
         return int(self.engine.scalar("SELECT count(*) FROM customers")) - before
 
-    def merge(self, import_id: str) -> MergeCounts:
-        """Insert new keys, update changed rows (recording before/after), count the rest."""
+    def merge(self, import_id: str, *, rows: bool = False) -> MergeCounts:
+        """Insert new keys, update changed rows (recording before/after), count the rest.
+
+        With `rows`, also say which rows' keys were there before (`MergeCounts.present`):
+        an API batch's per-item outcome, without a second search of the table.
+        """
         differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in self.compared)
-        return self._merge(import_id, changed=differs, value="s.{c}")
+        return self._merge(import_id, changed=differs, value="s.{c}", rows=rows)
 
     def fill(self, import_id: str) -> MergeCounts:
         """Insert new keys; in rows already there, fill only the empty columns (recorded).
@@ -268,7 +273,9 @@ class Staging:
         empty = " OR ".join(f"(t.{_q(c)} IS NULL AND s.{_q(c)} IS NOT NULL)" for c in fills)
         return self._merge(import_id, changed=empty or "false", value="coalesce(t.{c}, s.{c})")
 
-    def _merge(self, import_id: str, *, changed: str, value: str) -> MergeCounts:
+    def _merge(
+        self, import_id: str, *, changed: str, value: str, rows: bool = False
+    ) -> MergeCounts:
         target = _q(self.table.name)
         cols = ", ".join(_q(c) for c in self.columns)
         staged = self.count()
@@ -288,6 +295,11 @@ class Staging:
         existing, updated = self.engine.rows(
             "SELECT count(*), count(*) FILTER (WHERE changed) FROM _matched"
         )[0]
+        present = (
+            frozenset(int(r) for (r,) in self.engine.rows("SELECT _row FROM _matched"))
+            if rows
+            else frozenset()
+        )
         if updated:
             self._update(import_id, value)
         with self.engine.keeping_order():
@@ -298,7 +310,10 @@ class Staging:
         self._touch("NOT EXISTS (SELECT 1 FROM _matched m WHERE m._row = s._row AND NOT changed)")
         self.engine.execute("DROP TABLE _matched")
         return MergeCounts(
-            inserted=staged - existing, updated=updated, unchanged=existing - updated
+            inserted=staged - existing,
+            updated=updated,
+            unchanged=existing - updated,
+            present=present,
         )
 
     def _update(self, import_id: str, value: str) -> None:

@@ -137,10 +137,7 @@ class ImportMethods:
                 kinds=", ".join(STREAMED),
             )
         (key,) = TABLES[kind].key
-        present = imports.present_keys(
-            self.engine, kind, [str(i[key]) for i in items if i.get(key) is not None]
-        )
-        options = ImportOptions(name=f"api {kind}", lang=self.settings.lang, actor=actor)
+        options = ImportOptions(name=f"api {kind}", lang=self.settings.lang, actor=actor, rows=True)
         moment = now or dt.datetime.now(dt.UTC)
         result = import_objects(
             self.engine,
@@ -160,7 +157,7 @@ class ImportMethods:
             items,
             key=key,
             problems=result.problems,
-            present=present,
+            present=result.present,
             changed=imports.changed_keys(self.engine, result.import_id, kind),
         )
         count = Counter(i.status for i in found)
