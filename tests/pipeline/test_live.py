@@ -283,3 +283,85 @@ def test_customers_imported_after_the_run_join_the_view_as_prospects(made, tmp_p
             "WHERE customer_id LIKE 'NEW-%' ORDER BY 1"
         )
         assert rows == [("NEW-1", "prospect", 0), ("NEW-2", "prospect", 0)]
+
+
+def _import_quietly(ws, tmp_path, rows: list[list[str]], name: str) -> None:
+    """Orders imported and their customers marked, with no update (as the server does)."""
+    from segmint.ingest.importer import ImportOptions, import_file
+
+    path = write_csv(tmp_path / name, ["order_id", "customer_id", "ordered_at", "amount"], rows)
+    import_file(
+        ws.engine,
+        "orders",
+        path,
+        settings=ws.settings,
+        workspace=ws.path,
+        options=ImportOptions(name=name, lang="en", actor="test"),
+        now=dt.datetime(2026, 6, 30, 23, tzinfo=dt.UTC),
+    )
+
+
+def test_an_update_computed_beside_imports_writes_only_customers_not_marked_again(made, tmp_path):
+    """The server computes the view's update on a connection of its own while imports go
+    on; a customer an import marks again meanwhile is left for the next update, whose
+    rows then equal a recomputation (witness) with every order of hers."""
+    with Workspace(_copy(made, tmp_path, "default")) as ws:
+        run_id = ws.run(as_of=AS_OF).run_id
+        who = sorted(
+            snapshots.snapshot(ws.engine, run_id, columns=("customer_id",))[
+                "customer_id"
+            ].to_pylist()
+        )[:3]
+        stamp = "2026-06-30T12:00:00+08:00"
+        _import_quietly(
+            ws, tmp_path, [[f"B{i}", c, stamp, "50.00"] for i, c in enumerate(who)], "a.csv"
+        )
+        reader = ws.cursor()
+        try:
+            prepared = reader.prepare_view_update()
+        finally:
+            reader.close()
+        assert prepared is not None and sorted(prepared.marks) == who
+        _import_quietly(ws, tmp_path, [["B9", who[1], stamp, "70.00"]], "b.csv")  # meanwhile
+        done = ws.apply_view_update(prepared, actor="test")
+        assert [(u.cause, u.customers) for u in done] == [("update", 2)]
+        assert live_store.due(ws.engine, run_id, AS_OF, marked=True) == [who[1]]
+        assert [u.customers for u in ws.update_view(actor="test")] == [1]
+        assert live_store.due(ws.engine, run_id, AS_OF, marked=True) == []
+        batch = live.recompute(ws.engine, ws.settings, run_id=run_id, day=AS_OF, ids=who)
+        expected = {r["customer_id"]: r for r in batch.rows.to_pylist()}
+        stored = live_store.view_table(ws.engine, run_id, who).to_pylist()
+        assert [r["customer_id"] for r in stored] == who
+        assert expected[who[1]]["frequency"] >= 2  # both of her new orders are in
+        names = [c.name for c in SNAPSHOT_COLUMNS]
+        assert {
+            (row["customer_id"], name)
+            for row in stored
+            for name in names
+            if not _same(row[name], expected[row["customer_id"]][name])
+        } == set()
+        assert _view_members(ws, run_id) == sorted(
+            zip(
+                *live.recompute(ws.engine, ws.settings, run_id=run_id, day=AS_OF)
+                .members.to_pydict()
+                .values(),
+                strict=True,
+            )
+        )
+
+
+def test_an_update_computed_before_a_run_is_made_again_whole(made, tmp_path):
+    with Workspace(_copy(made, tmp_path, "default")) as ws:
+        run_id = ws.run(as_of=AS_OF).run_id
+        first = sorted(
+            snapshots.snapshot(ws.engine, run_id, columns=("customer_id",))[
+                "customer_id"
+            ].to_pylist()
+        )[0]
+        _import_quietly(ws, tmp_path, [["R1", first, "2026-06-30T12:00:00+08:00", "9.00"]], "r.csv")
+        prepared = ws.prepare_view_update()
+        assert prepared is not None
+        ws.run(as_of=AS_OF)  # a new current run: what was prepared no longer stands
+        assert prepared.stood[0] != snapshots.current_run(ws.engine)
+        assert ws.apply_view_update(prepared, actor="test") == []  # the run took her in
+        assert ws.prepare_view_update() is None  # nobody is marked
