@@ -100,16 +100,13 @@ class _ViewCatchUp:
     every batch stored meanwhile shares it: one update takes in every customer marked
     since the last, so the view's cost (reading the customers' rows, about a second at a
     million customers whether for one customer or thousands) is paid once for many
-    batches. It is computed on a connection of its own, beside the imports, and only
-    written in the writer's turn, so batches are not held up behind it. A failure is
-    logged; the customers stay marked and the next update (or `segmint refresh`) takes
-    them in.
+    batches, and batches are not held up behind an update each. A failure is logged;
+    the customers stay marked and the next update (or `segmint refresh`) takes them in.
     """
 
     def __init__(self, served: _Served) -> None:
         self._served = served
         self._asked = False
-        self._reader = served.workspace.cursor()  # computes beside the imports
 
     def soon(self, tasks: anyio.abc.TaskGroup) -> None:
         """Ask for an update (on the event loop); one already waiting covers this ask."""
@@ -119,19 +116,12 @@ class _ViewCatchUp:
 
     async def _update(self) -> None:
         await anyio.sleep(VIEW_DELAY)
-        self._asked = False  # marked from now on: the next ask starts another
-        writer = self._served.workspace
-        try:
-            # computed beside the imports; written in the writer's turn, for the customers
-            # no import marked again meanwhile (the others wait for the next update)
-            prepared = await run_in_threadpool(self._reader.prepare_view_update)
-            async with self._served.turn:
-                await run_in_threadpool(writer.apply_view_update, prepared, actor="segmint serve")
-        except Exception:  # the customers stay marked for the next update
-            log.exception("the live view's update after ingest failed")
-
-    def close(self) -> None:
-        self._reader.close()
+        async with self._served.turn:
+            self._asked = False  # marked from now on: the next ask starts another
+            try:
+                await run_in_threadpool(self._served.workspace.update_view, actor="segmint serve")
+            except Exception:  # the customers stay marked for the next update
+                log.exception("the live view's update after ingest failed")
 
 
 def view_soon(request: Request) -> None:
@@ -195,7 +185,6 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
             app.state.tasks = tasks
             yield  # at shutdown a run under way ends first (it is all or nothing anyway)
         readers.close()  # before the writer's connection, which closes the database
-        app.state.views.close()
 
     app = FastAPI(
         lifespan=lifespan,

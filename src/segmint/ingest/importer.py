@@ -439,7 +439,7 @@ def _merge(
             if target.fills_only
             else stage.merge(import_id, rows=options.rows and target.kind == chosen.kind)
         )
-        live.mark(stage.engine, stage.touched, by=import_id)  # the live view recomputes them
+        live.mark(stage.engine, stage.touched)  # the live view recomputes them
         if target.fills_only:
             created += counts[target.kind].inserted
     problems.sort(key=lambda p: p.location.row or 0)

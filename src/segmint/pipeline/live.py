@@ -14,7 +14,6 @@ rolls the view forward to that day, so the view has one day.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import time
 from collections.abc import Sequence
@@ -24,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from segmint.core.config import Settings
 from segmint.core.errors import Location, NotFoundError, RuleError
@@ -212,106 +210,6 @@ def _recompute(
     )
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """An update of the marked customers computed without writing, and what it read.
-
-    ``marks``: each customer's marking import as read; ``stood``: the current run, the
-    view's day, the next update's id and the run's segment versions as read. `apply`
-    writes it if all that still stands, for the customers no import marked again since.
-    """
-
-    run_id: int
-    day: dt.date
-    marks: dict[str, str | None]
-    done: Recomputed
-    stood: tuple[object, ...]
-    started: float  # time.perf_counter() when the computing began
-
-
-def prepare(engine: DuckDBEngine, settings: Settings) -> Prepared | None:
-    """What `update` would do for the customers new data marked, computed writing nothing.
-
-    On any connection, in one transaction (one state of the data throughout): the
-    server computes it beside the imports and writes it in the writer's turn (`apply`).
-    None when there is nothing to take in, no view, or the view must first move to a
-    later day (`apply` then does the whole update itself).
-    """
-    clock = time.perf_counter()
-    with engine.transaction():
-        run_id = snapshots.current_run(engine)
-        if run_id is None or not live.started(engine, run_id):
-            return None
-        start = live.view_day(engine, run_id)
-        newest = _newest_day(engine, settings)
-        if (newest is not None and newest > start) or live.due(engine, run_id, start, marked=False):
-            return None
-        marked = live.marks(engine, run_id)
-        if not marked:
-            return None
-        done = recompute(engine, settings, run_id=run_id, day=start, ids=sorted(marked))
-        return Prepared(run_id, start, marked, done, _stood(engine, run_id), clock)
-
-
-def apply(
-    engine: DuckDBEngine, settings: Settings, prepared: Prepared | None, *, actor: str
-) -> list[ViewUpdate]:
-    """Write a `prepare`d update, or make the whole `update` when it no longer stands.
-
-    Customers an import marked again after `prepare` read them are left marked for the
-    next update: their new rows were not in what it computed.
-    """
-    if prepared is None or _stood(engine, prepared.run_id) != prepared.stood:
-        return update(engine, settings, actor=actor)
-    now = live.marks(engine, prepared.run_id)
-    same = sorted(c for c, by in prepared.marks.items() if c in now and now[c] == by)
-    if not same:
-        return []
-    done = _only(prepared.done, same)
-    return [
-        _write(
-            engine,
-            settings,
-            same,
-            done,
-            run_id=prepared.run_id,
-            day=prepared.day,
-            cause="update",
-            actor=actor,
-            import_id=None,
-            clock=prepared.started,
-        )
-    ]
-
-
-def _stood(engine: DuckDBEngine, run_id: int) -> tuple[object, ...]:
-    return (
-        snapshots.current_run(engine),
-        live.view_day(engine, run_id),
-        live.next_update_id(engine),
-        tuple(live.run_plan(engine, run_id)),
-    )
-
-
-def _only(done: Recomputed, ids: Sequence[str]) -> Recomputed:
-    """`done` for customers `ids` alone."""
-    keep = pa.array(ids, pa.string())
-
-    def of(table: pa.Table) -> pa.Table:
-        return table.filter(pc.is_in(table["customer_id"], value_set=keep))
-
-    shortfall = done.shortfall
-    if shortfall is not None:
-        shortfall = shortfall[shortfall["customer_id"].isin(ids)].reset_index(drop=True)
-    return dataclasses.replace(
-        done,
-        rows=of(done.rows),
-        members=of(done.members),
-        pending=of(done.pending),
-        shortfall=shortfall,
-    )
-
-
 def _apply(
     engine: DuckDBEngine,
     settings: Settings,
@@ -326,34 +224,6 @@ def _apply(
     """Recompute `ids` as of `day` and write them into the view, in one transaction."""
     clock = time.perf_counter()
     done = recompute(engine, settings, run_id=run_id, day=day, ids=ids) if ids else None
-    return _write(
-        engine,
-        settings,
-        ids,
-        done,
-        run_id=run_id,
-        day=day,
-        cause=cause,
-        actor=actor,
-        import_id=import_id,
-        clock=clock,
-    )
-
-
-def _write(
-    engine: DuckDBEngine,
-    settings: Settings,
-    ids: Sequence[str],
-    done: Recomputed | None,
-    *,
-    run_id: int,
-    day: dt.date,
-    cause: str,
-    actor: str,
-    import_id: str | None,
-    clock: float,
-) -> ViewUpdate:
-    """Write `done` (customers `ids` recomputed) into the view, in one transaction."""
     update_id = live.next_update_id(engine)
     touched = pa.table({"customer_id": pa.array(list(ids), pa.string())})
     counts = (len(ids), 0, 0, 0, 0)

@@ -254,11 +254,7 @@ def set_next(
             "AND customer_id IN (SELECT customer_id FROM _who)",
             [run_id],
         )
-        engine.execute(
-            "INSERT INTO next_changes (run_id, customer_id, day) "
-            "SELECT ?, customer_id, day FROM _next",
-            [run_id],
-        )
+        engine.execute("INSERT INTO next_changes SELECT ?, customer_id, day FROM _next", [run_id])
 
 
 def due(engine: DuckDBEngine, run_id: int, day: dt.date, *, marked: bool) -> list[str]:
@@ -379,12 +375,11 @@ def started(engine: DuckDBEngine, run_id: int) -> bool:
     return bool(found)
 
 
-def mark(engine: DuckDBEngine, touched: str, *, by: str) -> None:
+def mark(engine: DuckDBEngine, touched: str) -> None:
     """Mark the customers of the temporary table `touched` due in the current view.
 
     Inside the import's transaction: the data and the mark commit together, so an update
-    that never ran (a killed process) is caught up by the next update or refresh. `by`
-    (the import's id) tells a mark from the one before it (`marks`).
+    that never ran (a killed process) is caught up by the next update or refresh.
     """
     run_id = snapshots.current_run(engine)
     if run_id is None:
@@ -395,16 +390,5 @@ def mark(engine: DuckDBEngine, touched: str, *, by: str) -> None:
         [run_id],
     )
     engine.execute(
-        f"""INSERT INTO next_changes (run_id, customer_id, day, marked_by)
-        SELECT ?, customer_id, ?, ? FROM {touched}""",
-        [run_id, MARKED, by],
+        f"INSERT INTO next_changes SELECT ?, customer_id, ? FROM {touched}", [run_id, MARKED]
     )
-
-
-def marks(engine: DuckDBEngine, run_id: int) -> dict[str, str | None]:
-    """Each customer marked due in the view of run `run_id`, and the import that marked her."""
-    rows = engine.rows(
-        "SELECT customer_id, marked_by FROM next_changes WHERE run_id = ? AND day = ?",
-        [run_id, MARKED],
-    )
-    return {str(c): by for c, by in rows}

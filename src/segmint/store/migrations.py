@@ -239,12 +239,6 @@ def _v8_rows_by_customer(engine: DuckDBEngine) -> None:
         engine.execute("DROP TABLE _rows")
 
 
-def _v9_marked_by(engine: DuckDBEngine) -> None:
-    # Which import marked a customer due: an update computed beside the imports (the
-    # server's) writes only the customers no import marked again since it read them.
-    engine.execute("ALTER TABLE next_changes ADD COLUMN marked_by VARCHAR")
-
-
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -254,7 +248,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_live_view,
     _v7_api_keys,
     _v8_rows_by_customer,
-    _v9_marked_by,
 )
 
 

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from segmint.ingest.importer import ImportResult
     from segmint.ingest.items import BatchResult
     from segmint.ingest.loader import Progress
-    from segmint.pipeline.live import Prepared
     from segmint.store.duckdb import DuckDBEngine
 
 STREAMED = ("customers", "orders", "events", "tickets")  # what `ingest` takes a batch of
@@ -182,27 +181,6 @@ class ImportMethods:
         from segmint.pipeline.live import update
 
         return update(self.engine, self.settings, actor=actor)
-
-    def prepare_view_update(self) -> Prepared | None:
-        """`update_view`'s computing alone, writing nothing (on a connection of its own).
-
-        A server computes it beside the imports and writes it in the writer's turn with
-        `apply_view_update` on the writing connection.
-        """
-        from segmint.pipeline.live import prepare
-
-        return prepare(self.engine, self.settings)
-
-    def apply_view_update(
-        self, prepared: Prepared | None, *, actor: str = "python"
-    ) -> list[ViewUpdate]:
-        """Write a prepared update, or make the whole `update_view` if it no longer stands.
-
-        Only the customers no import marked again since it was prepared are written.
-        """
-        from segmint.pipeline.live import apply
-
-        return apply(self.engine, self.settings, prepared, actor=actor)
 
     def _import_moment(self, today: dt.date | None) -> dt.datetime:
         if today is None:
