@@ -58,3 +58,13 @@ def test_merge_fills_gaps_moves_history_and_is_audited(ws, tmp_path):
 def test_merge_into_itself_is_refused(ws):
     with pytest.raises(InputError, match="into itself"):
         ws.merge_customers("C1", "C1")
+
+
+def test_a_batch_before_the_first_run_has_no_view_to_wait_for(tmp_path):
+    with Workspace.init(tmp_path / "ws") as ws:
+        done = ws.ingest(
+            "orders",
+            [{"order_id": "O1", "customer_id": "C1", "ordered_at": "2026-06-30", "amount": 5}],
+            live=False,
+        )
+    assert (done.new, done.view, done.view_pending) == (1, [], False)

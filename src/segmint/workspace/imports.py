@@ -172,9 +172,16 @@ class ImportMethods:
             rejected=count["rejected"],
             items=found,
             view=view,
-            view_pending=not live,
+            view_pending=not live and self._has_view(),
             received_at=moment,
         )
+
+    def _has_view(self) -> bool:
+        """Whether the current run keeps a live view (none before the first run)."""
+        from segmint.store import live, snapshots
+
+        run_id = snapshots.current_run(self.engine)
+        return run_id is not None and live.started(self.engine, run_id)
 
     def update_view(self, *, actor: str = "python") -> list[ViewUpdate]:
         """Take every customer new data touched into the live view (see `ingest`'s `live`)."""
