@@ -208,6 +208,16 @@ class AlertSettings(_Frozen):
     )
 
 
+class WebhookSettings(_Frozen):
+    """Where webhooks may go."""
+
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts of your own network webhooks may be sent to (others must be "
+        'public), e.g. ["127.0.0.1", "crm.internal"].',
+    )
+
+
 class Settings(_Frozen):
     """All settings of one workspace."""
 
@@ -230,6 +240,7 @@ class Settings(_Frozen):
     value: ValueSettings = ValueSettings()
     clv: ClvSettings = ClvSettings()
     alerts: AlertSettings = AlertSettings()
+    webhooks: WebhookSettings = WebhookSettings()
     mapping: dict[str, str] = Field(
         default_factory=dict,
         description="Extra header names: source header = canonical column.",
@@ -263,6 +274,7 @@ SECTIONS: dict[str, type[_Frozen]] = {
     "value": ValueSettings,
     "clv": ClvSettings,
     "alerts": AlertSettings,
+    "webhooks": WebhookSettings,
 }
 
 
