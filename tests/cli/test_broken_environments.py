@@ -53,6 +53,13 @@ ARGS: dict[str, list[str]] = {
     "apikey create": ["--role", "viewer", "--name", "x", "-w", "WS"],
     "apikey list": ["-w", "WS"],
     "apikey revoke": ["deadbeef", "-w", "WS"],
+    "webhook add": ["https://93.184.215.14/h", "--on", "tier.changed", "-w", "WS"],
+    "webhook list": ["-w", "WS"],
+    "webhook remove": ["sub_00000000", "-w", "WS"],
+    "webhook test": ["sub_00000000", "-w", "WS"],
+    "webhook deliver": ["-w", "WS"],
+    "webhook dead": ["-w", "WS"],
+    "webhook replay": ["msg_0", "-w", "WS"],
     # every environment it meets stops it before it listens (it needs a writable workspace)
     "serve": ["-w", "WS"],
 }

@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from segmint._version import __version__
-from segmint.cli import alerts, customers, demo, ingest, run, segments, service, workspace
+from segmint.cli import (
+    alerts,
+    customers,
+    demo,
+    ingest,
+    run,
+    segments,
+    service,
+    webhooks,
+    workspace,
+)
 
 if TYPE_CHECKING:
     from typer._click import exceptions as click
@@ -34,6 +44,7 @@ segments.register(app, run.export_app)
 app.add_typer(customers.app, name="customers")
 app.add_typer(alerts.app, name="alerts")
 service.register(app)
+webhooks.register(app)
 
 
 def _version(value: bool) -> None:

@@ -239,6 +239,27 @@ def _v8_rows_by_customer(engine: DuckDBEngine) -> None:
         engine.execute("DROP TABLE _rows")
 
 
+# Webhooks: subscriptions (their secrets are kept: each message is signed with them) and
+# the outbox, one row per message and subscription, written in the transaction of the
+# change it tells of and kept after delivery (or giving up) as the record of it.
+_V9_TABLES = (
+    """CREATE TABLE webhook_subscriptions (
+        subscription_id VARCHAR PRIMARY KEY, url VARCHAR NOT NULL, events VARCHAR NOT NULL,
+        batch INTEGER NOT NULL, secrets VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+        created_by VARCHAR NOT NULL, removed_at TIMESTAMPTZ, removed_by VARCHAR)""",
+    """CREATE TABLE webhook_messages (
+        message_id VARCHAR NOT NULL, subscription_id VARCHAR NOT NULL, event VARCHAR NOT NULL,
+        body VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, attempts INTEGER NOT NULL,
+        next_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ, dead_at TIMESTAMPTZ,
+        last_error VARCHAR)""",
+)
+
+
+def _v9_webhooks(engine: DuckDBEngine) -> None:
+    for statement in _V9_TABLES:
+        engine.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -248,6 +269,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_live_view,
     _v7_api_keys,
     _v8_rows_by_customer,
+    _v9_webhooks,
 )
 
 

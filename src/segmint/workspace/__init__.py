@@ -34,6 +34,7 @@ from segmint.store.status import Status, status
 from segmint.workspace.access import AccessMethods
 from segmint.workspace.imports import ImportMethods
 from segmint.workspace.segments import SegmentMethods
+from segmint.workspace.webhooks import WebhookMethods
 
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
 # by the methods that use them, so a reading command such as `status` starts without them.
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 DATABASE_FILE = "segmint.duckdb"
 
 
-class Workspace(ImportMethods, SegmentMethods, AccessMethods):
+class Workspace(ImportMethods, SegmentMethods, AccessMethods, WebhookMethods):
     """A segmint workspace on disk.
 
     Parameters

@@ -34,6 +34,9 @@ from segmint.cli.render.rules import segment_list as segment_list
 from segmint.cli.render.rules import segment_saved as segment_saved
 from segmint.cli.render.service import api_key_created as api_key_created
 from segmint.cli.render.service import api_keys as api_keys
+from segmint.cli.render.webhooks import dead_letters as dead_letters
+from segmint.cli.render.webhooks import webhook_added as webhook_added
+from segmint.cli.render.webhooks import webhooks as webhooks
 from segmint.core import i18n
 from segmint.core.errors import SegmintError, located
 
