@@ -81,6 +81,8 @@ READS = [
     ("segment", "show", "tier.A"),
     ("rule", "test", "orders_90d >= 1 and tier = 'A'"),
     ("apikey", "list"),
+    ("webhook", "list"),
+    ("webhook", "dead"),
 ]
 
 

@@ -25,6 +25,7 @@ from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.segments.results import Alert
 from segmint.segments.saved import Preview, SegmentDetail
 from segmint.store.apikeys import ApiKey
+from segmint.store.webhooks import Message, Subscription
 from segmint.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -46,12 +47,16 @@ CALLS: dict[str, Callable[..., Any]] = {
         "export",
         "export_segment",
         "api_keys",
+        "webhooks",
+        "dead_letters",
     )
 }
 
 
 # The types the methods' hints name but their modules import only for type checkers.
-_NAMES = {kind.__name__: kind for kind in (Alert, ApiKey, Preview, SegmentDetail)}
+_NAMES = {
+    kind.__name__: kind for kind in (Alert, ApiKey, Message, Preview, SegmentDetail, Subscription)
+}
 
 
 class Call(BaseModel):

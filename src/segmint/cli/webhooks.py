@@ -60,9 +60,9 @@ def listing(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         found = ws.webhooks()
     if as_json:
@@ -156,9 +156,9 @@ def dead(
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
-    from segmint.workspace import Workspace
+    from segmint.cli.served import reading
 
-    with Workspace(workspace, read_only=True) as ws:
+    with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
         found = ws.dead_letters()
     if as_json:
