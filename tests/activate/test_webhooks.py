@@ -198,3 +198,32 @@ def test_removing_a_subscription_gives_up_its_waiting_messages_and_is_audited(ws
 def _messages(ws) -> list[outbox.Message]:
     rows = ws.engine.rows(f"SELECT {outbox._MESSAGE} FROM webhook_messages")  # noqa: S608
     return [outbox._message(r) for r in rows]
+
+
+def test_a_run_tells_its_subscribers_when_it_is_kept(tmp_path_factory, tmp_path):
+    """run.finished is written in the run's own transaction, for its subscribers alone."""
+    from tests.conftest import built_demo, copied
+
+    folder = copied(
+        built_demo(tmp_path_factory, "hooks", customers=200, seed=6, as_of=dt.date(2026, 6, 30)),
+        tmp_path,
+    )
+    toml = folder / "segmint.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "[webhooks]\n", '[webhooks]\nallowed_hosts = ["127.0.0.1"]\n'
+        ),
+        encoding="utf-8",
+    )
+    with receiving([]) as receiver, Workspace(folder) as ws:
+        _, secret = ws.add_webhook(receiver.url, events=["run.finished"])
+        ws.add_webhook(receiver.url + "/tiers", events=["tier.changed"])  # not told
+        kept = ws.run(as_of=dt.date(2026, 6, 30))
+        backtest = ws.run(as_of=dt.date(2026, 3, 31))
+        assert ws.deliver_webhooks().delivered == 2
+    told = [Webhook(secret).verify(body, headers) for _, headers, body in receiver.got]
+    assert [(m["type"], m["data"]["run_id"], m["data"]["current"]) for m in told] == [
+        ("run.finished", kept.run_id, True),
+        ("run.finished", backtest.run_id, False),
+    ]
+    assert told[0]["data"]["customers"] == kept.customers

@@ -36,6 +36,7 @@ from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, cust
 from segmint.pipeline.pending import start_view, view_start
 from segmint.pipeline.shortfall import shortfall
 from segmint.store import snapshots
+from segmint.store import webhooks as outbox
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
@@ -203,6 +204,19 @@ def run(
             )
             if current
             else (0, 0)  # a backtest says nothing about today
+        )
+        # in the run's own transaction: told if and only if the run is kept
+        outbox.enqueue(
+            engine,
+            "run.finished",
+            {
+                "run_id": run_id,
+                "as_of": as_of.isoformat(),
+                "customers": features.num_rows,
+                "current": current,
+                "alerts_raised": raised,
+            },
+            now=record["finished_at"],
         )
     seconds = time.perf_counter() - clock
     return RunResult(
