@@ -110,7 +110,9 @@ def test_failures_and_a_wait_asked_for_end_in_each_message_delivered_once(ws):
         waiting = outbox.due(ws.engine, now=t0 + dt.timedelta(seconds=29), limit=10)
         assert waiting == []  # the 429 asked for 30 s, more than the backoff's 5 s
         assert _deliver(ws, t0 + dt.timedelta(seconds=31)).delivered == 1
-        assert _deliver(ws, t0 + dt.timedelta(hours=2)) == sending.Delivery(0, 0, 0)
+        assert _deliver(ws, t0 + dt.timedelta(hours=2)) == sending.Delivery(
+            delivered=0, retried=0, given_up=0
+        )
     assert sorted(receiver.delivered) == sorted(ids) and len(receiver.delivered) == 3
     verifier = Webhook(secret)
     for _, headers, body in receiver.got:  # the failed attempts were signed too
@@ -196,8 +198,9 @@ def test_removing_a_subscription_gives_up_its_waiting_messages_and_is_audited(ws
 
 
 def _messages(ws) -> list[outbox.Message]:
-    rows = ws.engine.rows(f"SELECT {outbox._MESSAGE} FROM webhook_messages")  # noqa: S608
-    return [outbox._message(r) for r in rows]
+    fields = list(outbox.Message.model_fields)
+    rows = ws.engine.rows(f"SELECT {', '.join(fields)} FROM webhook_messages")  # noqa: S608
+    return [outbox.Message.model_validate(dict(zip(fields, r, strict=True))) for r in rows]
 
 
 def test_a_run_tells_its_subscribers_when_it_is_kept(tmp_path_factory, tmp_path):

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
-from dataclasses import dataclass
 
 import httpx2
+from pydantic import BaseModel, ConfigDict
 
 from segmint.activate import signing, targets
 from segmint.core.config import Settings
-from segmint.core.errors import InputError
+from segmint.core.errors import InputError, Location
 from segmint.store import webhooks as outbox
 from segmint.store.duckdb import DuckDBEngine
 
@@ -39,13 +39,41 @@ GIVE_UP_AFTER = dt.timedelta(days=3)
 TIMEOUT_SECONDS = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(BaseModel):
     """What one pass over the outbox did."""
+
+    model_config = ConfigDict(frozen=True)
 
     delivered: int
     retried: int
     given_up: int
+
+
+def subscribe(
+    engine: DuckDBEngine, settings: Settings, url: str, *, events: list[str], actor: str
+) -> tuple[outbox.Subscription, str]:
+    """Subscribe `url` (checked by `targets.check`) to `events`; it and its new secret.
+
+    Raises
+    ------
+    InputError
+        The target may not be sent to, or an event is none of `EVENTS`
+        (``webhook.no_events``, ``webhook.unknown_event``).
+    """
+    targets.check(url, allowed_hosts=settings.webhooks.allowed_hosts)
+    known = ", ".join(EVENTS)
+    if not events:
+        raise InputError("webhook.no_events", location=Location(field="on"), known=known)
+    for event in events:
+        if event not in EVENTS:
+            raise InputError(
+                "webhook.unknown_event", location=Location(field="on"), event=event, known=known
+            )
+    secret = signing.new_secret()
+    made = outbox.add(
+        engine, url=url, events=sorted(set(events)), batch=1, secret=secret, actor=actor
+    )
+    return made, secret
 
 
 def backoff(attempts: int, *, rng: random.Random) -> dt.timedelta:
@@ -78,8 +106,8 @@ def deliver(
 ) -> Delivery:
     """Send the messages due by `now` (at most `limit`); record each outcome."""
     counts = {"delivered": 0, "retried": 0, "given_up": 0}
-    for message, url in outbox.due(engine, now=now, limit=limit):
-        outcome = _send(engine, settings, message, url, now=now, client=client, rng=rng)
+    for message, url, keys in outbox.due(engine, now=now, limit=limit):
+        outcome = _send(engine, settings, message, url, keys, now=now, client=client, rng=rng)
         counts[outcome] += 1
     return Delivery(**counts)
 
@@ -89,6 +117,7 @@ def _send(
     settings: Settings,
     message: outbox.Message,
     url: str,
+    keys: list[str],
     *,
     now: dt.datetime,
     client: httpx2.Client,
@@ -101,7 +130,7 @@ def _send(
         return "given_up"
     body = message.body.encode()
     sent = signing.headers(
-        outbox.secrets_of(engine, message.subscription_id),
+        keys,
         message_id=message.message_id,
         timestamp=int(now.timestamp()),
         body=body,

@@ -96,9 +96,6 @@ class Served:
         except urllib.error.HTTPError as exc:
             raise ServedError(json.loads(exc.read())) from None
 
-    def close(self) -> None:
-        """Nothing to close: each call is a request of its own."""
-
 
 class ServedError(SegmintError):
     """An error the server answered with, told as it worded it."""

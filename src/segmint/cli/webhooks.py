@@ -136,14 +136,9 @@ def _deliver(
         locale = locale_of(ws.settings, lang)
         done = ws.test_webhook(test) if test is not None else ws.deliver_webhooks()
     if as_json:
-        render.emit_json({"ok": True, **vars_of(done)})
+        render.emit_result(done)
     else:
-        render.message(locale.text("cli.webhook_delivery", **vars_of(done)))
-
-
-def vars_of(done: object) -> dict[str, int]:
-    """A delivery's counts by name."""
-    return {k: int(getattr(done, k)) for k in ("delivered", "retried", "given_up")}
+        render.message(locale.text("cli.webhook_delivery", **done.model_dump()))
 
 
 @webhook_app.command("dead")

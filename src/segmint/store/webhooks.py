@@ -52,13 +52,9 @@ class Message(BaseModel):
     last_error: str | None
 
 
-_SUBSCRIPTION = (
-    "subscription_id, url, events, batch, created_at, created_by, removed_at, removed_by"
-)
-_MESSAGE = (
-    "message_id, subscription_id, event, body, created_at, attempts, next_at, delivered_at, "
-    "dead_at, last_error"
-)
+# The columns read, in the order of the models' fields (zipped back into them).
+_SUBSCRIPTION = ", ".join(Subscription.model_fields)
+_MESSAGE = ", ".join(Message.model_fields)
 
 
 def add(
@@ -142,14 +138,6 @@ def remove(engine: DuckDBEngine, subscription_id: str, *, actor: str) -> Subscri
     return get(engine, subscription_id)
 
 
-def secrets_of(engine: DuckDBEngine, subscription_id: str) -> list[str]:
-    """The secrets a subscription's messages are signed with (newest first)."""
-    found = engine.scalar(
-        "SELECT secrets FROM webhook_subscriptions WHERE subscription_id = ?", [subscription_id]
-    )
-    return list(json.loads(found)) if found else []
-
-
 def enqueue(
     engine: DuckDBEngine, event: str, data: dict[str, object], *, now: dt.datetime
 ) -> list[str]:
@@ -207,16 +195,22 @@ def _put(
     return message_id
 
 
-def due(engine: DuckDBEngine, *, now: dt.datetime, limit: int) -> list[tuple[Message, str]]:
-    """Messages due to be sent by `now`, oldest first, each with its subscription's URL."""
+def due(
+    engine: DuckDBEngine, *, now: dt.datetime, limit: int
+) -> list[tuple[Message, str, list[str]]]:
+    """Messages due by `now`, oldest first, with their target and signing secrets.
+
+    Each as (message, the subscription's URL, its secrets newest first).
+    """
+    columns = ", ".join(f"m.{c}" for c in Message.model_fields)
     rows = engine.rows(
-        f"""SELECT {", ".join("m." + c.strip() for c in _MESSAGE.split(","))}, s.url
+        f"""SELECT {columns}, s.url, s.secrets
         FROM webhook_messages m JOIN webhook_subscriptions s USING (subscription_id)
         WHERE m.delivered_at IS NULL AND m.dead_at IS NULL AND m.next_at <= ?
         ORDER BY m.created_at, m.message_id LIMIT ?""",
         [now, limit],
     )
-    return [(_message(r[:-1]), str(r[-1])) for r in rows]
+    return [(_message(r[:-2]), str(r[-2]), list(json.loads(str(r[-1])))) for r in rows]
 
 
 def delivered(engine: DuckDBEngine, message_id: str, *, now: dt.datetime) -> None:
@@ -257,16 +251,13 @@ def dead_letters(engine: DuckDBEngine) -> list[Message]:
 
 def replay(engine: DuckDBEngine, message_id: str, *, now: dt.datetime) -> None:
     """Send a dead letter again (same id: a receiver that has it ignores it)."""
-    found = engine.scalar(
-        "SELECT count(*) FROM webhook_messages WHERE message_id = ? AND dead_at IS NOT NULL",
-        [message_id],
-    )
-    if not found:
-        raise NotFoundError("webhook.no_dead_letter", message=message_id)
-    engine.execute(
-        "UPDATE webhook_messages SET dead_at = NULL, next_at = ? WHERE message_id = ?",
+    queued = engine.rows(
+        "UPDATE webhook_messages SET dead_at = NULL, next_at = ? "
+        "WHERE message_id = ? AND dead_at IS NOT NULL RETURNING message_id",
         [now, message_id],
     )
+    if not queued:
+        raise NotFoundError("webhook.no_dead_letter", message=message_id)
 
 
 def _subscription(row: tuple[object, ...]) -> Subscription:

@@ -37,28 +37,9 @@ class WebhookMethods:
         The URL must lead to public addresses only, or to a host listed in ``[webhooks]
         allowed_hosts``; it is checked again before every send. Audited.
         """
-        from segmint.activate import signing, targets
-        from segmint.activate.webhooks import EVENTS
-        from segmint.store import webhooks
+        from segmint.activate import webhooks
 
-        targets.check(url, allowed_hosts=self.settings.webhooks.allowed_hosts)
-        if not events:
-            raise InputError(
-                "webhook.no_events", location=Location(field="on"), known=_list(EVENTS)
-            )
-        for event in events:
-            if event not in EVENTS:
-                raise InputError(
-                    "webhook.unknown_event",
-                    location=Location(field="on"),
-                    event=event,
-                    known=_list(EVENTS),
-                )
-        secret = signing.new_secret()
-        made = webhooks.add(
-            self.engine, url=url, events=sorted(set(events)), batch=1, secret=secret, actor=actor
-        )
-        return made, secret
+        return webhooks.subscribe(self.engine, self.settings, url, events=events, actor=actor)
 
     def webhooks(self) -> list[Subscription]:
         """Every subscription, newest first, removed ones too; never a secret."""
@@ -119,7 +100,3 @@ class WebhookMethods:
         from segmint.store import webhooks
 
         webhooks.replay(self.engine, message_id, now=now or dt.datetime.now(dt.UTC))
-
-
-def _list(names: tuple[str, ...]) -> str:
-    return ", ".join(names)
