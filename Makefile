@@ -28,8 +28,9 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# One worker per core (pytest-xdist): the suite runs in about half the time on two.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 format: install
 	$(BIN)/ruff format src tests bench

@@ -11,6 +11,7 @@ import http.server
 import json
 import random
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,6 +33,7 @@ class Receiver:
     def __init__(self, script: list[tuple[int, dict[str, str]]]) -> None:
         self.script = list(script)
         self.got: list[tuple[int, dict[str, str], bytes]] = []  # status answered, headers, body
+        self.paths: list[str] = []  # of each request, in the same order
         self.url = ""
 
     @property
@@ -41,14 +43,19 @@ class Receiver:
 
 
 @contextmanager
-def receiving(script: list[tuple[int, dict[str, str]]]) -> Iterator[Receiver]:
+def receiving(
+    script: list[tuple[int, dict[str, str]]], *, delay: float = 0.0
+) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 answering `script`, then 200; `delay` seconds per answer."""
     receiver = Receiver(script)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
+            time.sleep(delay)
             status, headers = receiver.script.pop(0) if receiver.script else (200, {})
             receiver.got.append((status, {k.lower(): v for k, v in self.headers.items()}, body))
+            receiver.paths.append(self.path)
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -69,29 +76,33 @@ def receiving(script: list[tuple[int, dict[str, str]]]) -> Iterator[Receiver]:
         server.server_close()
 
 
-@pytest.fixture
-def ws(tmp_path):
-    folder = tmp_path / "ws"
-    Workspace.init(folder).close()
+def allow_loopback(folder) -> None:
+    """Let the workspace in `folder` send webhooks to 127.0.0.1 (its segmint.toml)."""
     toml = folder / "segmint.toml"
     text = toml.read_text(encoding="utf-8")
+    assert text.count("[webhooks]\n") == 1
     toml.write_text(
         text.replace("[webhooks]\n", '[webhooks]\nallowed_hosts = ["127.0.0.1"]\n'),
         encoding="utf-8",
     )
+
+
+@pytest.fixture
+def ws(tmp_path):
+    folder = tmp_path / "ws"
+    Workspace.init(folder).close()
+    allow_loopback(folder)
     with Workspace(folder) as opened:
         yield opened
 
 
-def _queue(ws, n: int, *, now: dt.datetime) -> list[str]:
+def _queue(ws, n: int, *, now: dt.datetime, event: str = "tier.changed") -> list[str]:
+    """n messages of `event` for its subscribers; the ids of those made."""
+    before = {m.message_id for m in _messages(ws)}
     with ws.engine.transaction():
-        return [
-            mid
-            for i in range(n)
-            for mid in outbox.enqueue(
-                ws.engine, "tier.changed", {"customer_id": f"C{i}", "to": "A"}, now=now
-            )
-        ]
+        for i in range(n):
+            outbox.enqueue(ws.engine, event, {"customer_id": f"C{i}", "to": "A"}, now=now)
+    return [m.message_id for m in _messages(ws) if m.message_id not in before]
 
 
 def _deliver(ws, now: dt.datetime, *, timeout: float = 5.0) -> sending.Delivery:
@@ -127,8 +138,7 @@ def test_a_receiver_that_is_down_or_slow_is_tried_again(ws):
         url = receiver.url
     ws.add_webhook(url, events=["run.finished"])  # the server is gone: connection refused
     t0 = dt.datetime.now(dt.UTC)
-    with ws.engine.transaction():
-        (mid,) = outbox.enqueue(ws.engine, "run.finished", {"run_id": 1}, now=t0)
+    (mid,) = _queue(ws, 1, now=t0, event="run.finished")
     assert _deliver(ws, t0, timeout=0.5).retried == 1
     (row,) = [m for m in _messages(ws) if m.message_id == mid]
     assert row.attempts == 1 and row.last_error == "ConnectError"
@@ -139,8 +149,7 @@ def test_an_answer_not_worth_retrying_is_a_dead_letter_that_can_be_replayed(ws):
     with receiving([(404, {})]) as receiver:
         ws.add_webhook(receiver.url, events=["alert.raised"])
         t0 = dt.datetime.now(dt.UTC)
-        with ws.engine.transaction():
-            (mid,) = outbox.enqueue(ws.engine, "alert.raised", {"alert_id": 7}, now=t0)
+        (mid,) = _queue(ws, 1, now=t0, event="alert.raised")
         assert _deliver(ws, t0).given_up == 1
         (dead,) = ws.dead_letters()
         assert (dead.message_id, dead.last_error, dead.attempts) == (mid, "HTTP 404", 1)
@@ -211,13 +220,7 @@ def test_a_run_tells_its_subscribers_when_it_is_kept(tmp_path_factory, tmp_path)
         built_demo(tmp_path_factory, "hooks", customers=200, seed=6, as_of=dt.date(2026, 6, 30)),
         tmp_path,
     )
-    toml = folder / "segmint.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8").replace(
-            "[webhooks]\n", '[webhooks]\nallowed_hosts = ["127.0.0.1"]\n'
-        ),
-        encoding="utf-8",
-    )
+    allow_loopback(folder)
     with receiving([]) as receiver, Workspace(folder) as ws:
         _, secret = ws.add_webhook(receiver.url, events=["run.finished"])
         ws.add_webhook(receiver.url + "/tiers", events=["tier.changed"])  # not told

@@ -22,6 +22,7 @@ import uvicorn
 from segmint.api.app import create_app
 from segmint.store.apikeys import ROLES
 from segmint.workspace import Workspace
+from tests.activate.test_webhooks import allow_loopback
 from tests.conftest import built_demo
 
 
@@ -117,5 +118,6 @@ def served(tmp_path_factory):
     folder = built_demo(
         tmp_path_factory, "api", customers=600, seed=5, as_of=dt.date(2026, 6, 30), examples=True
     )
+    allow_loopback(folder)  # webhooks to a receiver of the test's own
     with serving(folder) as server:
         yield server

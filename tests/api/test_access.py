@@ -17,7 +17,15 @@ def _examples(served) -> dict[str, str]:
         customer = db.scalar("SELECT min(customer_id) FROM snapshots")
         alert = db.scalar("SELECT max(alert_id) FROM alerts")
         served.workspace.add_segment("matrix_probe", "orders_90d >= 1", actor="test")
-    return {"customer_id": customer, "name": "matrix_probe", "alert_id": str(alert), "job_id": "1"}
+        hook, _ = served.workspace.add_webhook("http://127.0.0.1:9/matrix", events=["run.finished"])
+    return {
+        "customer_id": customer,
+        "name": "matrix_probe",
+        "alert_id": str(alert),
+        "job_id": "1",
+        "subscription_id": hook.subscription_id,
+        "message_id": "msg_probe",
+    }
 
 
 def _routes(served) -> list[tuple[str, str, str]]:

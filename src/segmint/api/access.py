@@ -61,6 +61,13 @@ ACCESS: dict[str, frozenset[Role] | str] = {
     "list_alerts": READERS,
     "acknowledge_alert": ANALYSTS,
     "audit_log": ANALYSTS,
+    "list_webhooks": ANALYSTS,
+    "add_webhook": ADMINS,
+    "webhook_dead_letters": ANALYSTS,
+    "replay_webhook": ADMINS,
+    "remove_webhook": ADMINS,
+    "rotate_webhook_secret": ADMINS,
+    "test_webhook": ADMINS,
     "call_workspace": LOCAL,
 }
 

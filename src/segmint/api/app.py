@@ -171,19 +171,24 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     """
     from segmint.api.alerts import router as alerts
     from segmint.api.customers import router as customers
+    from segmint.api.delivery import Courier
     from segmint.api.ingest import router as ingest
     from segmint.api.local import router as local
     from segmint.api.runs import Jobs
     from segmint.api.runs import router as runs
     from segmint.api.segments import router as segments
+    from segmint.api.webhooks import router as webhooks
 
     readers = _Readers(workspace, size=READERS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        courier = Courier(app.state.served)
         async with anyio.create_task_group() as tasks:  # work that outlives its request
             app.state.tasks = tasks
+            tasks.start_soon(courier.run)  # webhooks, as the outbox fills
             yield  # at shutdown a run under way ends first (it is all or nothing anyway)
+            courier.stop()
         readers.close()  # before the writer's connection, which closes the database
 
     app = FastAPI(
@@ -202,7 +207,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
-    for router in (customers, ingest, runs, segments, alerts, local):
+    for router in (customers, ingest, runs, segments, alerts, webhooks, local):
         v1.include_router(router)
     app.include_router(v1)
     access.check_routes(app)

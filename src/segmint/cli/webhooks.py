@@ -1,4 +1,4 @@
-"""`segmint webhook add/list/remove/test/deliver/dead/replay`: signed webhooks from the outbox."""
+"""`segmint webhook add/list/rotate/remove/test/deliver/dead/replay`: signed, from the outbox."""
 
 from __future__ import annotations
 
@@ -29,6 +29,20 @@ def add(
             "stage.changed, alert.raised, run.finished (repeat for more).",
         ),
     ],
+    batch: Annotated[
+        int,
+        typer.Option(
+            "--batch", min=1, max=1000, help="Changes per message (1: a message per change)."
+        ),
+    ] = 1,
+    segment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment",
+            help="Send segment.entered/left of this segment only (repeat for more; "
+            "default: every segment).",
+        ),
+    ] = None,
     workspace: WorkspaceOption = Path("."),
     lang: LangOption = None,
     as_json: JsonOption = False,
@@ -36,6 +50,8 @@ def add(
     """Subscribe a URL to events; its signing secret is printed this once.
 
     Example: segmint webhook add https://crm.example.com/hooks --on tier.changed --on alert.raised
+
+    Example: segmint webhook add https://crm.example.com/vip --on segment.entered --segment vip
     """
     from segmint.cli import render
     from segmint.cli.formats import locale_of
@@ -43,11 +59,52 @@ def add(
 
     with Workspace(workspace, command=ctx.command_path) as ws:
         locale = locale_of(ws.settings, lang)
-        made, secret = ws.add_webhook(url, events=on, actor="cli")
+        made, secret = ws.add_webhook(
+            url, events=on, batch=batch, segments=segment or None, actor="cli"
+        )
     if as_json:
         render.emit_result(made, secret=secret)
     else:
         render.webhook_added(made, secret, locale=locale)
+
+
+@webhook_app.command("rotate")
+def rotate(
+    ctx: typer.Context,
+    subscription_id: Annotated[str, typer.Argument(metavar="ID", help="'webhook list' shows it.")],
+    keep_old: Annotated[
+        float,
+        typer.Option(
+            "--keep-old",
+            min=0,
+            max=24 * 30,
+            help="Hours the old secret keeps signing beside the new one.",
+        ),
+    ] = 24.0,
+    workspace: WorkspaceOption = Path("."),
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A new signing secret for a subscription, printed this once.
+
+    Messages carry a signature by the old secret too for --keep-old hours, so the
+    receiver can change over without losing one.
+
+    Example: segmint webhook rotate sub_3f9a0c21 --keep-old 48
+    """
+    from segmint.cli import render
+    from segmint.cli.formats import locale_of
+    from segmint.workspace import Workspace
+
+    with Workspace(workspace, command=ctx.command_path) as ws:
+        locale = locale_of(ws.settings, lang)
+        found, secret = ws.rotate_webhook_secret(
+            subscription_id, keep_old_hours=keep_old, actor="cli"
+        )
+    if as_json:
+        render.emit_result(found, secret=secret)
+    else:
+        render.webhook_rotated(found, secret, hours=keep_old, locale=locale)
 
 
 @webhook_app.command("list")

@@ -35,6 +35,7 @@ from segmint.segments import membership
 from segmint.store import facts as stored_facts
 from segmint.store import frozen as stored_frozen
 from segmint.store import live, snapshots
+from segmint.store import webhooks as outbox
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.memberships import FAMILIES
 from segmint.store.relations import Sources, execute, of_customers, sources
@@ -250,6 +251,9 @@ def _apply(
                 customers=touched,
             )
             counts = (len(ids), entered, left, raised, resolved)
+            outbox.enqueue_changes(
+                engine, run_id=run_id, update_id=update_id, now=dt.datetime.now(dt.UTC)
+            )
         live.record_update(
             engine, _record(update_id, run_id, cause, day, actor, import_id, *counts[:3])
         )

@@ -206,6 +206,8 @@ def run(
             else (0, 0)  # a backtest says nothing about today
         )
         # in the run's own transaction: told if and only if the run is kept
+        if current:
+            outbox.enqueue_changes(engine, run_id=run_id, update_id=None, now=record["finished_at"])
         outbox.enqueue(
             engine,
             "run.finished",

@@ -30,6 +30,16 @@ def segment_names(family: str, *, settings: Settings) -> tuple[str, ...]:
     return names.get(family, ())
 
 
+def all_segment_names(settings: Settings) -> set[str]:
+    """The names runs give the families' segments (``tier.A``, ``stage.at_risk`` …).
+
+    Known before the first run, which is when the segments themselves are made.
+    """
+    keys = {family: segment_names(family, settings=settings) for family in FAMILY_KEYS}
+    keys["tier"] = schemes.tier_labels(settings)
+    return {f"{family}.{key}" for family, found in keys.items() for key in found}
+
+
 def segment_label(family: str, key: str, *, settings: Settings, lang: str) -> str:
     """The name of segment `key` of `family` in `lang` (the key itself when unknown).
 

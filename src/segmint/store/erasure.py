@@ -5,7 +5,8 @@ orders, events, tickets, snapshot rows, memberships and alerts stay, under a ran
 pseudonym that nothing links back to her, so revenue, segment sizes and history still
 add up; her name, phone, e-mail, birthday and free attributes are gone, as is every copy
 of them the workspace kept (merge records, recorded changes, quarantined rows, the
-audit's mentions). One transaction, audited under the pseudonym alone.
+audit's mentions, the webhook messages about her). One transaction, audited under the
+pseudonym alone.
 """
 
 from __future__ import annotations
@@ -104,6 +105,11 @@ def erase(engine: DuckDBEngine, customer_id: str, *, actor: str) -> Erasure:
         changed["audit"] = _count_and_run(  # the targets name no customer; details may
             engine,
             "UPDATE audit SET details = replace(details, ?, ?) WHERE contains(details, ?)",
+            [traces[0], _quoted(pseudonym), traces[0]],
+        )
+        changed["webhook_messages"] = _count_and_run(  # messages name her by her id
+            engine,
+            "UPDATE webhook_messages SET body = replace(body, ?, ?) WHERE contains(body, ?)",
             [traces[0], _quoted(pseudonym), traces[0]],
         )
         audit.record(

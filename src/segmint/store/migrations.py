@@ -10,6 +10,7 @@ the tables the steps make with today's catalog).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 from segmint.core.errors import EngineError, Location
@@ -260,6 +261,27 @@ def _v9_webhooks(engine: DuckDBEngine) -> None:
         engine.execute(statement)
 
 
+# Webhooks limited to the segments they tell of; messages numbered in the order made (a
+# subscription's are sent in that order); secrets that are rotated, each kept with the
+# moment it stops signing (null: while it is the newest).
+def _v10_webhook_order_filters_and_rotation(engine: DuckDBEngine) -> None:
+    engine.execute("ALTER TABLE webhook_subscriptions ADD COLUMN segments VARCHAR")
+    engine.execute("ALTER TABLE webhook_messages ADD COLUMN seq BIGINT")
+    engine.execute(
+        """UPDATE webhook_messages m SET seq = n.seq FROM (
+            SELECT message_id, row_number() OVER (ORDER BY created_at, message_id) AS seq
+            FROM webhook_messages) n WHERE m.message_id = n.message_id"""
+    )
+    for subscription_id, kept in engine.rows(
+        "SELECT subscription_id, secrets FROM webhook_subscriptions"
+    ):
+        keys = [{"key": key, "until": None} for key in json.loads(kept)]
+        engine.execute(
+            "UPDATE webhook_subscriptions SET secrets = ? WHERE subscription_id = ?",
+            [json.dumps(keys), subscription_id],
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -270,6 +292,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_api_keys,
     _v8_rows_by_customer,
     _v9_webhooks,
+    _v10_webhook_order_filters_and_rotation,
 )
 
 

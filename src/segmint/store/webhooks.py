@@ -5,6 +5,11 @@ of the change it tells of (so a crash never loses one nor invents one) and then 
 `segmint.activate.webhooks` until it is delivered or given up (the dead letters, which
 can be sent again). The message id is stable across attempts: receivers de-duplicate by
 it. Secrets are kept to sign with and never listed.
+
+The messages of a run or a live update are made in the database in one statement from
+what it logged (`membership_changes`, the alerts it raised), so telling a hundred
+thousand changes costs one query, not one per change. Their shapes are version 1 of
+docs/webhooks.md.
 """
 
 from __future__ import annotations
@@ -12,12 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Sequence
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from segmint.core.errors import NotFoundError
 from segmint.store import audit
 from segmint.store.duckdb import DuckDBEngine
+
+VERSION = 1  # of the messages' shapes
+KEEP_DELIVERED = dt.timedelta(days=30)  # then a delivered message is forgotten
 
 
 class Subscription(BaseModel):
@@ -28,7 +38,8 @@ class Subscription(BaseModel):
     subscription_id: str
     url: str
     events: list[str]
-    batch: int
+    batch: int  # changes per message; 1: a message per change
+    segments: list[str] | None  # segment.entered/left of these segments only (None: all)
     created_at: dt.datetime
     created_by: str
     removed_at: dt.datetime | None
@@ -52,25 +63,48 @@ class Message(BaseModel):
     last_error: str | None
 
 
+class Outcome(BaseModel):
+    """What became of one attempt to send a message (`record` writes many at once)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    delivered_at: dt.datetime | None = None
+    next_at: dt.datetime | None = None  # tried again then
+    dead_at: dt.datetime | None = None
+    error: str | None = None
+
+
+Due = tuple[Message, str, list[str]]  # a message due, its target URL, its signing secrets
+
 # The columns read, in the order of the models' fields (zipped back into them).
 _SUBSCRIPTION = ", ".join(Subscription.model_fields)
 _MESSAGE = ", ".join(Message.model_fields)
 
 
 def add(
-    engine: DuckDBEngine, *, url: str, events: list[str], batch: int, secret: str, actor: str
+    engine: DuckDBEngine,
+    *,
+    url: str,
+    events: list[str],
+    batch: int,
+    segments: list[str] | None,
+    secret: str,
+    actor: str,
 ) -> Subscription:
     """Keep a new subscription (its target and events checked by the caller); audited."""
     subscription_id = "sub_" + secrets.token_hex(4)
     with engine.transaction():
         engine.execute(
-            "INSERT INTO webhook_subscriptions VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            """INSERT INTO webhook_subscriptions (subscription_id, url, events, batch,
+                segments, secrets, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 subscription_id,
                 url,
                 json.dumps(events),
                 batch,
-                json.dumps([secret]),
+                None if segments is None else json.dumps(segments, ensure_ascii=False),
+                _keys([(secret, None)]),
                 dt.datetime.now(dt.UTC),
                 actor,
             ],
@@ -80,9 +114,57 @@ def add(
             "webhook_add",
             target=f"subscription {subscription_id}",
             actor=actor,
-            details={"url": url, "events": events, "batch": batch},
+            details={"url": url, "events": events, "batch": batch, "segments": segments},
         )
     return get(engine, subscription_id)
+
+
+def rotate(
+    engine: DuckDBEngine, subscription_id: str, *, secret: str, old_until: dt.datetime, actor: str
+) -> Subscription:
+    """Sign with `secret` from now on, and with the older secrets until `old_until`; audited."""
+    found = get(engine, subscription_id)
+    now = dt.datetime.now(dt.UTC)
+    kept = [(key, min(until or old_until, old_until)) for key, until in _secrets(engine, found)]
+    live = [(key, until) for key, until in kept if until > now]
+    with engine.transaction():
+        engine.execute(
+            "UPDATE webhook_subscriptions SET secrets = ? WHERE subscription_id = ?",
+            [_keys([(secret, None), *live]), subscription_id],
+        )
+        audit.record(
+            engine,
+            "webhook_rotate",
+            target=f"subscription {subscription_id}",
+            actor=actor,
+            details={"old_secrets_until": old_until.isoformat()},
+        )
+    return found
+
+
+def _secrets(engine: DuckDBEngine, found: Subscription) -> list[tuple[str, dt.datetime | None]]:
+    text = engine.scalar(
+        "SELECT secrets FROM webhook_subscriptions WHERE subscription_id = ?",
+        [found.subscription_id],
+    )
+    return [
+        (k["key"], None if k["until"] is None else dt.datetime.fromisoformat(k["until"]))
+        for k in json.loads(str(text))
+    ]
+
+
+def _keys(keys: Sequence[tuple[str, dt.datetime | None]]) -> str:
+    """Secrets as kept: newest first, each with the moment it stops signing (or null)."""
+    return json.dumps([{"key": k, "until": None if u is None else u.isoformat()} for k, u in keys])
+
+
+def signing_keys(text: str, *, now: dt.datetime) -> list[str]:
+    """The secrets of `text` (as `_keys` keeps them) that still sign at `now`."""
+    return [
+        k["key"]
+        for k in json.loads(text)
+        if k["until"] is None or dt.datetime.fromisoformat(k["until"]) > now
+    ]
 
 
 def listed(engine: DuckDBEngine) -> list[Subscription]:
@@ -138,21 +220,123 @@ def remove(engine: DuckDBEngine, subscription_id: str, *, actor: str) -> Subscri
     return get(engine, subscription_id)
 
 
-def enqueue(
-    engine: DuckDBEngine, event: str, data: dict[str, object], *, now: dt.datetime
-) -> list[str]:
-    """A message of `event` for every live subscription to it; their ids.
+# What a run or an update tells, one row per change: (event, segment, data, customer_id).
+# Parameters: $1 the run, $2 the update (NULL for the run itself), $3 what raised alerts
+# ("run 7", "update 12"). A tier or stage change is the pair (left the old, entered the
+# new) of one customer; either half alone is a change from or to none.
+_CHANGES = """
+    WITH c AS (
+        SELECT m.customer_id, m.entered, m.cause, s.name, s.kind, s.family, s."key"
+        FROM membership_changes m JOIN segments s USING (segment_id)
+        WHERE m.run_id = $1 AND m.update_id IS NOT DISTINCT FROM $2)
+    SELECT CASE WHEN entered THEN 'segment.entered' ELSE 'segment.left' END AS event,
+        name AS segment,
+        json_object('customer_id', customer_id, 'segment', name, 'kind', kind,
+            'cause', cause, 'run_id', $1, 'update_id', $2) AS data,
+        customer_id
+    FROM c
+    UNION ALL
+    SELECT family || '.changed', NULL,
+        json_object('customer_id', customer_id,
+            'from', max("key") FILTER (WHERE NOT entered),
+            'to', max("key") FILTER (WHERE entered),
+            'cause', any_value(cause), 'run_id', $1, 'update_id', $2),
+        customer_id
+    FROM c WHERE family IN ('tier', 'stage') GROUP BY family, customer_id
+    UNION ALL
+    SELECT 'alert.raised', NULL,
+        json_object('alert_id', alert_id, 'customer_id', customer_id, 'reason', reason,
+            'subject', subject, 'severity', severity, 'params', json(params),
+            'run_id', $1, 'update_id', $2),
+        customer_id
+    FROM alerts WHERE raised_by = $3"""
+
+# Every live subscription's messages of the items (event, segment, data, customer_id) in
+# _items: one per item, or `batch` items per message, numbered in order (`seq`, the order
+# each subscription's are sent in). $1 a random salt of the ids, $2 the moment
+# (TIMESTAMPTZ), $3 the same as text for the bodies, $4 the shapes' version.
+_FAN_OUT = """
+    INSERT INTO webhook_messages BY NAME
+    WITH subs AS (
+        SELECT subscription_id, batch, from_json(events, '["VARCHAR"]') AS events,
+            from_json(segments, '["VARCHAR"]') AS segments
+        FROM webhook_subscriptions WHERE removed_at IS NULL),
+    fanned AS (
+        SELECT s.subscription_id, s.batch, i.event, i.data, row_number() OVER (
+            PARTITION BY s.subscription_id ORDER BY i.customer_id, i.event, i.segment) - 1 AS n
+        FROM _items i JOIN subs s ON list_contains(s.events, i.event)
+            AND (i.segment IS NULL OR s.segments IS NULL OR list_contains(s.segments, i.segment))),
+    chunks AS (
+        SELECT subscription_id, n // batch AS chunk, any_value(batch) AS batch,
+            count(*) AS items, any_value(event) AS event, any_value(data) AS data,
+            list(json_object('type', event, 'data', data) ORDER BY n) AS events
+        FROM fanned GROUP BY subscription_id, n // batch),
+    named AS (
+        SELECT *, 'msg_' || substr(md5($1 || subscription_id || ':' || chunk), 1, 24) AS id,
+            CASE WHEN batch = 1 THEN event ELSE 'batch' END AS type
+        FROM chunks)
+    SELECT id AS message_id, subscription_id, type AS event,
+        CAST(json_object('version', $4, 'id', id, 'type', type, 'created_at', $3, 'data',
+            CASE WHEN batch = 1 THEN data
+            ELSE json_object('count', items, 'events', to_json(events)) END) AS VARCHAR) AS body,
+        $2 AS created_at, 0 AS attempts, $2 AS next_at,
+        (SELECT coalesce(max(seq), 0) FROM webhook_messages)
+            + row_number() OVER (ORDER BY subscription_id, chunk) AS seq
+    FROM named"""
+
+
+def enqueue_changes(
+    engine: DuckDBEngine, *, run_id: int, update_id: int | None, now: dt.datetime
+) -> int:
+    """The messages of what run `run_id` (or its update `update_id`) changed; how many.
+
+    Called inside the transaction that logged the changes and raised the alerts.
+    """
+    if not _listening(engine):
+        return 0
+    by = f"run {run_id}" if update_id is None else f"update {update_id}"
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _items AS {_CHANGES}", [run_id, update_id, by])
+    try:
+        return _fan_out(engine, now=now)
+    finally:
+        engine.execute("DROP TABLE _items")
+
+
+def enqueue(engine: DuckDBEngine, event: str, data: dict[str, object], *, now: dt.datetime) -> int:
+    """A message of `event` for every live subscription to it; how many.
 
     Called inside the transaction of the change the message tells of.
     """
-    rows = engine.rows(
-        "SELECT subscription_id, events FROM webhook_subscriptions WHERE removed_at IS NULL"
+    if not _listening(engine):
+        return 0
+    item = pa.table(
+        {
+            "event": [event],
+            "segment": pa.array([None], pa.string()),
+            "data": [json.dumps(data, ensure_ascii=False, default=str)],
+            "customer_id": pa.array([None], pa.string()),
+        }
     )
-    made = []
-    for subscription_id, events in rows:
-        if event in json.loads(events):
-            made.append(_put(engine, subscription_id, event, data, now=now))
-    return made
+    with engine.registered("_item", item):
+        engine.execute(
+            "CREATE OR REPLACE TEMP TABLE _items AS "
+            "SELECT event, segment, json(data) AS data, customer_id FROM _item"
+        )
+    try:
+        return _fan_out(engine, now=now)
+    finally:
+        engine.execute("DROP TABLE _items")
+
+
+def _listening(engine: DuckDBEngine) -> bool:
+    return bool(
+        engine.scalar("SELECT count(*) FROM webhook_subscriptions WHERE removed_at IS NULL")
+    )
+
+
+def _fan_out(engine: DuckDBEngine, *, now: dt.datetime) -> int:
+    ((made,),) = engine.rows(_FAN_OUT, [secrets.token_hex(8), now, now.isoformat(), VERSION])
+    return int(made)
 
 
 def enqueue_for(
@@ -163,80 +347,70 @@ def enqueue_for(
     *,
     now: dt.datetime,
 ) -> str:
-    """A message of `event` for one subscription (a test message); its id."""
-    with engine.transaction():
-        return _put(engine, subscription_id, event, data, now=now)
-
-
-def _put(
-    engine: DuckDBEngine,
-    subscription_id: str,
-    event: str,
-    data: dict[str, object],
-    *,
-    now: dt.datetime,
-) -> str:
+    """A single message of `event` for one subscription (a test message); its id."""
     message_id = "msg_" + secrets.token_hex(12)
-    body = json.dumps(
-        {
-            "version": 1,
-            "id": message_id,
-            "type": event,
-            "created_at": now.isoformat(),
-            "data": data,
-        },
-        ensure_ascii=False,
-        default=str,
-    )
+    body = {"version": VERSION, "id": message_id, "type": event, "created_at": now.isoformat()}
+    text = json.dumps({**body, "data": data}, ensure_ascii=False, separators=(",", ":"))
     engine.execute(
-        "INSERT INTO webhook_messages VALUES (?, ?, ?, ?, ?, 0, ?, NULL, NULL, NULL)",
-        [message_id, subscription_id, event, body, now, now],
+        """INSERT INTO webhook_messages
+            (message_id, subscription_id, event, body, created_at, attempts, next_at, seq)
+        SELECT ?, ?, ?, ?, ?, 0, ?, coalesce(max(seq), 0) + 1 FROM webhook_messages""",
+        [message_id, subscription_id, event, text, now, now],
     )
     return message_id
 
 
-def due(
-    engine: DuckDBEngine, *, now: dt.datetime, limit: int
-) -> list[tuple[Message, str, list[str]]]:
-    """Messages due by `now`, oldest first, with their target and signing secrets.
+def due(engine: DuckDBEngine, *, now: dt.datetime, limit: int) -> list[Due]:
+    """Messages due by `now`, in the order made, with their target and signing secrets.
 
-    Each as (message, the subscription's URL, its secrets newest first).
+    Each as (message, the subscription's URL, the secrets that sign at `now`).
     """
     columns = ", ".join(f"m.{c}" for c in Message.model_fields)
     rows = engine.rows(
         f"""SELECT {columns}, s.url, s.secrets
         FROM webhook_messages m JOIN webhook_subscriptions s USING (subscription_id)
         WHERE m.delivered_at IS NULL AND m.dead_at IS NULL AND m.next_at <= ?
-        ORDER BY m.created_at, m.message_id LIMIT ?""",
+        ORDER BY m.next_at, m.seq LIMIT ?""",
         [now, limit],
     )
-    return [(_message(r[:-2]), str(r[-2]), list(json.loads(str(r[-1])))) for r in rows]
+    return [(_message(r[:-2]), str(r[-2]), signing_keys(str(r[-1]), now=now)) for r in rows]
 
 
-def delivered(engine: DuckDBEngine, message_id: str, *, now: dt.datetime) -> None:
-    """Record a delivery (a 2xx answer)."""
-    engine.execute(
-        "UPDATE webhook_messages SET attempts = attempts + 1, delivered_at = ?, next_at = NULL, "
-        "last_error = NULL WHERE message_id = ?",
-        [now, message_id],
+def record(engine: DuckDBEngine, outcomes: Sequence[Outcome], *, now: dt.datetime) -> None:
+    """Write what became of each attempt, in one statement; forget old delivered ones."""
+    if not outcomes:
+        return
+    table = pa.Table.from_pylist(
+        [o.model_dump() for o in outcomes],
+        schema=pa.schema(
+            [
+                ("message_id", pa.string()),
+                ("delivered_at", pa.timestamp("us", "UTC")),
+                ("next_at", pa.timestamp("us", "UTC")),
+                ("dead_at", pa.timestamp("us", "UTC")),
+                ("error", pa.string()),
+            ]
+        ),
     )
+    with engine.registered("_outcomes", table), engine.transaction():
+        engine.execute(
+            """UPDATE webhook_messages m SET attempts = m.attempts + 1,
+                delivered_at = o.delivered_at, next_at = o.next_at, dead_at = o.dead_at,
+                last_error = o.error
+            FROM _outcomes o WHERE m.message_id = o.message_id
+                AND m.delivered_at IS NULL AND m.dead_at IS NULL"""
+        )
+        engine.execute(
+            "DELETE FROM webhook_messages WHERE delivered_at < ?", [now - KEEP_DELIVERED]
+        )
 
 
-def retry(engine: DuckDBEngine, message_id: str, *, at: dt.datetime, error: str) -> None:
-    """Record a failed attempt to try again at `at`."""
-    engine.execute(
-        "UPDATE webhook_messages SET attempts = attempts + 1, next_at = ?, last_error = ? "
-        "WHERE message_id = ?",
-        [at, error, message_id],
-    )
-
-
-def give_up(engine: DuckDBEngine, message_id: str, *, now: dt.datetime, error: str) -> None:
-    """Move a message to the dead letters."""
-    engine.execute(
-        "UPDATE webhook_messages SET attempts = attempts + 1, dead_at = ?, next_at = NULL, "
-        "last_error = ? WHERE message_id = ?",
-        [now, error, message_id],
+def waiting(engine: DuckDBEngine) -> int:
+    """How many messages are neither delivered nor given up."""
+    return int(
+        engine.scalar(
+            "SELECT count(*) FROM webhook_messages WHERE delivered_at IS NULL AND dead_at IS NULL"
+        )
     )
 
 
@@ -263,6 +437,8 @@ def replay(engine: DuckDBEngine, message_id: str, *, now: dt.datetime) -> None:
 def _subscription(row: tuple[object, ...]) -> Subscription:
     fields = dict(zip(Subscription.model_fields, row, strict=True))
     fields["events"] = json.loads(str(fields["events"]))
+    if fields["segments"] is not None:
+        fields["segments"] = json.loads(str(fields["segments"]))
     return Subscription.model_validate(fields)
 
 

@@ -36,6 +36,7 @@ from segmint.cli.render.service import api_key_created as api_key_created
 from segmint.cli.render.service import api_keys as api_keys
 from segmint.cli.render.webhooks import dead_letters as dead_letters
 from segmint.cli.render.webhooks import webhook_added as webhook_added
+from segmint.cli.render.webhooks import webhook_rotated as webhook_rotated
 from segmint.cli.render.webhooks import webhooks as webhooks
 from segmint.core import i18n
 from segmint.core.errors import SegmintError, located

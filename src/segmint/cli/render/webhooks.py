@@ -26,6 +26,17 @@ def webhook_added(made: Subscription, secret: str, *, locale: Locale) -> None:
     console.print(f"[yellow]{escape(locale.text('cli.webhook_secret_once'))}[/]")
 
 
+def webhook_rotated(found: Subscription, secret: str, *, hours: float, locale: Locale) -> None:
+    """The new secret of a subscription, and how long the old one still signs."""
+    console = _out()
+    said = locale.text(
+        "cli.webhook_rotated", id=found.subscription_id, hours=formats.decimal(hours, digits=1)
+    )
+    console.print(escape(said))
+    console.print(f"[bold]{escape(secret)}[/]")
+    console.print(f"[yellow]{escape(locale.text('cli.webhook_secret_once'))}[/]")
+
+
 def webhooks(found: Sequence[Subscription], *, locale: Locale) -> None:
     """Every subscription, newest first."""
     if not found:
@@ -36,12 +47,14 @@ def webhooks(found: Sequence[Subscription], *, locale: Locale) -> None:
             s.subscription_id,
             s.url,
             ", ".join(s.events),
+            str(s.batch),
+            ", ".join(s.segments or ()) or locale.text("cli.every_segment"),
             formats.moment(s.created_at, locale),
             formats.moment(s.removed_at, locale),
         )
         for s in found
     ]
-    headers = _labels(locale, "id", "url", "events", "created", "removed")
+    headers = _labels(locale, "id", "url", "events", "batch", "segments", "created", "removed")
     _out().print(_table(locale.text("cli.webhooks"), headers, rows))
 
 
