@@ -55,6 +55,7 @@ ARGS: dict[str, list[str]] = {
     "apikey revoke": ["deadbeef", "-w", "WS"],
     "webhook add": ["https://93.184.215.14/h", "--on", "tier.changed", "-w", "WS"],
     "webhook list": ["-w", "WS"],
+    "webhook rotate": ["sub_00000000", "-w", "WS"],
     "webhook remove": ["sub_00000000", "-w", "WS"],
     "webhook test": ["sub_00000000", "-w", "WS"],
     "webhook deliver": ["-w", "WS"],

@@ -253,7 +253,8 @@ _CHANGES = """
 
 # Every live subscription's messages of the items (event, segment, data, customer_id) in
 # _items: one per item, or `batch` items per message, numbered in order (`seq`, the order
-# each subscription's are sent in). $1 a random salt of the ids, $2 the moment
+# each subscription's are sent in; the subscriptions' interleaved, so that a pass of
+# delivery sends to all of them side by side). $1 a random salt of the ids, $2 the moment
 # (TIMESTAMPTZ), $3 the same as text for the bodies, $4 the shapes' version.
 _FAN_OUT = """
     INSERT INTO webhook_messages BY NAME
@@ -281,7 +282,7 @@ _FAN_OUT = """
             ELSE json_object('count', items, 'events', to_json(events)) END) AS VARCHAR) AS body,
         $2 AS created_at, 0 AS attempts, $2 AS next_at,
         (SELECT coalesce(max(seq), 0) FROM webhook_messages)
-            + row_number() OVER (ORDER BY subscription_id, chunk) AS seq
+            + row_number() OVER (ORDER BY chunk, subscription_id) AS seq
     FROM named"""
 
 

@@ -1,0 +1,293 @@
+"""Webhooks: delivery throughput to a local receiver, and the outbox's cost to a run.
+
+Two parts, as in the issue:
+
+(a) Delivery: messages sent to a receiver on 127.0.0.1 (a separate process: Python's
+``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, answering 200 at once), by
+``Workspace.deliver_webhooks`` — read the due messages from the outbox, sign each
+(Standard Webhooks), POST it, record the outcomes — side by side with the floor a
+hand-written sender would hit: a plain loop signing the same bodies with the
+``standardwebhooks`` package and POSTing them with one httpx2 client, recording
+nothing. Three cases: one subscription with a message per change; one subscription
+with 100 changes per message (``--batch 100``); eight subscriptions with a message per
+change (sent to side by side). Each is timed with time.perf_counter from the first send
+to the last outcome recorded; the messages are queued beforehand.
+
+(b) The outbox on a run: the full run of ``--customers`` generated customers (default
+200,000) as of 2026-06-30 after one as of 2026-03-31, on two copies of one workspace:
+one with no subscription, one subscribed to every event (a subscription with a message
+per change and one batched by 100), so the run writes a message for each of its
+membership changes in its own transaction. The run's time on each copy, alternated
+over ``--rounds`` rounds, each in a fresh process; the ratio with/without is the
+overhead. The goal the issue sets is to measure it on a run that changes at least
+100,000 memberships: the count is printed.
+
+Data: bench/.data/parquet-<customers>/ (as bench/run.py and bench/import.py make it),
+imported once into bench/.data/hooks-<customers>/ws and run once as of 2026-03-31.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from environments import note
+from run import DATA, count, full_data, measured_code, workspace
+
+EARLY, LATE = dt.date(2026, 3, 31), dt.date(2026, 6, 30)
+EVENTS = [
+    "segment.entered",
+    "segment.left",
+    "tier.changed",
+    "stage.changed",
+    "alert.raised",
+    "run.finished",
+]
+
+RECEIVER = textwrap.dedent(
+    """
+    import http.server, sys
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: one connection per sender
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["content-length"]))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    """
+)
+
+# One measured run in a fresh process: argv[1] the workspace; prints seconds and counts.
+RUN = textwrap.dedent(
+    """
+    import datetime as dt, json, sys, time
+    from segmint.workspace import Workspace
+    import segmint.pipeline.run  # what the run imports on first use, before the clock
+
+    with Workspace(sys.argv[1]) as ws:
+        started = time.perf_counter()
+        done = ws.run(as_of=dt.date.fromisoformat(sys.argv[2]))
+        seconds = time.perf_counter() - started
+        changes = ws.engine.scalar(
+            "SELECT count(*) FROM membership_changes WHERE run_id = ? AND cause = 'run'",
+            [done.run_id],
+        )
+        messages = ws.engine.scalar("SELECT count(*) FROM webhook_messages")
+    print(json.dumps({"seconds": seconds, "changes": changes, "messages": messages}))
+    """
+)
+
+
+def allow_loopback(folder: Path) -> None:
+    toml = folder / "segmint.toml"
+    text = toml.read_text(encoding="utf-8")
+    if 'allowed_hosts = ["127.0.0.1"]' not in text:
+        text = text.replace("[webhooks]\n", '[webhooks]\nallowed_hosts = ["127.0.0.1"]\n')
+        toml.write_text(text, encoding="utf-8")
+
+
+# ---- (a) delivery ----------------------------------------------------------------------
+
+
+def queue(ws, *, changes: int) -> None:
+    """`changes` tier changes for the subscribers, in one transaction, as a run makes them."""
+    import pyarrow as pa
+
+    from segmint.store import webhooks as outbox
+
+    items = pa.table(
+        {
+            "event": ["tier.changed"] * changes,
+            "segment": pa.nulls(changes, pa.string()),
+            "data": [
+                json.dumps({"customer_id": f"C{i:07d}", "from": "B", "to": "A", "run_id": 2})
+                for i in range(changes)
+            ],
+            "customer_id": [f"C{i:07d}" for i in range(changes)],
+        }
+    )
+    with ws.engine.transaction(), ws.engine.registered("_given", items):
+        ws.engine.execute(
+            "CREATE OR REPLACE TEMP TABLE _items AS "
+            "SELECT event, segment, json(data) AS data, customer_id FROM _given"
+        )
+        outbox._fan_out(ws.engine, now=dt.datetime.now(dt.UTC))
+        ws.engine.execute("DROP TABLE _items")
+
+
+def plain_loop(ws) -> float:
+    """Seconds for a hand-written sender: sign and POST every queued body, record nothing."""
+    import httpx2
+    from standardwebhooks.webhooks import Webhook
+
+    from segmint.store import webhooks as outbox
+
+    picked = outbox.due(ws.engine, now=dt.datetime.now(dt.UTC), limit=10**9)
+    signers = {key: Webhook(key) for _, _, keys in picked for key in keys}
+    started = time.perf_counter()
+    with httpx2.Client(timeout=10) as client:
+        for message, url, keys in picked:
+            stamp = dt.datetime.now(dt.UTC)
+            signature = signers[keys[0]].sign(message.message_id, stamp, message.body)
+            headers = {
+                "webhook-id": message.message_id,
+                "webhook-timestamp": str(int(stamp.timestamp())),
+                "webhook-signature": signature,
+                "content-type": "application/json",
+            }
+            answer = client.post(url, content=message.body.encode(), headers=headers)
+            assert answer.status_code == 200
+    return time.perf_counter() - started
+
+
+def delivery_case(scratch: Path, url: str, *, subscriptions: int, batch: int, changes: int):
+    """(segmint s, plain loop s, messages) for one case, each on a fresh workspace."""
+    from segmint.workspace import Workspace
+
+    seconds = {}
+    messages = 0
+    for side in ("segmint", "plain"):
+        folder = scratch / f"{side}-{subscriptions}-{batch}"
+        Workspace.init(folder).close()
+        allow_loopback(folder)
+        with Workspace(folder) as ws:
+            for n in range(subscriptions):
+                ws.add_webhook(f"{url}/{n}", events=["tier.changed"], batch=batch)
+            queue(ws, changes=changes)
+            messages = int(ws.engine.scalar("SELECT count(*) FROM webhook_messages"))
+            if side == "segmint":
+                started = time.perf_counter()
+                done = ws.deliver_webhooks()
+                seconds[side] = time.perf_counter() - started
+                assert done.delivered == messages, done
+            else:
+                seconds[side] = plain_loop(ws)
+        shutil.rmtree(folder)
+    return seconds["segmint"], seconds["plain"], messages
+
+
+def delivery(args: argparse.Namespace) -> None:
+    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert receiver.stdout is not None
+        url = f"http://127.0.0.1:{receiver.stdout.readline().strip()}/hook"
+        cases = [
+            ("one subscription, a message per change", 1, 1, args.messages),
+            ("one subscription, 100 changes per message", 1, 100, args.messages * 10),
+            ("eight subscriptions, a message per change", 8, 1, args.messages // 8),
+        ]
+        print(f"\n{measured_code()}; receiver: Python ThreadingHTTPServer on 127.0.0.1")
+        print("| case | messages | changes | segmint msg/s | changes/s | plain loop msg/s "
+              "| segmint / plain |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            for name, subs, batch, changes in cases:
+                runs = [
+                    delivery_case(Path(tmp), url, subscriptions=subs, batch=batch, changes=changes)
+                    for _ in range(args.rounds)
+                ]
+                ours = statistics.median(r[0] for r in runs)
+                plain = statistics.median(r[1] for r in runs)
+                messages = runs[0][2]
+                total = changes * subs
+                print(
+                    f"| {name} | {messages:,} | {total:,} | {messages / ours:,.0f} | "
+                    f"{total / ours:,.0f} | {messages / plain:,.0f} | {plain / ours:.2f} |"
+                )
+    finally:
+        receiver.kill()
+
+
+# ---- (b) the outbox on a run -------------------------------------------------------------
+
+
+def base(customers: int, memory_limit: str) -> Path:
+    """The workspace with the data imported and run once as of EARLY (made once)."""
+    from segmint.workspace import Workspace
+
+    home = workspace(DATA / f"hooks-{customers}" / "ws", full_data(customers), memory_limit)
+    allow_loopback(home)
+    with Workspace(home) as ws:
+        if not ws.runs():
+            note(f"the first run, as of {EARLY} ...")
+            ws.run(as_of=EARLY)
+    return home
+
+
+def measured_run(folder: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(folder), LATE.isoformat()],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def outbox_on_run(args: argparse.Namespace) -> None:
+    from segmint.workspace import Workspace
+
+    home = base(args.customers, args.memory_limit)
+    times: dict[str, list[float]] = {"without": [], "with": []}
+    seen: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        for n in range(args.rounds):
+            for side in ("without", "with"):
+                folder = Path(tmp) / f"{side}-{n}"
+                note(f"round {n + 1}: the run {side} subscriptions ...")
+                shutil.copytree(home, folder)
+                if side == "with":
+                    with Workspace(folder) as ws:
+                        ws.add_webhook("http://127.0.0.1:9/one", events=EVENTS)
+                        ws.add_webhook("http://127.0.0.1:9/batched", events=EVENTS, batch=100)
+                got = measured_run(folder)
+                times[side].append(got["seconds"])
+                seen = got if side == "with" else seen
+                shutil.rmtree(folder)
+    without, with_ = statistics.median(times["without"]), statistics.median(times["with"])
+    ratio = statistics.median(w / o for w, o in zip(times["with"], times["without"], strict=True))
+    print(f"\n{measured_code()}; {args.customers:,} customers, run as of {LATE} after {EARLY}")
+    print(f"membership changes the run logs: {int(seen['changes']):,}; "
+          f"messages it writes: {int(seen['messages']):,}")  # fmt: skip
+    print("| | median s |")
+    print("|---|---|")
+    print(f"| run, no subscription | {without:.1f} |")
+    print(f"| run, subscribed to every event (single + batched) | {with_:.1f} |")
+    print(f"\noverhead: with / without = {ratio:.3f} (median of {args.rounds} paired rounds)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=count, default=4_000, help="of the single cases")
+    parser.add_argument("--customers", type=count, default=200_000, help="of the run part")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--parts", default="delivery,run", help="of delivery, run")
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    if "delivery" in parts:
+        delivery(args)
+    if "run" in parts:
+        outbox_on_run(args)
+
+
+if __name__ == "__main__":
+    main()
