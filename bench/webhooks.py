@@ -8,10 +8,11 @@ Two parts, as in the issue:
 (Standard Webhooks), POST it, record the outcomes — side by side with the floor a
 hand-written sender would hit: a plain loop signing the same bodies with the
 ``standardwebhooks`` package and POSTing them with one httpx2 client, recording
-nothing. Three cases: one subscription with a message per change; one subscription
+nothing. Four cases: one subscription with a message per change; one subscription
 with 100 changes per message (``--batch 100``); eight subscriptions with a message per
-change (sent to side by side). Each is timed with time.perf_counter from the first send
-to the last outcome recorded; the messages are queued beforehand.
+change (sent to side by side); the same with a receiver that takes 20 ms to answer.
+Each is timed with time.perf_counter from the first send to the last outcome recorded;
+the messages are queued beforehand; the rounds alternate which side goes first.
 
 (b) The outbox on a run: the full run of ``--customers`` generated customers (default
 200,000) as of 2026-06-30 after one as of 2026-03-31, on two copies of one workspace:
@@ -44,6 +45,7 @@ from environments import note
 from run import DATA, count, full_data, measured_code, workspace
 
 EARLY, LATE = dt.date(2026, 3, 31), dt.date(2026, 6, 30)
+FAR = 0.02  # seconds a distant receiver takes to answer (a round trip across the country)
 EVENTS = [
     "segment.entered",
     "segment.left",
@@ -55,13 +57,16 @@ EVENTS = [
 
 RECEIVER = textwrap.dedent(
     """
-    import http.server, sys
+    import http.server, sys, time
+
+    DELAY = float(sys.argv[1])  # seconds before each answer: a receiver far away
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: one connection per sender
 
         def do_POST(self):
             self.rfile.read(int(self.headers["content-length"]))
+            time.sleep(DELAY)
             self.send_response(200)
             self.send_header("content-length", "0")
             self.end_headers()
@@ -158,13 +163,18 @@ def plain_loop(ws) -> float:
     return time.perf_counter() - started
 
 
-def delivery_case(scratch: Path, url: str, *, subscriptions: int, batch: int, changes: int):
-    """(segmint s, plain loop s, messages) for one case, each on a fresh workspace."""
+def delivery_case(
+    scratch: Path, url: str, *, subscriptions: int, batch: int, changes: int, first: str
+):
+    """(segmint s, plain loop s, messages) for one case, each on a fresh workspace.
+
+    `first` says which side goes first (the rounds alternate it).
+    """
     from segmint.workspace import Workspace
 
     seconds = {}
     messages = 0
-    for side in ("segmint", "plain"):
+    for side in sorted(("segmint", "plain"), key=lambda s: s != first):
         folder = scratch / f"{side}-{subscriptions}-{batch}"
         Workspace.init(folder).close()
         allow_loopback(folder)
@@ -184,25 +194,42 @@ def delivery_case(scratch: Path, url: str, *, subscriptions: int, batch: int, ch
     return seconds["segmint"], seconds["plain"], messages
 
 
+def receiver(delay: float) -> tuple[subprocess.Popen[str], str]:
+    """The receiver process and its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", RECEIVER, str(delay)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    return process, f"http://127.0.0.1:{process.stdout.readline().strip()}/hook"
+
+
 def delivery(args: argparse.Namespace) -> None:
-    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+    near, near_url = receiver(0.0)
+    far, far_url = receiver(FAR)
     try:
-        assert receiver.stdout is not None
-        url = f"http://127.0.0.1:{receiver.stdout.readline().strip()}/hook"
+        n = args.messages
         cases = [
-            ("one subscription, a message per change", 1, 1, args.messages),
-            ("one subscription, 100 changes per message", 1, 100, args.messages * 10),
-            ("eight subscriptions, a message per change", 8, 1, args.messages // 8),
+            ("one subscription, a message per change", near_url, 1, 1, n),
+            ("one subscription, 100 changes per message", near_url, 1, 100, n * 10),
+            ("eight subscriptions, a message per change", near_url, 8, 1, n // 8),
+            (f"eight subscriptions, receiver answering in {FAR * 1000:.0f} ms", far_url, 8, 1, 50),
         ]
         print(f"\n{measured_code()}; receiver: Python ThreadingHTTPServer on 127.0.0.1")
         print("| case | messages | changes | segmint msg/s | changes/s | plain loop msg/s "
               "| segmint / plain |")  # fmt: skip
         print("|---|---|---|---|---|---|---|")
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
-            for name, subs, batch, changes in cases:
+            for name, url, subs, batch, changes in cases:
                 runs = [
-                    delivery_case(Path(tmp), url, subscriptions=subs, batch=batch, changes=changes)
-                    for _ in range(args.rounds)
+                    delivery_case(
+                        Path(tmp),
+                        url,
+                        subscriptions=subs,
+                        batch=batch,
+                        changes=changes,
+                        first=("segmint", "plain")[n % 2],
+                    )
+                    for n in range(args.rounds)
                 ]
                 ours = statistics.median(r[0] for r in runs)
                 plain = statistics.median(r[1] for r in runs)
@@ -213,7 +240,8 @@ def delivery(args: argparse.Namespace) -> None:
                     f"{total / ours:,.0f} | {messages / plain:,.0f} | {plain / ours:.2f} |"
                 )
     finally:
-        receiver.kill()
+        near.kill()
+        far.kill()
 
 
 # ---- (b) the outbox on a run -------------------------------------------------------------
