@@ -103,7 +103,7 @@ def test_the_preview_counts_and_shares_are_pandas_own(ws):
 def test_every_value_an_export_explains_with_is_the_snapshots(ws, tmp_path):
     ws.add_segment("busy", EXAMPLES["busy"][0])
     out = tmp_path / "busy.parquet"
-    rows = ws.export_segment("busy", out)
+    rows = ws.export_segment("busy", out).rows
     got = pd.read_parquet(out)
     assert rows == len(got) > 0
     assert list(got.columns) == ["customer_id", "orders_30d", "discount_share_90d", "why"]

@@ -20,6 +20,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
+from segmint.activate.lists import SegmentExport
 from segmint.api.app import Reads, Session
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.segments.results import Alert
@@ -55,7 +56,8 @@ CALLS: dict[str, Callable[..., Any]] = {
 
 # The types the methods' hints name but their modules import only for type checkers.
 _NAMES = {
-    kind.__name__: kind for kind in (Alert, ApiKey, Message, Preview, SegmentDetail, Subscription)
+    kind.__name__: kind
+    for kind in (Alert, ApiKey, Message, Preview, SegmentDetail, SegmentExport, Subscription)
 }
 
 

@@ -204,25 +204,61 @@ def show(
 
 def export_segment(
     name: NameArgument,
-    out: Annotated[Path, typer.Option("--out", "-o", help="File: .csv, .parquet or .xlsx.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="File: .csv, .xlsx, .parquet or .jsonl.")
+    ],
+    form: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, xlsx, parquet or jsonl (default: the file's ending)."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="The layout a tool imports: email, sms or wecom. Only members who "
+            "consented to that channel and have an address it can use.",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Of a CSV: utf-8-sig (default; Excel reads Chinese), utf-8 or gb18030.",
+        ),
+    ] = None,
     workspace: WorkspaceOption = Path("."),
     run_id: RunOption = None,
     lang: LangOption = None,
     force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """The members of a segment, one row each: customer_id, the values its rule reads, why.
+    """The members of a segment as a file, or laid out for the tool that contacts them.
+
+    Plain: each member with the values her rule reads and why. With --template: the
+    columns a bulk email tool, an SMS gateway or a WeCom tag import takes, of the members
+    who consented to that channel and have an address it can use.
 
     Example: segmint export segment tier.A --out tier_a.xlsx
+
+    Example: segmint export segment 沉睡客户 --template sms --encoding gb18030 --out sms.csv
     """
     from segmint.cli import render
-    from segmint.cli.formats import count, locale_of
+    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
-        rows = ws.export_segment(name, out, run_id=run_id, lang=locale.lang, force=force)
+        done = ws.export_segment(
+            name,
+            out,
+            template=template,
+            form=form,
+            encoding=encoding,
+            run_id=run_id,
+            lang=locale.lang,
+            force=force,
+        )
     if as_json:
-        render.emit_json({"ok": True, "rows": rows, "file": str(out)})
+        render.emit_result(done)
     else:
-        render.message(locale.text("cli.export_written", rows=count(rows), file=out))
+        render.segment_exported(done, locale=locale)

@@ -174,9 +174,12 @@ def operands(engine: DuckDBEngine, view: RunView, rule: Rule, *, ids: Sequence[s
 
 def member_operands(engine: DuckDBEngine, view: RunView, rule: Rule, chosen: ir.Table) -> pa.Table:
     """The values a rule reads for the customers of `chosen` (customer_id), by id."""
+    return relations.execute(engine, operands_of(view, rule, chosen))
+
+
+def operands_of(view: RunView, rule: Rule, chosen: ir.Table) -> ir.Table:
+    """`member_operands` as an expression, to execute or to stream."""
     from segmint.segments.rules.compile import operands as compiled
 
     values = compiled(rule, view.base, view.context)
-    return relations.execute(
-        engine, values.semi_join(chosen, "customer_id").order_by("customer_id")
-    )
+    return values.semi_join(chosen, "customer_id").order_by("customer_id")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
@@ -26,7 +26,7 @@ from segmint.segments.definitions import Segment
 from segmint.segments.rules import describe, explain
 from segmint.segments.rules.tree import Rule
 from segmint.segments.rules.where import suggest
-from segmint.store import live, memberships, reports
+from segmint.store import live, memberships, relations, reports
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.snapshots import Run
@@ -343,18 +343,31 @@ def listing(
     ]
 
 
-def explained_members(
-    engine: DuckDBEngine, settings: Settings, name: str, *, run: Run, lang: str
-) -> pa.Table:
-    """One row per member of `name` in `run`: customer_id, the values its rule reads, why.
+def explained_chunks(
+    engine: DuckDBEngine, settings: Settings, name: str, *, run: Run, lang: str, rows: int
+) -> tuple[pa.Schema, Iterator[pa.Table]]:
+    """The members of `name` in `run`, a chunk of `rows` at a time, and the chunks' schema.
 
-    For the current run, the members of the live view.
+    One row per member: customer_id, the values the rule reads, why she is in. For the
+    current run, the members of the live view. Read the chunks inside one transaction
+    of the caller's, for a consistent whole.
     """
     rule, view, chosen = _members(engine, settings, name, run=run)
-    values = membership.member_operands(engine, view, rule, chosen)
-    why = [" · ".join(_clauses(rule, row, lang)) for row in values.to_pylist()]
-    values = values.drop_columns(["held"]) if "held" in values.column_names else values
-    return values.append_column("why", pa.array(why, pa.string()))
+    values = membership.operands_of(view, rule, chosen)
+    kept = [c for c in values.columns if c != "held"]
+    schema = values.select(*kept).schema().to_pyarrow().append(pa.field("why", pa.string()))
+
+    def chunks() -> Iterator[pa.Table]:
+        for chunk in relations.stream(engine, values, rows=rows):
+            why = [" · ".join(_clauses(rule, row, lang)) for row in chunk.to_pylist()]
+            yield chunk.select(kept).append_column("why", pa.array(why, pa.string()))
+
+    return schema, chunks()
+
+
+def member_ids(engine: DuckDBEngine, settings: Settings, name: str, *, run: Run) -> ir.Table:
+    """The members of `name` in `run` (the live view's for the current run): customer_id."""
+    return _members(engine, settings, name, run=run)[2]
 
 
 def member_page(

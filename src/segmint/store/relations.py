@@ -265,6 +265,18 @@ def _age(birthday: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
     return (as_of.year - birthday.year() - ibis.ifelse(before, 1, 0)).cast("int64")
 
 
+def stream(engine: DuckDBEngine, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:
+    """The rows of an expression, `rows` at a time: memory holds one chunk, whatever the length.
+
+    Read inside a transaction of the caller's, the chunks are of one state of the data.
+    """
+    with engine.mapped():
+        reader = engine.ibis().to_pyarrow_batches(expression, chunk_size=rows)
+    with engine.mapped(), reader:
+        for batch in reader:
+            yield pa.Table.from_batches([batch])
+
+
 def execute(engine: DuckDBEngine, expression: ir.Table) -> pa.Table:
     """Run an expression built on `sources` and return its rows as Arrow.
 

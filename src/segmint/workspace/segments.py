@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from segmint.core.config import Settings
 
 if TYPE_CHECKING:
+    from segmint.activate.lists import SegmentExport
     from segmint.segments.definitions import Segment
     from segmint.segments.results import Alert
     from segmint.segments.saved import Preview, SegmentDetail, Why
@@ -138,28 +139,37 @@ class SegmentMethods:
         name: str,
         path: str | Path,
         *,
+        template: str | None = None,
+        form: str | None = None,
+        encoding: str | None = None,
         run_id: int | None = None,
         lang: str | None = None,
         force: bool = False,
-    ) -> int:
-        """Write the members of segment `name` in a run to `path`, each with why.
+    ) -> SegmentExport:
+        """Write the members of segment `name` in a run (default: the current) to `path`.
 
-        One row per member: customer_id first, then every value the rule reads and the
-        sentence of why she is in (.csv, .parquet or .xlsx); returns the rows written.
+        Plain: one row per member, customer_id first, then every value the rule reads and
+        the sentence of why she is in. With `template` (``email``, ``sms``, ``wecom``): the
+        layout that tool imports, of the members who consented to its channel and have an
+        address it can use; the result counts who was left out and why. `form` (csv,
+        xlsx, parquet, jsonl) defaults to the file's ending; `encoding` of a CSV is
+        ``utf-8-sig`` (the default: Excel reads Chinese), ``utf-8`` or ``gb18030``. No row
+        cap but Excel's: the file is written a chunk at a time.
         """
-        from segmint.activate import exports
-        from segmint.segments import saved
+        from segmint.activate import lists
 
-        exports.check_target(Path(path), force=force)
-        table = saved.explained_members(
+        return lists.export_segment(
             self.engine,
             self.settings,
             name,
+            Path(path),
             run=self._run(run_id),
             lang=lang or self.settings.lang,
+            template=template,
+            form=form,
+            encoding=encoding,
+            force=force,
         )
-        exports.export(table, Path(path), force=force)
-        return int(table.num_rows)
 
     def segment_members(
         self,
