@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -170,13 +171,31 @@ def write_chunks(
                 _xlsx_chunks(counted, partial, schema)
             else:
                 with partial.open("wb") as f:
-                    pieces = encoded(counted, schema=schema, form=form)
-                    for piece in _recoded(pieces, encoding) if form == "csv" else pieces:
+                    for piece in encoded_file(counted, schema=schema, form=form, encoding=encoding):
                         f.write(piece)
             os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
     return counted.rows
+
+
+def encoded_file(
+    chunks: Iterable[pa.Table], *, schema: pa.Schema, form: str, encoding: str
+) -> Iterator[bytes]:
+    """The bytes of a file of `chunks` in `form` and `encoding`, a piece at a time.
+
+    An Excel book is put together in a temporary file first (its format needs the whole
+    sheet before the end of the file), then read out; the others are encoded as they go.
+    """
+    if form == "xlsx":
+        with tempfile.TemporaryDirectory() as folder:
+            book = Path(folder) / "list.xlsx"
+            _xlsx_chunks(chunks, book, schema)
+            with book.open("rb") as f:
+                yield from iter(lambda: f.read(1 << 20), b"")
+        return
+    pieces = encoded(chunks, schema=schema, form=form)
+    yield from _recoded(pieces, encoding) if form == "csv" else pieces
 
 
 class _Counted:

@@ -9,8 +9,11 @@ transaction, so they agree even while the data changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from segmint.activate import exports, templates
@@ -39,6 +42,48 @@ class SegmentExport(BaseModel):
     reach: templates.Reach | None  # with a template: who was left out, and why
 
 
+@dataclass(frozen=True, slots=True)
+class Members:
+    """A segment's members as rows to write: their schema, and who a template left out."""
+
+    schema: pa.Schema
+    reach: templates.Reach | None
+
+
+def members(
+    engine: DuckDBEngine,
+    settings: Settings,
+    name: str,
+    *,
+    run: Run,
+    lang: str,
+    template: str | None,
+    chunk: int = CHUNK,
+) -> tuple[Members, Iterator[pa.Table]]:
+    """The rows of segment `name` in `run`, plain or laid out by `template`, `chunk` at a time.
+
+    Call inside a transaction that lasts until the chunks are read: the counts and the
+    rows are then of one state of the data.
+
+    Raises
+    ------
+    InputError
+        An unknown template (``export.unknown_template``).
+    """
+    layout = _template(template)
+    if layout is None:
+        schema, chunks = saved.explained_chunks(
+            engine, settings, name, run=run, lang=lang, rows=chunk
+        )
+        return Members(schema, None), chunks
+    chosen = saved.member_ids(engine, settings, name, run=run)
+    customers = engine.ibis().table("customers")
+    rows, counts = templates.laid_out(chosen, customers, layout, segment=name)
+    reach = templates.Reach(**relations.execute(engine, counts).to_pylist()[0])
+    schema = rows.schema().to_pyarrow()
+    return Members(schema, reach), relations.stream(engine, rows, rows=chunk)
+
+
 def export_segment(
     engine: DuckDBEngine,
     settings: Settings,
@@ -62,22 +107,18 @@ def export_segment(
         or a file that exists without `force`.
     """
     chosen_form, chosen_encoding = exports.form_of(path, form, encoding)
-    layout = _template(template)
     files.check_new_file(path, force=force)  # before any work
     with engine.transaction():  # the counts and the rows of one state of the data
-        if layout is None:
-            schema, chunks = saved.explained_chunks(
-                engine, settings, name, run=run, lang=lang, rows=chunk
-            )
-            reach = None
-        else:
-            members = saved.member_ids(engine, settings, name, run=run)
-            customers = engine.ibis().table("customers")
-            rows, counts = templates.laid_out(members, customers, layout, segment=name)
-            reach = templates.Reach(**relations.execute(engine, counts).to_pylist()[0])
-            schema, chunks = rows.schema().to_pyarrow(), relations.stream(engine, rows, rows=chunk)
+        found, chunks = members(
+            engine, settings, name, run=run, lang=lang, template=template, chunk=chunk
+        )
         written = exports.write_chunks(
-            chunks, path, schema=schema, form=chosen_form, encoding=chosen_encoding, force=force
+            chunks,
+            path,
+            schema=found.schema,
+            form=chosen_form,
+            encoding=chosen_encoding,
+            force=force,
         )
     return SegmentExport(
         file=str(path),
@@ -86,7 +127,7 @@ def export_segment(
         format=chosen_form,
         encoding=chosen_encoding,
         template=template,
-        reach=reach,
+        reach=found.reach,
     )
 
 

@@ -54,6 +54,7 @@ ACCESS: dict[str, frozenset[Role] | str] = {
     "list_segments": READERS,
     "get_segment": READERS,
     "segment_members": READERS,
+    "export_segment": PLAIN,  # names, phones and e-mails as they are
     "preview_segment": READERS,
     "add_segment": ANALYSTS,
     "edit_segment": ANALYSTS,

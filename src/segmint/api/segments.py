@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
 import pyarrow as pa
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from segmint.activate import exports
 from segmint.activate.streams import MEDIA_TYPES, encoded
 from segmint.api import pages
 from segmint.api.app import Reads, ReadsBriefly, Session, Writes
@@ -22,6 +24,10 @@ from segmint.segments.saved import Preview, SegmentDetail, Why
 from segmint.workspace import Workspace
 
 router = APIRouter(prefix="/segments", tags=["segments"])
+EXPORT_TYPES = {
+    **MEDIA_TYPES,
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 RULE_LENGTH = 10_000  # characters of rule text at most; the parser's own limits apply too
 
 
@@ -106,6 +112,68 @@ def segment_members(
         media_type=MEDIA_TYPES[form],
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.{form}"},
     )
+
+
+@router.get(
+    "/{name}/export",
+    name="export_segment",
+    responses={200: {"content": {t: {} for t in EXPORT_TYPES.values()}}},
+)
+def export_segment(
+    name: str,
+    template: Annotated[
+        Literal["email", "sms", "wecom"] | None,
+        Query(description="The layout a tool imports; only members who may be reached."),
+    ] = None,
+    form: Annotated[Literal["csv", "xlsx", "parquet", "jsonl"], Query(alias="format")] = "csv",
+    encoding: Annotated[
+        Literal["utf-8-sig", "utf-8", "gb18030"] | None, Query(description="Of a CSV.")
+    ] = None,
+    run: int | None = None,
+    s: Session = ReadsBriefly,
+) -> Response:
+    """Every member of a segment as a file, streamed (no row cap), as `segmint export segment`.
+
+    Plain: each member with the values her rule reads and why. With ``template``: the
+    columns a bulk email tool (``email``), an SMS gateway (``sms``) or a WeCom tag import
+    (``wecom``) takes, of the members who consented to that channel and have an address
+    it can use (names, phones and e-mails: analysts and admins only); the headers
+    ``X-Segmint-Members``, ``X-Segmint-Exported``,
+    ``X-Segmint-No-Consent`` and ``X-Segmint-No-Address`` say who was left out.
+    """
+    chosen_form, chosen_encoding = exports.form_of(Path(f"list.{form}"), form, encoding)
+    held = ExitStack()  # a connection of the stream's own, one transaction for all of it
+    reader = held.enter_context(closing(s.workspace.cursor()))
+    held.enter_context(reader.engine.transaction())
+    try:  # here, so an unknown segment is a 404 and not a broken stream
+        found, chunks = reader.segment_rows(name, template=template, run_id=run, lang=s.lang)
+    except BaseException:
+        held.close()
+        raise
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.{form}"}
+    if found.reach is not None:
+        headers |= {
+            f"X-Segmint-{part}": str(getattr(found.reach, field))
+            for part, field in (
+                ("Members", "members"),
+                ("Exported", "exported"),
+                ("No-Consent", "no_consent"),
+                ("No-Address", "no_address"),
+            )
+        }
+    body = exports.encoded_file(
+        _closing(held, chunks), schema=found.schema, form=chosen_form, encoding=chosen_encoding
+    )
+    media = EXPORT_TYPES[chosen_form]
+    if chosen_form == "csv" and chosen_encoding == "gb18030":
+        media = "text/csv; charset=gb18030"
+    return StreamingResponse(body, media_type=media, headers=headers)
+
+
+def _closing(held: ExitStack, chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """`chunks`, then what `held` holds let go (also when the client goes away)."""
+    with held:
+        yield from chunks
 
 
 CHUNK = 5000  # members a streamed chunk holds

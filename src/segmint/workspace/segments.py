@@ -5,14 +5,16 @@ A part of `Workspace` kept in its own module; the work is `segmint.segments.save
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segmint.core.config import Settings
 
 if TYPE_CHECKING:
-    from segmint.activate.lists import SegmentExport
+    import pyarrow as pa
+
+    from segmint.activate.lists import Members, SegmentExport
     from segmint.segments.definitions import Segment
     from segmint.segments.results import Alert
     from segmint.segments.saved import Preview, SegmentDetail, Why
@@ -169,6 +171,32 @@ class SegmentMethods:
             form=form,
             encoding=encoding,
             force=force,
+        )
+
+    def segment_rows(
+        self,
+        name: str,
+        *,
+        template: str | None = None,
+        run_id: int | None = None,
+        lang: str | None = None,
+        chunk: int = 50_000,
+    ) -> tuple[Members, Iterator[pa.Table]]:
+        """`export_segment`'s rows, `chunk` at a time, to stream them elsewhere.
+
+        Read the chunks inside one transaction (``engine.transaction()``) opened before
+        this call, so that the counts and the rows are of one state of the data.
+        """
+        from segmint.activate import lists
+
+        return lists.members(
+            self.engine,
+            self.settings,
+            name,
+            run=self._run(run_id),
+            lang=lang or self.settings.lang,
+            template=template,
+            chunk=chunk,
         )
 
     def segment_members(
