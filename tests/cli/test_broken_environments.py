@@ -61,11 +61,15 @@ ARGS: dict[str, list[str]] = {
     "webhook deliver": ["-w", "WS"],
     "webhook dead": ["-w", "WS"],
     "webhook replay": ["msg_0", "-w", "WS"],
+    "campaign create": ["c1", "--segment", "tier.A", "-w", "WS"],
+    "campaign list": ["-w", "WS"],
+    "campaign export": ["c1", "--variant", "A", "--out", "OUT", "-w", "WS"],
+    "campaign report": ["c1", "-w", "WS"],
     # every environment it meets stops it before it listens (it needs a writable workspace)
     "serve": ["-w", "WS"],
 }
 # Commands that write a file or folder the user names, and so meet the broken outputs.
-WRITES_OUT = {"generate", "demo", "export snapshot", "export segment"}
+WRITES_OUT = {"generate", "demo", "export snapshot", "export segment", "campaign export"}
 
 
 def commands() -> list[str]:

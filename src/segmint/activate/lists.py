@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
@@ -24,6 +25,9 @@ from segmint.segments import saved
 from segmint.store import relations
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.snapshots import Run
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 CHUNK = 50_000  # rows read and written at a time
 
@@ -59,8 +63,11 @@ def members(
     lang: str,
     template: str | None,
     chunk: int = CHUNK,
+    keep: ir.Table | None = None,
 ) -> tuple[Members, Iterator[pa.Table]]:
     """The rows of segment `name` in `run`, plain or laid out by `template`, `chunk` at a time.
+
+    Only the members in `keep` (customer_id) when given (a campaign's variant).
 
     Call inside a transaction that lasts until the chunks are read: the counts and the
     rows are then of one state of the data.
@@ -73,10 +80,12 @@ def members(
     layout = _template(template)
     if layout is None:
         schema, chunks = saved.explained_chunks(
-            engine, settings, name, run=run, lang=lang, rows=chunk
+            engine, settings, name, run=run, lang=lang, rows=chunk, keep=keep
         )
         return Members(schema, None), chunks
     chosen = saved.member_ids(engine, settings, name, run=run)
+    if keep is not None:
+        chosen = chosen.semi_join(keep, "customer_id")
     customers = engine.ibis().table("customers")
     rows, counts = templates.laid_out(chosen, customers, layout, segment=name)
     reach = templates.Reach(**relations.execute(engine, counts).to_pylist()[0])
@@ -97,6 +106,7 @@ def export_segment(
     encoding: str | None = None,
     force: bool = False,
     chunk: int = CHUNK,
+    keep: ir.Table | None = None,
 ) -> SegmentExport:
     """Write the members of segment `name` in `run` to `path`, `chunk` rows at a time.
 
@@ -110,7 +120,7 @@ def export_segment(
     files.check_new_file(path, force=force)  # before any work
     with engine.transaction():  # the counts and the rows of one state of the data
         found, chunks = members(
-            engine, settings, name, run=run, lang=lang, template=template, chunk=chunk
+            engine, settings, name, run=run, lang=lang, template=template, chunk=chunk, keep=keep
         )
         written = exports.write_chunks(
             chunks,

@@ -20,12 +20,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
+from segmint.activate.campaigns import CampaignReport
 from segmint.activate.lists import SegmentExport
 from segmint.api.app import Reads, Session
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.segments.results import Alert
 from segmint.segments.saved import Preview, SegmentDetail
 from segmint.store.apikeys import ApiKey
+from segmint.store.campaigns import Campaign
 from segmint.store.webhooks import Message, Subscription
 from segmint.workspace import Workspace
 
@@ -50,6 +52,8 @@ CALLS: dict[str, Callable[..., Any]] = {
         "api_keys",
         "webhooks",
         "dead_letters",
+        "campaigns",
+        "campaign_report",
     )
 }
 
@@ -57,7 +61,17 @@ CALLS: dict[str, Callable[..., Any]] = {
 # The types the methods' hints name but their modules import only for type checkers.
 _NAMES = {
     kind.__name__: kind
-    for kind in (Alert, ApiKey, Message, Preview, SegmentDetail, SegmentExport, Subscription)
+    for kind in (
+        Alert,
+        ApiKey,
+        Campaign,
+        CampaignReport,
+        Message,
+        Preview,
+        SegmentDetail,
+        SegmentExport,
+        Subscription,
+    )
 }
 
 

@@ -12,6 +12,7 @@ import typer
 from segmint._version import __version__
 from segmint.cli import (
     alerts,
+    campaigns,
     customers,
     demo,
     ingest,
@@ -45,6 +46,7 @@ app.add_typer(customers.app, name="customers")
 app.add_typer(alerts.app, name="alerts")
 service.register(app)
 webhooks.register(app)
+campaigns.register(app)
 
 
 def _version(value: bool) -> None:

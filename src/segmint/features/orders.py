@@ -50,6 +50,19 @@ def counted_orders(orders: ir.Table, as_of: int) -> ir.Table:
     return o.filter(o.counted)
 
 
+def window_outcomes(orders: ir.Table, start: int, end: int) -> ir.Table:
+    """What each customer did in days `start` to `end` (inclusive): orders and revenue.
+
+    The customers with an order row in the window: counted orders and revenue as above.
+    """
+    o = up_to(orders, end)
+    o = o.filter(o.day >= start)
+    return o.group_by("customer_id").aggregate(
+        orders=o.count(where=o.counted),
+        revenue=o.amount.sum(where=o.revenue).cast("decimal(18, 2)"),
+    )
+
+
 def rfm_features(orders: ir.Table, as_of: int) -> ir.Table:
     """recency_days, frequency and monetary of the customers with a counted order: RFM alone."""
     o = up_to(orders, as_of)

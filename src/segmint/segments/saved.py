@@ -344,15 +344,24 @@ def listing(
 
 
 def explained_chunks(
-    engine: DuckDBEngine, settings: Settings, name: str, *, run: Run, lang: str, rows: int
+    engine: DuckDBEngine,
+    settings: Settings,
+    name: str,
+    *,
+    run: Run,
+    lang: str,
+    rows: int,
+    keep: ir.Table | None = None,
 ) -> tuple[pa.Schema, Iterator[pa.Table]]:
     """The members of `name` in `run`, a chunk of `rows` at a time, and the chunks' schema.
 
     One row per member: customer_id, the values the rule reads, why she is in. For the
-    current run, the members of the live view. Read the chunks inside one transaction
-    of the caller's, for a consistent whole.
+    current run, the members of the live view; only those in `keep` (customer_id) when
+    given. Read the chunks inside one transaction of the caller's, for a consistent whole.
     """
     rule, view, chosen = _members(engine, settings, name, run=run)
+    if keep is not None:
+        chosen = chosen.semi_join(keep, "customer_id")
     values = membership.operands_of(view, rule, chosen)
     kept = [c for c in values.columns if c != "held"]
     schema = values.select(*kept).schema().to_pyarrow().append(pa.field("why", pa.string()))

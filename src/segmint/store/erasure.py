@@ -41,6 +41,7 @@ ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "alerts": ("customer_id",),
     "customer_aliases": ("alias", "customer_id"),
     "customer_merges": ("kept", "merged"),
+    "campaign_members": ("customer_id",),
 }
 # Her own fields that say who she is (what stays: gender, city, province, channel,
 # sign-up day and consents, which segments and aggregates read and no one is named by).

@@ -282,6 +282,25 @@ def _v10_webhook_order_filters_and_rotation(engine: DuckDBEngine) -> None:
         )
 
 
+# Campaigns with a hold-out: what was decided (segment, shares, variants, seed, window) and
+# who was assigned to which group and when: the data's day (the live view's) and the clock's
+# (a customer keeps her group; `models.holdout`).
+_V11_TABLES = (
+    """CREATE TABLE campaigns (
+        name VARCHAR PRIMARY KEY, segment VARCHAR NOT NULL, holdout DOUBLE NOT NULL,
+        variants VARCHAR NOT NULL, seed BIGINT NOT NULL, start_day DATE NOT NULL,
+        end_day DATE NOT NULL, created_at TIMESTAMPTZ NOT NULL, created_by VARCHAR NOT NULL)""",
+    """CREATE TABLE campaign_members (
+        campaign VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, variant VARCHAR NOT NULL,
+        assigned_day DATE NOT NULL, assigned_at TIMESTAMPTZ NOT NULL)""",
+)
+
+
+def _v11_campaigns(engine: DuckDBEngine) -> None:
+    for statement in _V11_TABLES:
+        engine.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -293,6 +312,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_rows_by_customer,
     _v9_webhooks,
     _v10_webhook_order_filters_and_rotation,
+    _v11_campaigns,
 )
 
 

@@ -32,6 +32,7 @@ from segmint.store.search import CustomerRow, search
 from segmint.store.snapshots import Run
 from segmint.store.status import Status, status
 from segmint.workspace.access import AccessMethods
+from segmint.workspace.campaigns import CampaignMethods
 from segmint.workspace.imports import ImportMethods
 from segmint.workspace.segments import SegmentMethods
 from segmint.workspace.webhooks import WebhookMethods
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 DATABASE_FILE = "segmint.duckdb"
 
 
-class Workspace(ImportMethods, SegmentMethods, AccessMethods, WebhookMethods):
+class Workspace(ImportMethods, SegmentMethods, AccessMethods, WebhookMethods, CampaignMethods):
     """A segmint workspace on disk.
 
     Parameters

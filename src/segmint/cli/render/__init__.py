@@ -21,6 +21,9 @@ from rich.progress import DownloadColumn, TextColumn, TimeElapsedColumn, TimeRem
 from segmint.cli import formats
 from segmint.cli.formats import Locale
 from segmint.cli.render._console import _bar, _err, _field, _labels, _notice, _out, _table
+from segmint.cli.render.activation import campaign_created as campaign_created
+from segmint.cli.render.activation import campaign_report as campaign_report
+from segmint.cli.render.activation import campaigns as campaigns
 from segmint.cli.render.activation import segment_exported as segment_exported
 from segmint.cli.render.live import view_updates as view_updates
 from segmint.cli.render.reports import headline as headline

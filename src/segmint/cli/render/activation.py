@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
 from segmint.cli import formats
 from segmint.cli.formats import Locale
-from segmint.cli.render._console import _out
+from segmint.cli.render._console import _labels, _out, _table
+from segmint.models.uplift import METRIC_TEXT, Uplift
 
 if TYPE_CHECKING:
+    from segmint.activate.campaigns import CampaignReport, Enrolment
     from segmint.activate.lists import SegmentExport
+    from segmint.store.campaigns import Campaign
 
 
 def segment_exported(done: SegmentExport, *, locale: Locale) -> None:
@@ -30,3 +34,117 @@ def segment_exported(done: SegmentExport, *, locale: Locale) -> None:
             channel=channel,
         )
         console.print(f"[yellow]{escape(left_out)}[/]")
+
+
+def campaign_created(done: Enrolment, *, locale: Locale) -> None:
+    """The campaign, its window and seed, and the size of each group."""
+    c = done.campaign
+    console = _out()
+    console.print(
+        escape(
+            locale.text(
+                "cli.campaign_created",
+                name=c.name,
+                segment=c.segment,
+                start=c.start_day.isoformat(),
+                end=c.end_day.isoformat(),
+                seed=c.seed,
+            )
+        )
+    )
+    rows = [(group, formats.count(n)) for group, n in sorted(done.groups.items())]
+    console.print(_table(None, _labels(locale, "group", "customers"), rows))
+
+
+def campaigns(found: Sequence[Campaign], *, locale: Locale) -> None:
+    """Every campaign, newest first."""
+    if not found:
+        _out().print(escape(locale.text("cli.no_campaigns")))
+        return
+    rows = [
+        (
+            c.name,
+            c.segment,
+            formats.percent(c.holdout),
+            ", ".join(c.variants),
+            f"{c.start_day.isoformat()} – {c.end_day.isoformat()}",
+            str(c.seed),
+        )
+        for c in found
+    ]
+    headers = _labels(locale, "name", "segment", "holdout", "variants", "window", "seed")
+    _out().print(_table(locale.text("cli.campaigns"), headers, rows))
+
+
+def campaign_report(found: CampaignReport, *, locale: Locale) -> None:
+    """Per variant: each metric's means, uplift and interval, then the verdicts in words."""
+    console = _out()
+    c = found.campaign
+    console.print(
+        escape(
+            locale.text(
+                "cli.campaign_window",
+                name=c.name,
+                start=c.start_day.isoformat(),
+                end=c.end_day.isoformat(),
+                holdout=formats.count(found.holdout),
+            )
+        )
+    )
+    if not found.complete:
+        until = "—" if found.data_until is None else found.data_until.isoformat()
+        console.print(f"[yellow]{escape(locale.text('cli.campaign_incomplete', until=until))}[/]")
+    for result in found.variants:
+        rows = [
+            (
+                locale.text(METRIC_TEXT[u.metric]),
+                _amount(u.metric, u.mean_variant, locale),
+                _amount(u.metric, u.mean_holdout, locale),
+                _amount(u.metric, u.uplift, locale, signed=True),
+                _interval(u, locale),
+            )
+            for u in result.metrics
+        ]
+        title = locale.text(
+            "cli.campaign_variant",
+            variant=result.variant,
+            customers=formats.count(result.customers),
+        )
+        headers = _labels(locale, "metric", "variant_mean", "holdout_mean", "uplift", "interval")
+        console.print(_table(title, headers, rows))
+        for u in result.metrics:
+            console.print(escape("· " + verdict(u, variant=result.variant, locale=locale)))
+
+
+def verdict(u: Uplift, *, variant: str, locale: Locale) -> str:
+    """The verdict of one metric in words, its numbers formatted for the reader."""
+    return locale.text(
+        u.text,
+        variant=variant,
+        metric=locale.text(METRIC_TEXT[u.metric]),
+        uplift=_amount(u.metric, abs(u.uplift), locale),
+        low=_amount(u.metric, u.low, locale, signed=True),
+        high=_amount(u.metric, u.high, locale, signed=True),
+        confidence=f"{100 * u.confidence:g}%",
+        min_effect=_amount(u.metric, u.min_effect, locale),
+        needed=formats.count(u.needed or 0),
+    )
+
+
+def _amount(metric: str, value: float | None, locale: Locale, *, signed: bool = False) -> str:
+    """A metric's value: money, percentage points of conversion, or orders."""
+    if value is None or value != value:
+        return "—"
+    sign = "+" if signed and value > 0 else ""
+    if metric == "revenue":
+        return sign + formats.money(round(value, 2), locale)
+    if metric == "conversion":
+        return f"{sign}{100 * value:.1f}" + (" pp" if signed else " %")
+    return sign + formats.decimal(value)
+
+
+def _interval(u: Uplift, locale: Locale) -> str:
+    if u.low is None or u.high is None:
+        return "—"
+    low = _amount(u.metric, u.low, locale, signed=True)
+    return f"{low} … {_amount(u.metric, u.high, locale, signed=True)}"
