@@ -25,6 +25,7 @@ def _examples(served) -> dict[str, str]:
         "job_id": "1",
         "subscription_id": hook.subscription_id,
         "message_id": "msg_probe",
+        "task_id": "1",
     }
 
 

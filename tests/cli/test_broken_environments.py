@@ -65,6 +65,8 @@ ARGS: dict[str, list[str]] = {
     "campaign list": ["-w", "WS"],
     "campaign export": ["c1", "--variant", "A", "--out", "OUT", "-w", "WS"],
     "campaign report": ["c1", "-w", "WS"],
+    "playbook run": ["--dry-run", "-w", "WS"],
+    "tasks done": ["1", "-w", "WS"],
     # every environment it meets stops it before it listens (it needs a writable workspace)
     "serve": ["-w", "WS"],
 }

@@ -35,6 +35,7 @@ EVENTS = (
     "stage.changed",
     "alert.raised",
     "run.finished",
+    "playbook.matched",
 )
 TEST_EVENT = "webhook.test"
 RETRIED = frozenset({408, 429}) | frozenset(range(500, 600))

@@ -174,6 +174,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     from segmint.api.delivery import Courier
     from segmint.api.ingest import router as ingest
     from segmint.api.local import router as local
+    from segmint.api.playbooks import router as playbooks
     from segmint.api.runs import Jobs
     from segmint.api.runs import router as runs
     from segmint.api.segments import router as segments
@@ -207,7 +208,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
-    for router in (customers, ingest, runs, segments, alerts, webhooks, local):
+    for router in (customers, ingest, runs, segments, alerts, webhooks, playbooks, local):
         v1.include_router(router)
     app.include_router(v1)
     access.check_routes(app)

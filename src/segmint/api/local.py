@@ -28,6 +28,7 @@ from segmint.segments.results import Alert
 from segmint.segments.saved import Preview, SegmentDetail
 from segmint.store.apikeys import ApiKey
 from segmint.store.campaigns import Campaign
+from segmint.store.playbooks import Task
 from segmint.store.webhooks import Message, Subscription
 from segmint.workspace import Workspace
 
@@ -54,6 +55,8 @@ CALLS: dict[str, Callable[..., Any]] = {
         "dead_letters",
         "campaigns",
         "campaign_report",
+        "tasks",
+        "export_tasks",
     )
 }
 
@@ -71,6 +74,7 @@ _NAMES = {
         SegmentDetail,
         SegmentExport,
         Subscription,
+        Task,
     )
 }
 

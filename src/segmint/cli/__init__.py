@@ -16,6 +16,7 @@ from segmint.cli import (
     customers,
     demo,
     ingest,
+    playbooks,
     run,
     segments,
     service,
@@ -47,6 +48,7 @@ app.add_typer(alerts.app, name="alerts")
 service.register(app)
 webhooks.register(app)
 campaigns.register(app)
+playbooks.register(app)
 
 
 def _version(value: bool) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from segmint.core import config_rules as rules
@@ -218,6 +218,51 @@ class WebhookSettings(_Frozen):
     )
 
 
+class PlaybookRule(_Frozen):
+    """What to do for the members of one segment (`segmint playbook run`)."""
+
+    name: str = Field(min_length=1, max_length=64, description="The rule's name (its key).")
+    segment: str = Field(min_length=1, description="Whose members: tier.A, a rule segment ...")
+    owners: list[str] = Field(
+        default_factory=list,
+        description="Account managers to assign, the least loaded first; a member keeps hers.",
+    )
+    task: str | None = Field(None, min_length=1, max_length=500, description="A task's title.")
+    every_days: int | None = Field(
+        None, ge=1, le=366, description="A new task when the last is this many days old."
+    )
+    export: Literal["email", "sms", "wecom"] | None = Field(
+        None, description="Add new members to a list for that tool (docs/exports.md)."
+    )
+    webhook: bool = Field(False, description="Tell playbook.matched subscribers of new members.")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> PlaybookRule:
+        if not (self.owners or self.task or self.export or self.webhook):
+            raise _custom("playbook_no_action", name=self.name, close=[])
+        if self.every_days is not None and self.task is None:
+            raise _custom("playbook_every_without_task", name=self.name, close=[])
+        return self
+
+
+class PlaybookSettings(_Frozen):
+    """Actions per tier or segment: owners, tasks, lists, webhooks."""
+
+    rules: list[PlaybookRule] = Field(
+        default_factory=list,
+        description="One [[playbooks.rules]] table per segment acted on (docs/playbooks.md).",
+    )
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_names(cls, value: list[PlaybookRule]) -> list[PlaybookRule]:
+        names = [r.name for r in value]
+        for name in names:
+            if names.count(name) > 1:
+                raise _custom("playbook_duplicate", name=name, close=[])
+        return value
+
+
 class Settings(_Frozen):
     """All settings of one workspace."""
 
@@ -241,6 +286,7 @@ class Settings(_Frozen):
     clv: ClvSettings = ClvSettings()
     alerts: AlertSettings = AlertSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    playbooks: PlaybookSettings = PlaybookSettings()
     mapping: dict[str, str] = Field(
         default_factory=dict,
         description="Extra header names: source header = canonical column.",
@@ -275,6 +321,7 @@ SECTIONS: dict[str, type[_Frozen]] = {
     "clv": ClvSettings,
     "alerts": AlertSettings,
     "webhooks": WebhookSettings,
+    "playbooks": PlaybookSettings,
 }
 
 

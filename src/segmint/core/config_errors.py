@@ -33,6 +33,9 @@ _CODES = {
     "unknown_timezone": "config.unknown_timezone",
     "unknown_column": "config.unknown_column",
     "not_numeric_feature": "config.not_numeric_feature",
+    "playbook_no_action": "config.playbook_no_action",
+    "playbook_every_without_task": "config.playbook_every_without_task",
+    "playbook_duplicate": "config.playbook_duplicate",
 }
 
 

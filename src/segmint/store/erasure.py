@@ -42,6 +42,9 @@ ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "customer_aliases": ("alias", "customer_id"),
     "customer_merges": ("kept", "merged"),
     "campaign_members": ("customer_id",),
+    "customer_owners": ("customer_id",),
+    "tasks": ("customer_id",),
+    "playbook_log": ("customer_id",),
 }
 # Her own fields that say who she is (what stays: gender, city, province, channel,
 # sign-up day and consents, which segments and aggregates read and no one is named by).

@@ -301,6 +301,27 @@ def _v11_campaigns(engine: DuckDBEngine) -> None:
         engine.execute(statement)
 
 
+# Playbooks: each customer's account manager, the tasks made for the team, and a log of
+# every action done for a customer under a rule (so that none is done twice).
+_V12_TABLES = (
+    """CREATE TABLE customer_owners (
+        customer_id VARCHAR PRIMARY KEY, owner VARCHAR NOT NULL, rule VARCHAR NOT NULL,
+        assigned_day DATE NOT NULL, assigned_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE tasks (
+        task_id INTEGER PRIMARY KEY, rule VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
+        owner VARCHAR, title VARCHAR NOT NULL, day DATE NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL, done_at TIMESTAMPTZ, done_by VARCHAR)""",
+    """CREATE TABLE playbook_log (
+        rule VARCHAR NOT NULL, action VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
+        day DATE NOT NULL, done_at TIMESTAMPTZ NOT NULL, detail VARCHAR)""",
+)
+
+
+def _v12_playbooks(engine: DuckDBEngine) -> None:
+    for statement in _V12_TABLES:
+        engine.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -313,6 +334,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v9_webhooks,
     _v10_webhook_order_filters_and_rotation,
     _v11_campaigns,
+    _v12_playbooks,
 )
 
 

@@ -310,14 +310,21 @@ def enqueue(engine: DuckDBEngine, event: str, data: dict[str, object], *, now: d
 
     Called inside the transaction of the change the message tells of.
     """
-    if not _listening(engine):
+    return enqueue_many(engine, event, [data], now=now)
+
+
+def enqueue_many(
+    engine: DuckDBEngine, event: str, data: Sequence[dict[str, object]], *, now: dt.datetime
+) -> int:
+    """The messages of `event`, one per item of `data` (or batched), for its subscribers."""
+    if not data or not _listening(engine):
         return 0
     item = pa.table(
         {
-            "event": [event],
-            "segment": pa.array([None], pa.string()),
-            "data": [json.dumps(data, ensure_ascii=False, default=str)],
-            "customer_id": pa.array([None], pa.string()),
+            "event": [event] * len(data),
+            "segment": pa.nulls(len(data), pa.string()),
+            "data": [json.dumps(d, ensure_ascii=False, default=str) for d in data],
+            "customer_id": [str(d.get("customer_id", "")) for d in data],
         }
     )
     with engine.registered("_item", item):

@@ -34,6 +34,7 @@ from segmint.store.status import Status, status
 from segmint.workspace.access import AccessMethods
 from segmint.workspace.campaigns import CampaignMethods
 from segmint.workspace.imports import ImportMethods
+from segmint.workspace.playbooks import PlaybookMethods
 from segmint.workspace.segments import SegmentMethods
 from segmint.workspace.webhooks import WebhookMethods
 
@@ -46,7 +47,14 @@ if TYPE_CHECKING:
 DATABASE_FILE = "segmint.duckdb"
 
 
-class Workspace(ImportMethods, SegmentMethods, AccessMethods, WebhookMethods, CampaignMethods):
+class Workspace(
+    ImportMethods,
+    SegmentMethods,
+    AccessMethods,
+    WebhookMethods,
+    CampaignMethods,
+    PlaybookMethods,
+):
     """A segmint workspace on disk.
 
     Parameters

@@ -24,7 +24,9 @@ from segmint.cli.render._console import _bar, _err, _field, _labels, _notice, _o
 from segmint.cli.render.activation import campaign_created as campaign_created
 from segmint.cli.render.activation import campaign_report as campaign_report
 from segmint.cli.render.activation import campaigns as campaigns
+from segmint.cli.render.activation import playbook_run as playbook_run
 from segmint.cli.render.activation import segment_exported as segment_exported
+from segmint.cli.render.activation import task_list as task_list
 from segmint.cli.render.live import view_updates as view_updates
 from segmint.cli.render.reports import headline as headline
 from segmint.cli.render.reports import profile as profile

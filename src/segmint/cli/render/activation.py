@@ -15,7 +15,9 @@ from segmint.models.uplift import METRIC_TEXT, Uplift
 if TYPE_CHECKING:
     from segmint.activate.campaigns import CampaignReport, Enrolment
     from segmint.activate.lists import SegmentExport
+    from segmint.activate.playbooks import PlaybookRun
     from segmint.store.campaigns import Campaign
+    from segmint.store.playbooks import Task
 
 
 def segment_exported(done: SegmentExport, *, locale: Locale) -> None:
@@ -148,3 +150,50 @@ def _interval(u: Uplift, locale: Locale) -> str:
         return "—"
     low = _amount(u.metric, u.low, locale, signed=True)
     return f"{low} … {_amount(u.metric, u.high, locale, signed=True)}"
+
+
+def playbook_run(done: PlaybookRun, *, locale: Locale) -> None:
+    """What each rule did (or would do), one row each."""
+    console = _out()
+    key = "cli.playbook_dry_run" if done.dry_run else "cli.playbook_ran"
+    console.print(escape(locale.text(key, day=done.day.isoformat())))
+    if not done.rules:
+        console.print(escape(locale.text("cli.no_playbooks")))
+        return
+    rows = [
+        (
+            r.rule,
+            r.segment,
+            formats.count(r.members),
+            formats.count(r.owners_assigned),
+            formats.count(r.tasks_created),
+            formats.count(r.exported) + (f" → {r.export_file}" if r.export_file else ""),
+            formats.count(r.told),
+        )
+        for r in done.rules
+    ]
+    headers = _labels(
+        locale, "rule", "segment", "customers", "owners_assigned", "tasks", "exported", "told"
+    )
+    console.print(_table(None, headers, rows))
+
+
+def task_list(found: Sequence[Task], *, locale: Locale) -> None:
+    """Tasks, the newest first."""
+    if not found:
+        _out().print(escape(locale.text("cli.no_tasks")))
+        return
+    rows = [
+        (
+            str(t.task_id),
+            t.day.isoformat(),
+            t.owner or "",
+            t.customer_id,
+            t.title,
+            t.rule,
+            formats.moment(t.done_at, locale),
+        )
+        for t in found
+    ]
+    headers = _labels(locale, "id", "day", "owner", "customer", "task", "rule", "done")
+    _out().print(_table(locale.text("cli.tasks"), headers, rows))
