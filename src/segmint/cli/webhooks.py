@@ -26,7 +26,7 @@ def add(
         typer.Option(
             "--on",
             help="An event to send: segment.entered, segment.left, tier.changed, "
-            "stage.changed, alert.raised, run.finished (repeat for more).",
+            "stage.changed, alert.raised, run.finished, playbook.matched (repeat for more).",
         ),
     ],
     batch: Annotated[
