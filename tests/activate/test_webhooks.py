@@ -233,3 +233,19 @@ def test_a_run_tells_its_subscribers_when_it_is_kept(tmp_path_factory, tmp_path)
         ("run.finished", backtest.run_id, False),
     ]
     assert told[0]["data"]["customers"] == kept.customers
+
+
+def test_a_receiver_that_answers_too_late_gets_the_message_again_under_the_same_id(ws):
+    """A timeout is a failure to the sender, though the receiver may have done the work:
+    the message comes again with the same webhook-id, for the receiver to skip."""
+    with receiving([], delay=0.6) as receiver:
+        _, secret = ws.add_webhook(receiver.url, events=["tier.changed"])
+        t0 = dt.datetime.now(dt.UTC)
+        (mid,) = _queue(ws, 1, now=t0)
+        assert _deliver(ws, t0, timeout=0.2).retried == 1
+        (row,) = [m for m in _messages(ws) if m.message_id == mid]
+        assert row.last_error == "ReadTimeout" and row.delivered_at is None
+        assert _deliver(ws, t0 + dt.timedelta(seconds=10), timeout=5).delivered == 1
+    ids = [headers["webhook-id"] for _, headers, _ in receiver.got]
+    assert ids == [mid, mid]  # twice, de-duplicated by its id
+    assert all(Webhook(secret).verify(body, headers) for _, headers, body in receiver.got)

@@ -10,12 +10,12 @@ from rich.markup import escape
 from segmint.cli import formats
 from segmint.cli.formats import Locale
 from segmint.cli.render._console import _labels, _out, _table
-from segmint.models.uplift import METRIC_TEXT, Uplift
 
 if TYPE_CHECKING:
     from segmint.activate.campaigns import CampaignReport, Enrolment
     from segmint.activate.lists import SegmentExport
     from segmint.activate.playbooks import PlaybookRun
+    from segmint.models.uplift import Uplift
     from segmint.store.campaigns import Campaign
     from segmint.store.playbooks import Task
 
@@ -99,7 +99,7 @@ def campaign_report(found: CampaignReport, *, locale: Locale) -> None:
     for result in found.variants:
         rows = [
             (
-                locale.text(METRIC_TEXT[u.metric]),
+                locale.text(f"uplift.metric.{u.metric}"),
                 _amount(u.metric, u.mean_variant, locale),
                 _amount(u.metric, u.mean_holdout, locale),
                 _amount(u.metric, u.uplift, locale, signed=True),
@@ -123,7 +123,7 @@ def verdict(u: Uplift, *, variant: str, locale: Locale) -> str:
     return locale.text(
         u.text,
         variant=variant,
-        metric=locale.text(METRIC_TEXT[u.metric]),
+        metric=locale.text(f"uplift.metric.{u.metric}"),
         uplift=_amount(u.metric, abs(u.uplift), locale),
         low=_amount(u.metric, u.low, locale, signed=True),
         high=_amount(u.metric, u.high, locale, signed=True),
