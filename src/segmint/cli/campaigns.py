@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import ForceOption, JsonOption, LangOption, WorkspaceOption
+from segmint.cli.options import (
+    EncodingOption,
+    ForceOption,
+    FormatOption,
+    JsonOption,
+    LangOption,
+    ListOut,
+    TemplateOption,
+    WorkspaceOption,
+)
 
 campaign_app = typer.Typer(help="Campaigns with a hold-out: who gets what, and what it changed.")
 
@@ -108,18 +117,10 @@ def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The campaign's name.")],
     variant: Annotated[str, typer.Option("--variant", help="Whose list (never the hold-out).")],
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="File: .csv, .xlsx, .parquet or .jsonl.")
-    ],
-    template: Annotated[
-        str | None, typer.Option("--template", help="email, sms or wecom (docs/exports.md).")
-    ] = None,
-    form: Annotated[
-        str | None, typer.Option("--format", help="csv, xlsx, parquet or jsonl.")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Of a CSV: utf-8-sig, utf-8 or gb18030.")
-    ] = None,
+    out: ListOut,
+    template: TemplateOption = None,
+    form: FormatOption = None,
+    encoding: EncodingOption = None,
     workspace: WorkspaceOption = Path("."),
     lang: LangOption = None,
     force: ForceOption = False,

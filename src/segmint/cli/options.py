@@ -39,3 +39,26 @@ LangOption = Annotated[
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace files that already exist.")]
+
+# A list for the tools that contact customers (`export segment`, `campaign export`).
+ListOut = Annotated[
+    Path, typer.Option("--out", "-o", help="File: .csv, .xlsx, .parquet or .jsonl.")
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="csv, xlsx, parquet or jsonl (default: the file's ending)."),
+]
+TemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        help="The layout a tool imports: email, sms or wecom. Only members who consented "
+        "to that channel and have an address it can use (docs/exports.md).",
+    ),
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding", help="Of a CSV: utf-8-sig (default; Excel reads Chinese), utf-8 or gb18030."
+    ),
+]

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import ForceOption, JsonOption, LangOption, WorkspaceOption
+from segmint.cli.options import (
+    EncodingOption,
+    ForceOption,
+    FormatOption,
+    JsonOption,
+    LangOption,
+    ListOut,
+    TemplateOption,
+    WorkspaceOption,
+)
 
 rule_app = typer.Typer(help="Try a segment rule before saving it.", no_args_is_help=True)
 segment_app = typer.Typer(
@@ -204,28 +213,10 @@ def show(
 
 def export_segment(
     name: NameArgument,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="File: .csv, .xlsx, .parquet or .jsonl.")
-    ],
-    form: Annotated[
-        str | None,
-        typer.Option("--format", help="csv, xlsx, parquet or jsonl (default: the file's ending)."),
-    ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template",
-            help="The layout a tool imports: email, sms or wecom. Only members who "
-            "consented to that channel and have an address it can use.",
-        ),
-    ] = None,
-    encoding: Annotated[
-        str | None,
-        typer.Option(
-            "--encoding",
-            help="Of a CSV: utf-8-sig (default; Excel reads Chinese), utf-8 or gb18030.",
-        ),
-    ] = None,
+    out: ListOut,
+    form: FormatOption = None,
+    template: TemplateOption = None,
+    encoding: EncodingOption = None,
     workspace: WorkspaceOption = Path("."),
     run_id: RunOption = None,
     lang: LangOption = None,
