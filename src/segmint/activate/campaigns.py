@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
@@ -211,25 +212,14 @@ def report(
     newest = relations.execute(engine, src.orders.aggregate(day=src.orders.day.max()))
     until = newest["day"][0].as_py()
     data_until = None if until is None else EPOCH + dt.timedelta(days=int(until))
-    by_group = table.to_pandas().groupby("variant")
-    outcomes = {group: _outcomes(frame) for group, frame in by_group}
-    held = outcomes.get(groups_of.HOLDOUT, _outcomes(None))
-    results = [
-        VariantResult(
-            variant=variant,
-            customers=len(outcomes.get(variant, _outcomes(None))["orders"]),
-            metrics=[
-                compare(
-                    outcomes.get(variant, _outcomes(None))[metric],
-                    held[metric],
-                    metric=metric,
-                    confidence=confidence,
-                )
-                for metric in METRICS
-            ],
+    held = _outcomes(table, groups_of.HOLDOUT)
+    results = []
+    for variant in campaign.variants:
+        got = _outcomes(table, variant)
+        metrics = [compare(got[m], held[m], metric=m, confidence=confidence) for m in METRICS]
+        results.append(
+            VariantResult(variant=variant, customers=len(got["orders"]), metrics=metrics)
         )
-        for variant in campaign.variants
-    ]
     return CampaignReport(
         campaign=campaign,
         data_until=data_until,
@@ -239,13 +229,11 @@ def report(
     )
 
 
-def _outcomes(frame: object) -> dict[str, np.ndarray]:
-    """conversion, revenue and orders of each customer of a group (none for no group)."""
-    if frame is None:
-        empty = np.zeros(0, dtype=np.float64)
-        return {"conversion": empty, "revenue": empty, "orders": empty}
-    orders = frame["orders"].to_numpy(dtype=np.float64)  # type: ignore[index]
-    revenue = frame["revenue"].to_numpy(dtype=np.float64)  # type: ignore[index]
+def _outcomes(table: pa.Table, group: str) -> dict[str, npt.NDArray[np.float64]]:
+    """Conversion, revenue and orders of each customer of `group` (variant, orders, revenue)."""
+    chosen = table["variant"].to_numpy(zero_copy_only=False) == group
+    orders = table["orders"].to_numpy(zero_copy_only=False).astype(np.float64)[chosen]
+    revenue = table["revenue"].to_numpy(zero_copy_only=False).astype(np.float64)[chosen]
     return {"conversion": (orders > 0).astype(np.float64), "revenue": revenue, "orders": orders}
 
 
