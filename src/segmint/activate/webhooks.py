@@ -4,8 +4,9 @@ At least once: a message stays in the outbox until a receiver answers 2xx. Conne
 errors, timeouts, 408, 429 and 5xx are tried again after an exponential backoff with
 jitter (`backoff`), or after the receiver's ``Retry-After`` when that is longer; any
 other answer, or still failing `GIVE_UP_AFTER` after the message was made, moves it to
-the dead letters (`segmint webhook dead`, sent again with `replay`). Each send checks
-the target again (`targets.check`): DNS may have moved the name since it was added.
+the dead letters (`segmint webhook dead`, sent again with `replay`). Each pass checks
+each target again before it sends to it (`targets.check`): DNS may have moved the name
+since it was added.
 """
 
 from __future__ import annotations
@@ -209,10 +210,13 @@ def send(
     outcomes: list[outbox.Outcome | None] = [None] * len(picked)
 
     def send_queue(queue: list[int]) -> None:
+        refused = _refused(picked[queue[0]][1], settings)  # once a pass: a DNS lookup each
         for i in queue:
             message, url, keys = picked[i]
-            outcomes[i] = _attempt(
-                message, url, keys, settings, now=now, client=client, jitter=jitters[i]
+            outcomes[i] = (
+                outbox.Outcome(message_id=message.message_id, dead_at=now, error=refused)
+                if refused is not None
+                else _attempt(message, url, keys, now=now, client=client, jitter=jitters[i])
             )
 
     if len(queues) == 1:
@@ -232,21 +236,25 @@ def tally(outcomes: Sequence[outbox.Outcome]) -> Delivery:
     )
 
 
+def _refused(url: str, settings: Settings) -> str | None:
+    """Why `url` may not be sent to now (`targets.check`), or None when it may."""
+    try:
+        targets.check(url, allowed_hosts=settings.webhooks.allowed_hosts)
+    except InputError as exc:  # a target that became private is not tried again
+        return exc.message
+    return None
+
+
 def _attempt(
     message: outbox.Message,
     url: str,
     keys: list[str],
-    settings: Settings,
     *,
     now: dt.datetime,
     client: httpx2.Client,
     jitter: float,
 ) -> outbox.Outcome:
     gone = outbox.Outcome(message_id=message.message_id, dead_at=now)
-    try:
-        targets.check(url, allowed_hosts=settings.webhooks.allowed_hosts)
-    except InputError as exc:  # a target that became private is not tried again
-        return gone.model_copy(update={"error": exc.message})
     body = message.body.encode()
     sent = signing.headers(
         keys,
