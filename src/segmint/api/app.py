@@ -170,6 +170,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     `local_key` lets the server's own command line read through it (`api.local`).
     """
     from segmint.api.alerts import router as alerts
+    from segmint.api.campaigns import router as campaigns
     from segmint.api.customers import router as customers
     from segmint.api.delivery import Courier
     from segmint.api.ingest import router as ingest
@@ -208,7 +209,8 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
-    for router in (customers, ingest, runs, segments, alerts, webhooks, playbooks, local):
+    routers = (customers, ingest, runs, segments, alerts, webhooks, playbooks, campaigns, local)
+    for router in routers:
         v1.include_router(router)
     app.include_router(v1)
     access.check_routes(app)
