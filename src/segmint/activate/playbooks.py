@@ -20,7 +20,7 @@ run works it all out and rolls it back, writing no file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -98,8 +98,18 @@ def run(
     try:
         with engine.transaction():
             for rule in rules:
-                done.append(_rule(engine, settings, rule, run=run, day=day, now=now,
-                                  folder=folder, dry_run=dry_run, files=files))  # fmt: skip
+                found = _rule(
+                    engine,
+                    settings,
+                    rule,
+                    run=run,
+                    day=day,
+                    now=now,
+                    folder=folder,
+                    dry_run=dry_run,
+                    files=files,
+                )
+                done.append(found)
             if dry_run:
                 raise _DryRunError
     except _DryRunError:
@@ -127,9 +137,17 @@ def _rule(
     assigned = _owners(engine, rule, members, day=day, now=now)
     tasks = _tasks(engine, rule, members, day=day, now=now)
     exported, file = _export(
-        engine, settings, rule, members, run=run, day=day, now=now, folder=folder,
-        dry_run=dry_run, files=files,
-    )  # fmt: skip
+        engine,
+        settings,
+        rule,
+        members,
+        run=run,
+        day=day,
+        now=now,
+        folder=folder,
+        dry_run=dry_run,
+        files=files,
+    )
     told = _tell(engine, rule, members, day=day, now=now)
     return RuleOutcome(
         rule=rule.name,
@@ -201,27 +219,29 @@ def _export(
     if rule.export is None:
         return 0, None
     new = stored.not_logged(engine, rule.name, "export", members)
-    keep = pa.table({"customer_id": pa.array(new, pa.string())})
-    _, chunks = lists.members(
-        engine, settings, rule.segment, run=run, lang=settings.lang,
-        template=rule.export, keep=ibis.memtable(keep),
-    )  # fmt: skip
-    reached = [c for chunk in chunks for c in chunk["customer_id"].to_pylist()]
-    if not reached:
-        return 0, None
+    keep = ibis.memtable(pa.table({"customer_id": pa.array(new, pa.string())}))
+    found, chunks = lists.members(
+        engine, settings, rule.segment, run=run, lang=settings.lang, template=rule.export, keep=keep
+    )
+    reached: list[str] = []
+
+    def noted() -> Iterator[pa.Table]:  # the chunks, their customers noted as they pass
+        for chunk in chunks:
+            reached.extend(chunk["customer_id"].to_pylist())
+            yield chunk
+
     path = _free(folder / "exports", f"{rule.name}-{day.isoformat()}")
-    if not dry_run:
+    if dry_run:
+        for _ in noted():
+            pass
+    else:
         path.parent.mkdir(exist_ok=True)
         files.append(path)
-        found, rows = lists.members(
-            engine, settings, rule.segment, run=run, lang=settings.lang,
-            template=rule.export, keep=ibis.memtable(
-                pa.table({"customer_id": pa.array(reached, pa.string())})
-            ),
-        )  # fmt: skip
-        exports.write_chunks(rows, path, schema=found.schema, form="csv", encoding="utf-8-sig")
-    stored.log(engine, reached, rule=rule.name, action="export", day=day, now=now,
-               detail=path.name)  # fmt: skip
+        exports.write_chunks(noted(), path, schema=found.schema, form="csv", encoding="utf-8-sig")
+    if not reached:  # nobody new may be reached on that channel: no list
+        path.unlink(missing_ok=True)
+        return 0, None
+    stored.log(engine, reached, rule=rule.name, action="export", day=day, now=now, detail=path.name)
     return len(reached), path
 
 
@@ -235,10 +255,15 @@ def _tell(
         return 0
     owner = stored.owners(engine, pa.table({"customer_id": pa.array(new, pa.string())}))
     data: list[dict[str, object]] = [
-        {"rule": rule.name, "segment": rule.segment, "customer_id": c, "owner": owner.get(c),
-         "day": day.isoformat()}
+        {
+            "rule": rule.name,
+            "segment": rule.segment,
+            "customer_id": c,
+            "owner": owner.get(c),
+            "day": day.isoformat(),
+        }
         for c in new
-    ]  # fmt: skip
+    ]
     outbox.enqueue_many(engine, EVENT, data, now=now)
     stored.log(engine, new, rule=rule.name, action="webhook", day=day, now=now)
     return len(new)

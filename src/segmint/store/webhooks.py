@@ -415,15 +415,6 @@ def record(engine: DuckDBEngine, outcomes: Sequence[Outcome], *, now: dt.datetim
         )
 
 
-def waiting(engine: DuckDBEngine) -> int:
-    """How many messages are neither delivered nor given up."""
-    return int(
-        engine.scalar(
-            "SELECT count(*) FROM webhook_messages WHERE delivered_at IS NULL AND dead_at IS NULL"
-        )
-    )
-
-
 def dead_letters(engine: DuckDBEngine) -> list[Message]:
     """The messages given up, newest first."""
     rows = engine.rows(
