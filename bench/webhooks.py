@@ -118,7 +118,7 @@ def queue(ws, *, changes: int) -> None:
     """`changes` tier changes for the subscribers, in one transaction, as a run makes them."""
     import pyarrow as pa
 
-    from segmint.store import webhooks as outbox
+    from segmint.store import webhook_messages
 
     items = pa.table(
         {
@@ -136,7 +136,7 @@ def queue(ws, *, changes: int) -> None:
             "CREATE OR REPLACE TEMP TABLE _items AS "
             "SELECT event, segment, json(data) AS data, customer_id FROM _given"
         )
-        outbox._fan_out(ws.engine, now=dt.datetime.now(dt.UTC))
+        webhook_messages._fan_out(ws.engine, now=dt.datetime.now(dt.UTC))
         ws.engine.execute("DROP TABLE _items")
 
 

@@ -170,16 +170,16 @@ def test_an_erased_customer_is_named_by_her_pseudonym_in_every_message(folder):
 KILL_AFTER_MESSAGES = textwrap.dedent(
     """
     import os, signal, sys
-    from segmint.store import webhooks
+    from segmint.store import webhook_messages
     from segmint.workspace import Workspace
 
-    original = webhooks._fan_out
+    original = webhook_messages._fan_out
     def fan_out_then_die(engine, **how):
         made = original(engine, **how)
         if made > 1:  # the changes' messages are in, the run is not committed
             os.kill(os.getpid(), signal.SIGKILL)
         return made
-    webhooks._fan_out = fan_out_then_die
+    webhook_messages._fan_out = fan_out_then_die
     Workspace(sys.argv[1]).run(as_of=sys.argv[2])
     """
 )

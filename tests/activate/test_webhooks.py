@@ -21,6 +21,7 @@ from standardwebhooks.webhooks import Webhook
 
 from segmint.activate import webhooks as sending
 from segmint.core.errors import InputError
+from segmint.store import webhook_messages
 from segmint.store import webhooks as outbox
 from segmint.workspace import Workspace
 
@@ -101,7 +102,7 @@ def _queue(ws, n: int, *, now: dt.datetime, event: str = "tier.changed") -> list
     before = {m.message_id for m in _messages(ws)}
     with ws.engine.transaction():
         for i in range(n):
-            outbox.enqueue(ws.engine, event, {"customer_id": f"C{i}", "to": "A"}, now=now)
+            webhook_messages.enqueue(ws.engine, event, {"customer_id": f"C{i}", "to": "A"}, now=now)
     return [m.message_id for m in _messages(ws) if m.message_id not in before]
 
 

@@ -7,7 +7,7 @@ import time
 
 from standardwebhooks.webhooks import Webhook
 
-from segmint.store import webhooks as outbox
+from segmint.store import webhook_messages
 from segmint.workspace import Workspace
 from tests.activate.test_webhooks import allow_loopback, receiving
 from tests.api.conftest import _free_port
@@ -62,7 +62,7 @@ def test_the_outbox_survives_the_server_killed_mid_delivery(workspace):  # noqa:
             now = dt.datetime.now(dt.UTC)
             with ws.engine.transaction():
                 for i in range(300):
-                    outbox.enqueue(ws.engine, "run.finished", {"run_id": i}, now=now)
+                    webhook_messages.enqueue(ws.engine, "run.finished", {"run_id": i}, now=now)
             ids = {m for (m,) in ws.engine.rows("SELECT message_id FROM webhook_messages")}
         server = _serve(workspace, _free_port())
         _wait(lambda: len(receiver.got) >= 150, server)

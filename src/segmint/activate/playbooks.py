@@ -33,7 +33,7 @@ from segmint.segments import families, saved
 from segmint.store import live, relations
 from segmint.store import playbooks as stored
 from segmint.store import segments as stored_segments
-from segmint.store import webhooks as outbox
+from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.snapshots import Run
 

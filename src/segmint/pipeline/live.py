@@ -35,7 +35,7 @@ from segmint.segments import membership
 from segmint.store import facts as stored_facts
 from segmint.store import frozen as stored_frozen
 from segmint.store import live, snapshots
-from segmint.store import webhooks as outbox
+from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.memberships import FAMILIES
 from segmint.store.relations import Sources, execute, of_customers, sources

@@ -36,7 +36,7 @@ from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, cust
 from segmint.pipeline.pending import start_view, view_start
 from segmint.pipeline.shortfall import shortfall
 from segmint.store import snapshots
-from segmint.store import webhooks as outbox
+from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 

@@ -96,14 +96,14 @@ class WebhookMethods:
     def queue_test_webhook(self, subscription_id: str, *, now: dt.datetime | None = None) -> str:
         """Queue a ``webhook.test`` message for one subscription; its id."""
         from segmint.activate.webhooks import TEST_EVENT
-        from segmint.store import webhooks
+        from segmint.store import webhook_messages, webhooks
 
         found = webhooks.get(self.engine, subscription_id)
         if found.removed_at is not None:
             raise InputError(
                 "webhook.removed", location=Location(field="id"), subscription=subscription_id
             )
-        return webhooks.enqueue_for(
+        return webhook_messages.enqueue_for(
             self.engine,
             subscription_id,
             TEST_EVENT,
