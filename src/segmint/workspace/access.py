@@ -6,28 +6,18 @@ A part of `Workspace` kept in its own module; the work is `segmint.store.apikeys
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmint.core.config import Settings
+from segmint.workspace.part import WorkspacePart
 
 if TYPE_CHECKING:
     from segmint.store.apikeys import ApiKey
     from segmint.store.audit import AuditEntry
-    from segmint.store.duckdb import DuckDBEngine
     from segmint.store.erasure import Erasure
 
 
-class AccessMethods:
+class AccessMethods(WorkspacePart):
     """`Workspace`'s methods for keys, erasure and the audit (it provides path, engine)."""
-
-    path: Path
-    settings: Settings
-
-    @property
-    def engine(self) -> DuckDBEngine:
-        """The database connection (`Workspace.engine`)."""
-        raise NotImplementedError
 
     def create_api_key(self, name: str, *, role: str, actor: str = "python") -> tuple[ApiKey, str]:
         """Make an API key with `role` (admin, analyst, viewer, ingest); audited.

@@ -10,29 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
+from segmint.workspace.part import WorkspacePart
 
 if TYPE_CHECKING:
     from segmint.activate.campaigns import CampaignReport, Enrolment
     from segmint.activate.lists import SegmentExport
     from segmint.store.campaigns import Campaign
-    from segmint.store.duckdb import DuckDBEngine
-    from segmint.store.snapshots import Run
 
 
-class CampaignMethods:
+class CampaignMethods(WorkspacePart):
     """`Workspace`'s methods for campaigns (it provides engine, settings and _run)."""
-
-    settings: Settings
-
-    @property
-    def engine(self) -> DuckDBEngine:
-        """The database connection (`Workspace.engine`)."""
-        raise NotImplementedError
-
-    def _run(self, run_id: int | None) -> Run:  # provided by Workspace
-        raise NotImplementedError
 
     def create_campaign(
         self,

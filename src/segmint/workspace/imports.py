@@ -16,30 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
 from segmint.core.schema import KINDS, TABLES
+from segmint.workspace.part import WorkspacePart
 
 if TYPE_CHECKING:
     from segmint.core.updates import ViewUpdate
     from segmint.ingest.importer import ImportResult
     from segmint.ingest.items import BatchResult
     from segmint.ingest.loader import Progress
-    from segmint.store.duckdb import DuckDBEngine
 
 STREAMED = ("customers", "orders", "events", "tickets")  # what `ingest` takes a batch of
 
 
-class ImportMethods:
+class ImportMethods(WorkspacePart):
     """`Workspace`'s methods that import (it provides path, settings and engine)."""
-
-    path: Path
-    settings: Settings
-
-    @property
-    def engine(self) -> DuckDBEngine:
-        """The database connection (`Workspace.engine`)."""
-        raise NotImplementedError
 
     def import_file(
         self,

@@ -8,28 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmint.core.config import Settings
+from segmint.workspace.part import WorkspacePart
 
 if TYPE_CHECKING:
     from segmint.activate.playbooks import PlaybookRun
-    from segmint.store.duckdb import DuckDBEngine
     from segmint.store.playbooks import Task
-    from segmint.store.snapshots import Run
 
 
-class PlaybookMethods:
+class PlaybookMethods(WorkspacePart):
     """`Workspace`'s methods for playbooks (it provides engine, settings, path and _run)."""
-
-    settings: Settings
-    path: Path
-
-    @property
-    def engine(self) -> DuckDBEngine:
-        """The database connection (`Workspace.engine`)."""
-        raise NotImplementedError
-
-    def _run(self, run_id: int | None) -> Run:  # provided by Workspace
-        raise NotImplementedError
 
     def run_playbooks(self, *, dry_run: bool = False) -> PlaybookRun:
         """Do the ``[[playbooks.rules]]`` of the settings for their segments' members.

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmint.core.config import Settings
+from segmint.workspace.part import WorkspacePart
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -18,22 +18,10 @@ if TYPE_CHECKING:
     from segmint.segments.definitions import Segment
     from segmint.segments.results import Alert
     from segmint.segments.saved import Preview, SegmentDetail, Why
-    from segmint.store.duckdb import DuckDBEngine
-    from segmint.store.snapshots import Run
 
 
-class SegmentMethods:
+class SegmentMethods(WorkspacePart):
     """`Workspace`'s methods for rule segments (it provides engine, settings and _run)."""
-
-    settings: Settings
-
-    @property
-    def engine(self) -> DuckDBEngine:
-        """The database connection (`Workspace.engine`)."""
-        raise NotImplementedError
-
-    def _run(self, run_id: int | None) -> Run:  # provided by Workspace
-        raise NotImplementedError
 
     def rule_test(
         self, rule: str, *, run_id: int | None = None, lang: str | None = None

@@ -11,24 +11,16 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
+from segmint.workspace.part import WorkspacePart
 
 if TYPE_CHECKING:
     from segmint.activate.webhooks import Delivery
-    from segmint.store.duckdb import DuckDBEngine
     from segmint.store.webhooks import Due, Message, Outcome, Subscription
 
 
-class WebhookMethods:
+class WebhookMethods(WorkspacePart):
     """`Workspace`'s methods for webhooks (it provides settings and engine)."""
-
-    settings: Settings
-
-    @property
-    def engine(self) -> DuckDBEngine:
-        """The database connection (`Workspace.engine`)."""
-        raise NotImplementedError
 
     def add_webhook(
         self,
