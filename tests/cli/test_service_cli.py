@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
+from segmint.workspace import Workspace
 from tests.api.conftest import _free_port
 from tests.cli.test_cli import segmint, workspace  # noqa: F401 -- the fixture
 from tests.conftest import built_demo, copied
@@ -83,6 +84,9 @@ READS = [
     ("apikey", "list"),
     ("webhook", "list"),
     ("webhook", "dead"),
+    ("campaign", "list"),
+    ("campaign", "report", "c"),  # made below, with variants nobody is in (no means)
+    ("tasks",),
 ]
 
 
@@ -93,7 +97,20 @@ def test_reading_commands_ask_the_server_holding_the_workspace_and_answer_the_sa
         built_demo(tmp_path_factory, "served", customers=300, seed=3, as_of=dt.date(2026, 6, 30)),
         tmp_path,
     )
+    with Workspace(folder) as ws:  # more variants than members: some have no means
+        ws.create_campaign(
+            "c",
+            segment="tier.A",
+            holdout=0.5,
+            variants=[chr(c) for c in range(ord("A"), ord("Z") + 1)],
+            start=dt.date(2026, 7, 1),
+            end=dt.date(2026, 7, 31),
+            seed=1,
+        )
     alone = {read: _read(folder, *read) for read in READS}
+    report = alone[("campaign", "report", "c")]
+    empty = [v for v in report["variants"] if v["customers"] == 0]
+    assert empty and empty[0]["metrics"][0]["mean_variant"] is None
     exported = segmint("export", "segment", "tier.B", "--out", tmp_path / "alone.csv", "-w", folder)
     assert exported.returncode == 0, exported.stderr
     port = _free_port()

@@ -91,9 +91,9 @@ _BROKEN_BY: dict[Metric, tuple[tuple[str, Callable[[Array], Mask]], ...]] = {
 class Uplift(BaseModel):
     """One metric of one variant against the hold-out: the difference, its interval, a verdict.
 
-    Means are NaN for an empty group. `low`, `high` and `p_value` are None when a group has
-    fewer than 2 customers; `needed` is set only when the verdict is ``cannot_tell`` and
-    the groups allow a size to be worked out (module docstring).
+    Means (and so the uplift) are None for an empty group. `low`, `high` and `p_value`
+    are None when a group has fewer than 2 customers; `needed` is set only when the verdict
+    is ``cannot_tell`` and the groups allow a size to be worked out (module docstring).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -101,9 +101,9 @@ class Uplift(BaseModel):
     metric: Metric
     n_variant: int
     n_holdout: int
-    mean_variant: float
-    mean_holdout: float
-    uplift: float  # mean_variant - mean_holdout
+    mean_variant: float | None  # None for an empty group (JSON has no NaN)
+    mean_holdout: float | None
+    uplift: float | None  # mean_variant - mean_holdout
     low: float | None
     high: float | None
     p_value: float | None  # Welch's, two-sided
@@ -170,11 +170,12 @@ def compare(
     _check_level("power", power)
     _check_min_effect(min_effect)
     v, h = _outcomes(variant, holdout, metric)
-    difference = _mean(v) - _mean(h)
+    mean_v, mean_h = _mean(v), _mean(h)
+    difference = None if mean_v is None or mean_h is None else mean_v - mean_h
     interval = _interval(v, h, confidence)
     verdict = _verdict(interval, min_effect)
     needed = None
-    if verdict == "cannot_tell" and v.size >= 2 and h.size >= 2:
+    if verdict == "cannot_tell" and v.size >= 2 and h.size >= 2 and difference is not None:
         effect = abs(difference) if min_effect is None else min_effect
         needed = needed_customers(
             effect, sd_variant=_sd(v), sd_holdout=_sd(h), n_variant=v.size, n_holdout=h.size,
@@ -182,8 +183,8 @@ def compare(
         )  # fmt: skip
     low, high, p_value = interval if interval is not None else (None, None, None)
     return Uplift(
-        metric=metric, n_variant=v.size, n_holdout=h.size, mean_variant=_mean(v),
-        mean_holdout=_mean(h), uplift=difference, low=low, high=high, p_value=p_value,
+        metric=metric, n_variant=v.size, n_holdout=h.size, mean_variant=mean_v,
+        mean_holdout=mean_h, uplift=difference, low=low, high=high, p_value=p_value,
         confidence=confidence, min_effect=min_effect, verdict=verdict, needed=needed,
     )  # fmt: skip
 
@@ -274,8 +275,8 @@ def _interval(v: Array, h: Array, confidence: float) -> tuple[float, float, floa
     """Welch's interval and p-value for mean(v) - mean(h); None if a group has < 2 values."""
     if v.size < 2 or h.size < 2:
         return None
-    if _constant(v) and _constant(h):
-        d = _mean(v) - _mean(h)
+    if _constant(v) and _constant(h):  # each group one value: the difference is exact
+        d = float(v[0] - h[0])
         return d, d, (0.0 if d != 0.0 else None)
     # SciPy warns of precision loss on a group of equal values unless they are exactly 0, so
     # such a group is moved to 0 and the other with it: neither d nor a variance changes
@@ -304,10 +305,10 @@ def _constant(x: Array) -> bool:
     return bool(x.size > 0 and np.all(x == x[0]))
 
 
-def _mean(x: Array) -> float:
-    """The mean; exactly the value for a group of equal values (a sum can round), NaN if empty."""
+def _mean(x: Array) -> float | None:
+    """The mean; exactly the value for a group of equal values (a sum can round), None if empty."""
     if x.size == 0:
-        return math.nan
+        return None
     return float(x[0]) if _constant(x) else float(x.mean())
 
 

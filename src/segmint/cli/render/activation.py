@@ -124,7 +124,7 @@ def verdict(u: Uplift, *, variant: str, locale: Locale) -> str:
         u.text,
         variant=variant,
         metric=locale.text(f"uplift.metric.{u.metric}"),
-        uplift=_amount(u.metric, abs(u.uplift), locale),
+        uplift=_amount(u.metric, None if u.uplift is None else abs(u.uplift), locale),
         low=_amount(u.metric, u.low, locale, signed=True),
         high=_amount(u.metric, u.high, locale, signed=True),
         confidence=f"{100 * u.confidence:g}%",
