@@ -155,11 +155,11 @@ def _interval(u: Uplift, locale: Locale) -> str:
 def playbook_run(done: PlaybookRun, *, locale: Locale) -> None:
     """What each rule did (or would do), one row each."""
     console = _out()
-    key = "cli.playbook_dry_run" if done.dry_run else "cli.playbook_ran"
-    console.print(escape(locale.text(key, day=done.day.isoformat())))
     if not done.rules:
         console.print(escape(locale.text("cli.no_playbooks")))
         return
+    key = "cli.playbook_dry_run" if done.dry_run else "cli.playbook_ran"
+    console.print(escape(locale.text(key, day=done.day.isoformat())))
     rows = [
         (
             r.rule,
