@@ -27,10 +27,9 @@ from segmint.features.customer import EPOCH
 from segmint.features.orders import window_outcomes
 from segmint.models import holdout as groups_of
 from segmint.models.uplift import METRICS, Uplift, compare
-from segmint.segments import families, saved
+from segmint.segments import saved
 from segmint.store import campaigns as stored
 from segmint.store import live, relations
-from segmint.store import segments as stored_segments
 from segmint.store.campaigns import Campaign
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.snapshots import Run
@@ -250,8 +249,7 @@ def _check(
         raise InputError(
             "campaign.bad_name", location=Location(field="name"), name=name, most=NAME_LENGTH
         )
-    names = {str(s["name"]) for s in stored_segments.current(engine)}
-    if segment not in names | families.all_segment_names(settings):
+    if segment not in saved.known_names(engine, settings):
         raise InputError(
             "campaign.unknown_segment", location=Location(field="segment"), name=segment
         )

@@ -29,10 +29,9 @@ from pydantic import BaseModel, ConfigDict
 from segmint.activate import exports, lists
 from segmint.core.config import PlaybookRule, Settings
 from segmint.core.errors import InputError, Location
-from segmint.segments import families, saved
+from segmint.segments import saved
 from segmint.store import live, relations
 from segmint.store import playbooks as stored
-from segmint.store import segments as stored_segments
 from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.snapshots import Run
@@ -281,8 +280,7 @@ def _free(folder: Path, stem: str) -> Path:
 def _check_segments(
     engine: DuckDBEngine, settings: Settings, rules: Sequence[PlaybookRule]
 ) -> None:
-    names = {str(s["name"]) for s in stored_segments.current(engine)}
-    names |= families.all_segment_names(settings)
+    names = saved.known_names(engine, settings)
     for n, rule in enumerate(rules):
         if rule.segment not in names:
             raise InputError(

@@ -24,8 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from segmint.activate import signing, targets
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
-from segmint.segments import families
-from segmint.store import segments as stored_segments
+from segmint.segments import saved
 from segmint.store import webhooks as outbox
 from segmint.store.duckdb import DuckDBEngine
 
@@ -103,8 +102,7 @@ def subscribe(
         raise InputError(
             "webhook.bad_batch", location=Location(field="batch"), got=batch, most=MAX_BATCH
         )
-    names = {str(s["name"]) for s in stored_segments.current(engine)}
-    names |= families.all_segment_names(settings)
+    names = saved.known_names(engine, settings)
     for name in segments or ():
         if name not in names:
             raise InputError(

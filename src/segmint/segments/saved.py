@@ -21,7 +21,7 @@ from segmint.core import i18n
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location, NotFoundError, RuleError
 from segmint.models import overlap
-from segmint.segments import definitions, membership
+from segmint.segments import definitions, families, membership
 from segmint.segments.definitions import Segment
 from segmint.segments.rules import describe, explain
 from segmint.segments.rules.tree import Rule
@@ -163,6 +163,15 @@ def check_name(name: str) -> str:
     if not NAME.match(name):
         raise InputError("segment.bad_name", location=Location(field="name"), name=name)
     return name
+
+
+def known_names(engine: DuckDBEngine, settings: Settings) -> set[str]:
+    """The names of every segment there is, and of those runs will make (``tier.A`` …).
+
+    What a webhook, a campaign or a playbook may name, before the first run too.
+    """
+    names = {str(s["name"]) for s in stored.current(engine)}
+    return names | families.all_segment_names(settings)
 
 
 def find(engine: DuckDBEngine, name: str) -> Segment:
