@@ -116,28 +116,13 @@ def allow_loopback(folder: Path) -> None:
 
 def queue(ws, *, changes: int) -> None:
     """`changes` tier changes for the subscribers, in one transaction, as a run makes them."""
-    import pyarrow as pa
-
     from segmint.store import webhook_messages
 
-    items = pa.table(
-        {
-            "event": ["tier.changed"] * changes,
-            "segment": pa.nulls(changes, pa.string()),
-            "data": [
-                json.dumps({"customer_id": f"C{i:07d}", "from": "B", "to": "A", "run_id": 2})
-                for i in range(changes)
-            ],
-            "customer_id": [f"C{i:07d}" for i in range(changes)],
-        }
-    )
-    with ws.engine.transaction(), ws.engine.registered("_given", items):
-        ws.engine.execute(
-            "CREATE OR REPLACE TEMP TABLE _items AS "
-            "SELECT event, segment, json(data) AS data, customer_id FROM _given"
-        )
-        webhook_messages._fan_out(ws.engine, now=dt.datetime.now(dt.UTC))
-        ws.engine.execute("DROP TABLE _items")
+    data: list[dict[str, object]] = [
+        {"customer_id": f"C{i:07d}", "from": "B", "to": "A", "run_id": 2} for i in range(changes)
+    ]
+    with ws.engine.transaction():
+        webhook_messages.enqueue_many(ws.engine, "tier.changed", data, now=dt.datetime.now(dt.UTC))
 
 
 def plain_loop(ws) -> float:

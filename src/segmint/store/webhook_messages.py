@@ -99,11 +99,7 @@ def enqueue_changes(
     if not _listening(engine):
         return 0
     by = f"run {run_id}" if update_id is None else f"update {update_id}"
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE _items AS {_CHANGES}", [run_id, update_id, by])
-    try:
-        return _fan_out(engine, now=now)
-    finally:
-        engine.execute("DROP TABLE _items")
+    return _fan_out_of(engine, _CHANGES, [run_id, update_id, by], now=now)
 
 
 def enqueue(engine: DuckDBEngine, event: str, data: dict[str, object], *, now: dt.datetime) -> int:
@@ -129,20 +125,25 @@ def enqueue_many(
         }
     )
     with engine.registered("_item", item):
-        engine.execute(
-            "CREATE OR REPLACE TEMP TABLE _items AS "
-            "SELECT event, segment, json(data) AS data, customer_id FROM _item"
-        )
-    try:
-        return _fan_out(engine, now=now)
-    finally:
-        engine.execute("DROP TABLE _items")
+        items = "SELECT event, segment, json(data) AS data, customer_id FROM _item"
+        return _fan_out_of(engine, items, [], now=now)
 
 
 def _listening(engine: DuckDBEngine) -> bool:
     return bool(
         engine.scalar("SELECT count(*) FROM webhook_subscriptions WHERE removed_at IS NULL")
     )
+
+
+def _fan_out_of(
+    engine: DuckDBEngine, items: str, params: Sequence[object], *, now: dt.datetime
+) -> int:
+    """The messages of the items `items` selects (as `_fan_out` reads them); how many."""
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _items AS {items}", params)
+    try:
+        return _fan_out(engine, now=now)
+    finally:
+        engine.execute("DROP TABLE _items")
 
 
 def _fan_out(engine: DuckDBEngine, *, now: dt.datetime) -> int:
