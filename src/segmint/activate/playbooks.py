@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -79,6 +80,20 @@ def balanced(customers: Sequence[str], owners: Sequence[str], loads: dict[str, i
     return chosen
 
 
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """What every rule of one run of the playbooks acts with."""
+
+    engine: DuckDBEngine
+    settings: Settings
+    run: Run
+    day: dt.date  # the data's (the live view's)
+    now: dt.datetime
+    folder: Path  # the workspace's: lists go to its exports/
+    dry_run: bool
+    files: list[Path]  # the lists written so far, removed if the run fails
+
+
 def run(
     engine: DuckDBEngine,
     settings: Settings,
@@ -92,62 +107,28 @@ def run(
     _check_segments(engine, settings, rules)
     day = live.view_day(engine, run.run_id)
     now = dt.datetime.now(dt.UTC)
+    p = _Pass(engine, settings, run, day, now, folder, dry_run, [])
     done: list[RuleOutcome] = []
-    files: list[Path] = []
     try:
         with engine.transaction():
-            for rule in rules:
-                found = _rule(
-                    engine,
-                    settings,
-                    rule,
-                    run=run,
-                    day=day,
-                    now=now,
-                    folder=folder,
-                    dry_run=dry_run,
-                    files=files,
-                )
-                done.append(found)
+            done = [_rule(p, rule) for rule in rules]
             if dry_run:
                 raise _DryRunError
     except _DryRunError:
         pass
     except BaseException:
-        for path in files:  # the lists of a run that did not happen
+        for path in p.files:  # the lists of a run that did not happen
             path.unlink(missing_ok=True)
         raise
     return PlaybookRun(day=day, dry_run=dry_run, rules=done)
 
 
-def _rule(
-    engine: DuckDBEngine,
-    settings: Settings,
-    rule: PlaybookRule,
-    *,
-    run: Run,
-    day: dt.date,
-    now: dt.datetime,
-    folder: Path,
-    dry_run: bool,
-    files: list[Path],
-) -> RuleOutcome:
-    members = relations.execute(engine, saved.member_ids(engine, settings, rule.segment, run=run))
-    assigned = _owners(engine, rule, members, day=day, now=now)
-    tasks = _tasks(engine, rule, members, day=day, now=now)
-    exported, file = _export(
-        engine,
-        settings,
-        rule,
-        members,
-        run=run,
-        day=day,
-        now=now,
-        folder=folder,
-        dry_run=dry_run,
-        files=files,
-    )
-    told = _tell(engine, rule, members, day=day, now=now)
+def _rule(p: _Pass, rule: PlaybookRule) -> RuleOutcome:
+    chosen = saved.member_ids(p.engine, p.settings, rule.segment, run=p.run)
+    members = relations.execute(p.engine, chosen)
+    assigned = _owners(p, rule, members)  # first: tasks and messages name the owner
+    tasks = _tasks(p, rule, members)
+    exported, file = _export(p, rule, members)
     return RuleOutcome(
         rule=rule.name,
         segment=rule.segment,
@@ -156,71 +137,62 @@ def _rule(
         tasks_created=tasks,
         exported=exported,
         export_file=None if file is None else str(file),
-        told=told,
+        told=_tell(p, rule, members),
     )
 
 
-def _owners(
-    engine: DuckDBEngine, rule: PlaybookRule, members: pa.Table, *, day: dt.date, now: dt.datetime
-) -> int:
+def _owners(p: _Pass, rule: PlaybookRule, members: pa.Table) -> int:
     if not rule.owners:
         return 0
-    have = stored.owners(engine, members)
-    needing = [c for c in members["customer_id"].to_pylist() if have.get(c) not in rule.owners]
-    chosen = balanced(sorted(needing), rule.owners, stored.loads(engine))
+    have = stored.owners(p.engine, members)
+    needing = sorted(
+        c for c in members["customer_id"].to_pylist() if have.get(c) not in rule.owners
+    )
     if needing:
+        chosen = balanced(needing, rule.owners, stored.loads(p.engine))
         stored.set_owners(
-            engine,
-            pa.table({"customer_id": sorted(needing), "owner": chosen}),
+            p.engine,
+            pa.table({"customer_id": needing, "owner": chosen}),
             rule=rule.name,
-            day=day,
-            now=now,
+            day=p.day,
+            now=p.now,
         )
     return len(needing)
 
 
-def _tasks(
-    engine: DuckDBEngine, rule: PlaybookRule, members: pa.Table, *, day: dt.date, now: dt.datetime
-) -> int:
+def _tasks(p: _Pass, rule: PlaybookRule, members: pa.Table) -> int:
     if rule.task is None:
         return 0
-    last = stored.last_tasks(engine, rule.name, members)
+    last = stored.last_tasks(p.engine, rule.name, members)
     due = sorted(
         c
         for c in members["customer_id"].to_pylist()
         if c not in last
-        or (rule.every_days is not None and (day - last[c]).days >= rule.every_days)
+        or (rule.every_days is not None and (p.day - last[c]).days >= rule.every_days)
     )
     if not due:
         return 0
-    owner = stored.owners(engine, pa.table({"customer_id": pa.array(due, pa.string())}))
+    owner = stored.owners(p.engine, _ids(due))
     chosen = pa.table(
         {"customer_id": due, "owner": pa.array([owner.get(c) for c in due], pa.string())}
     )
-    return stored.add_tasks(engine, chosen, rule=rule.name, title=rule.task, day=day, now=now)
+    return stored.add_tasks(p.engine, chosen, rule=rule.name, title=rule.task, day=p.day, now=p.now)
 
 
-def _export(
-    engine: DuckDBEngine,
-    settings: Settings,
-    rule: PlaybookRule,
-    members: pa.Table,
-    *,
-    run: Run,
-    day: dt.date,
-    now: dt.datetime,
-    folder: Path,
-    dry_run: bool,
-    files: list[Path],
-) -> tuple[int, Path | None]:
+def _export(p: _Pass, rule: PlaybookRule, members: pa.Table) -> tuple[int, Path | None]:
     import ibis
 
     if rule.export is None:
         return 0, None
-    new = stored.not_logged(engine, rule.name, "export", members)
-    keep = ibis.memtable(pa.table({"customer_id": pa.array(new, pa.string())}))
+    new = stored.not_logged(p.engine, rule.name, "export", members)
     found, chunks = lists.members(
-        engine, settings, rule.segment, run=run, lang=settings.lang, template=rule.export, keep=keep
+        p.engine,
+        p.settings,
+        rule.segment,
+        run=p.run,
+        lang=p.settings.lang,
+        template=rule.export,
+        keep=ibis.memtable(_ids(new)),
     )
     reached: list[str] = []
 
@@ -229,43 +201,48 @@ def _export(
             reached.extend(chunk["customer_id"].to_pylist())
             yield chunk
 
-    path = _free(folder / "exports", f"{rule.name}-{day.isoformat()}")
-    if dry_run:
+    path = _free(p.folder / "exports", f"{rule.name}-{p.day.isoformat()}")
+    if p.dry_run:
         for _ in noted():
             pass
     else:
         path.parent.mkdir(exist_ok=True)
-        files.append(path)
+        p.files.append(path)
         exports.write_chunks(noted(), path, schema=found.schema, form="csv", encoding="utf-8-sig")
     if not reached:  # nobody new may be reached on that channel: no list
         path.unlink(missing_ok=True)
         return 0, None
-    stored.log(engine, reached, rule=rule.name, action="export", day=day, now=now, detail=path.name)
+    stored.log(
+        p.engine, reached, rule=rule.name, action="export", day=p.day, now=p.now, detail=path.name
+    )
     return len(reached), path
 
 
-def _tell(
-    engine: DuckDBEngine, rule: PlaybookRule, members: pa.Table, *, day: dt.date, now: dt.datetime
-) -> int:
+def _tell(p: _Pass, rule: PlaybookRule, members: pa.Table) -> int:
     if not rule.webhook:
         return 0
-    new = stored.not_logged(engine, rule.name, "webhook", members)
+    new = stored.not_logged(p.engine, rule.name, "webhook", members)
     if not new:
         return 0
-    owner = stored.owners(engine, pa.table({"customer_id": pa.array(new, pa.string())}))
+    owner = stored.owners(p.engine, _ids(new))
+    day = p.day.isoformat()
     data: list[dict[str, object]] = [
         {
             "rule": rule.name,
             "segment": rule.segment,
             "customer_id": c,
             "owner": owner.get(c),
-            "day": day.isoformat(),
+            "day": day,
         }
         for c in new
     ]
-    outbox.enqueue_many(engine, EVENT, data, now=now)
-    stored.log(engine, new, rule=rule.name, action="webhook", day=day, now=now)
+    outbox.enqueue_many(p.engine, EVENT, data, now=p.now)
+    stored.log(p.engine, new, rule=rule.name, action="webhook", day=p.day, now=p.now)
     return len(new)
+
+
+def _ids(customers: Sequence[str]) -> pa.Table:
+    return pa.table({"customer_id": pa.array(list(customers), pa.string())})
 
 
 def _free(folder: Path, stem: str) -> Path:
