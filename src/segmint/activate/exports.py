@@ -56,9 +56,9 @@ def _xlsx(table: pa.Table, path: Path) -> None:
         _write_book(xlsxwriter.Workbook(target, {"constant_memory": True}), table)
 
 
-def _write_book(book: Any, table: pa.Table, *, sheet_name: str = "snapshot") -> None:
+def _write_book(book: Any, table: pa.Table) -> None:
     """Write `table` as the book's one sheet (its rows in chunks: the sheet streams too)."""
-    _write_sheet(book, [table], table.column_names, sheet_name=sheet_name)
+    _write_sheet(book, [table], table.column_names, sheet_name="snapshot")
 
 
 def _write_sheet(
@@ -163,20 +163,29 @@ def write_chunks(
     `form` and `encoding` as `form_of` gives them. Whole or not at all, like `export`.
     """
     files.check_new_file(path, force=force)
-    partial = path.with_name(f".{path.name}.partial")
     counted = _Counted(chunks)
+
+    def write(partial: Path) -> None:
+        if form == "xlsx":
+            _xlsx_chunks(counted, partial, schema)
+            return
+        with partial.open("wb") as f:
+            for piece in encoded_file(counted, schema=schema, form=form, encoding=encoding):
+                f.write(piece)
+
+    _whole(path, write)
+    return counted.rows
+
+
+def _whole(path: Path, write: Callable[[Path], None]) -> None:
+    """`write` a file beside `path`, then put it in place: `path` appears whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
     try:
         with files.writing(path):
-            if form == "xlsx":
-                _xlsx_chunks(counted, partial, schema)
-            else:
-                with partial.open("wb") as f:
-                    for piece in encoded_file(counted, schema=schema, form=form, encoding=encoding):
-                        f.write(piece)
+            write(partial)
             os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    return counted.rows
 
 
 def encoded_file(
@@ -246,11 +255,5 @@ def export(table: pa.Table, path: Path, *, force: bool = False) -> Path:
     An existing file is replaced only with `force`.
     """
     check_target(path, force=force)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with files.writing(path):
-            WRITERS[path.suffix.lower()](table, partial)
-            os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    _whole(path, lambda partial: WRITERS[path.suffix.lower()](table, partial))
     return path
