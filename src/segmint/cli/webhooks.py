@@ -175,7 +175,7 @@ def deliver(
     lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Send the messages due now, once (run it from cron to keep them flowing).
+    """Send every message due now, in passes of 100 (run it from cron to keep them flowing).
 
     Example: */1 * * * * segmint webhook deliver --workspace /srv/shop
     """
