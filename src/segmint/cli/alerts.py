@@ -48,8 +48,8 @@ def alerts(
     if ctx.invoked_subcommand is not None:
         return
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -83,7 +83,7 @@ def ack(
     Example: segmint alerts ack 12 --note "called her, new offer sent"
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:

@@ -70,7 +70,7 @@ def create(
     Example: segmint campaign create 春季回访 --segment stage.at_risk --holdout 10% --variants A,B
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -100,8 +100,8 @@ def listing(
     Example: segmint campaign list
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -131,7 +131,7 @@ def export(
     Example: segmint campaign export 春季回访 --variant A --template sms --out a.csv
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -168,8 +168,8 @@ def report(
     Example: segmint campaign report 春季回访 --lang zh-CN
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)

@@ -24,8 +24,8 @@ def duplicates(
     Example: segmint customers duplicates --json
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         groups = [asdict(g) for g in ws.duplicates()]
@@ -50,7 +50,7 @@ def merge(
     Example: segmint customers merge C0000012 C0004711
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -82,7 +82,7 @@ def erase(
     Example: segmint customers erase C0000042 --yes
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:

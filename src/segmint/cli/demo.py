@@ -56,7 +56,7 @@ def generate(
     Example: segmint generate --customers 100000 --out data --messy
     """
     from segmint.cli import render
-    from segmint.cli.formats import Locale, count
+    from segmint.core.formats import Locale, count
     from segmint.demo.generate import generate as make
     from segmint.demo.messy import write_files
 
@@ -91,8 +91,8 @@ def demo(
     Example: segmint demo --customers 50000 --dir demo && segmint status -w demo
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.core.config import load
+    from segmint.core.formats import locale_of
     from segmint.demo.run import run_demo
 
     with render.steps("demo") as say:

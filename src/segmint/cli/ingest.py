@@ -92,7 +92,7 @@ def import_(
 ) -> None:
     """Import one file (the help text is HELP above)."""
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     kind, file = _kind_and_file(arguments)

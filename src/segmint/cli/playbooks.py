@@ -36,7 +36,7 @@ def run(
     Example: segmint playbook run --dry-run
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -68,8 +68,8 @@ def tasks(
     if ctx.invoked_subcommand is not None:
         return
     from segmint.cli import render
-    from segmint.cli.formats import count, locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import count, locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -97,7 +97,7 @@ def done(
     Example: segmint tasks done 17
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:

@@ -45,7 +45,7 @@ def run(
     Example: segmint run --as-of 2026-06-30 && segmint segments
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.pipeline.run import STEPS
     from segmint.workspace import Workspace
 
@@ -99,7 +99,7 @@ def refresh(
     Example: segmint refresh --as-of 2026-07-31
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -120,8 +120,8 @@ def runs(
     Example: segmint runs --json
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         found = ws.runs()
@@ -143,8 +143,8 @@ def segments(
     Example: segmint segments --lang zh-CN
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
     from segmint.segments.families import segment_labels
 
     with reading(workspace) as ws:
@@ -170,8 +170,8 @@ def customer(
     Example: segmint customer C0000042 --lang zh-CN
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
     from segmint.segments.families import segment_labels
 
     with reading(workspace) as ws:
@@ -200,8 +200,8 @@ def export_snapshot(
     Example: segmint export snapshot --out customers.xlsx --lang zh-CN
     """
     from segmint.cli import render
-    from segmint.cli.formats import count, locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import count, locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)

@@ -64,8 +64,8 @@ def test(
     Example: segmint rule test "orders_30d > 3 and discount_share_90d >= 0.5"
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -96,7 +96,7 @@ def add(
     Example: segmint segment add bargain_hunters "share(orders, 90, discounted) >= 0.5"
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -128,7 +128,7 @@ def edit(
     Example: segmint segment edit bargain_hunters "share(orders, 90, discounted) >= 0.6"
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -154,7 +154,7 @@ def remove(
     Example: segmint segment remove bargain_hunters
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -174,8 +174,8 @@ def listing(
     Example: segmint segment list --json
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -199,8 +199,8 @@ def show(
     Example: segmint segment show tier.A --lang zh-CN
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -234,8 +234,8 @@ def export_segment(
     Example: segmint export segment 沉睡客户 --template sms --encoding gb18030 --out sms.csv
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)

@@ -45,7 +45,7 @@ def serve(
 
     from segmint.api.app import create_app
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -74,7 +74,7 @@ def create(
     Example: segmint apikey create --role ingest --name shop-webhook
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -95,8 +95,8 @@ def listing(
     Example: segmint apikey list
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -120,7 +120,7 @@ def revoke(
     Example: segmint apikey revoke 3f9a0c21
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:

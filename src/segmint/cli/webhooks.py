@@ -54,7 +54,7 @@ def add(
     Example: segmint webhook add https://crm.example.com/vip --on segment.entered --segment vip
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -93,7 +93,7 @@ def rotate(
     Example: segmint webhook rotate sub_3f9a0c21 --keep-old 48
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -116,8 +116,8 @@ def listing(
     Example: segmint webhook list
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -141,7 +141,7 @@ def remove(
     Example: segmint webhook remove sub_3f9a0c21
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -186,7 +186,7 @@ def _deliver(
     ctx: typer.Context, workspace: Path, lang: str | None, as_json: bool, *, test: str | None
 ) -> None:
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:
@@ -207,8 +207,8 @@ def dead(
     Example: segmint webhook dead --json
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         locale = locale_of(ws.settings, lang)
@@ -231,7 +231,7 @@ def replay(
     Example: segmint webhook replay msg_5d0c3e8a9f1b2c3d4e5f6a7b
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace(workspace, command=ctx.command_path) as ws:

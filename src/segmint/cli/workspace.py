@@ -27,7 +27,7 @@ def init(
     Example: segmint init shop && cd shop && segmint import orders orders.csv
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
+    from segmint.core.formats import locale_of
     from segmint.workspace import Workspace
 
     with Workspace.init(directory, command=ctx.command_path) as ws:
@@ -47,8 +47,8 @@ def status(
     Example: segmint status --workspace shop --lang zh-CN
     """
     from segmint.cli import render
-    from segmint.cli.formats import locale_of
     from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
 
     with reading(workspace) as ws:
         data = ws.status()

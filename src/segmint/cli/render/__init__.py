@@ -18,8 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import DownloadColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from segmint.cli import formats
-from segmint.cli.formats import Locale
 from segmint.cli.render._console import _bar, _err, _field, _labels, _notice, _out, _table
 from segmint.cli.render.activation import campaign_created as campaign_created
 from segmint.cli.render.activation import campaign_report as campaign_report
@@ -44,8 +42,9 @@ from segmint.cli.render.webhooks import dead_letters as dead_letters
 from segmint.cli.render.webhooks import webhook_added as webhook_added
 from segmint.cli.render.webhooks import webhook_rotated as webhook_rotated
 from segmint.cli.render.webhooks import webhooks as webhooks
-from segmint.core import i18n
+from segmint.core import formats, i18n
 from segmint.core.errors import SegmintError, located
+from segmint.core.formats import Locale
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

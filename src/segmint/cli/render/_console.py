@@ -10,9 +10,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from segmint.cli import formats
-from segmint.cli.formats import Locale
-from segmint.core import i18n
+from segmint.core import formats, i18n
+from segmint.core.formats import Locale
 
 
 def _out() -> Console:

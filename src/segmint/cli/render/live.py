@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from rich.markup import escape
 
-from segmint.cli import formats
-from segmint.cli.formats import Locale
 from segmint.cli.render._console import _out
+from segmint.core import formats
+from segmint.core.formats import Locale
 from segmint.core.updates import ViewUpdate
 
 

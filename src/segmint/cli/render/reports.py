@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from segmint.cli import formats
-from segmint.cli.formats import Locale
 from segmint.cli.render._console import _field, _labels, _notice, _out, _table
+from segmint.core import formats
+from segmint.core.formats import Locale
 
 if TYPE_CHECKING:
     from segmint.demo.run import Headline

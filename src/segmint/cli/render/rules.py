@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from segmint.cli import formats
-from segmint.cli.formats import Locale
 from segmint.cli.render._console import _labels, _out, _table
+from segmint.core import formats
+from segmint.core.formats import Locale
 
 
 def rule_preview(shown: Any, *, locale: Locale) -> None:

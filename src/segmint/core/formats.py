@@ -1,6 +1,7 @@
 """How numbers, money and times read in human output: the user's language, currency and zone.
 
-Pure text in, text out (no Rich): `render` puts the results in tables. JSON output keeps
+Pure text in, text out: the command line's tables, the dashboard and the report all
+format through here, so a figure reads the same wherever it is shown. JSON output keeps
 the raw values; only what a person reads is rounded, grouped and moved to local time.
 """
 
@@ -100,6 +101,18 @@ def day(value: object, locale: Locale) -> str:
     """The local date of a stored UTC time (ISO text or datetime); a date as it is."""
     shown = moment(value, locale)
     return shown[:10] if shown else ""
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def long_day(value: dt.date | None, locale: Locale) -> str:
+    """A date as the reader's language writes it: 2024年3月5日, Mar 5, 2024."""
+    if value is None:
+        return ""
+    if locale.lang == "zh-CN":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
 
 
 def zone(locale: Locale) -> str:
