@@ -16,6 +16,7 @@ def _examples(served) -> dict[str, str]:
     with served.db() as db:
         customer = db.scalar("SELECT min(customer_id) FROM snapshots")
         alert = db.scalar("SELECT max(alert_id) FROM alerts")
+        imported = db.scalar("SELECT min(import_id) FROM imports")
         served.workspace.add_segment("matrix_probe", "orders_90d >= 1", actor="test")
         hook, _ = served.workspace.add_webhook("http://127.0.0.1:9/matrix", events=["run.finished"])
     return {
@@ -26,6 +27,7 @@ def _examples(served) -> dict[str, str]:
         "subscription_id": hook.subscription_id,
         "message_id": "msg_probe",
         "task_id": "1",
+        "import_id": imported,
     }
 
 

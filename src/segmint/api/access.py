@@ -75,6 +75,13 @@ ACCESS: dict[str, frozenset[Role] | str] = {
     "remove_webhook": ADMINS,
     "rotate_webhook_secret": ADMINS,
     "test_webhook": ADMINS,
+    "insights_overview": READERS,
+    "insights_tiers": READERS,
+    "insights_rfm": READERS,
+    "insights_lifecycle": READERS,
+    "insights_clv": READERS,
+    "list_imports": READERS,
+    "quarantined_rows": PLAIN,  # the rows as read: names, phones and e-mails in them
     "call_workspace": LOCAL,
 }
 

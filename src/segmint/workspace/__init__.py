@@ -34,6 +34,7 @@ from segmint.store.status import Status, status
 from segmint.workspace.access import AccessMethods
 from segmint.workspace.campaigns import CampaignMethods
 from segmint.workspace.imports import ImportMethods
+from segmint.workspace.insights import InsightMethods
 from segmint.workspace.playbooks import PlaybookMethods
 from segmint.workspace.segments import SegmentMethods
 from segmint.workspace.webhooks import WebhookMethods
@@ -54,6 +55,7 @@ class Workspace(
     WebhookMethods,
     CampaignMethods,
     PlaybookMethods,
+    InsightMethods,
 ):
     """A segmint workspace on disk.
 
@@ -213,10 +215,8 @@ class Workspace(
     def segments(self, *, run_id: int | None = None, lang: str | None = None) -> SegmentsReport:
         """Every segment of every family with size, shares, CLV, KPIs and change."""
         run = self._run(run_id)
-        before = snapshots.previous_run(self.engine, run.as_of)
-        previous = None if before is None else self._run(before)
         return reports.segments(
-            self.engine, self.settings, run=run, previous=previous, lang=lang or self.settings.lang
+            self.engine, self.settings, run=run, previous=self._previous(run), lang=self._lang(lang)
         )
 
     def diff(self, *, before: int | None = None, after: int | None = None) -> Diff:

@@ -1,0 +1,76 @@
+"""The views of the customer base the dashboard's pages and the report show (`insights`)."""
+
+from __future__ import annotations
+
+from segmint.segments import insights
+from segmint.segments.insights import (
+    ClvView,
+    FamilyView,
+    ImportEntry,
+    Overview,
+    QuarantinedRow,
+    RfmView,
+    TiersView,
+)
+from segmint.store import snapshots
+from segmint.store.snapshots import Run
+from segmint.workspace.part import WorkspacePart
+
+
+class InsightMethods(WorkspacePart):
+    """Overview, tiers, RFM, lifecycle, CLV and the data's imports, per run."""
+
+    def overview(self, *, run_id: int | None = None) -> Overview:
+        """KPIs of a run (default: the current one) beside the previous run's, and the trend."""
+        run = self._run(run_id)
+        return insights.overview(
+            self.engine,
+            run=run,
+            previous=self._previous(run),
+            runs=snapshots.runs(self.engine)[::-1],
+        )
+
+    def tiers(self, *, run_id: int | None = None, lang: str | None = None) -> TiersView:
+        """Tier sizes, revenue shares and spend ranges, and the migration since the run before."""
+        run = self._run(run_id)
+        return insights.tiers(
+            self.engine, self.settings, run=run, previous=self._previous(run), lang=self._lang(lang)
+        )
+
+    def rfm_view(self, *, run_id: int | None = None, lang: str | None = None) -> RfmView:
+        """The R×F grid, the rfm8 and rfm11 segments, and rfm8's movement since the run before."""
+        run = self._run(run_id)
+        return insights.rfm(
+            self.engine, self.settings, run=run, previous=self._previous(run), lang=self._lang(lang)
+        )
+
+    def lifecycle(self, *, run_id: int | None = None, lang: str | None = None) -> FamilyView:
+        """Customers per lifecycle stage, and the flows between stages since the run before."""
+        run = self._run(run_id)
+        return insights.family(
+            self.engine,
+            self.settings,
+            family="stage",
+            run=run,
+            previous=self._previous(run),
+            lang=self._lang(lang),
+        )
+
+    def clv_view(self, *, run_id: int | None = None) -> ClvView:
+        """The CLV distribution, P(alive) by frequency and recency, and the model's checks."""
+        return insights.clv(self.engine, run=self._run(run_id))
+
+    def imports(self, *, limit: int = 50) -> list[ImportEntry]:
+        """The latest imports, newest first, with what each took in and set aside."""
+        return insights.imports(self.engine, limit=limit)
+
+    def quarantined(self, import_id: str) -> list[QuarantinedRow]:
+        """The rows import `import_id` set aside, in file order (none for an unknown id)."""
+        return insights.quarantined(self.engine, import_id)
+
+    def _previous(self, run: Run) -> Run | None:
+        before = snapshots.previous_run(self.engine, run.as_of)
+        return None if before is None else self._run(before)
+
+    def _lang(self, lang: str | None) -> str:
+        return lang or self.settings.lang

@@ -1,0 +1,142 @@
+"""The dashboard's views equal pandas over the snapshot rows of two runs of a generated base."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmint.store.insights import FREQUENCY_BANDS, RECENCY_BANDS
+from segmint.workspace import Workspace
+from tests.conftest import built_demo
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """A 1,500-customer base run as of 2026-05-31 and again as of 2026-06-30."""
+    folder = built_demo(
+        tmp_path_factory, "insights", customers=1500, seed=11, as_of=dt.date(2026, 5, 31)
+    )
+    with Workspace(folder) as ws:
+        ws.run(as_of="2026-06-30", actor="test")
+        yield ws
+
+
+def _snapshot(ws: Workspace, run_id: int) -> pd.DataFrame:
+    frame = ws.engine.arrow("SELECT * FROM snapshots WHERE run_id = ?", [run_id]).to_pandas()
+    frame["revenue_365d"] = frame["revenue_365d"].map(Decimal)
+    return frame
+
+
+def test_overview_kpis_and_trend_equal_pandas(two_runs):
+    ws = two_runs
+    view = ws.overview()
+    assert [k.run_id for k in view.trend] == [1, 2]
+    assert view.previous is not None and view.previous.run_id == 1
+    for kpis in view.trend:
+        s = _snapshot(ws, kpis.run_id)
+        buyers = s[s.frequency >= 1]
+        assert kpis.customers == len(s)
+        assert kpis.buyers == len(buyers)
+        assert kpis.active == s.stage.isin(["new", "active", "won_back"]).sum()
+        assert kpis.value_customers == s.value_customer.fillna(False).astype(bool).sum()
+        assert kpis.revenue_365d == sum(s.revenue_365d.dropna(), Decimal(0))
+        assert kpis.repurchase_rate == pytest.approx((buyers.frequency >= 2).mean())
+        assert kpis.churn_rate == pytest.approx((buyers.stage == "churned").mean())
+        assert kpis.conversion_rate == pytest.approx(len(buyers) / len(s))
+        assert kpis.clv_12m == pytest.approx(s.clv_12m.sum())
+    assert view.kpis == view.trend[-1]
+    assert view.pareto_curve == list(ws.runs()[0].facts.pareto_curve)
+
+
+@pytest.mark.parametrize("family", ["tier", "stage", "rfm8"])
+def test_family_sizes_and_flows_equal_pandas(two_runs, family):
+    ws = two_runs
+    view = {"tier": ws.tiers, "stage": ws.lifecycle, "rfm8": lambda: ws.rfm_view().rfm8}[family]()
+    now, before = _snapshot(ws, 2), _snapshot(ws, 1)
+    sizes = now.groupby(family).size()
+    assert {g.key: g.customers for g in view.groups} == sizes.to_dict()
+    revenue = now.groupby(family).revenue_365d.apply(lambda v: sum(v.dropna(), Decimal(0)))
+    assert {g.key: g.revenue_365d for g in view.groups} == revenue.to_dict()
+    total = sum(revenue)
+    for group in view.groups:
+        assert group.revenue_share == pytest.approx(float(revenue[group.key] / total))
+        assert group.share == pytest.approx(sizes[group.key] / sizes.sum())
+    joined = before[["customer_id", family]].merge(
+        now[["customer_id", family]], on="customer_id", how="outer", suffixes=("_b", "_a")
+    )
+    flows = joined.groupby([f"{family}_b", f"{family}_a"], dropna=False).size()
+    expected = {(_key(b), _key(a)): n for (b, a), n in flows.items()}
+    assert {(f.before, f.after): f.customers for f in view.flows} == expected
+    assert sum(f.customers for f in view.flows) == len(joined)
+
+
+def _key(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def test_tiers_come_in_the_settings_order_with_their_spend_ranges(two_runs):
+    view = two_runs.tiers(lang="zh-CN")
+    assert [g.key for g in view.groups] == list(two_runs.settings.tiers.labels)[: len(view.groups)]
+    assert [s.tier for s in view.spans] == [t.tier for t in two_runs.runs()[0].facts.tiers]
+
+
+def test_lifecycle_funnel_follows_the_stages_and_has_their_names(two_runs):
+    view = two_runs.lifecycle(lang="zh-CN")
+    order = ["prospect", "new", "active", "at_risk", "churned", "won_back"]
+    keys = [g.key for g in view.groups]
+    assert keys == [k for k in order if k in keys]
+    assert any(g.label != g.key for g in view.groups)  # names from the catalogue
+
+
+def test_rfm_grid_equals_pandas(two_runs):
+    ws = two_runs
+    view = ws.rfm_view()
+    s = _snapshot(ws, 2).dropna(subset=["r_score", "f_score"])
+    grouped = s.groupby(["r_score", "f_score"])
+    cells = {(c.r, c.f): c for c in view.grid}
+    assert {k: c.customers for k, c in cells.items()} == grouped.size().to_dict()
+    for (r, f), monetary in grouped.monetary.apply(lambda v: float(v.astype(float).mean())).items():
+        assert cells[(r, f)].avg_monetary == pytest.approx(monetary)
+    assert {g.key for g in view.rfm11.groups} == set(_snapshot(ws, 2).rfm11.dropna())
+
+
+def test_clv_bands_and_alive_grid_equal_numpy(two_runs):
+    ws = two_runs
+    view = ws.clv_view()
+    s = _snapshot(ws, 2)
+    clv = s.clv_12m.dropna().to_numpy()
+    assert sum(b.customers for b in view.distribution) == len(clv)
+    low, high = clv.min(), np.quantile(clv, 0.99)
+    width = (high - low) / 20
+    bands = np.minimum(np.floor((clv - low) / width), 19).astype(int)
+    assert [b.customers for b in view.distribution] == np.bincount(bands).tolist()
+    buyers = s[(s.frequency >= 1) & s.p_alive.notna()]
+    for cell in view.alive:
+        f_band = next(b for b in FREQUENCY_BANDS if b[0] == cell.frequency)
+        r_band = next(b for b in RECENCY_BANDS if b[0] == cell.recency)
+        inside = buyers[_within(buyers.frequency, f_band) & _within(buyers.recency_days, r_band)]
+        assert cell.customers == len(inside)
+        assert cell.p_alive == pytest.approx(inside.p_alive.mean())
+        assert 0 <= cell.p_alive <= 1
+    assert sum(c.customers for c in view.alive) == len(buyers)
+
+
+def _within(values: pd.Series, band: tuple[str, int, int | None]) -> pd.Series:
+    _, low, high = band
+    return (values >= low) & (True if high is None else values <= high)
+
+
+def test_imports_list_what_each_took_in(two_runs):
+    entries = two_runs.imports()
+    stored = two_runs.engine.arrow("SELECT import_id, accepted FROM imports").to_pylist()
+    assert {e.import_id: e.accepted for e in entries} == {
+        r["import_id"]: r["accepted"] for r in stored
+    }
+    assert [e.finished_at for e in entries] == sorted(
+        (e.finished_at for e in entries), reverse=True
+    )
+    assert two_runs.quarantined("no-such-import") == []
