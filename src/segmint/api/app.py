@@ -210,8 +210,8 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     errors.install(app, default_lang=workspace.settings.lang)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
-    routers = (customers, ingest, runs, segments, alerts, webhooks, playbooks, campaigns)
-    routers += (insights, local)
+    routers = [customers, ingest, runs, segments, alerts, webhooks, playbooks, campaigns]
+    routers += [insights, local]
     for router in routers:
         v1.include_router(router)
     app.include_router(v1)
