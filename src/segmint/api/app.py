@@ -27,6 +27,10 @@ from segmint import __version__
 from segmint.api import access, errors
 from segmint.api.access import Caller
 from segmint.store import apikeys
+from segmint.web.app import error_page, mount
+from segmint.web.render import Renderer
+from segmint.web.session import Signer
+from segmint.web.visits import Backend
 from segmint.workspace import Workspace
 
 log = logging.getLogger("segmint.api")
@@ -207,7 +211,7 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     app.state.served = _Served(workspace, anyio.Semaphore(1), readers, local_key)
     app.state.jobs = Jobs()  # runs started over the API
     app.state.views = _ViewCatchUp(app.state.served)
-    errors.install(app, default_lang=workspace.settings.lang)
+    errors.install(app, default_lang=workspace.settings.lang, page=error_page)
     v1 = APIRouter(prefix="/v1", responses=errors.RESPONSES)
     v1.add_api_route("/health", health, methods=["GET"], name="health", tags=["service"])
     routers = [customers, ingest, runs, segments, alerts, webhooks, playbooks, campaigns]
@@ -215,9 +219,29 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
     for router in routers:
         v1.include_router(router)
     app.include_router(v1)
+    mount(app, _dashboard(app.state.served, workspace))
     access.check_routes(app)
     app.state.paths = errors.path_patterns(app)  # for the Allow header of a 405
     return app
+
+
+def _dashboard(served: _Served, workspace: Workspace) -> Backend:
+    """What the dashboard's pages read and write through: the API's connections and roles."""
+
+    @asynccontextmanager
+    async def writing() -> AsyncIterator[Workspace]:
+        async with served.turn:
+            yield served.workspace
+
+    return Backend(
+        reading=served.readers.lent,
+        writing=writing,
+        access=access.ACCESS,
+        plain=access.PLAIN,
+        settings=workspace.settings,
+        signer=Signer.fresh(),
+        renderer=Renderer(),
+    )
 
 
 def health() -> Health:

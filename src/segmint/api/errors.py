@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
@@ -45,6 +45,7 @@ STATUS: tuple[tuple[type[SegmintError], int], ...] = (
     (SegmintError, 400),
 )
 UNAUTHORIZED = ("api.no_key", "api.bad_key")  # 401: no caller could be established
+API_PATHS = ("/v1/", "/docs")  # answered in JSON; every other path is the dashboard's
 
 
 class ErrorBody(BaseModel):
@@ -112,18 +113,34 @@ def body_of(error: SegmintError, lang: str, *, status: int | None = None) -> Err
     )
 
 
-def install(app: FastAPI, *, default_lang: str) -> None:
-    """Answer every error of `app` in the one shape: ours, FastAPI's, Starlette's, any other."""
+Page = Callable[[Request, SegmintError, int], Response]  # a dashboard page's error
 
-    async def ours(request: Request, exc: Exception) -> JSONResponse:
+
+def install(app: FastAPI, *, default_lang: str, page: Page | None = None) -> None:
+    """Answer every error of `app` in the one shape: ours, FastAPI's, Starlette's, any other.
+
+    Outside ``/v1`` (the dashboard's pages) `page` words the same error as a page.
+    """
+
+    def answer(
+        error: SegmintError,
+        request: Request,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        if page is not None and not request.url.path.startswith(API_PATHS):
+            return page(request, error, status or status_of(error))
+        return respond(error, request, default_lang=default_lang, status=status, headers=headers)
+
+    async def ours(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SegmintError)  # noqa: S101 -- registered for this class only
-        return respond(exc, request, default_lang=default_lang)
+        return answer(exc, request)
 
-    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+    async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)  # noqa: S101
-        return respond(_bad_request(exc), request, default_lang=default_lang)
+        return answer(_bad_request(exc), request)
 
-    async def http(request: Request, exc: Exception) -> JSONResponse:
+    async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)  # noqa: S101
         if exc.status_code in (404, 405):
             error = SegmintError(
@@ -136,15 +153,12 @@ def install(app: FastAPI, *, default_lang: str) -> None:
         else:  # a body that is not JSON, not UTF-8 …: Starlette's words, in our shape
             error = InputError("api.bad_body", location=Location(field="body"), detail=exc.detail)
             allow = {}
-        return respond(
-            error, request, default_lang=default_lang, status=exc.status_code, headers=allow
-        )
+        return answer(error, request, exc.status_code, allow)
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         reference = secrets.token_hex(6)
         log.error("%s %s failed (%s)", request.method, request.url.path, reference, exc_info=exc)
-        error = SegmintError("api.internal", reference=reference)
-        return respond(error, request, default_lang=default_lang, status=500)
+        return answer(SegmintError("api.internal", reference=reference), request, 500)
 
     app.add_exception_handler(SegmintError, ours)
     app.add_exception_handler(RequestValidationError, invalid)

@@ -101,6 +101,14 @@ def verify(engine: DuckDBEngine, key: str) -> ApiKey | None:
     return _key(rows[0][:-1])
 
 
+def live(engine: DuckDBEngine, key_id: str) -> ApiKey | None:
+    """Key `key_id` while it is not revoked (a dashboard session is checked by it)."""
+    rows = engine.rows(
+        f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = ? AND revoked_at IS NULL", [key_id]
+    )
+    return _key(rows[0]) if rows else None
+
+
 def _key_id(key: str) -> str | None:
     """The id part of a well-formed key."""
     if not key.startswith(PREFIX):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
+from segmint.activate.verdicts import amount, interval, verdict
 from segmint.cli.render._console import _labels, _out, _table
 from segmint.core import formats
 from segmint.core.formats import Locale
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from segmint.activate.campaigns import CampaignReport, Enrolment
     from segmint.activate.lists import SegmentExport
     from segmint.activate.playbooks import PlaybookRun
-    from segmint.models.uplift import Uplift
     from segmint.store.campaigns import Campaign
     from segmint.store.playbooks import Task
 
@@ -100,10 +100,10 @@ def campaign_report(found: CampaignReport, *, locale: Locale) -> None:
         rows = [
             (
                 locale.text(f"uplift.metric.{u.metric}"),
-                _amount(u.metric, u.mean_variant, locale),
-                _amount(u.metric, u.mean_holdout, locale),
-                _amount(u.metric, u.uplift, locale, signed=True),
-                _interval(u, locale),
+                amount(u.metric, u.mean_variant, locale),
+                amount(u.metric, u.mean_holdout, locale),
+                amount(u.metric, u.uplift, locale, signed=True),
+                interval(u, locale),
             )
             for u in result.metrics
         ]
@@ -116,40 +116,6 @@ def campaign_report(found: CampaignReport, *, locale: Locale) -> None:
         console.print(_table(title, headers, rows))
         for u in result.metrics:
             console.print(escape("· " + verdict(u, variant=result.variant, locale=locale)))
-
-
-def verdict(u: Uplift, *, variant: str, locale: Locale) -> str:
-    """The verdict of one metric in words, its numbers formatted for the reader."""
-    return locale.text(
-        u.text,
-        variant=variant,
-        metric=locale.text(f"uplift.metric.{u.metric}"),
-        uplift=_amount(u.metric, None if u.uplift is None else abs(u.uplift), locale),
-        low=_amount(u.metric, u.low, locale, signed=True),
-        high=_amount(u.metric, u.high, locale, signed=True),
-        confidence=f"{100 * u.confidence:g}%",
-        min_effect=_amount(u.metric, u.min_effect, locale),
-        needed=formats.count(u.needed or 0),
-    )
-
-
-def _amount(metric: str, value: float | None, locale: Locale, *, signed: bool = False) -> str:
-    """A metric's value: money, percentage points of conversion, or orders."""
-    if value is None or value != value:
-        return "—"
-    sign = "+" if signed and value > 0 else ""
-    if metric == "revenue":
-        return sign + formats.money(round(value, 2), locale)
-    if metric == "conversion":
-        return f"{sign}{100 * value:.1f}" + (" pp" if signed else " %")
-    return sign + formats.decimal(value)
-
-
-def _interval(u: Uplift, locale: Locale) -> str:
-    if u.low is None or u.high is None:
-        return "—"
-    low = _amount(u.metric, u.low, locale, signed=True)
-    return f"{low} … {_amount(u.metric, u.high, locale, signed=True)}"
 
 
 def playbook_run(done: PlaybookRun, *, locale: Locale) -> None:

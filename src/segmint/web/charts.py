@@ -1,0 +1,213 @@
+"""Typed results -> Plotly figure dicts (pure: no I/O, no plotly import).
+
+Each figure comes with the table of its numbers (`Chart.rows`), shown beside it as its
+text alternative, so a screen reader and a printed page get the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from segmint.core import formats
+from segmint.core.formats import Locale
+from segmint.segments.insights import ClvView, FamilyView, Overview, RfmView
+
+PALETTE = ("#2457a5", "#3f8f6b", "#d08c2c", "#b5483f", "#7a5aa6", "#5a8fa6", "#8a8a8a")
+ALIVE_COLOURS = [[0, "#b5483f"], [0.5, "#f2d27a"], [1, "#3f8f6b"]]  # dead red, alive green
+LAYOUT = {
+    "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+    "font": {"family": "system-ui, 'WenQuanYi Micro Hei', sans-serif", "size": 13},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "height": 320,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A figure, its title, and its numbers as a table (headings, then rows of text)."""
+
+    key: str
+    title: str
+    figure: dict[str, Any]
+    headings: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...] = field(default=())
+
+
+def _layout(**extra: Any) -> dict[str, Any]:
+    return LAYOUT | extra
+
+
+def pareto(view: Overview, locale: Locale) -> Chart:
+    """The 80/20 curve: share of revenue by share of customers, best first."""
+    curve = view.pareto_curve
+    xs = [i / (len(curve) - 1) for i in range(len(curve))] if len(curve) > 1 else []
+    figure = {
+        "data": [{"type": "scatter", "mode": "lines", "x": xs, "y": curve, "fill": "tozeroy",
+                  "line": {"color": PALETTE[0]}}],
+        "layout": _layout(
+            xaxis={"title": {"text": locale.text("web.customers_share")}, "tickformat": ".0%"},
+            yaxis={"title": {"text": locale.text("web.revenue_share")}, "tickformat": ".0%"},
+        ),
+    }  # fmt: skip
+    marks = [i for i in range(len(curve)) if xs and round(xs[i] * 100) in (1, 5, 10, 20, 50)]
+    rows = tuple((formats.percent(xs[i]), formats.percent(curve[i])) for i in marks)
+    headings = (locale.text("web.customers_share"), locale.text("web.revenue_share"))
+    return Chart("pareto", locale.text("web.chart_pareto"), figure, headings, rows)
+
+
+def trend(view: Overview, locale: Locale) -> Chart:
+    """Customers, active and value customers per run."""
+    days = [k.as_of.isoformat() for k in view.trend]
+    series = (
+        ("customers", [k.customers for k in view.trend]),
+        ("active", [k.active for k in view.trend]),
+        ("value_customers", [k.value_customers for k in view.trend]),
+    )
+    figure = {
+        "data": [
+            {"type": "scatter", "mode": "lines+markers", "name": locale.text(f"web.kpi_{name}"),
+             "x": days, "y": values, "line": {"color": PALETTE[i]}}
+            for i, (name, values) in enumerate(series)
+        ],
+        "layout": _layout(legend={"orientation": "h"}, xaxis={"type": "category"}),
+    }  # fmt: skip
+    headings = (locale.text("web.as_of"), *(locale.text(f"web.kpi_{n}") for n, _ in series))
+    rows = tuple(
+        (formats.long_day(k.as_of, locale), *(formats.count(v[i]) for _, v in series))
+        for i, k in enumerate(view.trend)
+    )
+    return Chart("trend", locale.text("web.chart_trend"), figure, headings, rows)
+
+
+def sizes(view: FamilyView, locale: Locale, *, key: str, kind: str = "bar") -> Chart:
+    """Customers and revenue share per segment of a family (bars, a funnel or a treemap)."""
+    labels = [g.label for g in view.groups]
+    customers = [g.customers for g in view.groups]
+    trace: dict[str, Any]
+    if kind == "funnel":
+        trace = {"type": "funnel", "y": labels, "x": customers, "marker": {"color": PALETTE[0]}}
+    elif kind == "treemap":
+        trace = {"type": "treemap", "labels": labels, "parents": [""] * len(labels),
+                 "values": customers, "textinfo": "label+value+percent root"}  # fmt: skip
+    else:
+        trace = {"type": "bar", "x": labels, "y": customers, "marker": {"color": PALETTE[0]}}
+    headings = tuple(
+        locale.text(k) for k in ("web.segment", "web.customers", "web.share", "web.revenue_share")
+    )
+    rows = tuple(
+        (g.label, formats.count(g.customers), formats.percent(g.share),
+         formats.percent(g.revenue_share))
+        for g in view.groups
+    )  # fmt: skip
+    title = locale.text(f"web.chart_{key}")
+    return Chart(key, title, {"data": [trace], "layout": _layout()}, headings, rows)
+
+
+def flows(view: FamilyView, locale: Locale, *, key: str) -> Chart:
+    """Who moved from which segment to which since the run before: a Sankey diagram."""
+    none = locale.text("web.absent")
+    before = [f"{f.before_label or none} ·" for f in view.flows]
+    after = [f"· {f.after_label or none}" for f in view.flows]
+    nodes = list(dict.fromkeys(before)) + list(dict.fromkeys(after))
+    index = {name: i for i, name in enumerate(nodes)}
+    figure = {
+        "data": [{
+            "type": "sankey",
+            "node": {"label": nodes, "pad": 12, "color": PALETTE[0]},
+            "link": {"source": [index[b] for b in before], "target": [index[a] for a in after],
+                     "value": [f.customers for f in view.flows]},
+        }],
+        "layout": _layout(),
+    }  # fmt: skip
+    headings = (locale.text("web.before"), locale.text("web.after"), locale.text("web.customers"))
+    rows = tuple(
+        (f.before_label or none, f.after_label or none, formats.count(f.customers))
+        for f in view.flows
+    )
+    return Chart(key, locale.text(f"web.chart_{key}"), figure, headings, rows)
+
+
+def matrix(view: FamilyView, locale: Locale, *, key: str) -> Chart:
+    """The transition matrix of a family between two runs, as a heatmap of customers."""
+    none = locale.text("web.absent")
+    befores = list(dict.fromkeys(f.before_label or none for f in view.flows))
+    afters = list(dict.fromkeys(f.after_label or none for f in view.flows))
+    z = [[0] * len(afters) for _ in befores]
+    for f in view.flows:
+        z[befores.index(f.before_label or none)][afters.index(f.after_label or none)] += f.customers
+    figure = {
+        "data": [{"type": "heatmap", "x": afters, "y": befores, "z": z, "colorscale": "Blues",
+                  "texttemplate": "%{z}"}],
+        "layout": _layout(xaxis={"title": {"text": locale.text("web.after")}, "type": "category"},
+                          yaxis={"title": {"text": locale.text("web.before")},
+                                 "autorange": "reversed", "type": "category"}),
+    }  # fmt: skip
+    headings = (locale.text("web.before"), *afters)
+    rows = tuple((b, *(formats.count(v) for v in z[i])) for i, b in enumerate(befores))
+    return Chart(key, locale.text(f"web.chart_{key}"), figure, headings, rows)
+
+
+def rfm_heatmap(view: RfmView, locale: Locale) -> Chart:
+    """Customers per R score × F score, with each cell's average monetary value."""
+    rs = sorted({c.r for c in view.grid}, reverse=True)
+    fs = sorted({c.f for c in view.grid})
+    cells = {(c.r, c.f): c for c in view.grid}
+    z = [[cells[(r, f)].customers if (r, f) in cells else 0 for f in fs] for r in rs]
+    money = [
+        [formats.money(cells[(r, f)].avg_monetary, locale) if (r, f) in cells else "" for f in fs]
+        for r in rs
+    ]
+    figure = {
+        "data": [{"type": "heatmap", "x": [f"F{f}" for f in fs], "y": [f"R{r}" for r in rs],
+                  "z": z, "customdata": money, "colorscale": "Blues", "texttemplate": "%{z}",
+                  "hovertemplate": "%{y} %{x}: %{z}<br>%{customdata}<extra></extra>"}],
+        "layout": _layout(xaxis={"type": "category"}, yaxis={"type": "category"}),
+    }  # fmt: skip
+    headings = ("R \\ F", *(f"F{f}" for f in fs))
+    rows = tuple(
+        (f"R{r}", *(f"{formats.count(z[i][j])} · {money[i][j]}" for j in range(len(fs))))
+        for i, r in enumerate(rs)
+    )
+    return Chart("rfm_grid", locale.text("web.chart_rfm_grid"), figure, headings, rows)
+
+
+def clv_distribution(view: ClvView, locale: Locale) -> Chart:
+    """Customers per band of 12-month CLV."""
+    labels = [
+        f"{formats.money(b.low, locale)}–{formats.money(b.high, locale)}" for b in view.distribution
+    ]
+    ticks = [formats.money(round(b.low), locale)[:-3] for b in view.distribution]  # no cents
+    figure = {
+        "data": [{"type": "bar", "x": ticks, "y": [b.customers for b in view.distribution],
+                  "hovertext": labels, "marker": {"color": PALETTE[1]}}],
+        "layout": _layout(xaxis={"tickangle": -40, "automargin": True}),
+    }  # fmt: skip
+    headings = (locale.text("web.clv_band"), locale.text("web.customers"))
+    rows = tuple(
+        (label, formats.count(b.customers))
+        for label, b in zip(labels, view.distribution, strict=True)
+    )
+    return Chart(
+        "clv_distribution", locale.text("web.chart_clv_distribution"), figure, headings, rows
+    )
+
+
+def alive_heatmap(view: ClvView, locale: Locale) -> Chart:
+    """Mean P(alive) by frequency band (rows) and recency band (columns)."""
+    fs = list(dict.fromkeys(c.frequency for c in view.alive))
+    rs = list(dict.fromkeys(c.recency for c in view.alive))
+    cells = {(c.frequency, c.recency): c.p_alive for c in view.alive}
+    z = [[cells.get((f, r)) for r in rs] for f in fs]
+    figure = {
+        "data": [{"type": "heatmap", "x": rs, "y": fs, "z": z, "zmin": 0, "zmax": 1,
+                  "colorscale": ALIVE_COLOURS, "texttemplate": "%{z:.2f}"}],
+        "layout": _layout(
+            xaxis={"title": {"text": locale.text("web.recency_days")}, "type": "category"},
+            yaxis={"title": {"text": locale.text("web.orders")}, "type": "category"},
+        ),
+    }  # fmt: skip
+    headings = (f"{locale.text('web.orders')} \\ {locale.text('web.recency_days')}", *rs)
+    rows = tuple((f, *("" if v is None else f"{v:.2f}" for v in z[i])) for i, f in enumerate(fs))
+    return Chart("alive", locale.text("web.chart_alive"), figure, headings, rows)

@@ -1,0 +1,140 @@
+"""The dashboard in a real browser: every page, both languages, the editor, roles, widths."""
+
+from __future__ import annotations
+
+import pytest
+
+from segmint.core import formats
+from segmint.core.errors import RuleError
+from segmint.core.formats import Locale
+from segmint.core.privacy import masked
+from tests.web.conftest import Tab
+
+PAGES = ["/", "/tiers", "/rfm", "/lifecycle", "/segments", "/segments/new", "/customers",
+         "/alerts", "/clv", "/campaigns", "/data"]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_page_loads_draws_its_charts_and_asks_nothing_of_another_host(browser, site, lang):
+    tab = Tab(browser, site, role="analyst")
+    try:
+        tab.open(f"/lang/{lang}?next=/")
+        customer = site.workspace.engine.scalar("SELECT min(customer_id) FROM snapshots")
+        for path in [*PAGES, f"/customers/{customer}", "/segments/a_drifting"]:
+            reply = tab.open(path)
+            assert reply.status == 200, (path, reply.status)
+            assert tab.errors == [], (path, tab.errors)
+            plots = tab.page.locator(".plot")
+            assert plots.count() == tab.page.locator(".plot[data-drawn='1']").count(), path
+            assert tab.page.locator("html").get_attribute("lang") == lang
+        assert tab.requests and all(u.startswith(site.url + "/") for u in tab.requests)
+    finally:
+        tab.close()
+
+
+def test_pages_show_the_numbers_their_json_twin_returns(tab):
+    tab.open("/lang/zh-CN?next=/")
+    twin = tab.site.call("GET", "/v1/insights/overview", role="analyst").body
+    kpis = tab.page.locator(".kpi .value").all_inner_texts()
+    locale = Locale(lang="zh-CN", currency="CNY")
+    assert kpis[0] == formats.count(twin["kpis"]["customers"])
+    assert kpis[3] == formats.money(twin["kpis"]["revenue_365d"], locale)
+    assert "年" in tab.page.locator("p.note").first.inner_text()  # 2026年6月30日
+    tiers = tab.site.call("GET", "/v1/insights/tiers", role="analyst").body
+    tab.open("/tiers")
+    assert tab.page.locator("#chart-tier_matrix").count() == 1  # two runs: a migration
+    first = tab.page.locator("table.data tbody tr").first.locator("td").first.inner_text()
+    assert first == formats.count(tiers["groups"][0]["customers"])
+
+
+def test_the_language_switch_changes_every_text_and_keeps_the_page(tab):
+    tab.open("/tiers")
+    assert tab.page.locator("h1").inner_text() == "Tiers"
+    tab.page.click("a[lang='zh-CN']")
+    tab.page.wait_for_url(tab.site.url + "/tiers")
+    assert tab.page.locator("h1").inner_text() == "客户等级"
+    tab.open("/")
+    assert tab.page.locator("h1").inner_text() == "总览"
+    tab.page.click("a[lang='en']")
+    assert tab.page.locator("h1").inner_text() == "Overview"
+
+
+def test_the_segment_editor_counts_as_you_type_and_points_at_an_error(tab):
+    ws = tab.site.workspace
+    tab.open("/segments/new")
+    tab.page.fill("#rule", "orders_90d >= 1 and tier = 'A'")
+    counted = tab.page.locator("#preview [data-count]")
+    counted.wait_for()
+    assert (
+        int(counted.get_attribute("data-count"))
+        == ws.rule_test("orders_90d >= 1 and tier = 'A'").count
+    )
+    wrong = "orders_90d >= 1 and tier = "
+    with pytest.raises(RuleError) as raised:
+        ws.rule_test(wrong)
+    tab.page.fill("#rule", wrong)
+    error = tab.page.locator("#preview .rule-error")
+    error.wait_for()
+    assert error.get_attribute("data-position") == str(raised.value.location.position)
+    assert tab.page.locator("#preview mark.at").count() == 1
+    assert tab.errors == []
+
+
+def test_a_segment_saved_in_the_editor_is_the_librarys(tab):
+    tab.open("/segments/new")
+    tab.page.fill("#name", "web_made")
+    tab.page.fill("#rule", "orders_30d >= 1")
+    tab.page.click("form.editor button[type=submit]")
+    tab.page.wait_for_url("**/segments/web_made?saved=1")
+    assert tab.page.locator("p.ok").count() == 1
+    saved = tab.site.workspace.segment("web_made")
+    assert saved.segment.rule == "orders_30d >= 1"
+    assert saved.segment.created_by.startswith("web:")
+
+
+def test_a_viewer_sees_masked_personal_data_and_no_change_buttons(browser, site):
+    ws = site.workspace
+    customer = ws.engine.scalar(
+        "SELECT min(customer_id) FROM customers WHERE phone IS NOT NULL AND name IS NOT NULL"
+    )
+    record = ws.engine.arrow("SELECT * FROM customers WHERE customer_id = ?", [customer])
+    shown = masked(record.to_pylist()[0])
+    tab = Tab(browser, site, role="viewer")
+    try:
+        tab.open(f"/customers/{customer}")
+        body = tab.page.locator("main").inner_text()
+        assert str(shown["phone"]) in body and record["phone"][0].as_py() not in body
+        assert record["name"][0].as_py() not in body
+        tab.open("/alerts")
+        assert tab.page.locator("form[action$='/ack']").count() == 0
+        tab.open("/segments")
+        assert tab.page.locator("a[href='/segments/new']").count() == 0
+    finally:
+        tab.close()
+
+
+def test_phone_width_has_no_sideways_scroll_and_the_keyboard_reaches_every_page(browser, site):
+    tab = Tab(browser, site, role="analyst", width=390)
+    try:
+        for path in ("/", "/tiers", "/clv"):
+            tab.open(path)
+            overflow = tab.page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 1, (path, overflow)
+        tab.open("/")
+        tab.page.keyboard.press("Tab")
+        assert tab.page.evaluate("document.activeElement.className") == "skip"
+        for _ in range(3):
+            tab.page.keyboard.press("Tab")
+        assert tab.page.evaluate("document.activeElement.getAttribute('href')") == "/tiers"
+        tab.page.keyboard.press("Enter")
+        tab.page.wait_for_url(site.url + "/tiers")
+    finally:
+        tab.close()
+
+
+def test_every_chart_has_its_numbers_as_a_table(tab):
+    for path in ("/", "/tiers", "/rfm", "/lifecycle", "/clv"):
+        tab.open(path)
+        for plot in tab.page.locator(".plot").all():
+            table = tab.page.locator("#" + plot.get_attribute("aria-describedby") + " table")
+            assert table.locator("tbody tr").count() > 0, path
