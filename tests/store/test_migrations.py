@@ -199,3 +199,14 @@ BY_CUSTOMER = {
     "snapshot_categories": "SELECT run_id, customer_id FROM snapshot_categories",
 }
 SORTED = {t: f"SELECT * FROM {t} ORDER BY ALL" for t in BY_CUSTOMER}  # noqa: S608 -- ours
+
+
+def test_runs_stored_before_the_tracking_series_read_without_one(old):
+    """Step 13 adds the CLV facts' tracking series: older runs have none, a new run has."""
+    folder, _ = old
+    with Workspace(folder) as ws:
+        assert {r.run_id: r.facts.clv.tracking for r in ws.runs()} == {1: None, 2: None}
+        made = ws.run(as_of="2026-06-30")
+        stored = {r.run_id: r.facts.clv.tracking for r in ws.runs()}
+    assert stored[made.run_id] == made.facts.clv.tracking is not None
+    assert stored[1] is None

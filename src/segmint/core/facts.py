@@ -1,13 +1,14 @@
 """A run's facts, typed: the population-level numbers its scores and labels came from.
 
 Cut points, tier spans, the stand-in gap of the lifecycle, the value customers' cut-off,
-the fitted models and their holdout check, the 80/20 curve and the run's warnings.
+the fitted models, their holdout check and tracking series, the 80/20 curve and the run's warnings.
 They are stored in typed columns (`store.facts`), read back as these objects, and are
 what explanations quote and what scores a new order between runs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -93,8 +94,34 @@ class Fit(_Fact):
     log_likelihood: float
 
 
+class Tracking(_Fact):
+    """Cumulative repeat purchases of the customer base, actual and as the model expected.
+
+    The cumulative tracking plot of Fader, Hardie & Lee (2005). ``days`` is the grid in
+    whole days after ``start`` (the customer base's first purchase day): 0, then weekly
+    (every few weeks on long histories, at most 200 points), with a point on
+    ``calibration_end`` and the last on the run's as_of. ``actual[k]``: repeat purchases
+    (every purchase day of a customer after her first, as the models count them) on days
+    up to and including ``start + days[k]``; ``expected[k]``: what the purchase model
+    expected of the same customers, each from her first purchase. ``fitted_on``:
+    "calibration" when the model was fitted on history up to ``calibration_end`` (the run
+    chose by holdout, so after it the line is an out-of-sample check), "all_history"
+    when on everything up to as_of (chosen by likelihood; ``calibration_end`` is as_of).
+    """
+
+    start: dt.date
+    calibration_end: dt.date
+    fitted_on: Literal["calibration", "all_history"]
+    days: tuple[int, ...]
+    actual: tuple[int, ...]
+    expected: tuple[float, ...]
+
+
 class ClvFacts(_Fact):
-    """The customer-value models of a run: which was chosen, how, and their fits."""
+    """The customer-value models of a run: which was chosen, how, their fits and tracking.
+
+    ``tracking`` is None when there is no purchase model (and in runs stored before it).
+    """
 
     model: str | None = None  # the purchase model used; None when none could be
     chosen_by: Literal["holdout", "log_likelihood"] | None = None
@@ -104,6 +131,7 @@ class ClvFacts(_Fact):
     note: str | None = None  # why there is no model or no spend model
     checks: tuple[ModelCheck, ...] = ()
     fits: tuple[Fit, ...] = ()
+    tracking: Tracking | None = None
 
     def fit(self, purpose: Literal["purchases", "spend"]) -> Fit | None:
         """The fit used for `purpose`, None when there is none."""

@@ -3,14 +3,23 @@
 The models count purchase *days* (several counted orders on one day are one purchase,
 as in the literature's summaries). Spend of a day is the sum of its counted orders.
 With a calibration end, the days up to it and the repeat days after it are counted too,
-so one pass gives both the fit on all history and the holdout check.
+so one pass gives both the fit on all history and the holdout check. The customer
+base's repeat purchase days per day, on the same definition, are the actual line of the
+tracking plot.
 """
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
 from segmint.features.orders import counted_orders
+
+
+def purchase_days(orders: ir.Table, as_of: int) -> ir.Table:
+    """customer_id, day, spend: one row per customer and day with a counted order."""
+    o = counted_orders(orders, as_of)
+    return o.group_by(["customer_id", "day"]).aggregate(spend=o.amount.sum())
 
 
 def purchase_summary(orders: ir.Table, as_of: int, *, calibration_end: int) -> ir.Table:
@@ -19,8 +28,7 @@ def purchase_summary(orders: ir.Table, as_of: int, *, calibration_end: int) -> i
     ``repeat_spend`` is the spend of all purchase days but the first; ``days`` counts
     distinct purchase days up to as_of.
     """
-    o = counted_orders(orders, as_of)
-    daily = o.group_by(["customer_id", "day"]).aggregate(spend=o.amount.sum())
+    daily = purchase_days(orders, as_of)
     g = daily.group_by("customer_id").aggregate(
         first_day=daily.day.min(),
         last_day=daily.day.max(),
@@ -41,3 +49,15 @@ def purchase_summary(orders: ir.Table, as_of: int, *, calibration_end: int) -> i
         "holdout_days",
         repeat_spend=(g.spend - g.first_spend).cast("float64"),
     )
+
+
+def repeat_purchases(orders: ir.Table, as_of: int) -> ir.Table:
+    """day, purchases: the purchase days of all customers on each day but their first.
+
+    The repeat purchases the models count (``days - 1`` per customer in
+    `purchase_summary`), by the day they were made; days without any are left out.
+    """
+    daily = purchase_days(orders, as_of)
+    first = daily.day.min().over(ibis.window(group_by="customer_id"))
+    repeats = daily.filter(daily.day > first)
+    return repeats.group_by("day").aggregate(purchases=repeats.count()).order_by("day")

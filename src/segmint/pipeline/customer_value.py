@@ -6,18 +6,23 @@ holdout (mean absolute error); the better one is refitted on all history. When t
 history is too short for a holdout (less than three holdout lengths, or no repeat
 purchase in it) they are judged by log-likelihood instead (both have four
 parameters). Time is measured in weeks, money in the workspace currency.
+
+The chosen model's tracking series (`pipeline.tracking`) comes from its calibration fit
+when the holdout chose it, so that the holdout part is an out-of-sample check, and from
+the fit on all history when the likelihood did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from segmint.core.errors import ConvergenceError, InputError
-from segmint.core.facts import ClvFacts, Fit, ModelCheck
+from segmint.core.facts import ClvFacts, Fit, ModelCheck, Tracking
 from segmint.models.clv import (
     BetaGeo,
     GammaGamma,
@@ -27,6 +32,7 @@ from segmint.models.clv import (
     lifetime_value,
     pareto_nbd,
 )
+from segmint.pipeline.tracking import RepeatPurchases, tracking
 
 Array = npt.NDArray[np.float64]
 Model = BetaGeo | ParetoNBD
@@ -59,9 +65,17 @@ class CustomerValue:
 
 
 def customer_value(
-    history: PurchaseHistory, *, as_of: int, holdout_days: int, discount_rate: float
+    history: PurchaseHistory,
+    repeats: RepeatPurchases,
+    *,
+    as_of: int,
+    holdout_days: int,
+    discount_rate: float,
 ) -> CustomerValue:
-    """Fit, choose and apply the customer-base models (see the module docstring)."""
+    """Fit, choose and apply the customer-base models (see the module docstring).
+
+    `repeats` are the customer base's repeat purchases per day, for the tracking series.
+    """
     n = history.days.size
     empty = np.full(n, np.nan)
     buyers = history.days > 0
@@ -69,21 +83,26 @@ def customer_value(
         reason = f"{int(buyers.sum())} buyers, {int((history.days > 1).sum())} repeat buyers"
         return CustomerValue(empty, empty, empty, ClvFacts(note=reason))
     x, t_x, T = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
-    choice, chosen, fitted = _choose(history, as_of=as_of, holdout_days=holdout_days)
+    chosen = _choose(history, as_of=as_of, holdout_days=holdout_days)
+    choice = chosen.name
     try:
-        model = fitted.get(choice) or MODELS[choice]().fit(x, t_x, T)
+        model = chosen.fitted.get(choice) or MODELS[choice]().fit(x, t_x, T)
     except ConvergenceError as exc:
-        return CustomerValue(empty, empty, empty, chosen.model_copy(update={"note": exc.message}))
+        failed = chosen.facts.model_copy(update={"note": exc.message})
+        return CustomerValue(empty, empty, empty, failed)
     p_alive, expected = empty.copy(), empty.copy()
     p_alive[buyers] = model.probability_alive(x, t_x, T)
     expected[buyers] = model.expected_purchases(90 / WEEK, x, t_x, T)
     clv, spend = _clv(model, history, buyers, (x, t_x, T), discount_rate=discount_rate)
-    facts = chosen.model_copy(
+    facts = chosen.facts.model_copy(
         update={
             "model": choice,
             "discount_rate": discount_rate,
             "fits": (_fit_record(choice, "purchases", model), *spend.fits),
             "note": spend.note,
+            "tracking": _tracking(
+                chosen, model, history, repeats, as_of=as_of, holdout_days=holdout_days
+            ),
         }
     )
     return CustomerValue(p_alive, expected, clv, facts)
@@ -150,13 +169,20 @@ def _rfm(
     return days[who] - 1, (last[who] - first[who]) / WEEK, (end - first[who]) / WEEK
 
 
-Choice = tuple[str, ClvFacts, dict[str, Model]]  # name, how it was chosen, fits on all history
+class Choice(NamedTuple):
+    """The chosen model's name, how it was chosen, and the fits made on the way."""
+
+    name: str
+    facts: ClvFacts
+    fitted: dict[str, Model]  # on all history (the likelihood route), for reuse
+    calibrated: dict[str, Model]  # on the calibration period (the holdout route)
 
 
 def _choose(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> Choice:
     """The model that forecasts the holdout better, or the likelier one on short history.
 
-    The likelihood route fits on all history already; those fits are returned for reuse.
+    The likelihood route fits on all history already; those fits are returned for reuse,
+    as are the holdout route's calibration fits for the tracking series.
     """
     end = as_of - holdout_days
     cohort = history.cal_days > 0
@@ -166,9 +192,11 @@ def _choose(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> Choic
     x, t_x, T = _rfm(history.cal_days, history.cal_last_day, history.first_day, end, cohort)
     actual = history.holdout_days[cohort]
     checks = []
+    calibrated: dict[str, Model] = {}
     for name, cls in MODELS.items():
         try:
-            predicted = cls().fit(x, t_x, T).expected_purchases(holdout_days / WEEK, x, t_x, T)
+            calibrated[name] = cls().fit(x, t_x, T)
+            predicted = calibrated[name].expected_purchases(holdout_days / WEEK, x, t_x, T)
         except (ConvergenceError, InputError) as exc:
             checks.append(ModelCheck(model=name, error=exc.message))
             continue
@@ -187,7 +215,8 @@ def _choose(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> Choic
         holdout_customers=int(cohort.sum()),
         checks=tuple(checks),
     )
-    return min(scored, key=lambda c: c.mae or 0.0).model, chosen, {}
+    best = min(scored, key=lambda c: c.mae or 0.0).model
+    return Choice(best, chosen, {}, calibrated)
 
 
 def _by_likelihood(history: PurchaseHistory, as_of: int) -> Choice:
@@ -205,9 +234,49 @@ def _by_likelihood(history: PurchaseHistory, as_of: int) -> Choice:
             checks.append(ModelCheck(model=name, error=exc.message))
     chosen = ClvFacts(chosen_by="log_likelihood", checks=tuple(checks))
     if not fitted:  # neither converged: refitting the first raises the error to report
-        return next(iter(MODELS)), chosen, fitted
+        return Choice(next(iter(MODELS)), chosen, fitted, {})
     best = max(fitted, key=lambda n: float(fitted[n].log_likelihood_))
-    return best, chosen, fitted
+    return Choice(best, chosen, fitted, {})
+
+
+def _tracking(
+    chosen: Choice,
+    model: Model,
+    history: PurchaseHistory,
+    repeats: RepeatPurchases,
+    *,
+    as_of: int,
+    holdout_days: int,
+) -> Tracking:
+    """The buyers' tracking series by the chosen model's calibration fit, if it has one.
+
+    Chosen by holdout, the fit on the history before the holdout (so the holdout part is
+    an out-of-sample check); by likelihood, `model`, the fit on all history.
+    """
+    first = history.first_day[history.days > 0]
+    calibrated = chosen.calibrated.get(chosen.name)
+    if calibrated is None:
+        return tracking(
+            first,
+            repeats,
+            _in_days(model),
+            as_of=as_of,
+            calibration_end=as_of,
+            fitted_on="all_history",
+        )
+    return tracking(
+        first,
+        repeats,
+        _in_days(calibrated),
+        as_of=as_of,
+        calibration_end=as_of - holdout_days,
+        fitted_on="calibration",
+    )
+
+
+def _in_days(model: Model) -> Callable[[Array], Array]:
+    """The model's E[X(τ)] of a new customer at ages τ in days (it is fitted in weeks)."""
+    return lambda age: model.expected_purchases_new(age / WEEK)
 
 
 def _clv(

@@ -35,6 +35,7 @@ from segmint.pipeline import alerts, scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
 from segmint.pipeline.pending import start_view, view_start
 from segmint.pipeline.shortfall import shortfall
+from segmint.pipeline.tracking import repeat_purchases_of
 from segmint.store import snapshots
 from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
@@ -140,6 +141,7 @@ def run(
     step(STEPS[1])
     value = customer_value(
         history,
+        repeat_purchases_of(engine, src, day=day),
         as_of=day,
         holdout_days=settings.clv.holdout_days,
         discount_rate=settings.clv.discount_rate,

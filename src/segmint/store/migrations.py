@@ -322,6 +322,16 @@ def _v12_playbooks(engine: DuckDBEngine) -> None:
         engine.execute(statement)
 
 
+# The CLV facts' tracking series: cumulative repeat purchases, actual and expected, on a
+# grid of days (`core.facts.Tracking`); runs stored before it have none (NULL).
+def _v13_clv_tracking(engine: DuckDBEngine) -> None:
+    engine.execute(
+        """ALTER TABLE run_facts ADD COLUMN clv.tracking STRUCT("start" DATE,
+            calibration_end DATE, fitted_on VARCHAR, days INTEGER[], actual BIGINT[],
+            expected DOUBLE[])"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -335,6 +345,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v10_webhook_order_filters_and_rotation,
     _v11_campaigns,
     _v12_playbooks,
+    _v13_clv_tracking,
 )
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 from segmint.core.errors import InputError, Location
 from segmint.models.base import check_fitted
 from segmint.models.clv.summary import DAYS_PER_UNIT, day_number, purchase_days, summarize
+from segmint.models.clv.tracking import expected_cumulative_purchases
 
 Array = npt.NDArray[np.float64]
 Day: TypeAlias = dt.date | str | pd.Timestamp
@@ -166,11 +167,12 @@ def _tracking(
     highest = int(-((cut - end) // per_unit))
     repeat = in_cohort & (log.day > first_of_row)
     actual = np.bincount(period[repeat] - lowest, minlength=highest - lowest + 1)
-    cohort_days, cohort_sizes = np.unique(first_day[first_day <= cut], return_counts=True)
     period_ends = np.minimum(cut + np.arange(lowest, highest + 1) * per_unit, end)
-    ages = np.maximum(period_ends[:, None] - cohort_days[None, :], 0) / per_unit
-    expected = model.expected_purchases_new(ages.ravel()).reshape(ages.shape)
-    cumulative = expected @ cohort_sizes
+    cumulative = expected_cumulative_purchases(
+        lambda age: model.expected_purchases_new(age / per_unit),  # days to the model's unit
+        first_day[first_day <= cut],
+        period_ends,
+    )
     numbers = pd.RangeIndex(1, highest - lowest + 2, name="period")
     return pd.DataFrame(
         {
