@@ -182,6 +182,10 @@ class DuckDBEngine:
         with self.mapped():
             return self._con.execute(sql, params).to_arrow_table()
 
+    def records(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts by column name."""
+        return self.arrow(sql, params).to_pylist()  # type: ignore[no-any-return]
+
     @contextmanager
     def registered(self, name: str, data: pa.Table) -> Iterator[None]:
         """`data` readable as table `name` by the statements of the block."""

@@ -25,10 +25,6 @@ RECENCY_BANDS: Bands = (
 )  # fmt: skip
 
 
-def _records(engine: DuckDBEngine, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    return engine.arrow(sql, params).to_pylist()  # type: ignore[no-any-return]
-
-
 def run_kpis(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Per run: customers, buyers, active, value customers, revenue and the rates.
 
@@ -39,8 +35,7 @@ def run_kpis(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str, Any
         return []
     marks = ", ".join("?" * len(run_ids))
     active = ", ".join(f"'{stage}'" for stage in ACTIVE_STAGES)
-    return _records(
-        engine,
+    return engine.records(
         f"""SELECT run_id, count(*) AS customers,
             count(*) FILTER (WHERE frequency >= 1) AS buyers,
             count(*) FILTER (WHERE stage IN ({active})) AS active,
@@ -61,8 +56,7 @@ FAMILY_COLUMNS = frozenset({"tier", "stage", "rfm8", "rfm11"})
 def family_sizes(engine: DuckDBEngine, run_id: int, family: str) -> list[dict[str, Any]]:
     """Per segment of `family`: customers, 365-day revenue and average 12-month CLV."""
     column = _family_column(family)
-    return _records(
-        engine,
+    return engine.records(
         f"""SELECT {column} AS "key", count(*) AS customers,
             coalesce(sum(revenue_365d), 0) AS revenue_365d, avg(clv_12m) AS avg_clv_12m
         FROM snapshots WHERE run_id = ? AND {column} IS NOT NULL GROUP BY 1 ORDER BY 1""",
@@ -78,8 +72,7 @@ def family_flows(
     A customer in only one of the runs has None on the other side.
     """
     column = _family_column(family)
-    return _records(
-        engine,
+    return engine.records(
         f"""WITH a AS (SELECT customer_id, {column} AS k FROM snapshots WHERE run_id = ?),
         b AS (SELECT customer_id, {column} AS k, revenue_365d FROM snapshots WHERE run_id = ?)
         SELECT a.k AS before, b.k AS after, count(*) AS customers,
@@ -98,8 +91,7 @@ def _family_column(family: str) -> str:
 
 def rfm_grid(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     """Customers, average monetary value and 365-day revenue per (R score, F score)."""
-    return _records(
-        engine,
+    return engine.records(
         """SELECT r_score AS r, f_score AS f, count(*) AS customers,
             CAST(avg(monetary) AS DOUBLE) AS avg_monetary,
             coalesce(sum(revenue_365d), 0) AS revenue_365d
@@ -115,8 +107,7 @@ def clv_histogram(engine: DuckDBEngine, run_id: int, *, bins: int) -> list[dict[
     The top percentile goes into the last band, so a few very large values do not squeeze
     every other customer into the first one.
     """
-    return _records(
-        engine,
+    return engine.records(
         """WITH cur AS (
             SELECT clv_12m AS v FROM snapshots WHERE run_id = ? AND clv_12m IS NOT NULL),
         span AS (SELECT min(v) AS lo, quantile_cont(v, 0.99) AS hi FROM cur),
@@ -134,8 +125,7 @@ def clv_histogram(engine: DuckDBEngine, run_id: int, *, bins: int) -> list[dict[
 
 def alive_grid(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     """Customers and mean P(alive) per frequency band × recency band (`*_BANDS`)."""
-    return _records(
-        engine,
+    return engine.records(
         f"""SELECT {_band("frequency", FREQUENCY_BANDS)} AS frequency,
             {_band("recency_days", RECENCY_BANDS)} AS recency,
             count(*) AS customers, avg(p_alive) AS p_alive
@@ -158,8 +148,7 @@ def _band(column: str, bands: Bands) -> str:
 
 def imports(engine: DuckDBEngine, *, limit: int) -> list[dict[str, Any]]:
     """The latest imports, newest first, with what each took in and set aside."""
-    return _records(
-        engine,
+    return engine.records(
         """SELECT import_id, kind, file_name AS file, format, encoding, started_at,
             finished_at, rows_read, accepted, quarantined, already_present, updated
         FROM imports WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, import_id LIMIT ?""",
@@ -169,8 +158,7 @@ def imports(engine: DuckDBEngine, *, limit: int) -> list[dict[str, Any]]:
 
 def quarantined(engine: DuckDBEngine, import_id: str) -> list[dict[str, Any]]:
     """The rows an import set aside, in file order: row number, field, reason and raw row."""
-    return _records(
-        engine,
+    return engine.records(
         """SELECT "row", field, code, message, raw FROM quarantine
         WHERE import_id = ? ORDER BY "row", field""",
         [import_id],

@@ -18,19 +18,13 @@ from segmint.store.live import members_of
 from segmint.store.memberships import MOVED
 
 
-def _records(engine: DuckDBEngine, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    table = engine.arrow(sql, params)
-    return table.to_pylist()  # type: ignore[no-any-return]
-
-
 def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     """Per segment version the run evaluated: members, shares, average CLV and the KPIs.
 
     Read from the memberships, so built-in and rule segments are counted alike; a
     segment with no member has a row with 0 customers.
     """
-    return _records(
-        engine,
+    return engine.records(
         """WITH cur AS (SELECT * FROM snapshots WHERE run_id = ?),
         total AS (SELECT count(*) AS n, sum(revenue_365d) AS revenue FROM cur),
         kpis AS (
@@ -60,8 +54,7 @@ def transitions(engine: DuckDBEngine, before: int, after: int, family: str) -> l
 
     A customer without a segment of the family in one run has an empty (None) side.
     """
-    return _records(
-        engine,
+    return engine.records(
         """WITH keyed AS (
             SELECT m.run_id, m.customer_id, s."key" FROM memberships m JOIN segments s
             USING (segment_id) WHERE s.kind = 'family' AND s.family = ?),
@@ -82,8 +75,7 @@ def moves(engine: DuckDBEngine, before: int, after: int) -> list[dict[str, Any]]
     With the 365-day revenue (as of the later run) of those who entered; segments with
     no move are left out.
     """
-    return _records(
-        engine,
+    return engine.records(
         f"""SELECT name, any_value(kind) AS kind, any_value(family) AS family,
             any_value("key") AS "key",
             count(*) FILTER (WHERE entered) AS entered,
@@ -140,8 +132,7 @@ def run_totals(engine: DuckDBEngine, run_id: int) -> tuple[int, float]:
 
 def snapshot_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[str, Any] | None:
     """One customer's snapshot row in a run (None when the run does not have her)."""
-    rows = _records(
-        engine,
+    rows = engine.records(
         "SELECT * EXCLUDE (run_id) FROM snapshots WHERE run_id = ? AND customer_id = ?",
         [run_id, customer_id],
     )
@@ -150,14 +141,13 @@ def snapshot_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[st
 
 def customer_record(engine: DuckDBEngine, customer_id: str) -> dict[str, Any] | None:
     """The customers row as stored (personal data included: the caller masks it)."""
-    rows = _records(engine, "SELECT * FROM customers WHERE customer_id = ?", [customer_id])
+    rows = engine.records("SELECT * FROM customers WHERE customer_id = ?", [customer_id])
     return rows[0] if rows else None
 
 
 def timeline(engine: DuckDBEngine, customer_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
     """The customer's latest orders, interactions and tickets, newest first."""
-    return _records(
-        engine,
+    return engine.records(
         """SELECT * FROM (
             SELECT ordered_at AS happened_at, 'order' AS kind, order_id AS ref, status AS what,
                 CAST(amount AS VARCHAR) AS detail FROM orders WHERE customer_id = ?
@@ -174,8 +164,7 @@ def timeline(engine: DuckDBEngine, customer_id: str, *, limit: int = 20) -> list
 
 def category_shares(engine: DuckDBEngine, run_id: int, customer_id: str) -> list[dict[str, Any]]:
     """The customer's spend by category in a run, largest first."""
-    return _records(
-        engine,
+    return engine.records(
         """SELECT category, spend, share FROM snapshot_categories
         WHERE run_id = ? AND customer_id = ? ORDER BY spend DESC, category""",
         [run_id, customer_id],
