@@ -204,22 +204,21 @@ def _kpis(run: Run, row: dict[str, Any] | None) -> Kpis:
 
 
 def overview(engine: DuckDBEngine, *, run: Run, previous: Run | None, runs: list[Run]) -> Overview:
-    """`run`'s KPIs beside `previous`'s, and the trend over the latest `runs` (not backtests)."""
-    shown = [r for r in runs if not r.backtest and r.as_of <= run.as_of][-TREND_RUNS:]
-    if run not in shown:
-        shown.append(run)
-    if previous is not None and previous not in shown:
-        shown.insert(0, previous)
-    by_id = {k.run_id: k for k in kpis(engine, shown)}
+    """`run`'s KPIs beside `previous`'s, and the trend across runs.
+
+    The trend: `run` and the latest of `runs` (in any order) up to its day that are not
+    backtests, oldest first.
+    """
     trend = sorted(
-        (by_id[r.run_id] for r in shown if r == run or not r.backtest),
-        key=lambda k: (k.as_of, k.run_id),
-    )
+        (r for r in runs if r.run_id == run.run_id or (not r.backtest and r.as_of <= run.as_of)),
+        key=lambda r: (r.as_of, r.run_id),
+    )[-TREND_RUNS:]
+    measured = {k.run_id: k for k in kpis(engine, [*trend, *([previous] if previous else [])])}
     return Overview(
-        kpis=by_id[run.run_id],
-        previous=None if previous is None else by_id[previous.run_id],
+        kpis=measured[run.run_id],
+        previous=None if previous is None else measured[previous.run_id],
         pareto_curve=list(run.facts.pareto_curve),
-        trend=trend,
+        trend=[measured[r.run_id] for r in trend],
     )
 
 
