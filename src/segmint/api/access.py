@@ -127,6 +127,32 @@ def check_routes(app: FastAPI) -> None:
         raise RuntimeError(f"routes without a role rule in segmint.api.access.ACCESS: {missing}")
 
 
+def allows(key: ApiKey, name: str) -> bool:
+    """Whether `key` may call route `name` (a LOCAL route: the server's own key alone)."""
+    roles = ACCESS[name]
+    if roles == LOCAL:
+        return key.key_id == LOCAL_KEY.key_id
+    return roles == PUBLIC or key.role in roles
+
+
+def check(key: ApiKey, name: str, *, method: str, path: str) -> None:
+    """Raise ``api.forbidden`` naming the roles that may, unless `key` may call route `name`.
+
+    The API checks each request by it, and the dashboard each page by its JSON twin's name.
+    """
+    if allows(key, name):
+        return
+    roles = ACCESS[name]
+    raise AccessDeniedError(
+        "api.forbidden",
+        location=Location(field="Authorization"),
+        role=key.role,
+        method=method,
+        route=path,
+        roles=LOCAL if roles == LOCAL else ", ".join(sorted(roles)),
+    )
+
+
 def caller_of(request: Request, *, verify: Callable[[str], ApiKey | None]) -> Caller:
     """The caller of `request`, checked against the roles of its route.
 
@@ -145,17 +171,6 @@ def caller_of(request: Request, *, verify: Callable[[str], ApiKey | None]) -> Ca
     found = verify(key.strip()) if scheme.lower() == "bearer" else None
     if found is None:
         raise AccessDeniedError("api.bad_key", location=Location(field="Authorization"))
-    route = request.scope["route"]
-    roles = ACCESS[route.name]
-    local = found.key_id == LOCAL_KEY.key_id
-    if (roles == LOCAL and not local) or (roles not in (PUBLIC, LOCAL) and found.role not in roles):
-        raise AccessDeniedError(
-            "api.forbidden",
-            location=Location(field="Authorization"),
-            role=found.role,
-            method=request.method,
-            route=request.url.path,
-            roles=LOCAL if roles == LOCAL else ", ".join(sorted(roles)),
-        )
+    check(found, request.scope["route"].name, method=request.method, path=request.url.path)
     client = request.client
     return Caller(found, "unknown" if client is None else client.host)

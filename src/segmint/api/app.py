@@ -77,6 +77,12 @@ class _Served:
     readers: _Readers
     local_key: str | None  # the server's own command line's (`segmint serve`)
 
+    @asynccontextmanager
+    async def writer(self) -> AsyncIterator[Workspace]:
+        """The one writer's connection, in its turn."""
+        async with self.turn:
+            yield self.workspace
+
 
 READERS = 4  # connections for reads: DuckDB runs each query on every core already
 VIEW_DELAY = 2.0  # seconds the live view waits after a batch, gathering more (`_ViewCatchUp`)
@@ -93,8 +99,8 @@ async def reading(request: Request) -> AsyncIterator[Session]:
 async def writers_turn(request: Request) -> AsyncIterator[Workspace]:
     """The writer's connection, for work done after its request has been answered."""
     served: _Served = request.app.state.served
-    async with served.turn:
-        yield served.workspace
+    async with served.writer() as workspace:
+        yield workspace
 
 
 class _ViewCatchUp:
@@ -120,10 +126,10 @@ class _ViewCatchUp:
 
     async def _update(self) -> None:
         await anyio.sleep(VIEW_DELAY)
-        async with self._served.turn:
+        async with self._served.writer() as workspace:
             self._asked = False  # marked from now on: the next ask starts another
             try:
-                await run_in_threadpool(self._served.workspace.update_view, actor="segmint serve")
+                await run_in_threadpool(workspace.update_view, actor="segmint serve")
             except Exception:  # the customers stay marked for the next update
                 log.exception("the live view's update after ingest failed")
 
@@ -143,9 +149,9 @@ async def writing(request: Request) -> AsyncIterator[Session]:
     changes are audited as coming from the client's address.
     """
     served: _Served = request.app.state.served
-    async with served.turn:
-        session = await _session(request, served.workspace, served)
-        with served.workspace.engine.acting_from(session.caller.origin):
+    async with served.writer() as workspace:
+        session = await _session(request, workspace, served)
+        with workspace.engine.acting_from(session.caller.origin):
             yield session
 
 
@@ -227,16 +233,11 @@ def create_app(workspace: Workspace, *, local_key: str | None = None) -> FastAPI
 
 def _dashboard(served: _Served, workspace: Workspace) -> Backend:
     """What the dashboard's pages read and write through: the API's connections and roles."""
-
-    @asynccontextmanager
-    async def writing() -> AsyncIterator[Workspace]:
-        async with served.turn:
-            yield served.workspace
-
     return Backend(
         reading=served.readers.lent,
-        writing=writing,
-        access=access.ACCESS,
+        writing=served.writer,
+        allows=access.allows,
+        check=access.check,
         plain=access.PLAIN,
         settings=workspace.settings,
         signer=Signer.fresh(),

@@ -67,8 +67,6 @@ class Courier:
         outcomes = await anyio.to_thread.run_sync(
             lambda: webhooks.send(picked, settings, now=now, client=client, rng=self._rng)
         )
-        async with served.turn:
-            await anyio.to_thread.run_sync(
-                lambda: served.workspace.record_webhooks(outcomes, now=now)
-            )
+        async with served.writer() as workspace:
+            await anyio.to_thread.run_sync(lambda: workspace.record_webhooks(outcomes, now=now))
         return len(picked)

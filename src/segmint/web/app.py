@@ -17,11 +17,10 @@ from starlette.responses import HTMLResponse
 
 from segmint.core import i18n
 from segmint.core.errors import SegmintError
-from segmint.core.formats import locale_of
 from segmint.store import apikeys
 from segmint.web import session
 from segmint.web.render import HTMX, plotly_js, plotly_name, static
-from segmint.web.visits import SECURITY_HEADERS, Backend, SignInNeededError, form, language
+from segmint.web.visits import SECURITY_HEADERS, Backend, SignInNeededError, form
 
 entry = APIRouter(include_in_schema=False)
 CACHED = {"Cache-Control": "public, max-age=31536000, immutable"}  # names carry versions
@@ -49,7 +48,7 @@ def mount(app: FastAPI, backend: Backend) -> None:
 def error_page(request: Request, error: SegmintError, status: int) -> HTMLResponse:
     """A dashboard page's error, in the visitor's language, inside the page frame."""
     backend: Backend = request.app.state.dashboard
-    locale = locale_of(backend.settings, language(request, backend.settings))
+    locale = backend.locale(request)
     message, hint = error.render(locale.lang)
     html = backend.renderer.page(
         "error.html", locale=locale, visit=None, status=status, message=message, hint=hint,
@@ -88,7 +87,7 @@ async def sign_in(request: Request) -> Response:
         key = await run_in_threadpool(
             apikeys.verify, workspace.engine, fields.get("key", "").strip()
         )
-    if key is None or key.role == "ingest":  # an ingest key reads nothing
+    if key is None or not backend.allows(key, "insights_overview"):  # an ingest key: no page
         return _sign_in_form(request, next_path=next_path, failed=True)
     reply = RedirectResponse(next_path, status_code=303)
     reply.set_cookie(
@@ -121,9 +120,12 @@ def switch_language(lang: str, next: Annotated[str, Query(max_length=2000)] = "/
 
 def _sign_in_form(request: Request, *, next_path: str, failed: bool) -> HTMLResponse:
     backend: Backend = request.app.state.dashboard
-    locale = locale_of(backend.settings, language(request, backend.settings))
     html = backend.renderer.page(
-        "sign_in.html", locale=locale, visit=None, next_path=_local(next_path), failed=failed
+        "sign_in.html",
+        locale=backend.locale(request),
+        visit=None,
+        next_path=_local(next_path),
+        failed=failed,
     )
     return HTMLResponse(html, status_code=401 if failed else 200, headers=SECURITY_HEADERS)
 

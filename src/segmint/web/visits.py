@@ -7,10 +7,10 @@ twin's, from the API's own table, so a page never shows what its twin would refu
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -29,6 +29,13 @@ from segmint.workspace import Workspace
 Lending = Callable[[], AbstractAsyncContextManager[Workspace]]
 
 
+class RouteCheck(Protocol):
+    """The API's check of a key against a route (`api.access.check`)."""
+
+    def __call__(self, key: ApiKey, name: str, *, method: str, path: str) -> None:
+        """Raise ``api.forbidden`` unless `key` may call API route `name`."""
+
+
 @dataclass(frozen=True, slots=True)
 class Backend:
     """What the serving app lends the dashboard: connections, the API's role table, a signer.
@@ -39,11 +46,16 @@ class Backend:
 
     reading: Lending
     writing: Lending
-    access: Mapping[str, frozenset[str] | str]  # API route name -> roles (`api.access.ACCESS`)
+    allows: Callable[[ApiKey, str], bool]  # may a key call this API route (`api.access`)
+    check: RouteCheck  # the same, raising the API's `api.forbidden` when not
     plain: frozenset[str]  # roles that see personal data as it is
     settings: Settings
     signer: session.Signer
     renderer: Renderer
+
+    def locale(self, request: Request) -> Locale:
+        """The visitor's language (`language`) with the workspace's currency and zone."""
+        return locale_of(self.settings, language(request, self.settings))
 
 
 class SignInNeededError(Exception):
@@ -77,8 +89,7 @@ class Visit:
 
     def may(self, twin: str) -> bool:
         """Whether the visitor's role may use API route `twin` (to show its buttons or not)."""
-        roles = self.backend.access.get(twin)
-        return isinstance(roles, frozenset) and self.key.role in roles
+        return self.backend.allows(self.key, twin)
 
     def page(self, template: str, **values: Any) -> HTMLResponse:
         """Template `template` rendered for this visitor."""
@@ -117,13 +128,12 @@ def visiting(twin: str, *, writes: bool = False) -> Any:
                 key = await run_in_threadpool(apikeys.live, workspace.engine, key_id)
             if key is None:
                 raise SignInNeededError(_here(request))
-            _check_role(backend, twin, key, request)
+            backend.check(key, twin, method=request.method, path=request.url.path)
             if request.method != "GET":
                 await _check_csrf(backend, cookie, request)
-            locale = locale_of(backend.settings, language(request, backend.settings))
             csrf = backend.signer.csrf(cookie)
             with workspace.engine.acting_from(_origin(request)):
-                yield Visit(request, workspace, key, locale, csrf, backend)
+                yield Visit(request, workspace, key, backend.locale(request), csrf, backend)
 
     return Depends(visit)
 
@@ -135,19 +145,6 @@ def _here(request: Request) -> str:
 
 def _origin(request: Request) -> str:
     return "unknown" if request.client is None else request.client.host
-
-
-def _check_role(backend: Backend, twin: str, key: ApiKey, request: Request) -> None:
-    roles = backend.access[twin]
-    if isinstance(roles, frozenset) and key.role not in roles:
-        raise AccessDeniedError(
-            "api.forbidden",
-            location=Location(field="role"),
-            role=key.role,
-            method=request.method,
-            route=request.url.path,
-            roles=", ".join(sorted(roles)),
-        )
 
 
 async def _check_csrf(backend: Backend, cookie: str, request: Request) -> None:
