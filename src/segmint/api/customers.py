@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from segmint.api import pages
 from segmint.api.app import Reads, Session, Writes
 from segmint.api.pages import Page
-from segmint.core.privacy import masked
 from segmint.segments.results import Profile
 from segmint.store.erasure import Erasure
 from segmint.store.search import CustomerRow
@@ -43,7 +42,7 @@ def list_customers(
         contacts=s.caller.sees_personal_data,
     )
     if not s.caller.sees_personal_data:
-        found = [CustomerRow.model_validate(masked(row.model_dump())) for row in found]
+        found = [row.masked() for row in found]
     return pages.paged(found, limit=limit, key="customer_id")
 
 
@@ -51,9 +50,7 @@ def list_customers(
 def get_customer(customer_id: str, run: int | None = None, s: Session = Reads) -> Profile:
     """The 360° profile: identity, every feature and score, labels with why, history."""
     profile = s.workspace.customer(customer_id, run_id=run, lang=s.lang)
-    if s.caller.sees_personal_data or profile.identity is None:
-        return profile
-    return profile.model_copy(update={"identity": masked(profile.identity)})
+    return profile if s.caller.sees_personal_data else profile.masked()
 
 
 @router.delete("/{customer_id}", name="erase_customer")

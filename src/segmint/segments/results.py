@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from segmint.core import i18n
+from segmint.core import i18n, privacy
 
 
 class _Result(BaseModel):
@@ -193,3 +193,9 @@ class Profile(_Result):
     history: list[HistoryEntry]
     timeline: list[TimelineEntry]
     alerts: list[Alert] = []
+
+    def masked(self) -> Profile:
+        """The profile with her personal data masked (`core.privacy`), for a viewer."""
+        if self.identity is None:
+            return self
+        return self.model_copy(update={"identity": privacy.masked(self.identity)})

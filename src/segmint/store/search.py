@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from segmint.core.privacy import masked
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.live import view_members, view_rows
 
@@ -27,6 +28,10 @@ class CustomerRow(BaseModel):
     value_customer: bool | None
     clv_12m: float | None
     p_alive: float | None
+
+    def masked(self) -> CustomerRow:
+        """The row with her name, phone and e-mail masked (`core.privacy`), for a viewer."""
+        return self.model_copy(update=masked(self.model_dump()))
 
 
 def search(

@@ -14,7 +14,6 @@ from starlette.responses import HTMLResponse
 
 from segmint.activate import verdicts
 from segmint.core.errors import RuleError, SegmintError
-from segmint.core.privacy import masked
 from segmint.web import charts
 from segmint.web.visits import Visit, form, visiting
 
@@ -162,7 +161,7 @@ def customers(
     if q:
         found = v.workspace.find_customers(text=q, limit=50, contacts=v.sees_personal_data)
         if not v.sees_personal_data:
-            found = [type(r).model_validate(masked(r.model_dump())) for r in found]
+            found = [row.masked() for row in found]
     return v.page("customers.html", q=q or "", found=found)
 
 
@@ -172,9 +171,7 @@ def customer(
 ) -> HTMLResponse:
     """The 360° profile: identity, scores, labels with why, timeline, alerts, history."""
     profile = v.workspace.customer(customer_id, lang=v.lang)
-    if not v.sees_personal_data and profile.identity is not None:
-        profile = profile.model_copy(update={"identity": masked(profile.identity)})
-    return v.page("customer.html", profile=profile)
+    return v.page("customer.html", profile=profile if v.sees_personal_data else profile.masked())
 
 
 @router.get("/alerts", name="page_alerts")
