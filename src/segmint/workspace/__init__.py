@@ -254,7 +254,7 @@ class Workspace(
             self.settings,
             customer_id,
             run=self._run(run_id),
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
         )
         return profile.model_copy(update={"alerts": self.alerts(customer_id=customer_id)})
 
@@ -283,7 +283,7 @@ class Workspace(
         found = self._run(run_id)
         run = found.run_id
         rows = live.view_export(self.engine, run) if found.current else self.snapshot(run)
-        table = labelled(rows, self.settings, lang=lang or self.settings.lang)
+        table = labelled(rows, self.settings, lang=self._lang(lang))
         categories, channels = snapshot_reports.families_long(self.engine, run)
         table = exports.widen(table, categories, prefix="category_share:", fill=0.0)
         table = exports.widen(table, channels, prefix="interactions_30d:", fill=0)

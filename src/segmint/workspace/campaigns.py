@@ -92,7 +92,7 @@ class CampaignMethods(WorkspacePart):
             variant,
             Path(path),
             run=self._run(None),
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
             template=template,
             form=form,
             encoding=encoding,

@@ -72,14 +72,14 @@ class ImportMethods(WorkspacePart):
         from segmint.ingest.importer import ImportOptions, import_file
         from segmint.pipeline.live import update
 
-        quarantine.restore_missing(self.engine, self.path, lang=lang or self.settings.lang)
+        quarantine.restore_missing(self.engine, self.path, lang=self._lang(lang))
         options = ImportOptions(
             name=name or str(path),
             encoding=encoding,
             sheet=sheet,
             mapping=mapping or {},
             strict=strict,
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
             actor=actor,
             force=force,
             header_row=header_row,

@@ -13,7 +13,6 @@ from segmint.segments.insights import (
     TiersView,
 )
 from segmint.store import snapshots
-from segmint.store.snapshots import Run
 from segmint.workspace.part import WorkspacePart
 
 
@@ -27,7 +26,7 @@ class InsightMethods(WorkspacePart):
             self.engine,
             run=run,
             previous=self._previous(run),
-            runs=snapshots.runs(self.engine)[::-1],
+            runs=snapshots.runs(self.engine),
         )
 
     def tiers(self, *, run_id: int | None = None, lang: str | None = None) -> TiersView:
@@ -67,10 +66,3 @@ class InsightMethods(WorkspacePart):
     def quarantined(self, import_id: str) -> list[QuarantinedRow]:
         """The rows import `import_id` set aside, in file order (none for an unknown id)."""
         return insights.quarantined(self.engine, import_id)
-
-    def _previous(self, run: Run) -> Run | None:
-        before = snapshots.previous_run(self.engine, run.as_of)
-        return None if before is None else self._run(before)
-
-    def _lang(self, lang: str | None) -> str:
-        return lang or self.settings.lang

@@ -36,9 +36,7 @@ class SegmentMethods(WorkspacePart):
         from segmint.segments import saved
 
         run = self._run(run_id)
-        return saved.preview(
-            self.engine, self.settings, rule, run=run, lang=lang or self.settings.lang
-        )
+        return saved.preview(self.engine, self.settings, rule, run=run, lang=self._lang(lang))
 
     def add_segment(
         self,
@@ -66,7 +64,7 @@ class SegmentMethods(WorkspacePart):
             description=description,
             static=static,
             actor=actor,
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
         )
 
     def edit_segment(
@@ -89,7 +87,7 @@ class SegmentMethods(WorkspacePart):
             description=description,
             run=self._run(None),
             actor=actor,
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
         )
 
     def remove_segment(self, name: str, *, actor: str = "python") -> Segment:
@@ -106,7 +104,7 @@ class SegmentMethods(WorkspacePart):
             self.engine,
             self.settings,
             name,
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
             current=self._current(),
         )
 
@@ -115,7 +113,7 @@ class SegmentMethods(WorkspacePart):
         from segmint.segments import saved
 
         return saved.listing(
-            self.engine, self.settings, lang=lang or self.settings.lang, current=self._current()
+            self.engine, self.settings, lang=self._lang(lang), current=self._current()
         )
 
     def _current(self) -> int | None:
@@ -154,7 +152,7 @@ class SegmentMethods(WorkspacePart):
             name,
             Path(path),
             run=self._run(run_id),
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
             template=template,
             form=form,
             encoding=encoding,
@@ -182,7 +180,7 @@ class SegmentMethods(WorkspacePart):
             self.settings,
             name,
             run=self._run(run_id),
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
             template=template,
             chunk=chunk,
         )
@@ -207,7 +205,7 @@ class SegmentMethods(WorkspacePart):
             self.settings,
             name,
             run=self._run(run_id),
-            lang=lang or self.settings.lang,
+            lang=self._lang(lang),
             after=after,
             limit=limit,
         )
