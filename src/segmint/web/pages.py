@@ -55,7 +55,7 @@ def rfm(run: RunQuery = None, v: Visit = visiting("insights_rfm")) -> HTMLRespon
     ]
     if view.rfm8.flows:
         shown.append(charts.matrix(view.rfm8, v.locale, key="rfm8_matrix"))
-    return v.page("rfm.html", view=view, charts=shown)
+    return v.page("charts.html", page="rfm", view=view, charts=shown)
 
 
 @router.get("/lifecycle", name="page_lifecycle")
@@ -65,7 +65,7 @@ def lifecycle(run: RunQuery = None, v: Visit = visiting("insights_lifecycle")) -
     shown = [charts.sizes(view, v.locale, key="stages", kind="funnel")]
     if view.flows:
         shown.append(charts.flows(view, v.locale, key="stage_flows"))
-    return v.page("lifecycle.html", view=view, charts=shown)
+    return v.page("charts.html", page="lifecycle", view=view, charts=shown)
 
 
 @router.get("/clv", name="page_clv")
