@@ -80,6 +80,22 @@ def money(value: object, locale: Locale) -> str:
     return f"{sign}{symbol}{abs(amount):,.2f}"
 
 
+# Units of a rounded amount: English counts in thousands, Chinese in 万 (1e4) and 亿 (1e8).
+_UNITS = {"en": ((10**9, "B"), (10**6, "M"), (10**3, "k")), "zh-CN": ((10**8, "亿"), (10**4, "万"))}
+
+
+def money_short(value: float | Decimal, locale: Locale) -> str:
+    """An amount rounded for a sentence: ¥1.2M, ¥340k; in Chinese ¥120万, ¥1.2亿."""
+    amount = abs(float(value))
+    symbol = _SYMBOLS.get(locale.currency.upper(), f"{locale.currency} ")
+    sign = "-" if value < 0 else ""
+    for size, unit in _UNITS.get(locale.lang, _UNITS["en"]):
+        scaled = amount / size
+        if round(scaled, 1) >= 1:  # 999.96 is ¥1.0k, not ¥1,000
+            return f"{sign}{symbol}{scaled:,.{1 if round(scaled, 1) < 10 else 0}f}{unit}"
+    return f"{sign}{symbol}{amount:,.0f}"
+
+
 def percent(value: float | None) -> str:
     """A fraction as a percentage with one decimal: 0.4213 -> 42.1 %."""
     return "" if value is None or value != value else f"{100 * value:.1f} %"

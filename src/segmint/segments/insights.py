@@ -147,6 +147,20 @@ class ClvView(_View):
     facts: ClvFacts
 
 
+class ValueCustomer(_View):
+    """A value customer of a run: tier and stage (key and label), orders, revenue, CLV."""
+
+    customer_id: str
+    tier: str | None
+    tier_label: str | None
+    stage: str | None
+    stage_label: str | None
+    orders: int
+    revenue_365d: Decimal
+    clv_12m: float | None
+    p_alive: float | None
+
+
 class ImportEntry(_View):
     """One finished import and what it took in and set aside."""
 
@@ -346,6 +360,24 @@ def clv(engine: DuckDBEngine, *, run: Run) -> ClvView:
         alive=alive,
         facts=run.facts.clv,
     )
+
+
+def value_customers(
+    engine: DuckDBEngine, settings: Settings, *, run: Run, lang: str, limit: int = 20
+) -> list[ValueCustomer]:
+    """The `limit` value customers of `run` worth most over the next 12 months."""
+
+    def label(family: str, key: str | None) -> str | None:
+        return None if key is None else segment_label(family, key, settings=settings, lang=lang)
+
+    return [
+        ValueCustomer(
+            **r | {"revenue_365d": Decimal(str(r["revenue_365d"]))},
+            tier_label=label("tier", r["tier"]),
+            stage_label=label("stage", r["stage"]),
+        )
+        for r in stored.value_customers(engine, run.run_id, limit=limit)
+    ]
 
 
 def imports(engine: DuckDBEngine, *, limit: int = 50) -> list[ImportEntry]:

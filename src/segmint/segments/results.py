@@ -46,6 +46,11 @@ class Alert(_Result):
             params["stage"] = i18n.message(f"stage.{params['stage']}", lang)
         return i18n.message(f"alert.{self.reason}", lang, **params)
 
+    def at_stake(self) -> float | None:
+        """Revenue of the next 12 months lost should her buying stay this low (a drop's alert)."""
+        value = self.params.get("at_stake_365d")
+        return None if value is None else float(value)
+
 
 class SegmentRow(_Result):
     """One segment of a run: members, shares, KPIs, and its change since the run before.

@@ -146,6 +146,16 @@ def _band(column: str, bands: Bands) -> str:
     return f"CASE {cases} END"
 
 
+def value_customers(engine: DuckDBEngine, run_id: int, *, limit: int) -> list[dict[str, Any]]:
+    """The value customers of a run with the highest 12-month CLV (then by customer id)."""
+    return engine.records(
+        """SELECT customer_id, tier, stage, frequency AS orders, revenue_365d, clv_12m, p_alive
+        FROM snapshots WHERE run_id = ? AND value_customer
+        ORDER BY clv_12m DESC NULLS LAST, customer_id LIMIT ?""",
+        [run_id, limit],
+    )
+
+
 def imports(engine: DuckDBEngine, *, limit: int) -> list[dict[str, Any]]:
     """The latest imports, newest first, with what each took in and set aside."""
     return engine.records(

@@ -6,6 +6,7 @@ text alternative, so a screen reader and a printed page get the same figures.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,3 +212,92 @@ def alive_heatmap(view: ClvView, locale: Locale) -> Chart:
     headings = (f"{locale.text('web.orders')} \\ {locale.text('web.recency_days')}", *rs)
     rows = tuple((f, *("" if v is None else f"{v:.2f}" for v in z[i])) for i, f in enumerate(fs))
     return Chart("alive", locale.text("web.chart_alive"), figure, headings, rows)
+
+
+TRACKING_ROWS = 12  # rows of the tracking chart's table: the curve's shape, not its 200 points
+
+
+def tracking(view: ClvView, locale: Locale) -> Chart | None:
+    """Cumulative repeat orders, actual and as the model expected, with the calibration end.
+
+    The tracking plot of Fader, Hardie & Lee (2005): after the dotted line the model had
+    not seen the orders (when it was fitted on the calibration period). None without a model.
+    """
+    found = view.facts.tracking
+    if found is None or not found.days:
+        return None
+    days = [(found.start + dt.timedelta(days=d)).isoformat() for d in found.days]
+    actual, expected = locale.text("web.actual"), locale.text("web.expected")
+    end = found.calibration_end.isoformat()
+    figure = {
+        "data": [
+            {"type": "scatter", "mode": "lines", "name": actual, "x": days, "y": found.actual,
+             "line": {"color": PALETTE[0]}},
+            {"type": "scatter", "mode": "lines", "name": expected, "x": days,
+             "y": found.expected, "line": {"color": PALETTE[2], "dash": "dash"}},
+        ],
+        "layout": _layout(
+            legend={"orientation": "h"},
+            yaxis={"title": {"text": locale.text("web.repeat_orders")}},
+            shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": end, "x1": end,
+                     "y0": 0, "y1": 1, "line": {"dash": "dot", "color": PALETTE[6]}}],
+            annotations=[{"x": end, "y": 1, "xref": "x", "yref": "paper", "showarrow": False,
+                          "text": locale.text(f"web.fitted_on_{found.fitted_on}"),
+                          "xanchor": "right", "yanchor": "bottom"}],
+        ),
+    }  # fmt: skip
+    step = max(1, len(days) // TRACKING_ROWS)
+    end_day = (found.calibration_end - found.start).days
+    marks = {*range(0, len(days), step), len(days) - 1}
+    shown = sorted(marks | {i for i, d in enumerate(found.days) if d == end_day})
+    rows = tuple(
+        (formats.long_day(found.start + dt.timedelta(days=found.days[i]), locale),
+         formats.count(found.actual[i]), formats.decimal(found.expected[i], digits=0))
+        for i in shown
+    )  # fmt: skip
+    headings = (locale.text("web.as_of"), actual, expected)
+    return Chart("tracking", locale.text("web.chart_tracking"), figure, headings, rows)
+
+
+# The charts of each view, in the order its dashboard page and the report show them.
+
+
+def of_overview(view: Overview, locale: Locale) -> list[Chart]:
+    """The 80/20 curve and the trend across runs."""
+    return [pareto(view, locale), trend(view, locale)]
+
+
+def of_tiers(view: FamilyView, locale: Locale) -> list[Chart]:
+    """Tier sizes; with an earlier run, the transition matrix and the flows."""
+    shown = [sizes(view, locale, key="tiers")]
+    if view.flows:
+        shown += [matrix(view, locale, key="tier_matrix"), flows(view, locale, key="tier_flows")]
+    return shown
+
+
+def of_rfm(view: RfmView, locale: Locale) -> list[Chart]:
+    """The R×F grid, rfm8 and rfm11 as treemaps, rfm8's transition matrix."""
+    shown = [
+        rfm_heatmap(view, locale),
+        sizes(view.rfm8, locale, key="rfm8", kind="treemap"),
+        sizes(view.rfm11, locale, key="rfm11", kind="treemap"),
+    ]
+    if view.rfm8.flows:
+        shown.append(matrix(view.rfm8, locale, key="rfm8_matrix"))
+    return shown
+
+
+def of_lifecycle(view: FamilyView, locale: Locale) -> list[Chart]:
+    """The stage funnel; with an earlier run, the flows between stages."""
+    shown = [sizes(view, locale, key="stages", kind="funnel")]
+    if view.flows:
+        shown.append(flows(view, locale, key="stage_flows"))
+    return shown
+
+
+def of_clv(view: ClvView, locale: Locale) -> list[Chart]:
+    """The CLV distribution, P(alive) by orders and recency, the model's tracking plot."""
+    followed = tracking(view, locale)
+    return [clv_distribution(view, locale), alive_heatmap(view, locale)] + (
+        [followed] if followed else []
+    )

@@ -26,45 +26,28 @@ RunQuery = Annotated[int | None, Query()]
 def overview(run: RunQuery = None, v: Visit = visiting("insights_overview")) -> HTMLResponse:
     """Customers, value customers, revenue and its 80/20 curve, rates, the trend."""
     view = v.workspace.overview(run_id=run)
-    return v.page(
-        "overview.html",
-        view=view,
-        charts=[charts.pareto(view, v.locale), charts.trend(view, v.locale)],
-    )
+    return v.page("overview.html", view=view, charts=charts.of_overview(view, v.locale))
 
 
 @router.get("/tiers", name="page_tiers")
 def tiers(run: RunQuery = None, v: Visit = visiting("insights_tiers")) -> HTMLResponse:
     """Tier sizes and revenue shares, and who moved between tiers since the run before."""
     view = v.workspace.tiers(run_id=run, lang=v.lang)
-    shown = [charts.sizes(view, v.locale, key="tiers")]
-    if view.flows:
-        shown += [charts.matrix(view, v.locale, key="tier_matrix")]
-        shown += [charts.flows(view, v.locale, key="tier_flows")]
-    return v.page("tiers.html", view=view, charts=shown)
+    return v.page("tiers.html", view=view, charts=charts.of_tiers(view, v.locale))
 
 
 @router.get("/rfm", name="page_rfm")
 def rfm(run: RunQuery = None, v: Visit = visiting("insights_rfm")) -> HTMLResponse:
     """The R×F grid, the rfm8 and rfm11 segments, and rfm8's movement."""
     view = v.workspace.rfm_view(run_id=run, lang=v.lang)
-    shown = [
-        charts.rfm_heatmap(view, v.locale),
-        charts.sizes(view.rfm8, v.locale, key="rfm8", kind="treemap"),
-        charts.sizes(view.rfm11, v.locale, key="rfm11", kind="treemap"),
-    ]
-    if view.rfm8.flows:
-        shown.append(charts.matrix(view.rfm8, v.locale, key="rfm8_matrix"))
-    return v.page("charts.html", page="rfm", view=view, charts=shown)
+    return v.page("charts.html", page="rfm", view=view, charts=charts.of_rfm(view, v.locale))
 
 
 @router.get("/lifecycle", name="page_lifecycle")
 def lifecycle(run: RunQuery = None, v: Visit = visiting("insights_lifecycle")) -> HTMLResponse:
     """The stage funnel and the flows between stages since the run before."""
     view = v.workspace.lifecycle(run_id=run, lang=v.lang)
-    shown = [charts.sizes(view, v.locale, key="stages", kind="funnel")]
-    if view.flows:
-        shown.append(charts.flows(view, v.locale, key="stage_flows"))
+    shown = charts.of_lifecycle(view, v.locale)
     return v.page("charts.html", page="lifecycle", view=view, charts=shown)
 
 
@@ -72,8 +55,7 @@ def lifecycle(run: RunQuery = None, v: Visit = visiting("insights_lifecycle")) -
 def clv(run: RunQuery = None, v: Visit = visiting("insights_clv")) -> HTMLResponse:
     """The CLV distribution, P(alive) by frequency and recency, the model's checks."""
     view = v.workspace.clv_view(run_id=run)
-    shown = [charts.clv_distribution(view, v.locale), charts.alive_heatmap(view, v.locale)]
-    return v.page("clv.html", view=view, charts=shown)
+    return v.page("clv.html", view=view, charts=charts.of_clv(view, v.locale))
 
 
 @router.get("/segments", name="page_segments")

@@ -11,6 +11,7 @@ from segmint.segments.insights import (
     QuarantinedRow,
     RfmView,
     TiersView,
+    ValueCustomer,
 )
 from segmint.store import snapshots
 from segmint.workspace.part import WorkspacePart
@@ -58,6 +59,14 @@ class InsightMethods(WorkspacePart):
     def clv_view(self, *, run_id: int | None = None) -> ClvView:
         """The CLV distribution, P(alive) by frequency and recency, and the model's checks."""
         return insights.clv(self.engine, run=self._run(run_id))
+
+    def value_customers(
+        self, *, run_id: int | None = None, lang: str | None = None, limit: int = 20
+    ) -> list[ValueCustomer]:
+        """The value customers of a run (default: the current one) worth most, best first."""
+        return insights.value_customers(
+            self.engine, self.settings, run=self._run(run_id), lang=self._lang(lang), limit=limit
+        )
 
     def imports(self, *, limit: int = 50) -> list[ImportEntry]:
         """The latest imports, newest first, with what each took in and set aside."""
