@@ -1,5 +1,5 @@
 # segmint: `make demo` and `make test` are the only set-up a fresh machine needs.
-.PHONY: install demo test lint format bench docs clean
+.PHONY: install demo test lint format bench docs screenshots clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -42,8 +42,12 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/startup.py
 
+# A PNG of every dashboard page in both languages, for a reviewer (Debian's chromium).
+screenshots: install
+	$(BIN)/python bench/screenshots.py --out screenshots
+
 clean:
-	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo screenshots .pytest_cache .mypy_cache .ruff_cache
 
 docs: install
 	$(BIN)/python -c "from segmint.core.schema import markdown; open('docs/schema.md', 'w', encoding='utf-8').write(markdown())"
