@@ -66,12 +66,13 @@ ARGS: dict[str, list[str]] = {
     "campaign export": ["c1", "--variant", "A", "--out", "OUT", "-w", "WS"],
     "campaign report": ["c1", "-w", "WS"],
     "playbook run": ["--dry-run", "-w", "WS"],
+    "report": ["--out", "OUT", "-w", "WS"],
     "tasks done": ["1", "-w", "WS"],
     # every environment it meets stops it before it listens (it needs a writable workspace)
     "serve": ["-w", "WS"],
 }
 # Commands that write a file or folder the user names, and so meet the broken outputs.
-WRITES_OUT = {"generate", "demo", "export snapshot", "export segment", "campaign export"}
+WRITES_OUT = {"generate", "demo", "export snapshot", "export segment", "campaign export", "report"}
 
 
 def commands() -> list[str]:

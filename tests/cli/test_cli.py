@@ -172,6 +172,12 @@ def test_demo_builds_a_workspace_and_can_be_run_again(tmp_path):
     assert summary["tables"]["customers"] == 300
     assert summary["tables"]["orders"] == summary["imports"]["orders"]["accepted"] > 300
     assert all(r["quarantined"] == 0 for r in summary["imports"].values())
+    report = folder / "report.html"
+    assert summary["report"] == str(report)
+    assert report.stat().st_size > 1_000_000 and b"<script>" in report.read_bytes()  # plotly.js
+    shown = segmint("demo", "--customers", 300, "--dir", folder)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Report written to {report}" in " ".join(shown.stdout.split())  # wrapped or not
 
 
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path):

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -113,6 +114,8 @@ def test_reading_commands_ask_the_server_holding_the_workspace_and_answer_the_sa
     assert empty and empty[0]["metrics"][0]["mean_variant"] is None
     exported = segmint("export", "segment", "tier.B", "--out", tmp_path / "alone.csv", "-w", folder)
     assert exported.returncode == 0, exported.stderr
+    written = segmint("report", "--out", tmp_path / "alone.html", "-w", folder)
+    assert written.returncode == 0, written.stderr
     port = _free_port()
     server = _serve(folder, port)
     try:
@@ -123,6 +126,9 @@ def test_reading_commands_ask_the_server_holding_the_workspace_and_answer_the_sa
         exported = segmint("export", "segment", "tier.B", "--out", through, "-w", folder)
         assert exported.returncode == 0, exported.stderr
         assert through.read_bytes() == (tmp_path / "alone.csv").read_bytes()
+        written = segmint("report", "--out", tmp_path / "through.html", "-w", folder)
+        assert written.returncode == 0, written.stderr
+        assert _undated(tmp_path / "through.html") == _undated(tmp_path / "alone.html")
         again = segmint("export", "segment", "tier.B", "--out", through, "-w", folder)
         assert again.returncode == 2 and "--force" in again.stderr  # still not overwritten
         missing = segmint("customer", "NOPE", "-w", folder, "--json")  # the server's error
@@ -134,6 +140,12 @@ def test_reading_commands_ask_the_server_holding_the_workspace_and_answer_the_sa
         _stop(server)
         _, err = server.communicate(timeout=30)
     assert "Traceback" not in err
+
+
+def _undated(report) -> str:
+    """A report's text without the line saying when it was made."""
+    text = report.read_text(encoding="utf-8")
+    return re.sub(r"<footer.*</footer>", "", text)
 
 
 def _read(folder, *args) -> object:

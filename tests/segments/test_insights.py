@@ -140,3 +140,25 @@ def test_imports_list_what_each_took_in(two_runs):
         (e.finished_at for e in entries), reverse=True
     )
     assert two_runs.quarantined("no-such-import") == []
+
+
+def test_value_customers_are_the_flagged_worth_most_next_year(two_runs):
+    ws = two_runs
+    found = ws.value_customers(lang="zh-CN", limit=15)
+    s = _snapshot(ws, 2)
+    flagged = s[s.value_customer.fillna(False).astype(bool)]
+    best = flagged.sort_values(["clv_12m", "customer_id"], ascending=[False, True]).head(15)
+    assert [c.customer_id for c in found] == list(best.customer_id)
+    assert [c.revenue_365d for c in found] == list(best.revenue_365d)
+    assert [c.clv_12m for c in found] == pytest.approx(list(best.clv_12m))
+    stages = {"潜在客户", "新客户", "活跃客户", "流失预警客户", "已流失客户", "回流客户"}
+    assert {c.stage_label for c in found} <= stages and found[0].stage_label
+    assert (
+        ws.value_customers(run_id=1, limit=1)[0].customer_id
+        == (
+            _snapshot(ws, 1)
+            .query("value_customer == True")
+            .sort_values(["clv_12m", "customer_id"], ascending=[False, True])
+            .customer_id.iloc[0]
+        )
+    )

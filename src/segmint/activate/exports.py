@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -173,19 +172,8 @@ def write_chunks(
             for piece in encoded_file(counted, schema=schema, form=form, encoding=encoding):
                 f.write(piece)
 
-    _whole(path, write)
+    files.whole(path, write)
     return counted.rows
-
-
-def _whole(path: Path, write: Callable[[Path], None]) -> None:
-    """`write` a file beside `path`, then put it in place: `path` appears whole or not at all."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with files.writing(path):
-            write(partial)
-            os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def encoded_file(
@@ -255,5 +243,5 @@ def export(table: pa.Table, path: Path, *, force: bool = False) -> Path:
     An existing file is replaced only with `force`.
     """
     check_target(path, force=force)
-    _whole(path, lambda partial: WRITERS[path.suffix.lower()](table, partial))
+    files.whole(path, lambda partial: WRITERS[path.suffix.lower()](table, partial))
     return path

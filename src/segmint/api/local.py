@@ -57,6 +57,13 @@ CALLS: dict[str, Callable[..., Any]] = {
         "campaign_report",
         "tasks",
         "export_tasks",
+        # what `segmint report` reads
+        "overview",
+        "tiers",
+        "rfm_view",
+        "lifecycle",
+        "clv_view",
+        "value_customers",
     )
 }
 

@@ -17,6 +17,7 @@ from segmint.cli import (
     demo,
     ingest,
     playbooks,
+    report,
     run,
     segments,
     service,
@@ -49,6 +50,7 @@ service.register(app)
 webhooks.register(app)
 campaigns.register(app)
 playbooks.register(app)
+report.register(app)
 
 
 def _version(value: bool) -> None:

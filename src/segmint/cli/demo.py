@@ -22,6 +22,7 @@ class FileFormat(StrEnum):
 CustomersOption = Annotated[
     int, typer.Option("--customers", "-n", min=1, help="How many customers.")
 ]
+REPORT_FILE = "report.html"  # the report `segmint demo` writes into the demo's folder
 SeedOption = Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")]
 
 
@@ -86,7 +87,9 @@ def demo(
     force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Make a demo workspace of synthetic data, import it, run it and print the headline.
+    """Make a demo workspace of synthetic data, import it, run it, write its report.
+
+    Prints the headline and the path of the report (report.html in the demo's folder).
 
     Example: segmint demo --customers 50000 --dir demo && segmint status -w demo
     """
@@ -94,11 +97,17 @@ def demo(
     from segmint.core.config import load
     from segmint.core.formats import locale_of
     from segmint.demo.run import run_demo
+    from segmint.report import document
+    from segmint.workspace import Workspace
 
     with render.steps("demo") as say:
         summary = run_demo(
             directory, customers=customers, seed=seed, step=say, force=force, examples=True
         )
+        say("report")
+        with Workspace(directory, command="segmint demo") as ws:
+            # the folder is the demo's: made afresh by run_demo, or handed over with --force
+            report = document.write(ws, directory / REPORT_FILE, force=True)
     if as_json:
         render.emit_json(
             {
@@ -106,10 +115,12 @@ def demo(
                 "imports": {k: r.as_dict(problems=5) for k, r in summary.imports.items()},
                 **summary.status.model_dump(mode="json"),
                 "headline": summary.headline,
+                "report": str(report),
             }
         )
         return
     locale = locale_of(load(directory), None)
     render.status(summary.status, locale=locale)
     render.headline(summary.headline, locale=locale)
+    render.message("\n" + locale.text("cli.report_written", file=report))
     render.message("\n" + locale.text("cli.next_after_demo", folder=directory))

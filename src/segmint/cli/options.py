@@ -38,6 +38,9 @@ LangOption = Annotated[
         help="Language of messages: en or zh-CN (default: the workspace's).",
     ),
 ]
+RunOption = Annotated[
+    int | None, typer.Option("--run", help="Run id (default: the current run; see 'segmint runs').")
+]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace files that already exist.")]
 
 # A list for the tools that contact customers (`export segment`, `campaign export`).

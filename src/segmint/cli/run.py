@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from segmint.cli.options import ForceOption, JsonOption, LangOption, WorkspaceOption
+from segmint.cli.options import ForceOption, JsonOption, LangOption, RunOption, WorkspaceOption
 
-RunOption = Annotated[
-    int | None, typer.Option("--run", help="Run id (default: the current run; see 'segmint runs').")
-]
 export_app = typer.Typer(help="Write snapshots to files.", no_args_is_help=True)
 
 

@@ -14,6 +14,7 @@ from segmint.cli.options import (
     JsonOption,
     LangOption,
     ListOut,
+    RunOption,
     TemplateOption,
     WorkspaceOption,
 )
@@ -32,9 +33,6 @@ RuleArgument = Annotated[
     ),
 ]
 NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The segment's name.")]
-RunOption = Annotated[
-    int | None, typer.Option("--run", help="Run id (default: the current run; see 'segmint runs').")
-]
 
 
 def register(app: typer.Typer, export_app: typer.Typer) -> None:

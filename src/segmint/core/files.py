@@ -9,7 +9,8 @@ folder, no permission, a read-only disk) into an error that names the path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,3 +42,14 @@ def writing(path: Path) -> Iterator[None]:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise InputError("files.cannot_write", path=path, reason=reason) from exc
+
+
+def whole(path: Path, write: Callable[[Path], object]) -> None:
+    """`write` a file beside `path`, then put it in place: `path` appears whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with writing(path):
+            write(partial)
+            os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -238,6 +238,7 @@ def tracking(view: ClvView, locale: Locale) -> Chart | None:
         ],
         "layout": _layout(
             legend={"orientation": "h"},
+            xaxis={"tickformat": "%Y-%m"},  # Plotly's own month names are English only
             yaxis={"title": {"text": locale.text("web.repeat_orders")}},
             shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": end, "x1": end,
                      "y0": 0, "y1": 1, "line": {"dash": "dot", "color": PALETTE[6]}}],

@@ -42,11 +42,15 @@ def static(name: str) -> bytes:
 
 
 class Renderer:
-    """Renders the templates of `segmint/web/templates/` for a reader's locale."""
+    """Renders the templates of `segmint/web/templates/` for a reader's locale.
 
-    def __init__(self) -> None:
+    `packages` are searched first (the report's own templates), then the dashboard's.
+    """
+
+    def __init__(self, *packages: str) -> None:
+        loaders = [jinja2.PackageLoader(p, "templates") for p in (*packages, "segmint.web")]
         self.env = jinja2.Environment(
-            loader=jinja2.PackageLoader("segmint.web", "templates"),
+            loader=jinja2.ChoiceLoader(loaders),
             autoescape=True,
             undefined=jinja2.StrictUndefined,  # a misspelt field fails the test, not the reader
             trim_blocks=True,

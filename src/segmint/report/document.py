@@ -1,0 +1,115 @@
+"""The report: one run's views gathered from the workspace, rendered into one HTML file.
+
+The file holds everything it shows: the style sheet, plotly.js and the charts' data are
+written into it, so it opens from disk, by e-mail or on a plane, and asks nothing of any
+network. The views, charts and tables are the dashboard's own (`web.charts`,
+`_views.html`), so the report and the pages never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from segmint import __version__
+from segmint.core import files
+from segmint.core.formats import Locale, locale_of
+from segmint.report import summary
+from segmint.segments.insights import (
+    ClvView,
+    FamilyView,
+    Overview,
+    RfmView,
+    TiersView,
+    ValueCustomer,
+)
+from segmint.segments.results import Alert, SegmentsReport
+from segmint.web import charts
+from segmint.web.render import Renderer, plotly_js, static
+from segmint.workspace import Workspace
+
+SHOWN_ALERTS = 20  # the alerts listed, most money at stake first; the total counts them all
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything the report shows of one run, in its reader's language."""
+
+    locale: Locale
+    overview: Overview
+    tiers: TiersView
+    rfm: RfmView
+    lifecycle: FamilyView
+    clv: ClvView
+    segments: SegmentsReport
+    value_customers: list[ValueCustomer]
+    alerts: list[Alert]  # raised by the run, most money at stake first
+    changes: list[str]
+
+
+def gather(ws: Workspace, *, run_id: int | None = None, lang: str | None = None) -> Report:
+    """The views of run `run_id` (default: the current run) in `lang` (default: the workspace's)."""
+    locale = locale_of(ws.settings, lang)
+    overview = ws.overview(run_id=run_id)
+    run_id = overview.kpis.run_id
+    tiers = ws.tiers(run_id=run_id, lang=locale.lang)
+    lifecycle = ws.lifecycle(run_id=run_id, lang=locale.lang)
+    alerts = sorted(
+        (a for a in ws.alerts(include_closed=True) if a.run_id == run_id),
+        key=lambda a: (-(a.at_stake() or 0.0), a.alert_id),
+    )
+    top = ws.settings.tiers.labels[0]
+    return Report(
+        locale=locale,
+        overview=overview,
+        tiers=tiers,
+        rfm=ws.rfm_view(run_id=run_id, lang=locale.lang),
+        lifecycle=lifecycle,
+        clv=ws.clv_view(run_id=run_id),
+        segments=ws.segments(run_id=run_id, lang=locale.lang),
+        value_customers=ws.value_customers(run_id=run_id, lang=locale.lang),
+        alerts=alerts,
+        changes=summary.changes(overview, tiers, lifecycle, alerts, top=top, locale=locale),
+    )
+
+
+def html(report: Report, *, made_at: dt.datetime | None = None) -> str:
+    """The report as one self-contained HTML page."""
+    locale = report.locale
+    return Renderer("segmint.report").page(
+        "report.html",
+        locale=locale,
+        visit=None,
+        report=report,
+        sections=(
+            ("overview", charts.of_overview(report.overview, locale)),
+            ("tiers", charts.of_tiers(report.tiers, locale)),
+            ("rfm", charts.of_rfm(report.rfm, locale)),
+            ("lifecycle", charts.of_lifecycle(report.lifecycle, locale)),
+            ("clv", charts.of_clv(report.clv, locale)),
+        ),
+        shown_alerts=SHOWN_ALERTS,
+        style=static("segmint.css").decode("utf-8"),
+        scripts=(plotly_js()[1], static("segmint.js").decode("utf-8")),
+        version=__version__,
+        made_at=made_at or dt.datetime.now(dt.UTC),
+    )
+
+
+def write(
+    ws: Workspace,
+    out: Path,
+    *,
+    run_id: int | None = None,
+    lang: str | None = None,
+    force: bool = False,
+) -> Path:
+    """Write the report of a run to `out` (replacing a file only with `force`); return it.
+
+    The file appears whole or not at all (`files.whole`).
+    """
+    files.check_new_file(out, force=force)
+    text = html(gather(ws, run_id=run_id, lang=lang))
+    files.whole(out, lambda partial: partial.write_text(text, encoding="utf-8"))
+    return out
