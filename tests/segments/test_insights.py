@@ -70,8 +70,9 @@ def test_family_sizes_and_flows_equal_pandas(two_runs, family):
     )
     flows = joined.groupby([f"{family}_b", f"{family}_a"], dropna=False).size()
     expected = {(_key(b), _key(a)): n for (b, a), n in flows.items()}
+    outside = expected.pop((None, None), 0)  # in neither run's family: not a flow
     assert {(f.before, f.after): f.customers for f in view.flows} == expected
-    assert sum(f.customers for f in view.flows) == len(joined)
+    assert sum(f.customers for f in view.flows) + outside == len(joined)
 
 
 def _key(value: object) -> str | None:
@@ -162,3 +163,48 @@ def test_value_customers_are_the_flagged_worth_most_next_year(two_runs):
             .customer_id.iloc[0]
         )
     )
+
+
+def test_each_segment_trend_counts_its_members_in_every_run(two_runs):
+    ws = two_runs
+    report = ws.segments()
+    assert report.trend_days == [r.as_of for r in sorted(ws.runs(), key=lambda r: r.run_id)]
+    members = ws.engine.arrow(
+        """SELECT m.run_id, s.name FROM memberships m JOIN segments s USING (segment_id)"""
+    ).to_pandas()
+    counted = members.groupby(["name", "run_id"]).size()
+    for row in report.segments:
+        expected = [int(counted.get((row.name, run), 0)) for run in (1, 2)]
+        assert row.trend == expected, row.name
+        assert row.trend[-1] == row.customers
+    assert any(row.trend[0] != row.trend[1] for row in report.segments)
+
+
+def test_monthly_orders_equal_pandas_over_the_orders_in_local_time(two_runs):
+    ws = two_runs
+    orders = ws.engine.arrow(
+        "SELECT customer_id, ordered_at, amount, refund, status FROM orders"
+    ).to_pandas()
+    busiest = orders.customer_id.value_counts().index[0]
+    mine = orders[orders.customer_id == busiest].copy()
+    local = pd.to_datetime(mine.ordered_at, utc=True).dt.tz_convert(ws.settings.timezone)
+    mine["month"] = local.dt.date.map(lambda d: d.replace(day=1))
+    status = mine.status.fillna("paid")
+    revenue = ~status.isin(["pending", "cancelled", "refunded"])
+    mine["net"] = [
+        Decimal(str(a)) - Decimal(str(r if r == r and r is not None else 0))
+        for a, r in zip(mine.amount, mine.refund, strict=True)
+    ]
+    mine["counted"] = revenue & (mine.net >= 0)
+    mine["revenue"] = [n if keep else Decimal(0) for n, keep in zip(mine.net, revenue, strict=True)]
+    as_of = dt.date(2026, 6, 30)
+    mine = mine[local.dt.date <= as_of]
+    found = ws.monthly_orders(busiest, as_of=as_of)
+    assert len(found) == 24 and found[-1].month == dt.date(2026, 6, 1)
+    assert found[0].month == dt.date(2024, 7, 1)
+    by_month = mine.groupby("month").agg(orders=("counted", "sum"), revenue=("revenue", "sum"))
+    for m in found:
+        expected = by_month.loc[m.month] if m.month in by_month.index else None
+        assert m.orders == (0 if expected is None else int(expected.orders)), m.month
+        assert m.revenue == (Decimal(0) if expected is None else expected.revenue), m.month
+    assert sum(m.orders for m in found) > 0

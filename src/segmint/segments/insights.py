@@ -217,16 +217,20 @@ def _kpis(run: Run, row: dict[str, Any] | None) -> Kpis:
     )
 
 
-def overview(engine: DuckDBEngine, *, run: Run, previous: Run | None, runs: list[Run]) -> Overview:
-    """`run`'s KPIs beside `previous`'s, and the trend across runs.
+def trend_runs(run: Run, runs: list[Run]) -> list[Run]:
+    """The runs a trend up to `run` shows, oldest first, at most `TREND_RUNS`.
 
-    The trend: `run` and the latest of `runs` (in any order) up to its day that are not
-    backtests, oldest first.
+    `run` and the latest of `runs` (in any order) up to its day that are not backtests.
     """
-    trend = sorted(
+    return sorted(
         (r for r in runs if r.run_id == run.run_id or (not r.backtest and r.as_of <= run.as_of)),
         key=lambda r: (r.as_of, r.run_id),
     )[-TREND_RUNS:]
+
+
+def overview(engine: DuckDBEngine, *, run: Run, previous: Run | None, runs: list[Run]) -> Overview:
+    """`run`'s KPIs beside `previous`'s, and the trend across runs (`trend_runs`)."""
+    trend = trend_runs(run, runs)
     measured = {k.run_id: k for k in kpis(engine, [*trend, *([previous] if previous else [])])}
     return Overview(
         kpis=measured[run.run_id],
@@ -278,6 +282,7 @@ def family(
                 revenue_365d=Decimal(str(r["revenue_365d"])),
             )
             for r in stored.family_flows(engine, previous.run_id, run.run_id, family)
+            if r["before"] is not None or r["after"] is not None  # in the family in a run
         ]
     return FamilyView(
         run_id=run.run_id,

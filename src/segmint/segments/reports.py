@@ -7,6 +7,7 @@ from typing import Any
 from segmint.core.config import Settings
 from segmint.core.errors import Location, NotFoundError, RuleError
 from segmint.models.lifecycle import STAGES
+from segmint.segments import insights
 from segmint.segments.explain import explain
 from segmint.segments.families import FAMILY_KEYS, family_label, segment_label
 from segmint.segments.results import (
@@ -23,7 +24,7 @@ from segmint.segments.results import (
     Transition,
 )
 from segmint.segments.rules import explain as explain_rule
-from segmint.store import live, reports
+from segmint.store import live, reports, snapshots
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.snapshots import Run
@@ -58,6 +59,12 @@ def segments(
             else segment_label(row["family"], row["segment"], settings=settings, lang=lang)
         )
         row["change"] = None if previous is None else row["customers"] - before.get(row["name"], 0)
+    trend = insights.trend_runs(run, snapshots.runs(engine))
+    sizes = {(r["run_id"], r["name"]): r["customers"] for r in reports.segment_sizes(
+        engine, [r.run_id for r in trend]
+    )}  # fmt: skip
+    for row in rows:
+        row["trend"] = [sizes.get((r.run_id, row["name"]), 0) for r in trend]
     order = {f: i for i, f in enumerate((*FAMILY_KEYS, RULES))}
     ranks = {  # tiers top first and stages in lifecycle order; other families by size
         "tier": {label: i for i, label in enumerate(settings.tiers.labels)},
@@ -75,6 +82,7 @@ def segments(
         previous_run=None if previous is None else previous.run_id,
         segments=[SegmentRow(**row) for row in rows],
         pareto_curve=list(run.facts.pareto_curve),
+        trend_days=[r.as_of for r in trend],
     )
 
 

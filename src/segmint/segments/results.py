@@ -78,6 +78,7 @@ class SegmentRow(_Result):
     churn_rate: float | None
     aov: float | None
     change: int | None
+    trend: list[int] = []  # members in each run of the report's `trend_days`
 
 
 class SegmentsReport(_Result):
@@ -92,6 +93,7 @@ class SegmentsReport(_Result):
     previous_run: int | None
     segments: list[SegmentRow]
     pareto_curve: list[float]
+    trend_days: list[dt.date] = []  # the runs of each segment's trend, oldest first
 
     def family(self, name: str) -> list[SegmentRow]:
         """The rows of one family, in the report's order."""
@@ -172,6 +174,14 @@ class TimelineEntry(_Result):
     ref: str
     what: str | None
     detail: str | None
+
+
+class MonthlyOrders(_Result):
+    """A customer's counted orders and net revenue in the month starting on ``month``."""
+
+    month: dt.date
+    orders: int
+    revenue: Decimal
 
 
 class Profile(_Result):

@@ -49,6 +49,19 @@ def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     )
 
 
+def segment_sizes(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Members per segment name in each of `run_ids` (from what each run recorded)."""
+    if not run_ids:
+        return []
+    marks = ", ".join("?" * len(run_ids))
+    return engine.records(
+        f"""SELECT r.run_id, s.name, sum(r.members) AS customers
+        FROM run_segments r JOIN segments s USING (segment_id)
+        WHERE r.run_id IN ({marks}) GROUP BY ALL""",
+        list(run_ids),
+    )
+
+
 def transitions(engine: DuckDBEngine, before: int, after: int, family: str) -> list[dict[str, Any]]:
     """Customers and their 365-day revenue by (segment before, segment after) of `family`.
 

@@ -13,8 +13,10 @@ from typing import Any
 from segmint.core import formats
 from segmint.core.formats import Locale
 from segmint.segments.insights import ClvView, FamilyView, Overview, RfmView
+from segmint.segments.results import MonthlyOrders
 
 PALETTE = ("#2457a5", "#3f8f6b", "#d08c2c", "#b5483f", "#7a5aa6", "#5a8fa6", "#8a8a8a")
+COUNT_COLOURS = {"colorscale": "Blues", "reversescale": True}  # many dark, few light
 ALIVE_COLOURS = [[0, "#b5483f"], [0.5, "#f2d27a"], [1, "#3f8f6b"]]  # dead red, alive green
 LAYOUT = {
     "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
@@ -37,6 +39,9 @@ class Chart:
 
 
 def _layout(**extra: Any) -> dict[str, Any]:
+    """LAYOUT with `extra`; every axis makes room for its labels (long Chinese names too)."""
+    for axis in ("xaxis", "yaxis"):
+        extra[axis] = {"automargin": True} | extra.get(axis, {})
     return LAYOUT | extra
 
 
@@ -109,16 +114,23 @@ def sizes(view: FamilyView, locale: Locale, *, key: str, kind: str = "bar") -> C
 def flows(view: FamilyView, locale: Locale, *, key: str) -> Chart:
     """Who moved from which segment to which since the run before: a Sankey diagram."""
     none = locale.text("web.absent")
-    before = [f"{f.before_label or none} ·" for f in view.flows]
-    after = [f"· {f.after_label or none}" for f in view.flows]
-    nodes = list(dict.fromkeys(before)) + list(dict.fromkeys(after))
-    index = {name: i for i, name in enumerate(nodes)}
+    before = list(dict.fromkeys(f.before_label or none for f in view.flows))
+    after = list(dict.fromkeys(f.after_label or none for f in view.flows))
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(before))]
     figure = {
         "data": [{
             "type": "sankey",
-            "node": {"label": nodes, "pad": 12, "color": PALETTE[0]},
-            "link": {"source": [index[b] for b in before], "target": [index[a] for a in after],
-                     "value": [f.customers for f in view.flows]},
+            # the runs' columns hold the same names: nodes are told apart by index, not name
+            "node": {"label": before + after, "pad": 12,
+                     "color": colours + [PALETTE[6]] * len(after)},
+            "link": {
+                "source": [before.index(f.before_label or none) for f in view.flows],
+                "target": [len(before) + after.index(f.after_label or none) for f in view.flows],
+                "value": [f.customers for f in view.flows],
+                # links take their source's colour, see-through: Plotly's default is white
+                "color": [_faint(colours[before.index(f.before_label or none)])
+                          for f in view.flows],
+            },
         }],
         "layout": _layout(),
     }  # fmt: skip
@@ -130,6 +142,12 @@ def flows(view: FamilyView, locale: Locale, *, key: str) -> Chart:
     return Chart(key, locale.text(f"web.chart_{key}"), figure, headings, rows)
 
 
+def _faint(colour: str) -> str:
+    """`#rrggbb` at 35 % opacity."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},0.35)"
+
+
 def matrix(view: FamilyView, locale: Locale, *, key: str) -> Chart:
     """The transition matrix of a family between two runs, as a heatmap of customers."""
     none = locale.text("web.absent")
@@ -139,7 +157,7 @@ def matrix(view: FamilyView, locale: Locale, *, key: str) -> Chart:
     for f in view.flows:
         z[befores.index(f.before_label or none)][afters.index(f.after_label or none)] += f.customers
     figure = {
-        "data": [{"type": "heatmap", "x": afters, "y": befores, "z": z, "colorscale": "Blues",
+        "data": [{"type": "heatmap", "x": afters, "y": befores, "z": z, **COUNT_COLOURS,
                   "texttemplate": "%{z}"}],
         "layout": _layout(xaxis={"title": {"text": locale.text("web.after")}, "type": "category"},
                           yaxis={"title": {"text": locale.text("web.before")},
@@ -162,9 +180,10 @@ def rfm_heatmap(view: RfmView, locale: Locale) -> Chart:
     ]
     figure = {
         "data": [{"type": "heatmap", "x": [f"F{f}" for f in fs], "y": [f"R{r}" for r in rs],
-                  "z": z, "customdata": money, "colorscale": "Blues", "texttemplate": "%{z}",
+                  "z": z, "customdata": money, **COUNT_COLOURS, "texttemplate": "%{z}",
                   "hovertemplate": "%{y} %{x}: %{z}<br>%{customdata}<extra></extra>"}],
-        "layout": _layout(xaxis={"type": "category"}, yaxis={"type": "category"}),
+        "layout": _layout(xaxis={"type": "category"},
+                          yaxis={"type": "category", "autorange": "reversed"}),
     }  # fmt: skip
     headings = ("R \\ F", *(f"F{f}" for f in fs))
     rows = tuple(
@@ -176,14 +195,21 @@ def rfm_heatmap(view: RfmView, locale: Locale) -> Chart:
 
 def clv_distribution(view: ClvView, locale: Locale) -> Chart:
     """Customers per band of 12-month CLV."""
+    bands = view.distribution
+    # the last band also holds the top 1 % (up to the largest value): it has no upper end
     labels = [
-        f"{formats.money(b.low, locale)}–{formats.money(b.high, locale)}" for b in view.distribution
-    ]
-    ticks = [formats.money(round(b.low), locale)[:-3] for b in view.distribution]  # no cents
+        f"{formats.money(b.low, locale)}–{formats.money(b.high, locale)}"
+        if i < len(bands) - 1 else f"≥ {formats.money(b.low, locale)}"
+        for i, b in enumerate(bands)
+    ]  # fmt: skip
+    ticks = [formats.money(round(b.low), locale)[:-3] for b in bands]  # no cents
+    if ticks:
+        ticks[-1] = f"≥{ticks[-1]}"
     figure = {
-        "data": [{"type": "bar", "x": ticks, "y": [b.customers for b in view.distribution],
+        "data": [{"type": "bar", "x": ticks, "y": [b.customers for b in bands],
                   "hovertext": labels, "marker": {"color": PALETTE[1]}}],
-        "layout": _layout(xaxis={"tickangle": -40, "automargin": True}),
+        "layout": _layout(xaxis={"tickangle": -40, "title": {"text": locale.text("web.clv_band")}},
+                          yaxis={"title": {"text": locale.text("web.customers")}}),
     }  # fmt: skip
     headings = (locale.text("web.clv_band"), locale.text("web.customers"))
     rows = tuple(
@@ -258,6 +284,37 @@ def tracking(view: ClvView, locale: Locale) -> Chart | None:
     )  # fmt: skip
     headings = (locale.text("web.as_of"), actual, expected)
     return Chart("tracking", locale.text("web.chart_tracking"), figure, headings, rows)
+
+
+def monthly_orders(months: list[MonthlyOrders], locale: Locale) -> Chart:
+    """A customer's revenue (bars) and counted orders per month."""
+    labels = [m.month.strftime("%Y-%m") for m in months]
+    figure = {
+        "data": [
+            {"type": "bar", "name": locale.text("web.month_revenue"), "x": labels,
+             "y": [m.revenue for m in months], "marker": {"color": PALETTE[0]}},
+            {"type": "scatter", "mode": "lines+markers", "name": locale.text("web.orders"),
+             "x": labels, "y": [m.orders for m in months], "yaxis": "y2",
+             "line": {"color": PALETTE[2]}},
+        ],
+        "layout": _layout(
+            legend={"orientation": "h", "y": 1.15}, xaxis={"type": "category"},
+            yaxis={"title": {"text": locale.text("web.month_revenue")}},
+            yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "dtick": 1,
+                    "title": {"text": locale.text("web.orders")}},
+        ),
+    }  # fmt: skip
+    headings = (
+        locale.text("web.month"),
+        locale.text("web.orders"),
+        locale.text("web.month_revenue"),
+    )
+    rows = tuple(
+        (label, formats.count(m.orders), formats.money(m.revenue, locale))
+        for label, m in zip(labels, months, strict=True)
+        if m.orders or m.revenue
+    )
+    return Chart("monthly_orders", locale.text("web.chart_monthly_orders"), figure, headings, rows)
 
 
 # The charts of each view, in the order its dashboard page and the report show them.

@@ -14,12 +14,14 @@ from starlette.responses import HTMLResponse
 
 from segmint.activate import verdicts
 from segmint.core.errors import RuleError, SegmintError
+from segmint.segments.families import segment_labels
 from segmint.web import charts
 from segmint.web.visits import Visit, form, visiting
 
 router = APIRouter(include_in_schema=False)
 
 RunQuery = Annotated[int | None, Query()]
+SHOWN_ALERTS = 200  # alerts listed on the page; the totals above count them all
 
 
 @router.get("/", name="page_overview")
@@ -84,11 +86,12 @@ def segment(
 @router.post("/segments/preview", name="page_preview")
 async def preview(v: Visit = visiting("preview_segment")) -> HTMLResponse:
     """The count, revenue share, sentence or error of the rule typed so far (an htmx partial)."""
-    rule = (await form(v.request)).get("rule", "")
+    fields = await form(v.request)
+    rule, editing = fields.get("rule", ""), fields.get("segment") or None
     if not rule.strip():
         return v.page("_preview.html", preview=None, error=None, rule=rule)
     try:
-        found = await run_in_threadpool(v.workspace.rule_test, rule, lang=v.lang)
+        found = await run_in_threadpool(v.workspace.rule_test, rule, lang=v.lang, segment=editing)
     except RuleError as error:
         return v.page("_preview.html", preview=None, error=error, rule=rule)
     return v.page("_preview.html", preview=found, error=None, rule=rule)
@@ -153,13 +156,23 @@ def customer(
 ) -> HTMLResponse:
     """The 360° profile: identity, scores, labels with why, timeline, alerts, history."""
     profile = v.workspace.customer(customer_id, lang=v.lang)
-    return v.page("customer.html", profile=profile if v.sees_personal_data else profile.masked())
+    months = v.workspace.monthly_orders(customer_id, as_of=profile.view_as_of or profile.as_of)
+    return v.page(
+        "customer.html",
+        profile=profile if v.sees_personal_data else profile.masked(),
+        names=segment_labels(v.workspace.settings, lang=v.lang),
+        charts=[charts.monthly_orders(months, v.locale)],
+    )
 
 
 @router.get("/alerts", name="page_alerts")
 def alerts(closed: bool = False, v: Visit = visiting("list_alerts")) -> HTMLResponse:
-    """Open alerts (or all), with the money at stake."""
-    return v.page("alerts.html", alerts=v.workspace.alerts(include_closed=closed), closed=closed)
+    """Open alerts (or all), most money at stake first, with the total at stake."""
+    found = sorted(
+        v.workspace.alerts(include_closed=closed),
+        key=lambda a: (-(a.at_stake() or 0.0), -a.raised_at.timestamp(), a.alert_id),
+    )
+    return v.page("alerts.html", alerts=found, shown=found[:SHOWN_ALERTS], closed=closed)
 
 
 @router.post("/alerts/{alert_id}/ack", name="page_ack")

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from segmint.core import formats, i18n
 from segmint.core.formats import Locale
@@ -77,6 +77,9 @@ def helpers(locale: Locale) -> dict[str, Any]:
         "day": lambda v: formats.long_day(v, locale),
         "moment": lambda v: formats.moment(v, locale),
         "field": lambda name, v: formats.field_value(name, v, locale),
+        "named": locale.name,  # a stored value's name: named("label.field", "clv_12m")
+        "label": locale.label,  # label("family.tier")
+        "spark": sparkline,
         "plotly_js": plotly_name(),
         "htmx_js": HTMX,
     }
@@ -84,6 +87,23 @@ def helpers(locale: Locale) -> dict[str, Any]:
 
 def _text(lang: str, key: str, /, **params: object) -> str:
     return i18n.message(key, lang, **params)
+
+
+def sparkline(values: list[int], label: str) -> Markup:
+    """A small line of `values` as inline SVG (no script), its numbers in its label."""
+    if len(values) < 2:
+        return Markup("")
+    top, width, height = max(max(values), 1), 80, 20
+    points = " ".join(
+        f"{i * width / (len(values) - 1):.1f},{height - 2 - v * (height - 4) / top:.1f}"
+        for i, v in enumerate(values)
+    )
+    return Markup(  # noqa: S704 -- numbers we made, and the label escaped
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+        f' role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'<polyline points="{points}" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+        "</svg>"
+    )
 
 
 def figure_json(figure: dict[str, Any]) -> Markup:

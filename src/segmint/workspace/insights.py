@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from segmint.segments import insights
 from segmint.segments.insights import (
     ClvView,
@@ -13,6 +15,7 @@ from segmint.segments.insights import (
     TiersView,
     ValueCustomer,
 )
+from segmint.segments.results import MonthlyOrders
 from segmint.store import snapshots
 from segmint.workspace.part import WorkspacePart
 
@@ -67,6 +70,12 @@ class InsightMethods(WorkspacePart):
         return insights.value_customers(
             self.engine, self.settings, run=self._run(run_id), lang=self._lang(lang), limit=limit
         )
+
+    def monthly_orders(self, customer_id: str, *, as_of: dt.date) -> list[MonthlyOrders]:
+        """A customer's counted orders and revenue per month, the 24 months up to `as_of`."""
+        from segmint.segments.monthly import monthly_orders
+
+        return monthly_orders(self.engine, self.settings, customer_id, as_of=as_of)
 
     def imports(self, *, limit: int = 50) -> list[ImportEntry]:
         """The latest imports, newest first, with what each took in and set aside."""

@@ -24,9 +24,17 @@ class SegmentMethods(WorkspacePart):
     """`Workspace`'s methods for rule segments (it provides engine, settings and _run)."""
 
     def rule_test(
-        self, rule: str, *, run_id: int | None = None, lang: str | None = None
+        self,
+        rule: str,
+        *,
+        run_id: int | None = None,
+        lang: str | None = None,
+        segment: str | None = None,
     ) -> Preview:
         """What `rule` selects on a run (default: the current one), before it is saved.
+
+        `segment`: the saved segment whose rule is being edited, left out of the overlaps
+        (a segment always has exactly its own members).
 
         Raises
         ------
@@ -36,7 +44,9 @@ class SegmentMethods(WorkspacePart):
         from segmint.segments import saved
 
         run = self._run(run_id)
-        return saved.preview(self.engine, self.settings, rule, run=run, lang=self._lang(lang))
+        return saved.preview(
+            self.engine, self.settings, rule, run=run, lang=self._lang(lang), segment=segment
+        )
 
     def add_segment(
         self,
