@@ -138,3 +138,35 @@ def test_every_chart_has_its_numbers_as_a_table(tab):
         for plot in tab.page.locator(".plot").all():
             table = tab.page.locator("#" + plot.get_attribute("aria-describedby") + " table")
             assert table.locator("tbody tr").count() > 0, path
+
+
+def test_a_saved_segment_is_not_its_own_twin_and_shows_its_trend(tab):
+    ws = tab.site.workspace
+    tab.open("/segments/a_drifting")
+    tab.page.locator("#preview [data-count]").wait_for()
+    preview = tab.page.locator("#preview").inner_text()
+    assert "a_drifting" not in preview  # not "exactly the members of 'a_drifting'"
+    rule = ws.segment("a_drifting").segment.rule
+    twin = ws.rule_test(rule, segment="a_drifting")
+    assert int(tab.page.locator("#preview [data-count]").get_attribute("data-count")) == twin.count
+    tab.open("/segments")
+    row = ws.segments().segments[0]
+    spark = tab.page.locator("svg.spark").first
+    assert spark.get_attribute("aria-label") == " → ".join(str(n) for n in row.trend)
+
+
+def test_the_customer_page_charts_her_orders_by_month_and_names_things_in_chinese(tab):
+    ws = tab.site.workspace
+    busiest = ws.engine.scalar(
+        "SELECT customer_id FROM orders GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )
+    profile = ws.customer(busiest)
+    months = ws.monthly_orders(busiest, as_of=profile.view_as_of or profile.as_of)
+    tab.open("/lang/zh-CN?next=/")
+    tab.open(f"/customers/{busiest}")
+    assert tab.page.locator("#chart-monthly_orders .plot[data-drawn='1']").count() == 1
+    rows = tab.page.locator("#numbers-monthly_orders tbody tr").count()
+    assert rows == sum(1 for m in months if m.orders or m.revenue) > 0
+    main = tab.page.locator("main").inner_text()
+    assert "clv_12m" not in main and "未来 12 个月 CLV" in main
+    assert "订单 · " in main  # the timeline's kinds by name
