@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import numpy as np
@@ -208,3 +209,51 @@ def test_monthly_orders_equal_pandas_over_the_orders_in_local_time(two_runs):
         assert m.orders == (0 if expected is None else int(expected.orders)), m.month
         assert m.revenue == (Decimal(0) if expected is None else expected.revenue), m.month
     assert sum(m.orders for m in found) > 0
+
+
+def test_alerts_by_money_at_stake_and_their_totals_equal_pandas(two_runs):
+    ws = two_runs
+    rows = ws.engine.arrow("SELECT * FROM alerts").to_pandas()
+    rows["stake"] = [json.loads(p).get("at_stake_365d") for p in rows.params]
+    rows["stake"] = rows.stake.astype(float)
+    for run_id in (1, 2, None):
+        mine = rows if run_id is None else rows[rows.run_id == run_id]
+        totals = ws.alert_totals(include_closed=True, run_id=run_id)
+        assert totals.alerts == len(mine) > 0
+        assert totals.high == (mine.severity == "high").sum()
+        assert totals.with_stake == mine.stake.notna().sum() > 0
+        assert totals.at_stake == pytest.approx(mine.stake.sum())
+        drops = ws.alert_totals(include_closed=True, run_id=run_id, reasons=["below_expectation"])
+        assert drops.alerts == (mine.reason == "below_expectation").sum()
+    ordered = rows.sort_values(
+        ["stake", "raised_at", "alert_id"], ascending=[False, False, True], na_position="last"
+    )
+    found = ws.alerts(include_closed=True, by_stake=True, limit=25)
+    assert [a.alert_id for a in found] == list(ordered.alert_id[:25])
+    assert [a.alert_id for a in ws.alerts(include_closed=True, run_id=2)] == list(
+        rows[rows.run_id == 2]
+        .sort_values(["raised_at", "alert_id"], ascending=[False, True])
+        .alert_id
+    )
+
+
+def test_family_segment_figures_equal_pandas_over_the_snapshot(two_runs):
+    ws = two_runs
+    s = _snapshot(ws, 2)
+    s["value_customer"] = s.value_customer.map(lambda v: None if v is None else str(v).lower())
+    total = sum(s.revenue_365d.dropna(), Decimal(0))
+    rows = [r for r in ws.segments().segments if r.kind == "family"]
+    assert {r.family for r in rows} == {"tier", "stage", "rfm8", "rfm11", "value_customer"}
+    for row in rows:
+        mine = s[s[row.family].astype(object) == row.segment]
+        revenue = sum(mine.revenue_365d.dropna(), Decimal(0))
+        assert row.customers == len(mine) > 0, row.name
+        assert row.revenue_365d == revenue, row.name
+        assert row.revenue_share == pytest.approx(float(revenue / total))
+        clv = mine.clv_12m.dropna()
+        assert row.avg_clv_12m == (None if clv.empty else pytest.approx(clv.mean()))
+        assert row.repurchase_rate == pytest.approx((mine.frequency >= 2).mean())
+        assert row.churn_rate == pytest.approx((mine.stage == "churned").mean())
+        spent = sum(mine.monetary.dropna().map(Decimal), Decimal(0))
+        orders = mine.frequency.sum()
+        assert row.aov == (None if not orders else pytest.approx(float(spent / orders)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -208,9 +209,9 @@ def report(
         revenue=did.revenue.fill_null(0).cast("float64"),
     )
     table = relations.execute(engine, joined)
-    newest = relations.execute(engine, src.orders.aggregate(day=src.orders.day.max()))
-    until = newest["day"][0].as_py()
-    data_until = None if until is None else EPOCH + dt.timedelta(days=int(until))
+    # the local day of the newest order: the instant's day, not every order's day's max
+    newest = relations.newest_order_at(engine)
+    data_until = None if newest is None else newest.astimezone(ZoneInfo(settings.timezone)).date()
     held = _outcomes(table, groups_of.HOLDOUT)
     results = []
     for variant in campaign.variants:

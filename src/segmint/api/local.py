@@ -24,7 +24,7 @@ from segmint.activate.campaigns import CampaignReport
 from segmint.activate.lists import SegmentExport
 from segmint.api.app import Reads, Session
 from segmint.core.errors import InputError, Location, NotFoundError
-from segmint.segments.results import Alert
+from segmint.segments.results import Alert, AlertTotals
 from segmint.segments.saved import Preview, SegmentDetail
 from segmint.store.apikeys import ApiKey
 from segmint.store.campaigns import Campaign
@@ -64,6 +64,7 @@ CALLS: dict[str, Callable[..., Any]] = {
         "lifecycle",
         "clv_view",
         "value_customers",
+        "alert_totals",
     )
 }
 
@@ -73,6 +74,7 @@ _NAMES = {
     kind.__name__: kind
     for kind in (
         Alert,
+        AlertTotals,
         ApiKey,
         Campaign,
         CampaignReport,

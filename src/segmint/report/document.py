@@ -24,7 +24,7 @@ from segmint.segments.insights import (
     TiersView,
     ValueCustomer,
 )
-from segmint.segments.results import Alert, SegmentsReport
+from segmint.segments.results import Alert, AlertTotals, SegmentsReport
 from segmint.web import charts
 from segmint.web.render import Renderer, plotly_js, static
 from segmint.workspace import Workspace
@@ -44,7 +44,8 @@ class Report:
     clv: ClvView
     segments: SegmentsReport
     value_customers: list[ValueCustomer]
-    alerts: list[Alert]  # raised by the run, most money at stake first
+    alerts: list[Alert]  # raised by the run, most money at stake first (SHOWN_ALERTS)
+    alert_totals: AlertTotals  # every alert the run raised
     changes: list[str]
 
 
@@ -55,10 +56,7 @@ def gather(ws: Workspace, *, run_id: int | None = None, lang: str | None = None)
     run_id = overview.kpis.run_id
     tiers = ws.tiers(run_id=run_id, lang=locale.lang)
     lifecycle = ws.lifecycle(run_id=run_id, lang=locale.lang)
-    alerts = sorted(
-        (a for a in ws.alerts(include_closed=True) if a.run_id == run_id),
-        key=lambda a: (-(a.at_stake() or 0.0), a.alert_id),
-    )
+    drops = ws.alert_totals(include_closed=True, run_id=run_id, reasons=("below_expectation",))
     top = ws.settings.tiers.labels[0]
     return Report(
         locale=locale,
@@ -69,8 +67,9 @@ def gather(ws: Workspace, *, run_id: int | None = None, lang: str | None = None)
         clv=ws.clv_view(run_id=run_id),
         segments=ws.segments(run_id=run_id, lang=locale.lang),
         value_customers=ws.value_customers(run_id=run_id, lang=locale.lang),
-        alerts=alerts,
-        changes=summary.changes(overview, tiers, lifecycle, alerts, top=top, locale=locale),
+        alerts=ws.alerts(include_closed=True, run_id=run_id, by_stake=True, limit=SHOWN_ALERTS),
+        alert_totals=ws.alert_totals(include_closed=True, run_id=run_id),
+        changes=summary.changes(overview, tiers, lifecycle, drops, top=top, locale=locale),
     )
 
 
@@ -89,7 +88,6 @@ def html(report: Report, *, made_at: dt.datetime | None = None) -> str:
             ("lifecycle", charts.of_lifecycle(report.lifecycle, locale)),
             ("clv", charts.of_clv(report.clv, locale)),
         ),
-        shown_alerts=SHOWN_ALERTS,
         style=static("segmint.css").decode("utf-8"),
         scripts=(plotly_js()[1], static("segmint.js").decode("utf-8")),
         version=__version__,

@@ -6,13 +6,12 @@ formatted for the reader, so the summary and the report's tables say the same nu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from segmint.core import formats
 from segmint.core.formats import Locale
 from segmint.segments.insights import FamilyView, Overview
-from segmint.segments.results import Alert
+from segmint.segments.results import AlertTotals
 
 # Stages whose new arrivals are news: buying stopped, or came back.
 WATCHED_STAGES = ("at_risk", "churned", "won_back")
@@ -22,15 +21,16 @@ def changes(
     overview: Overview,
     tiers: FamilyView,
     lifecycle: FamilyView,
-    alerts: Sequence[Alert],
+    drops: AlertTotals,
     *,
     top: str,
     locale: Locale,
 ) -> list[str]:
     """The summary of `overview`'s run against the run before it.
 
-    `tiers` and `lifecycle` carry the flows from the run before; `alerts` are those the
-    run raised; `top` is the highest tier's key.
+    `tiers` and `lifecycle` carry the flows from the run before; `drops` counts the
+    run's alerts of valued customers buying below expectation (high: in the top tier);
+    `top` is the highest tier's key.
     """
     before = overview.previous
     if before is None:
@@ -38,7 +38,7 @@ def changes(
     return [
         _customers(overview, locale),
         *_tier_moves(tiers, top, locale),
-        _below_expectation(alerts, top, tiers, locale),
+        _below_expectation(drops, top, tiers, locale),
         *_stage_moves(lifecycle, locale),
     ]
 
@@ -80,18 +80,16 @@ def _tier_moves(tiers: FamilyView, top: str, locale: Locale) -> list[str]:
     return said or [locale.text("report.tier_same", tier=label)]
 
 
-def _below_expectation(alerts: Sequence[Alert], top: str, tiers: FamilyView, locale: Locale) -> str:
+def _below_expectation(drops: AlertTotals, top: str, tiers: FamilyView, locale: Locale) -> str:
     """How many valued customers buy below their own expectation, and the money at stake."""
-    drops = [a for a in alerts if a.reason == "below_expectation"]
-    if not drops:
+    if not drops.alerts:
         return locale.text("report.none_below")
-    at_stake = sum(a.at_stake() or 0.0 for a in drops)
     return locale.text(
         "report.below",
-        customers=formats.count(len(drops)),
-        top=formats.count(sum(a.severity == "high" for a in drops)),
+        customers=formats.count(drops.alerts),
+        top=formats.count(drops.high),
         tier=_label(tiers, top),
-        money=formats.money_short(at_stake, locale),
+        money=formats.money_short(drops.at_stake, locale),
     )
 
 

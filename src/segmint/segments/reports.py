@@ -50,7 +50,9 @@ def segments(
     rows = [r for r in _kpis(engine, run.run_id) if _shown(r)]
     before = {}
     if previous is not None:
-        before = {r["name"]: r["customers"] for r in _kpis(engine, previous.run_id)}
+        before = {
+            r["name"]: r["customers"] for r in reports.segment_sizes(engine, [previous.run_id])
+        }
     for row in rows:
         row["family_label"] = family_label(row["family"], lang=lang)
         row["label"] = (

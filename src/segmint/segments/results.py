@@ -52,6 +52,15 @@ class Alert(_Result):
         return None if value is None else float(value)
 
 
+class AlertTotals(_Result):
+    """Alerts counted: all, high severity, those with money at stake and its sum (12 months)."""
+
+    alerts: int
+    high: int
+    with_stake: int
+    at_stake: float
+
+
 class SegmentRow(_Result):
     """One segment of a run: members, shares, KPIs, and its change since the run before.
 

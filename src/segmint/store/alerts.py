@@ -96,28 +96,64 @@ def listing(
     reasons: Sequence[str] = (),
     open_only: bool = True,
     customer_id: str | None = None,
+    run_id: int | None = None,
+    by_stake: bool = False,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Alerts, the newest first: open ones (neither resolved nor acknowledged) by default."""
+    """Alerts, the newest first (`by_stake`: the most money at stake first), open by default."""
+    clause, params = _where(severities, reasons, open_only, customer_id, run_id)
+    first = f"{AT_STAKE} DESC NULLS LAST, " if by_stake else ""
+    tail = "" if limit is None else f"LIMIT {int(limit)}"
+    rows = engine.rows(
+        f"SELECT {', '.join(COLUMNS)} FROM alerts {clause} "
+        f"ORDER BY {first}raised_at DESC, alert_id {tail}",
+        params,
+    )
+    return [_row(row) for row in rows]
+
+
+# The revenue of the next 12 months a drop in buying puts at stake (below_expectation's).
+AT_STAKE = "TRY_CAST(json_extract_string(params, '$.at_stake_365d') AS DOUBLE)"
+
+
+def totals(
+    engine: DuckDBEngine,
+    *,
+    reasons: Sequence[str] = (),
+    open_only: bool = True,
+    run_id: int | None = None,
+) -> dict[str, Any]:
+    """How many alerts `listing` would give, how many are high, with money at stake, and its sum."""
+    clause, params = _where((), reasons, open_only, None, run_id)
+    alerts, high, staked, at_stake = engine.rows(
+        f"""SELECT count(*), count(*) FILTER (WHERE severity = 'high'), count({AT_STAKE}),
+            coalesce(sum({AT_STAKE}), 0) FROM alerts {clause}""",
+        params,
+    )[0]
+    return {"alerts": alerts, "high": high, "with_stake": staked, "at_stake": at_stake}
+
+
+def _where(
+    severities: Sequence[str],
+    reasons: Sequence[str],
+    open_only: bool,
+    customer_id: str | None,
+    run_id: int | None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause of a listing (values as parameters, never in the text)."""
     where: list[str] = []
-    params: list[str] = []
+    params: list[Any] = []
     if open_only:
         where.append("resolved_at IS NULL AND acknowledged_at IS NULL")
-    if customer_id is not None:
-        where.append("customer_id = ?")
-        params.append(customer_id)
+    for column, value in (("customer_id", customer_id), ("run_id", run_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
     for column, values in (("severity", severities), ("reason", reasons)):
         if values:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    tail = "" if limit is None else f"LIMIT {int(limit)}"
-    rows = engine.rows(
-        f"SELECT {', '.join(COLUMNS)} FROM alerts {clause} "
-        f"ORDER BY raised_at DESC, alert_id {tail}",
-        params,
-    )
-    return [_row(row) for row in rows]
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
 
 def _row(row: Sequence[Any]) -> dict[str, Any]:

@@ -15,34 +15,56 @@ import pyarrow as pa
 
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.live import members_of
-from segmint.store.memberships import MOVED
+from segmint.store.memberships import FAMILIES, MOVED
+
+# What a group of customers' snapshot rows sum up to (the figures of a segment).
+_KPIS = """sum(revenue_365d) AS revenue_365d, avg(clv_12m) AS avg_clv_12m,
+    avg(CAST(frequency >= 2 AS INTEGER)) AS repurchase_rate,
+    avg(CAST(stage_now = 'churned' AS INTEGER)) AS churn_rate,
+    CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov"""
+_FIGURES = ("avg_clv_12m", "repurchase_rate", "churn_rate", "aov")
 
 
 def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     """Per segment version the run evaluated: members, shares, average CLV and the KPIs.
 
-    Read from the memberships, so built-in and rule segments are counted alike; a
-    segment with no member has a row with 0 customers.
+    A built-in family's members are the snapshot rows holding its key (as the run wrote
+    them, `memberships.write_families`), so its figures are one grouped pass over the
+    snapshot; rule and static segments are read from their memberships. A segment with
+    no member has a row with 0 customers.
     """
+    quoted = [f'"{f}"' for f in FAMILIES]  # our names, never user text
+    keys = ", ".join(f"CAST({q} AS VARCHAR) AS {q}" for q in quoted)
+    which = " ".join(
+        f"WHEN grouping({q}) = 0 THEN '{f}'" for q, f in zip(quoted, FAMILIES, strict=True)
+    )
+    sets = ", ".join(f"({q})" for q in quoted)
+    picked = ", ".join(f"coalesce(f.{k}, k.{k}) AS {k}" for k in _FIGURES)
     return engine.records(
-        """WITH cur AS (SELECT * FROM snapshots WHERE run_id = ?),
+        f"""WITH cur AS (
+            SELECT customer_id, {keys}, revenue_365d, clv_12m, frequency, monetary,
+                stage AS stage_now
+            FROM snapshots WHERE run_id = ?),
         total AS (SELECT count(*) AS n, sum(revenue_365d) AS revenue FROM cur),
-        kpis AS (
-            SELECT m.segment_id, sum(revenue_365d) AS revenue_365d,
-                avg(clv_12m) AS avg_clv_12m,
-                avg(CAST(frequency >= 2 AS INTEGER)) AS repurchase_rate,
-                avg(CAST(stage = 'churned' AS INTEGER)) AS churn_rate,
-                CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov
+        families AS (
+            SELECT CASE {which} END AS family,
+                coalesce({", ".join(quoted)}) AS "key",
+                {_KPIS}
+            FROM cur GROUP BY GROUPING SETS ({sets})),
+        rules AS (
+            SELECT m.segment_id, {_KPIS}
             FROM memberships m JOIN cur USING (customer_id)
-            WHERE m.run_id = ? GROUP BY m.segment_id)
+            WHERE m.run_id = ?
+                AND m.segment_id IN (SELECT segment_id FROM segments WHERE kind <> 'family')
+            GROUP BY m.segment_id)
         SELECT s.segment_id, s.name, s.kind, s.family, s."key", s.version,
             r.members AS customers, r.members / nullif(total.n, 0) AS share,
-            CAST(coalesce(k.revenue_365d, 0) / nullif(total.revenue, 0) AS DOUBLE)
-                AS revenue_share,
-            coalesce(k.revenue_365d, 0) AS revenue_365d, k.avg_clv_12m, k.repurchase_rate,
-            k.churn_rate, k.aov
+            CAST(coalesce(f.revenue_365d, k.revenue_365d, 0) / nullif(total.revenue, 0)
+                AS DOUBLE) AS revenue_share,
+            coalesce(f.revenue_365d, k.revenue_365d, 0) AS revenue_365d, {picked}
         FROM run_segments r JOIN segments s USING (segment_id) CROSS JOIN total
-        LEFT JOIN kpis k USING (segment_id)
+        LEFT JOIN rules k ON k.segment_id = s.segment_id
+        LEFT JOIN families f ON s.kind = 'family' AND f.family = s.family AND f."key" = s."key"
         WHERE r.run_id = ?
         ORDER BY s.kind DESC, s.family, customers DESC, s.name""",
         [run_id, run_id, run_id],

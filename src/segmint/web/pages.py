@@ -168,11 +168,9 @@ def customer(
 @router.get("/alerts", name="page_alerts")
 def alerts(closed: bool = False, v: Visit = visiting("list_alerts")) -> HTMLResponse:
     """Open alerts (or all), most money at stake first, with the total at stake."""
-    found = sorted(
-        v.workspace.alerts(include_closed=closed),
-        key=lambda a: (-(a.at_stake() or 0.0), -a.raised_at.timestamp(), a.alert_id),
-    )
-    return v.page("alerts.html", alerts=found, shown=found[:SHOWN_ALERTS], closed=closed)
+    shown = v.workspace.alerts(include_closed=closed, by_stake=True, limit=SHOWN_ALERTS)
+    totals = v.workspace.alert_totals(include_closed=closed)
+    return v.page("alerts.html", alerts=shown, totals=totals, closed=closed)
 
 
 @router.post("/alerts/{alert_id}/ack", name="page_ack")

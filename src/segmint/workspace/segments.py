@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from segmint.activate.lists import Members, SegmentExport
     from segmint.segments.definitions import Segment
-    from segmint.segments.results import Alert
+    from segmint.segments.results import Alert, AlertTotals
     from segmint.segments.saved import Preview, SegmentDetail, Why
 
 
@@ -227,8 +227,15 @@ class SegmentMethods(WorkspacePart):
         reasons: Sequence[str] = (),
         include_closed: bool = False,
         customer_id: str | None = None,
+        run_id: int | None = None,
+        by_stake: bool = False,
+        limit: int | None = None,
     ) -> list[Alert]:
-        """The alerts, newest first: open ones (neither resolved nor acknowledged) by default."""
+        """The alerts, newest first: open ones (neither resolved nor acknowledged) by default.
+
+        `run_id`: only those run `run_id` raised; `by_stake`: the most money at stake first;
+        `limit`: at most this many.
+        """
         from segmint.segments.results import Alert
         from segmint.store import alerts
 
@@ -238,8 +245,28 @@ class SegmentMethods(WorkspacePart):
             reasons=reasons,
             open_only=not include_closed,
             customer_id=customer_id,
+            run_id=run_id,
+            by_stake=by_stake,
+            limit=limit,
         )
         return [Alert.model_validate(a) for a in found]
+
+    def alert_totals(
+        self,
+        *,
+        reasons: Sequence[str] = (),
+        include_closed: bool = False,
+        run_id: int | None = None,
+    ) -> AlertTotals:
+        """How many alerts `alerts` would list, how many high, and the money they put at stake."""
+        from segmint.segments.results import AlertTotals
+        from segmint.store import alerts
+
+        return AlertTotals(
+            **alerts.totals(
+                self.engine, reasons=reasons, open_only=not include_closed, run_id=run_id
+            )
+        )
 
     def acknowledge_alert(
         self,
