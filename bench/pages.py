@@ -191,7 +191,7 @@ def methods(folder: Path, customers: int, calls: int) -> dict[str, float]:
         f"/segments/{SEGMENT}": lambda ws: ws.segment(SEGMENT),
         "/customers?q={id}": lambda ws: ws.find_customers(text=anyone(), limit=50),
         "/customers/{id}": lambda ws: profile(ws, anyone()),
-        "/alerts": lambda ws: ws.alerts(),
+        "/alerts": lambda ws: (ws.alerts(by_stake=True, limit=200), ws.alert_totals()),
         "/campaigns": lambda ws: [ws.campaign_report(c.name) for c in ws.campaigns()],
         "/data": lambda ws: (ws.imports(), ws.runs()),
     }

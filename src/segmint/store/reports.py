@@ -20,7 +20,17 @@ from segmint.store.memberships import FAMILIES, MOVED
 # What a group of customers' snapshot rows sum up to (the figures of a segment).
 _KPIS = """sum(revenue_365d) AS revenue_365d, avg(clv_12m) AS avg_clv_12m,
     avg(CAST(frequency >= 2 AS INTEGER)) AS repurchase_rate,
-    avg(CAST(stage_now = 'churned' AS INTEGER)) AS churn_rate,
+    avg(CAST(stage = 'churned' AS INTEGER)) AS churn_rate,
+    CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov"""
+# The same figures from partial sums (`_PARTS`) of groups of customers.
+_PARTS = """sum(revenue_365d) AS revenue_365d, sum(clv_12m) AS clv_sum, count(clv_12m) AS clv_n,
+    count(frequency) AS counted, count(*) FILTER (WHERE frequency >= 2) AS repeated,
+    count(stage) AS staged, count(*) FILTER (WHERE stage = 'churned') AS churned,
+    sum(monetary) AS monetary, sum(frequency) AS frequency"""
+_FROM_PARTS = """sum(revenue_365d) AS revenue_365d,
+    sum(clv_sum) / nullif(sum(clv_n), 0) AS avg_clv_12m,
+    sum(repeated) / nullif(sum(counted), 0) AS repurchase_rate,
+    sum(churned) / nullif(sum(staged), 0) AS churn_rate,
     CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov"""
 _FIGURES = ("avg_clv_12m", "repurchase_rate", "churn_rate", "aov")
 
@@ -29,28 +39,28 @@ def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     """Per segment version the run evaluated: members, shares, average CLV and the KPIs.
 
     A built-in family's members are the snapshot rows holding its key (as the run wrote
-    them, `memberships.write_families`), so its figures are one grouped pass over the
-    snapshot; rule and static segments are read from their memberships. A segment with
-    no member has a row with 0 customers.
+    them, `memberships.write_families`): their figures come from partial sums per
+    combination of the families' keys (a few thousand), rolled up per family; rule and
+    static segments are read from their memberships. A segment with no member has a row
+    with 0 customers.
     """
     quoted = [f'"{f}"' for f in FAMILIES]  # our names, never user text
-    keys = ", ".join(f"CAST({q} AS VARCHAR) AS {q}" for q in quoted)
     which = " ".join(
         f"WHEN grouping({q}) = 0 THEN '{f}'" for q, f in zip(quoted, FAMILIES, strict=True)
     )
-    sets = ", ".join(f"({q})" for q in quoted)
+    keys = ", ".join(f"CAST({q} AS VARCHAR)" for q in quoted)
     picked = ", ".join(f"coalesce(f.{k}, k.{k}) AS {k}" for k in _FIGURES)
     return engine.records(
-        f"""WITH cur AS (
-            SELECT customer_id, {keys}, revenue_365d, clv_12m, frequency, monetary,
-                stage AS stage_now
+        # not materialized: each part reads the few columns it needs straight from the table
+        f"""WITH cur AS NOT MATERIALIZED (
+            SELECT customer_id, {", ".join(quoted)}, revenue_365d, clv_12m, frequency,
+                monetary
             FROM snapshots WHERE run_id = ?),
         total AS (SELECT count(*) AS n, sum(revenue_365d) AS revenue FROM cur),
+        parts AS (SELECT {", ".join(quoted)}, {_PARTS} FROM cur GROUP BY ALL),
         families AS (
-            SELECT CASE {which} END AS family,
-                coalesce({", ".join(quoted)}) AS "key",
-                {_KPIS}
-            FROM cur GROUP BY GROUPING SETS ({sets})),
+            SELECT CASE {which} END AS family, coalesce({keys}) AS "key", {_FROM_PARTS}
+            FROM parts GROUP BY GROUPING SETS ({", ".join(f"({q})" for q in quoted)})),
         rules AS (
             SELECT m.segment_id, {_KPIS}
             FROM memberships m JOIN cur USING (customer_id)
