@@ -170,3 +170,22 @@ def test_the_customer_page_charts_her_orders_by_month_and_names_things_in_chines
     main = tab.page.locator("main").inner_text()
     assert "clv_12m" not in main and "未来 12 个月 CLV" in main
     assert "订单 · " in main  # the timeline's kinds by name
+
+
+def test_alerts_filter_by_severity_and_reason_with_totals_over_all_they_match(tab):
+    ws = tab.site.workspace
+    totals = ws.alert_totals(severities=["high"])
+    assert totals.alerts > 0
+    tab.open("/lang/en?next=/alerts")
+    tab.page.select_option("#severity", "high")
+    tab.page.click("form.filters button[type=submit]")
+    tab.page.wait_for_url("**/alerts?severity=high*")
+    rows = tab.page.locator("table.alerts tbody tr")
+    assert rows.count() == min(totals.alerts, 200)
+    assert rows.count() == tab.page.locator("table.alerts tbody tr.sev-high").count()
+    note = tab.page.locator("p.note").first.inner_text()
+    assert f"{totals.alerts:,} alerts" in note
+    shown = ws.alerts(severities=["high"], by_stake=True, limit=1)[0]
+    assert rows.first.locator("td").first.inner_text() == shown.customer_id
+    reply = tab.open("/alerts?reason=nonsense")
+    assert reply.status == 422 and tab.page.locator("html").get_attribute("lang") == "en"

@@ -119,12 +119,13 @@ AT_STAKE = "TRY_CAST(json_extract_string(params, '$.at_stake_365d') AS DOUBLE)"
 def totals(
     engine: DuckDBEngine,
     *,
+    severities: Sequence[str] = (),
     reasons: Sequence[str] = (),
     open_only: bool = True,
     run_id: int | None = None,
 ) -> dict[str, Any]:
     """How many alerts `listing` would give, how many are high, with money at stake, and its sum."""
-    clause, params = _where((), reasons, open_only, None, run_id)
+    clause, params = _where(severities, reasons, open_only, None, run_id)
     alerts, high, staked, at_stake = engine.rows(
         f"""SELECT count(*), count(*) FILTER (WHERE severity = 'high'), count({AT_STAKE}),
             coalesce(sum({AT_STAKE}), 0) FROM alerts {clause}""",

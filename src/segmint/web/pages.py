@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import urllib.parse
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from segmint.activate import verdicts
 from segmint.core.errors import RuleError, SegmintError
+from segmint.segments.alerts import REASONS, SEVERITIES
 from segmint.segments.families import segment_labels
 from segmint.web import charts
 from segmint.web.visits import Visit, form, visiting
@@ -22,6 +23,9 @@ router = APIRouter(include_in_schema=False)
 
 RunQuery = Annotated[int | None, Query()]
 SHOWN_ALERTS = 200  # alerts listed on the page; the totals above count them all
+# a filter's values, or "" for any (the form's first choice)
+Severity = Literal[("", *SEVERITIES)]  # type: ignore[valid-type]
+Reason = Literal[("", *REASONS)]  # type: ignore[valid-type]
 
 
 @router.get("/", name="page_overview")
@@ -166,11 +170,29 @@ def customer(
 
 
 @router.get("/alerts", name="page_alerts")
-def alerts(closed: bool = False, v: Visit = visiting("list_alerts")) -> HTMLResponse:
-    """Open alerts (or all), most money at stake first, with the total at stake."""
-    shown = v.workspace.alerts(include_closed=closed, by_stake=True, limit=SHOWN_ALERTS)
-    totals = v.workspace.alert_totals(include_closed=closed)
-    return v.page("alerts.html", alerts=shown, totals=totals, closed=closed)
+def alerts(
+    closed: bool = False,
+    severity: Annotated[Severity, Query()] = "",
+    reason: Annotated[Reason, Query()] = "",
+    v: Visit = visiting("list_alerts"),
+) -> HTMLResponse:
+    """Open alerts (or all), of a severity or reason, most money at stake first, totalled."""
+    severities, reasons = [severity] if severity else [], [reason] if reason else []
+    shown = v.workspace.alerts(
+        severities=severities, reasons=reasons, include_closed=closed,
+        by_stake=True, limit=SHOWN_ALERTS,
+    )  # fmt: skip
+    totals = v.workspace.alert_totals(severities=severities, reasons=reasons, include_closed=closed)
+    return v.page(
+        "alerts.html",
+        alerts=shown,
+        totals=totals,
+        closed=closed,
+        severity=severity,
+        reason=reason,
+        severities=SEVERITIES,
+        reasons=REASONS,
+    )
 
 
 @router.post("/alerts/{alert_id}/ack", name="page_ack")

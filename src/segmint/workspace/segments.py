@@ -254,6 +254,7 @@ class SegmentMethods(WorkspacePart):
     def alert_totals(
         self,
         *,
+        severities: Sequence[str] = (),
         reasons: Sequence[str] = (),
         include_closed: bool = False,
         run_id: int | None = None,
@@ -264,7 +265,11 @@ class SegmentMethods(WorkspacePart):
 
         return AlertTotals(
             **alerts.totals(
-                self.engine, reasons=reasons, open_only=not include_closed, run_id=run_id
+                self.engine,
+                severities=severities,
+                reasons=reasons,
+                open_only=not include_closed,
+                run_id=run_id,
             )
         )
 
