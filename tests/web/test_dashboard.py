@@ -189,3 +189,12 @@ def test_alerts_filter_by_severity_and_reason_with_totals_over_all_they_match(ta
     assert rows.first.locator("td").first.inner_text() == shown.customer_id
     reply = tab.open("/alerts?reason=nonsense")
     assert reply.status == 422 and tab.page.locator("html").get_attribute("lang") == "en"
+
+
+def test_the_new_segment_editor_shows_examples_that_are_rules(tab):
+    tab.open("/segments/new")
+    text = tab.page.locator("#rule-help").inner_text()
+    examples = text.split(": ", 1)[1].split(". ")[0].split(" · ")
+    assert len(examples) == 3
+    for rule in examples:
+        assert tab.site.workspace.rule_test(rule).count >= 0  # parses and runs
