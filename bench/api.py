@@ -165,14 +165,19 @@ def naive(url: str, key: str, customers: int, seconds: float) -> tuple[int, floa
     return sent, time.perf_counter() - started
 
 
-def serve(folder: Path, port: int) -> subprocess.Popen:
-    """`segmint serve` on `folder`, once its health check answers."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "segmint", "serve", "--port", str(port), "-w", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def serve(folder: Path, port: int, log: Path | None = None) -> subprocess.Popen:
+    """`segmint serve` on `folder`, once its health check answers.
+
+    Its stderr goes to `log` (default: serve.log beside `folder`), a file, never a pipe
+    left unread that a chatty server could fill and stall on.
+    """
+    log = log or folder.parent / "serve.log"
+    with log.open("w", encoding="utf-8") as stderr:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "segmint", "serve", "--port", str(port), "-w", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -180,7 +185,8 @@ def serve(folder: Path, port: int) -> subprocess.Popen:
             return server
         except urllib.error.URLError:
             if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"the server did not start: {server.stderr.read()}") from None
+                server.kill()
+                raise SystemExit(f"the server did not start: {log.read_text()}") from None
             time.sleep(0.2)
 
 

@@ -9,8 +9,9 @@ as tests/web do: never a browser Playwright downloads) signed in with an admin k
 For each language (en, zh-CN) every page is opened at 1280 px width, waited on until
 every chart is drawn (each ``.plot[data-figure]`` has ``data-drawn="1"``, set by
 segmint.js) and written as a full-page PNG to ``--out``, named ``<lang>-<page>.png``;
-the overview also at 390 px (a phone), ``<lang>-overview-phone.png``. ``--report`` also
-writes ``report.png`` of a ``segmint report`` file opened from file://.
+the overview also at 390 px (a phone), ``<lang>-overview-phone.png``; and the report of
+the same two runs in each language (``segmint report``'s file, opened from file://),
+``<lang>-report.png``. ``--report FILE`` adds another report file, ``<name>.png``.
 
 Each file written is printed, then the count. A console error, an uncaught exception, a
 request that failed or was answered with 4xx/5xx, a page not answered 200 or a chart
@@ -27,15 +28,11 @@ import argparse
 import datetime as dt
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from api import serve
 from environments import note
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
@@ -92,10 +89,14 @@ def demo(folder: Path, customers: int) -> tuple[str, str]:
 
     note(f"making a demo of {customers:,} customers ...")
     run_demo(folder, customers=customers, seed=0, as_of=dt.date(2026, 5, 31), examples=True)
+    from segmint.report import document
+
     with Workspace(folder) as ws:
         ws.run(as_of="2026-06-30", actor="screenshots")
         key = ws.create_api_key("screenshots", role="admin", actor="screenshots")[1]
         customer = ws.engine.scalar("SELECT min(customer_id) FROM snapshots")
+        for lang in LANGS:  # the report of the same runs, as `segmint report` writes it
+            document.write(ws, folder.parent / f"{lang}-report.html", lang=lang)
     return key, str(customer)
 
 
@@ -103,26 +104,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def serve(folder: Path, port: int, log: Path) -> subprocess.Popen:
-    """`segmint serve` on `folder`, once its health check answers; its stderr to `log`."""
-    with log.open("w", encoding="utf-8") as stderr:  # a file, never a pipe left unread
-        server = subprocess.Popen(
-            [sys.executable, "-m", "segmint", "serve", "--port", str(port), "-w", str(folder)],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=5)
-            return server
-        except urllib.error.URLError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise SystemExit(f"the server did not start: {log.read_text()}") from None
-            time.sleep(0.2)
 
 
 class Tab:
@@ -204,7 +185,7 @@ def report(browser: Any, file: Path, out: Path) -> Path:
     tab = Tab(browser, width=WIDTH)
     try:
         tab.open(file.resolve().as_uri())
-        return tab.shoot(out / "report.png")
+        return tab.shoot(out / f"{file.stem}.png")
     finally:
         tab.close()
 
@@ -213,7 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
     parser.add_argument("--customers", type=int, default=5000)
-    parser.add_argument("--report", type=Path, help="a report.html to screenshot too")
+    parser.add_argument("--report", type=Path, help="another report.html to screenshot too")
     args = parser.parse_args()
     if args.report is not None and not args.report.is_file():
         raise SystemExit(f"--report {args.report}: no such file")
@@ -237,6 +218,8 @@ def main() -> None:
                     written += language(
                         browser, url, lang=lang, key=key, customer=customer, out=args.out
                     )
+                for lang in LANGS:
+                    written.append(report(browser, Path(tmp) / f"{lang}-report.html", args.out))
                 if args.report is not None:
                     written.append(report(browser, args.report, args.out))
                 browser.close()

@@ -273,7 +273,7 @@ def import_reader(
         loaded = load(reader, chosen, stages, progress)
         problems, raw = loaded.problems, loaded.raw
         duplicates = _settle_in_file(chosen, stages, problems, raw)
-        with engine.transaction():
+        with engine.transaction(checkpoint=True):  # a kill can never keep part of it
             counts, created = _merge(
                 chosen, stages, problems, import_id, options=options, settings=settings
             )

@@ -150,17 +150,35 @@ class DuckDBEngine:
             self.origin = before
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All or nothing: commit when the block ends, roll back when it raises."""
+    def transaction(self, *, checkpoint: bool = False) -> Iterator[None]:
+        """All or nothing: commit when the block ends, roll back when it raises.
+
+        `checkpoint`: commit by writing the database file itself instead of its log. A
+        process killed while DuckDB 1.5 writes a large transaction's log leaves a torn
+        log, and the next open replays it up to its last whole entry: part of the
+        transaction would come back. A commit that checkpoints replaces the file's
+        header in one write, so it is on disk whole or not at all. (DuckDB falls back
+        to the log when another transaction of the database is open.)
+        """
+        previous = None
         with self.mapped():
+            if checkpoint:
+                previous = self._con.execute(
+                    "SELECT current_setting('checkpoint_threshold')"
+                ).fetchall()[0][0]
+                self._con.execute("SET checkpoint_threshold = '0KB'")
             self._con.execute("BEGIN TRANSACTION")
         try:
-            yield
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        with self.mapped():
-            self._con.execute("COMMIT")
+            try:
+                yield
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            with self.mapped():
+                self._con.execute("COMMIT")
+        finally:
+            if previous is not None:
+                self._con.execute("SET checkpoint_threshold = ?", [previous])
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement; values always travel as bound parameters."""
