@@ -112,6 +112,7 @@ def test_clv_bands_and_alive_grid_equal_numpy(two_runs):
     s = _snapshot(ws, 2)
     clv = s.clv_12m.dropna().to_numpy()
     assert sum(b.customers for b in view.distribution) == len(clv)
+    assert view.total_clv_12m == pytest.approx(clv.sum())
     low, high = clv.min(), np.quantile(clv, 0.99)
     width = (high - low) / 20
     bands = np.minimum(np.floor((clv - low) / width), 19).astype(int)

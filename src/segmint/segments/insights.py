@@ -356,11 +356,10 @@ def clv(engine: DuckDBEngine, *, run: Run) -> ClvView:
         for c in stored.alive_grid(engine, run.run_id)
         if c["frequency"] is not None and c["recency"] is not None
     ]
-    totals = stored.run_kpis(engine, [run.run_id])
     return ClvView(
         run_id=run.run_id,
         as_of=run.as_of,
-        total_clv_12m=float(totals[0]["clv_12m"]) if totals else 0.0,
+        total_clv_12m=stored.clv_total(engine, run.run_id),
         distribution=bands,
         alive=alive,
         facts=run.facts.clv,

@@ -101,6 +101,14 @@ def rfm_grid(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     )
 
 
+def clv_total(engine: DuckDBEngine, run_id: int) -> float:
+    """The run's 12-month CLV summed over its customers (0 when it has none)."""
+    found = engine.scalar(
+        "SELECT coalesce(sum(clv_12m), 0) FROM snapshots WHERE run_id = ?", [run_id]
+    )
+    return float(found)
+
+
 def clv_histogram(engine: DuckDBEngine, run_id: int, *, bins: int) -> list[dict[str, Any]]:
     """Customers per equal-width band of 12-month CLV, up to the 99th percentile.
 
