@@ -8,21 +8,13 @@ import pytest
 from segmint.core import formats
 from segmint.core.formats import Locale
 from segmint.report import document
-from segmint.web import charts
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_the_report_opens_from_disk_with_every_chart_drawn(browser, site, tmp_path, lang):
     out = document.write(site.workspace, tmp_path / "report.html", lang=lang)
     report = document.gather(site.workspace, lang=lang)
-    locale = report.locale
-    drawn = [
-        *charts.of_overview(report.overview, locale),
-        *charts.of_tiers(report.tiers, locale),
-        *charts.of_rfm(report.rfm, locale),
-        *charts.of_lifecycle(report.lifecycle, locale),
-        *charts.of_clv(report.clv, locale),
-    ]
+    drawn = [chart for shown in document.sections(report).values() for chart in shown]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []

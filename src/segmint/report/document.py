@@ -26,6 +26,7 @@ from segmint.segments.insights import (
 )
 from segmint.segments.results import Alert, AlertTotals, SegmentsReport
 from segmint.web import charts
+from segmint.web.charts import Chart
 from segmint.web.render import Renderer, plotly_js, static
 from segmint.workspace import Workspace
 
@@ -73,6 +74,18 @@ def gather(ws: Workspace, *, run_id: int | None = None, lang: str | None = None)
     )
 
 
+def sections(report: Report) -> dict[str, list[Chart]]:
+    """The charts of each section of the report that has charts, in its reader's language."""
+    locale = report.locale
+    return {
+        "overview": charts.of_overview(report.overview, locale),
+        "tiers": charts.of_tiers(report.tiers, locale),
+        "rfm": charts.of_rfm(report.rfm, locale),
+        "lifecycle": charts.of_lifecycle(report.lifecycle, locale),
+        "clv": charts.of_clv(report.clv, locale),
+    }
+
+
 def html(report: Report, *, made_at: dt.datetime | None = None) -> str:
     """The report as one self-contained HTML page."""
     locale = report.locale
@@ -81,13 +94,7 @@ def html(report: Report, *, made_at: dt.datetime | None = None) -> str:
         locale=locale,
         visit=None,
         report=report,
-        sections=(
-            ("overview", charts.of_overview(report.overview, locale)),
-            ("tiers", charts.of_tiers(report.tiers, locale)),
-            ("rfm", charts.of_rfm(report.rfm, locale)),
-            ("lifecycle", charts.of_lifecycle(report.lifecycle, locale)),
-            ("clv", charts.of_clv(report.clv, locale)),
-        ),
+        sections=sections(report),
         style=static("segmint.css").decode("utf-8"),
         scripts=(plotly_js()[1], static("segmint.js").decode("utf-8")),
         version=__version__,

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from segmint.core import formats
 from segmint.core.formats import Locale
-from segmint.segments.insights import FamilyView, Overview
+from segmint.segments.insights import FamilyView, Kpis, Overview
 from segmint.segments.results import AlertTotals
 
 # Stages whose new arrivals are news: buying stopped, or came back.
@@ -36,16 +36,14 @@ def changes(
     if before is None:
         return [locale.text("report.first_run", day=formats.long_day(overview.kpis.as_of, locale))]
     return [
-        _customers(overview, locale),
+        _customers(overview.kpis, before, locale),
         *_tier_moves(tiers, top, locale),
         _below_expectation(drops, top, tiers, locale),
         *_stage_moves(lifecycle, locale),
     ]
 
 
-def _customers(overview: Overview, locale: Locale) -> str:
-    now, before = overview.kpis, overview.previous
-    assert before is not None  # noqa: S101 -- checked by the caller
+def _customers(now: Kpis, before: Kpis, locale: Locale) -> str:
     revenue = (
         None
         if not before.revenue_365d

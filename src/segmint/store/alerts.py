@@ -89,6 +89,10 @@ def sync(
     return int(raised), int(resolved)
 
 
+# The revenue of the next 12 months a drop in buying puts at stake (below_expectation's).
+AT_STAKE = "TRY_CAST(json_extract_string(params, '$.at_stake_365d') AS DOUBLE)"
+
+
 def listing(
     engine: DuckDBEngine,
     *,
@@ -110,10 +114,6 @@ def listing(
         params,
     )
     return [_row(row) for row in rows]
-
-
-# The revenue of the next 12 months a drop in buying puts at stake (below_expectation's).
-AT_STAKE = "TRY_CAST(json_extract_string(params, '$.at_stake_365d') AS DOUBLE)"
 
 
 def totals(
