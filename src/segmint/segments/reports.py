@@ -48,11 +48,11 @@ def segments(
     edited rule segment is compared with its earlier version's members.
     """
     rows = [r for r in _kpis(engine, run.run_id) if _shown(r)]
-    before = {}
-    if previous is not None:
-        before = {
-            r["name"]: r["customers"] for r in reports.segment_sizes(engine, [previous.run_id])
-        }
+    trend = insights.trend_runs(run, snapshots.runs(engine))
+    counted = [r.run_id for r in trend] + ([previous.run_id] if previous is not None else [])
+    sizes = {
+        (r["run_id"], r["name"]): r["customers"] for r in reports.segment_sizes(engine, counted)
+    }  # what each run recorded: its trend, and the run before for the change
     for row in rows:
         row["family_label"] = family_label(row["family"], lang=lang)
         row["label"] = (
@@ -60,12 +60,11 @@ def segments(
             if row["family"] == RULES
             else segment_label(row["family"], row["segment"], settings=settings, lang=lang)
         )
-        row["change"] = None if previous is None else row["customers"] - before.get(row["name"], 0)
-    trend = insights.trend_runs(run, snapshots.runs(engine))
-    sizes = {(r["run_id"], r["name"]): r["customers"] for r in reports.segment_sizes(
-        engine, [r.run_id for r in trend]
-    )}  # fmt: skip
-    for row in rows:
+        row["change"] = (
+            None
+            if previous is None
+            else row["customers"] - sizes.get((previous.run_id, row["name"]), 0)
+        )
         row["trend"] = [sizes.get((r.run_id, row["name"]), 0) for r in trend]
     order = {f: i for i, f in enumerate((*FAMILY_KEYS, RULES))}
     ranks = {  # tiers top first and stages in lifecycle order; other families by size
