@@ -17,18 +17,21 @@ from segmint.store.duckdb import DuckDBEngine
 from segmint.store.live import members_of
 from segmint.store.memberships import FAMILIES, MOVED
 
+# CLV summed exactly (to 1e-10): a sum of doubles depends on the order DuckDB's
+# threads add them in, so the same run would not give the same figures twice.
+_CLV = "CAST(clv_12m AS DECIMAL(38, 10))"
 # What a group of customers' snapshot rows sum up to (the figures of a segment).
-_KPIS = """sum(revenue_365d) AS revenue_365d, avg(clv_12m) AS avg_clv_12m,
+_KPIS = f"""sum(revenue_365d) AS revenue_365d, CAST(avg({_CLV}) AS DOUBLE) AS avg_clv_12m,
     avg(CAST(frequency >= 2 AS INTEGER)) AS repurchase_rate,
     avg(CAST(stage = 'churned' AS INTEGER)) AS churn_rate,
     CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov"""
 # The same figures from partial sums (`_PARTS`) of groups of customers.
-_PARTS = """sum(revenue_365d) AS revenue_365d, sum(clv_12m) AS clv_sum, count(clv_12m) AS clv_n,
+_PARTS = f"""sum(revenue_365d) AS revenue_365d, sum({_CLV}) AS clv_sum, count(clv_12m) AS clv_n,
     count(frequency) AS counted, count(*) FILTER (WHERE frequency >= 2) AS repeated,
     count(stage) AS staged, count(*) FILTER (WHERE stage = 'churned') AS churned,
     sum(monetary) AS monetary, sum(frequency) AS frequency"""
 _FROM_PARTS = """sum(revenue_365d) AS revenue_365d,
-    sum(clv_sum) / nullif(sum(clv_n), 0) AS avg_clv_12m,
+    CAST(sum(clv_sum) / nullif(sum(clv_n), 0) AS DOUBLE) AS avg_clv_12m,
     sum(repeated) / nullif(sum(counted), 0) AS repurchase_rate,
     sum(churned) / nullif(sum(staged), 0) AS churn_rate,
     CAST(sum(monetary) / nullif(sum(frequency), 0) AS DOUBLE) AS aov"""
