@@ -24,6 +24,7 @@ from segmint.demo.clock import SECOND_US, WEEK_US, Clock, local_day
 from segmint.demo.drops import Drops, draw_drops, truth_columns, without_removed
 from segmint.demo.orders import Orders, draw_orders
 from segmint.demo.people import Customers, draw_customers
+from segmint.demo.personas import PERSONAS, draw_personas
 from segmint.demo.process import (
     CANCELLED,
     BgNbdDraw,
@@ -121,7 +122,8 @@ def generate(
         (yuan); the BG/NBD summary `x`, `t_x`, `T` (weeks from the first order to the
         end); `alive` at the end, `dropout_at` (time of the last BG/NBD purchase of a
         dropped-out customer, else null), `won_back` and `won_back_at` (a won-back
-        customer is alive and keeps its `dropout_at`); `discount_sensitive`,
+        customer is alive and keeps its `dropout_at`); `persona` (the planted profile
+        group, `segmint.demo.personas`), `discount_sensitive`,
         `browsing_without_buying`, `duplicate_of` (the original's id, else null);
         `n_orders` (orders not cancelled: 1 + x, plus a win-back burst, less what a
         drop removed) and `revenue` (amounts of orders neither cancelled nor
@@ -153,20 +155,29 @@ def generate(
     day, until_us = _window_end(as_of)
     clock = Clock(start or _years_before(day, 3), day, until_us=until_us)
     rng = np.random.default_rng(seed)
+    drawn = draw_personas(rng, n_customers, discount_share=params.discount_sensitive_share)
     people = draw_customers(
         rng,
         n_customers,
         clock=clock,
         growth=params.signup_growth,
         duplicate_share=params.duplicate_share,
+        channel=drawn.channel,
     )
     T = (clock.end_us - people.signup_us) / WEEK_US  # noqa: N806
     draw = simulate_bg_nbd(T, params=params, rng=rng)
     nu = rng.gamma(params.q, 1.0 / params.gamma, n_customers)
-    sensitive = rng.random(n_customers) < params.discount_sensitive_share
+    sensitive = drawn.sensitive
     timeline = draw_timeline(rng, people.signup_us, draw, clock=clock, params=params)
     orders = draw_orders(
-        rng, timeline, people=people, nu=nu, sensitive=sensitive, clock=clock, params=params
+        rng,
+        timeline,
+        people=people,
+        nu=nu,
+        sensitive=sensitive,
+        favourite=drawn.favourite,
+        clock=clock,
+        params=params,
     )
     # A generator of its own, spawned without drawing from `rng`: the drop's draws leave
     # every other draw as it is, so drop_share only changes the dropped customers' data.
@@ -201,6 +212,7 @@ def generate(
         timeline=timeline,
         orders=orders,
         sensitive=sensitive,
+        persona=drawn.persona,
         browsing=browsing,
         drops=drops,
     )
@@ -246,6 +258,7 @@ def _truth(
     timeline: Timeline,
     orders: Orders,
     sensitive: Bools,
+    persona: Ints,
     browsing: Bools,
     drops: Drops,
 ) -> pa.Table:
@@ -272,6 +285,7 @@ def _truth(
                 timeline.won_back_at, valid=timeline.won_back_at >= 0
             ),
             "discount_sensitive": sensitive,
+            "persona": columns.lookup([p.key for p in PERSONAS], persona),
             "browsing_without_buying": browsing,
             "duplicate_of": people.ids.take(pa.array(np.maximum(original, 0), mask=original < 0)),
             "n_orders": np.bincount(orders.owner[counted], minlength=n),

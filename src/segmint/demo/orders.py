@@ -80,13 +80,15 @@ def draw_orders(
     people: Customers,
     nu: Floats,
     sensitive: Bools,
+    favourite: Ints,
     clock: Clock,
     params: TruthParams,
 ) -> Orders:
     """Number the orders in time order and draw amount, discount, status, channel and items.
 
     The amount paid is the Gamma-Gamma spend, Gamma(p, rate ν), in whole cents and at
-    least one yuan; a discount is a share of the list price on top of it.
+    least one yuan; a discount is a share of the list price on top of it. Each order's
+    first line is in the customer's `favourite` category (index into PRODUCTS).
     """
     order = by_time(timeline.at, origin=clock.start_us)
     owner, at, kind = timeline.owner[order], timeline.at[order], timeline.kind[order]
@@ -101,7 +103,6 @@ def draw_orders(
     status = np.where(kind == CANCELLED, VOID, status)
     channel = _channels(rng, people.channel[owner])
     ids = columns.serial_ids("O", np.arange(1, m + 1), digits=11)
-    favourite = rng.integers(0, len(PRODUCTS), people.signup_us.size)
     items, first_product = _items(rng, ids, amount + discount, favourite[owner])
     stores = [s for _, s, _ in CHANNELS] + [f"{c}店" for c, _, _ in CITIES]
     store = np.where(channel == OFFLINE_CHANNEL, len(CHANNELS) + people.city[owner], channel)

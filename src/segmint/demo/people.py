@@ -52,15 +52,23 @@ class Customers:
 
 
 def draw_customers(
-    rng: np.random.Generator, n: int, *, clock: Clock, growth: float, duplicate_share: float
+    rng: np.random.Generator,
+    n: int,
+    *,
+    clock: Clock,
+    growth: float,
+    duplicate_share: float,
+    channel: Ints,
 ) -> Customers:
     """Draw `n` customers; a `duplicate_share` of them re-register an earlier customer.
+
+    Each signs up in their `channel` (index into CHANNELS), which their persona fixed.
 
     A duplicate has its own id, sign-up and behaviour, and shares the original's name,
     gender, birthday and phone (or e-mail), as when one person registers twice.
     """
     signup_us = np.sort(clock.at_shopping_hour(rng, clock.signup_days(rng, n, growth=growth)))
-    codes = _codes(rng, n, clock=clock)
+    codes = _codes(rng, n, clock=clock) | {"channel": channel}
     duplicate_of = _duplicates(rng, n, share=duplicate_share)
     _copy_identity(rng, codes, duplicate_of)
     ids = columns.serial_ids("C", np.arange(1, n + 1), digits=7)
@@ -108,7 +116,6 @@ def _codes(rng: np.random.Generator, n: int, *, clock: Clock) -> dict[str, Ints]
         "given2": np.where(rng.random(n) < TWO_CHARACTER_NAMES, _given(rng, gender), -1),
         "birthday": birthday,
         "city": pick(rng, [w for _, _, w in CITIES], n),
-        "channel": pick(rng, [w for _, _, w in CHANNELS], n),
         # Distinct numbers make phones and e-mail addresses unique except for duplicates.
         "phone": rng.choice(len(PHONE_PREFIXES) * 10**8, n, replace=False).astype(np.int64),
         "domain": domain,
