@@ -80,10 +80,11 @@ def top_n(
     """
     n_rows, n_products = scores.shape
     excluded = np.zeros(n_rows, np.int64) if exclude is None else np.diff(exclude.indptr)
-    row = np.repeat(np.arange(n_rows), np.diff(scores.indptr))
+    counts = np.diff(scores.indptr)
+    row = np.repeat(np.arange(n_rows, dtype=np.int32), counts)  # half the bytes of int64
     col, value = scores.indices, scores.data.astype(np.float32)
     if floor is not None:
-        high = value >= floor[row]
+        high = value >= np.repeat(floor, counts)  # a run per row, not a gather
         row, col, value = row[high], col[high], value[high]
     row, col, value, place = ordered(row, col, value, scores.shape)
     # the best n + (excluded) hold the best n that are not excluded

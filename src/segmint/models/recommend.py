@@ -256,9 +256,11 @@ def _neighbours(
     co: Csr, start: int, buyers: npt.NDArray[np.float64], k: int, shrinkage: float
 ) -> tuple[Ints, Ints, npt.NDArray[np.float32]]:
     """The top k of each row of a block of co-purchase counts, as (row, column, sim)."""
-    local = np.repeat(np.arange(co.shape[0]), np.diff(co.indptr))
+    counts = np.diff(co.indptr)
+    local = np.repeat(np.arange(co.shape[0], dtype=np.int32), counts)
     cols = co.indices
-    sim = co.data / (np.sqrt(buyers[start + local] * buyers[cols]) + shrinkage)
+    mine = np.repeat(buyers[start : start + co.shape[0]], counts)
+    sim = co.data / (np.sqrt(mine * buyers[cols]) + shrinkage)
     sim[start + local == cols] = 0.0  # a product is not its own neighbour; 0 sorts last
     row, col, value, rank = ordered(local, cols, sim.astype(np.float32), co.shape)
     top = (rank < k) & (value > 0)
