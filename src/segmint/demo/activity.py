@@ -33,7 +33,8 @@ PRODUCT_VIEWS = 0.75  # of those, views of the order's first product
 ENGAGEMENT_PER_WEEK = (0.12, 0.015)  # while alive, after dropout
 QUIET_DAYS = 21  # browsing without buying: no order in this many days before the end,
 BROWSING_DAYS = 30  # and a run of 5+ product views within the last this many days
-TICKETS_PER_ORDER = 0.003
+TICKETS_PER_ORDER = 0.02  # an order in fifty brings a question or a complaint
+STUCK = 0.1  # tickets that wait on a part, a refund or a courier: twenty times as long
 SATISFACTION = {True: (1, (0.45, 0.35, 0.20)), False: (3, (0.15, 0.35, 0.50))}  # complaint?
 RATED = 0.7  # closed tickets with a satisfaction rating
 
@@ -174,8 +175,9 @@ def draw_tickets(
 ) -> pa.Table:
     """Service tickets: a few per hundred customers, more for those who order more.
 
-    Tickets open between sign-up and 30 days after the last order; complaints are rated
-    lower; a ticket still open at the end has no `closed_at` and no rating.
+    Tickets open between sign-up and 30 days after the last order and close after about
+    20 hours (a tenth of them, stuck, after about 17 days); complaints are rated lower; a
+    ticket still open at the end has no `closed_at` and no rating.
     """
     n = people.signup_us.size
     bought = np.bincount(orders.owner[orders.kind != CANCELLED], minlength=n)
@@ -190,6 +192,7 @@ def draw_tickets(
     category = pick(rng, [w for _, w, _ in TICKET_CATEGORIES], owner.size)
     complaint = rng.random(owner.size) < np.array([c for _, _, c in TICKET_CATEGORIES])[category]
     hours = rng.lognormal(math.log(20.0), 1.0, owner.size)
+    hours = np.where(rng.random(owner.size) < STUCK, 20 * hours, hours)
     closed = opened + np.maximum((hours * HOUR_US).astype(np.int64) // SECOND_US, 60) * SECOND_US
     done = closed < clock.end_us
     satisfaction = np.where(

@@ -92,7 +92,7 @@ def generate(
     (`simulate_bg_nbd`) to the end of `as_of` and their amounts Gamma-Gamma. Times are
     local shopping hours in Asia/Shanghai stored as UTC: a repeat order lands on the
     local day the process puts it and at a drawn time of that day. With the default
-    parameters there are about 10 orders (1.7 item lines each), 16 events and 0.06
+    parameters there are about 10 orders (1.7 item lines each), 16 events and 0.25
     service tickets per customer. Customers are numbered in sign-up order; orders,
     events and tickets in time order. A few valued customers stop or slow down on a
     known day (`TruthParams.drop_share`): their orders from then on are removed, which

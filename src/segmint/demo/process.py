@@ -69,7 +69,7 @@ class TruthParams:
         Customers without an order in their last 21 days who view 5 or more products in
         the last 30 days without ordering (truth: `browsing_without_buying`).
     tickets_per_customer : float
-        Service tickets per customer, plus 0.003 per order.
+        Service tickets per customer, plus 0.02 per order.
     signup_growth : float
         Sign-ups grow by e**signup_growth from the first day of the window to the last.
     drop_share : float
