@@ -76,7 +76,7 @@ def test_silhouette_of_the_chosen_k_is_rousseeuws_mean_width():
     x, _ = planted(np.random.default_rng(5), noise_columns=3)
     x = x[:600]
     model = ProfileClusters().fit(x)
-    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    z = np.clip((x - x.mean(axis=0)) / x.std(axis=0), -cluster.CLIP, cluster.CLIP)
     expected = rousseeuw(z, model.labels_)
     assert model.silhouettes_[model.n_clusters_] == pytest.approx(expected, rel=1e-9)
 
@@ -88,8 +88,10 @@ def test_standardization_is_the_population_mean_and_std(data, fitted):
 
 
 def test_centres_are_the_means_of_their_clusters_in_raw_units(data, fitted):
-    """Witness: a Lloyd fixed point, each centre the mean of its rows (all rows are the sample)."""
-    x = data[0]
+    """Witness: a Lloyd fixed point, each centre the mean of its rows (all rows are the sample),
+    as k-means sees them: standardized values clipped to ±3, in raw units again."""
+    mean, scale = fitted.mean_, fitted.scale_
+    x = np.clip((data[0] - mean) / scale, -cluster.CLIP, cluster.CLIP) * scale + mean
     means = np.stack([x[fitted.labels_ == j].mean(axis=0) for j in range(fitted.n_clusters_)])
     np.testing.assert_allclose(fitted.centers_, means, atol=1e-6)
 
@@ -319,3 +321,15 @@ def test_traits_refuse_labels_of_another_length(data):
     with pytest.raises(InputError) as caught:
         traits(data[0], data[1][:-1])
     assert caught.value.code == "models.lengths_differ"
+
+
+def test_a_rare_flag_does_not_take_a_cluster_of_its_own():
+    """Witness: the planted groups plus a 0/1 column set for 2 % of rows at random (its
+    standardized 1 is about 7 deviations out): clipped to 3, it does not split off a
+    cluster, and the five groups are found (adjusted Rand index >= 0.95)."""
+    rng = np.random.default_rng(8)
+    x, truth = planted(rng)
+    rare = (rng.random(len(x)) < 0.02).astype(float)
+    model = ProfileClusters().fit(np.column_stack([x, rare]))
+    assert model.n_clusters_ == PLANTED
+    assert adjusted_rand_score(truth, model.labels_) >= 0.95

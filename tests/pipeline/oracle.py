@@ -61,6 +61,7 @@ KINDS: dict[str, str] = {
     "complaints_365d": INT,
     "avg_satisfaction": FLOAT,
     "open_tickets": INT,
+    "avg_resolution_days": FLOAT,
 }
 # Counts are 0 when there is nothing to count; so is money (no revenue row: 0 revenue).
 ZERO_WHEN_EMPTY = (
@@ -350,13 +351,17 @@ def view_streaks(product_views: pd.DataFrame, orders: pd.DataFrame, day: int) ->
 
 
 def service_features(tickets: pd.DataFrame, day: int) -> pd.DataFrame:
-    """Tickets and complaints of the last 365 days, satisfaction, tickets open on `day`."""
+    """Tickets and complaints of the last 365 days, satisfaction, tickets open on `day`,
+    and the days tickets closed in the last 365 took on average."""
     t = tickets[tickets["opened_day"] <= day]
     recent = t["opened_day"] > day - 365
     closed = t["closed_day"]
     still_open = closed.isna() | (closed.fillna(day) > day)
+    resolved = (closed <= day) & (closed > day - 365)  # closed in the last 365 days
+    took = (closed - t["opened_day"])[resolved]
     return pd.DataFrame(
         {
+            "avg_resolution_days": took.groupby(t.loc[resolved, "customer_id"]).mean(),
             "tickets_365d": t[recent].groupby("customer_id").size(),
             "complaints_365d": t[recent & t["is_complaint"]].groupby("customer_id").size(),
             "avg_satisfaction": t.groupby("customer_id")["satisfaction"].mean(),

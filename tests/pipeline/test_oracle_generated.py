@@ -54,7 +54,7 @@ def utc(offset: int, clock: str) -> str:
 SIGNED_UP = local(-400, "10:00")
 EXTRA_CUSTOMERS = [
     *((f"X{n:02d}", SIGNED_UP) for n in (1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17)),
-    *((f"X{n:02d}", SIGNED_UP) for n in (18, 19, 20, 21, 24)),
+    *((f"X{n:02d}", SIGNED_UP) for n in (18, 19, 20, 21, 24, 25)),
     ("X08", local(3)),  # first order before sign-up, both after INNER
     ("X09", ""),  # no sign-up date, only a cancelled order
     ("X10", local(5)),  # signs up after INNER, never orders
@@ -94,6 +94,8 @@ EXTRA_ORDERS = [
     ("XO2101", "X21", local(-1), "40.00", "0", "cancelled"),
     ("XO2102", "X21", local(-60), "40.00", "0", "paid"),
     ("XO2401", "X24", f"{DATA_END} 23:30:00", "99.00", "0", "paid"),  # the newest order
+    # A as of the default day (the generated shop alone need not reach 100,000 in a year)
+    ("XO2501", "X25", local(20), "150000.00", "0", "paid"),
 ]
 EXTRA_ITEMS = [
     ("XO0101", "XP01", "b_cat", "2", "100.00"),

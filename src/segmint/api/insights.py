@@ -16,6 +16,7 @@ from segmint.segments.insights import (
     RfmView,
     TiersView,
 )
+from segmint.segments.needs_view import NeedsView
 
 router = APIRouter(prefix="/insights", tags=["insights"])
 
@@ -32,6 +33,12 @@ def overview(run: RunQuery = None, s: Session = Reads) -> Overview:
 def tiers(run: RunQuery = None, s: Session = Reads) -> TiersView:
     """Tier sizes, revenue shares and spend ranges, and the migration since the run before."""
     return s.workspace.tiers(run_id=run, lang=s.lang)
+
+
+@router.get("/needs", name="insights_needs")
+def needs(run: RunQuery = None, s: Session = Reads) -> NeedsView:
+    """Profile clusters in words, loyalty levels, service needs, next-best category per tier."""
+    return s.workspace.needs(run_id=run, lang=s.lang)
 
 
 @router.get("/rfm", name="insights_rfm")

@@ -65,6 +65,7 @@ CALLS: dict[str, Callable[..., Any]] = {
         "clv_view",
         "value_customers",
         "alert_totals",
+        "needs",
     )
 }
 

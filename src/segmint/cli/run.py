@@ -1,4 +1,4 @@
-"""`segmint run`, `runs`, `refresh`, `segments`, `customer` and `export snapshot`."""
+"""`segmint run`, `runs`, `refresh`, `segments`, `needs`, `customer`, `export snapshot`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run)
     app.command("runs")(runs)
     app.command("segments")(segments)
+    app.command("needs")(needs)
     app.command("customer")(customer)
     app.command("refresh")(refresh)
     app.add_typer(export_app, name="export")
@@ -153,6 +154,32 @@ def segments(
         render.emit_result(data, diff=moved)
     else:
         render.segments(data, moved, names=names, locale=locale)
+
+
+def needs(
+    workspace: WorkspaceOption = Path("."),
+    run_id: RunOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Profile clusters described in words, loyalty levels, service needs, next categories.
+
+    Each cluster with its size, value and what sets it apart; the loyalty levels and the
+    service needs with their customers; per tier the category to offer next.
+
+    Example: segmint needs --lang zh-CN
+    """
+    from segmint.cli import render
+    from segmint.cli.served import reading
+    from segmint.core.formats import locale_of
+
+    with reading(workspace) as ws:
+        locale = locale_of(ws.settings, lang)
+        data = ws.needs(run_id=run_id, lang=locale.lang)
+    if as_json:
+        render.emit_result(data)
+    else:
+        render.needs(data, locale=locale)
 
 
 def customer(

@@ -67,6 +67,15 @@ NUMERIC = (FeatureType.INT, FeatureType.FLOAT, FeatureType.MONEY)
 ORDER_WINDOWS = (7, 30, 90, 180, 365)
 REVENUE_WINDOWS = (30, 90, 180, 365)
 
+# The service needs a run flags, in the order a profile lists them (settings: [service]).
+SERVICE_NEEDS = (
+    "unresolved_ticket",
+    "frequent_complainer",
+    "low_satisfaction",
+    "slow_resolution",
+    "needs_onboarding",
+)
+
 FEATURES: tuple[Feature, ...] = (
     _F("recency_days", _I, "days"),
     _F("frequency", _I, "orders"),
@@ -96,6 +105,7 @@ FEATURES: tuple[Feature, ...] = (
     _F("complaints_365d", _I, "tickets"),
     _F("avg_satisfaction", _R, "1-5"),
     _F("open_tickets", _I, "tickets"),
+    _F("avg_resolution_days", _R, "days"),
 )
 
 # What a run computes from the features: scores and labels, stored beside them.
@@ -112,6 +122,12 @@ SCORES: tuple[Feature, ...] = (
     _F("p_alive", _R, "probability"),
     _F("expected_orders_90d", _R, "purchases"),
     _F("clv_12m", _R, "currency"),
+    _F("cluster", _I, "cluster"),
+    _F("loyalty_points", _I, "points"),
+    _F("loyalty_level", _T, "level"),
+    *(_F(need, FeatureType.BOOL, "flag") for need in SERVICE_NEEDS),
+    _F("next_category", _T, "category"),
+    _F("recommended", _T, "products"),
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

@@ -22,6 +22,12 @@ from pydantic_core import PydanticCustomError
 from segmint.core import config_rules as rules
 from segmint.core.catalog import FEATURES, NUMERIC
 from segmint.core.config_errors import from_pydantic
+from segmint.core.config_needs import (
+    ClusterSettings,
+    LoyaltySettings,
+    RecommendSettings,
+    ServiceSettings,
+)
 from segmint.core.errors import ConfigError, Location
 from segmint.core.schema import TABLES
 from segmint.core.toml_text import key_lines, line_of, show
@@ -287,6 +293,10 @@ class Settings(_Frozen):
     alerts: AlertSettings = AlertSettings()
     webhooks: WebhookSettings = WebhookSettings()
     playbooks: PlaybookSettings = PlaybookSettings()
+    clusters: ClusterSettings = ClusterSettings()
+    recommend: RecommendSettings = RecommendSettings()
+    service: ServiceSettings = ServiceSettings()
+    loyalty: LoyaltySettings = LoyaltySettings()
     mapping: dict[str, str] = Field(
         default_factory=dict,
         description="Extra header names: source header = canonical column.",
@@ -312,7 +322,7 @@ class Settings(_Frozen):
 
 
 # Sections of segmint.toml and the model of each; the top-level keys are Settings' own.
-SECTIONS: dict[str, type[_Frozen]] = {
+SECTIONS: dict[str, type[BaseModel]] = {
     "import": ImportSettings,
     "rfm": RfmSettings,
     "tiers": TierSettings,
@@ -322,6 +332,10 @@ SECTIONS: dict[str, type[_Frozen]] = {
     "alerts": AlertSettings,
     "webhooks": WebhookSettings,
     "playbooks": PlaybookSettings,
+    "clusters": ClusterSettings,
+    "recommend": RecommendSettings,
+    "service": ServiceSettings,
+    "loyalty": LoyaltySettings,
 }
 
 

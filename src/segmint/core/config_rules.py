@@ -32,6 +32,7 @@ def problems(settings: Settings, raw: dict[str, Any]) -> list[ConfigError]:
         *_lifecycle_problems(settings, got),
         *_rfm_problems(settings, got),
         *_value_problems(settings, got),
+        *_needs_problems(settings, got),
     ]
 
 
@@ -189,4 +190,30 @@ def _value_problems(settings: Settings, got: Any) -> list[ConfigError]:
     ]
     if not negative and not any(w > 0 for w in weights.values()):
         found.append(problem("config.no_weight", key, got=got(key, weights)))
+    return found
+
+
+def _needs_problems(settings: Settings, got: Any) -> list[ConfigError]:
+    """The cluster range, and the loyalty programme's levels and multipliers."""
+    found = []
+    clusters = settings.clusters
+    if clusters.min > clusters.max:
+        key = "clusters.max"
+        found.append(problem("config.cluster_range", key, got=got(key, clusters.max)))
+    levels, key = settings.loyalty.levels, "loyalty.levels"
+    mins = [level.min for level in levels]
+    keys = [level.key for level in levels]
+    if not levels or mins[0] != 0 or any(b <= a for a, b in pairwise(mins)):
+        found.append(problem("config.loyalty_levels", key, got=show(mins)))
+    elif len(set(keys)) < len(keys):
+        found.append(problem("config.loyalty_level_keys", key, got=show(keys)))
+    labels = settings.tiers.labels
+    for tier, factor in settings.loyalty.multipliers.items():
+        name = f"loyalty.multipliers.{tier}"
+        if tier not in labels or factor <= 0:
+            found.append(
+                problem(
+                    "config.loyalty_multiplier", name, got=got(name, factor), tiers=show(labels)
+                )
+            )
     return found

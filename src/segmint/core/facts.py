@@ -22,6 +22,12 @@ from segmint.core.config import (
     TierSettings,
     ValueSettings,
 )
+from segmint.core.config_needs import (
+    ClusterSettings,
+    LoyaltySettings,
+    RecommendSettings,
+    ServiceSettings,
+)
 
 
 class _Fact(BaseModel):
@@ -36,17 +42,15 @@ class RunSettings(_Fact):
     lifecycle: LifecycleSettings = LifecycleSettings()
     value: ValueSettings = ValueSettings()
     clv: ClvSettings = ClvSettings()
+    clusters: ClusterSettings = ClusterSettings()
+    recommend: RecommendSettings = RecommendSettings()
+    service: ServiceSettings = ServiceSettings()
+    loyalty: LoyaltySettings = LoyaltySettings()
 
     @classmethod
     def of(cls, settings: Settings) -> RunSettings:
         """The run-relevant sections of `settings`."""
-        return cls(
-            rfm=settings.rfm,
-            tiers=settings.tiers,
-            lifecycle=settings.lifecycle,
-            value=settings.value,
-            clv=settings.clv,
-        )
+        return cls(**{name: getattr(settings, name) for name in cls.model_fields})
 
 
 class RfmFacts(_Fact):
@@ -138,6 +142,50 @@ class ClvFacts(_Fact):
         return next((f for f in self.fits if f.purpose == purpose), None)
 
 
+class Trait(_Fact):
+    """A feature that sets a cluster apart: its z-score against everyone, and both means.
+
+    ``feature`` is a profile column (`pipeline.profiles`): a catalog feature, ``age``,
+    or ``<kind>:<value>`` for a share (``category_share:母婴``, ``channel_share:抖音``,
+    ``gender:female``). Means are in the feature's own units (yuan, days, shares).
+    """
+
+    feature: str
+    z: float
+    mean: float
+    overall: float
+
+
+class Cluster(_Fact):
+    """One profile cluster of a run: its stable id, size, centre and distinguishing traits."""
+
+    cluster: int
+    customers: int
+    center: tuple[float, ...]  # in the profile's columns, before standardizing
+    traits: tuple[Trait, ...]
+
+
+class Silhouette(_Fact):
+    """The criterion a number of clusters scored (Rousseeuw 1987; higher is better)."""
+
+    k: int
+    score: float
+
+
+class ProfileFacts(_Fact):
+    """The profile clusters of a run: the columns, their standardization, the clusters.
+
+    Kept so the next run can give its clusters the ids of this run's nearest ones, and
+    an update between runs places a customer with this run's centres.
+    """
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    silhouettes: tuple[Silhouette, ...]
+    clusters: tuple[Cluster, ...]
+
+
 class RunWarning(_Fact):
     """Something a finished run found doubtful: a catalogue code and the values it names."""
 
@@ -170,6 +218,7 @@ class RunFacts(_Fact):
     clv: ClvFacts
     pareto_curve: tuple[float, ...]
     warnings: tuple[RunWarning, ...] = ()
+    profiles: ProfileFacts | None = None  # None when too few customers bought
 
     def span(self, tier: str) -> TierSpan | None:
         """The span of `tier`, None when the run has no such tier."""

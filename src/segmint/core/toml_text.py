@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from pydantic import BaseModel
+
 _PART = r'(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')'
 _PATH = rf"{_PART}(?:\s*\.\s*{_PART})*"
 _ARRAY_TABLE = re.compile(rf"^\s*\[\[\s*({_PATH})\s*\]\]")
@@ -60,6 +62,8 @@ def _parts(path: str) -> list[str]:
 
 def show(value: object) -> str:
     """`value` written as in a TOML file: ``true``, ``[80, 15]``, ``"GB"``, ``{ a = 1 }``."""
+    if isinstance(value, BaseModel):  # a table of a list, as [[loyalty.levels]]: inline
+        value = value.model_dump()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

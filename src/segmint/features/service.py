@@ -1,4 +1,8 @@
-"""Features of a customer's service tickets: volume, complaints, satisfaction, open tickets."""
+"""Features of a customer's service tickets: volume, complaints, satisfaction, open tickets.
+
+Resolution is counted in local days from opening to closing, over the tickets closed in
+the last 365 days.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,11 @@ def service_features(tickets: ir.Table, as_of: int) -> ir.Table:
     """One row per customer with a ticket opened up to as_of."""
     t = tickets.filter(tickets.opened_day <= as_of)
     recent = within(t.opened_day, as_of, 365)
+    closed = t.closed_day.notnull() & (t.closed_day <= as_of) & within(t.closed_day, as_of, 365)
     return t.group_by("customer_id").aggregate(
         tickets_365d=t.count(where=recent),
         complaints_365d=t.count(where=recent & t.is_complaint),
         avg_satisfaction=t.satisfaction.mean(),
         open_tickets=t.count(where=t.closed_day.isnull() | (t.closed_day > as_of)),
+        avg_resolution_days=(t.closed_day - t.opened_day).mean(where=closed),
     )

@@ -43,6 +43,9 @@ N_INIT = 4  # k-means++ seedings per k: cheap on a sample, and guards against on
 SILHOUETTE_SAMPLE = 10_000  # silhouette costs m² distances: 10,000 rows take ~1.4 s per k
 SILHOUETTE_MEMORY = 128  # MB of distances at a time; scikit-learn's 1024 would hold all 10,000²
 CHUNK = 65_536  # rows standardized at a time: temporaries of ~15 MB at 30 features
+# Standardized values are clipped to ±CLIP: a rare flag (2 % of customers) or a long tail
+# is 5-7 standard deviations out, and k-means would give those few a cluster of their own.
+CLIP = 3.0
 
 
 class ProfileClusters(Estimator):
@@ -62,7 +65,8 @@ class ProfileClusters(Estimator):
     Attributes
     ----------
     mean_, scale_ : ndarray of shape (d,)
-        Column means and standard deviations (1 for a constant column): z = (x - mean) / scale.
+        Column means and standard deviations (1 for a constant column): z = (x - mean) / scale,
+        clipped to [-3, 3] before k-means sees it.
     silhouettes_ : dict[int, float]
         The mean silhouette of each k tried, on (at most 10,000 rows of) the sample.
     n_clusters_ : int
@@ -110,7 +114,8 @@ class ProfileClusters(Estimator):
             raise self._too_few(distinct=len(np.unique(x, axis=0)), count=len(x))
         mean, std = _moments(x)
         scale = _scale(std)
-        sample = (x[_sample_rows(len(x), self.sample_size, self.random_state)] - mean) / scale
+        rows = _sample_rows(len(x), self.sample_size, self.random_state)
+        sample = np.clip((x[rows] - mean) / scale, -CLIP, CLIP)
         self.silhouettes_, centers_z = self._search(sample)
         self.n_clusters_ = k = len(centers_z)
         # The sample's centres are kept, not refined by Lloyd passes over all rows: each is
@@ -118,12 +123,12 @@ class ProfileClusters(Estimator):
         # centre, finer than traits or matching can see, and the silhouette that chose k was
         # measured on them; a refinement would only move customers on a boundary.
         centers = centers_z * scale + mean
-        sizes = np.bincount(_nearest(x, centers, mean=mean, scale=scale), minlength=k)
+        sizes = np.bincount(nearest(x, centers, mean=mean, scale=scale), minlength=k)
         self.mean_, self.scale_ = mean, scale
         self.centers_ = centers[np.lexsort((np.arange(k), -sizes))]
         # assigned again with the centres in their final order, so that a tie between two
         # centres breaks as predict breaks it
-        self.labels_ = _nearest(x, self.centers_, mean=mean, scale=scale)
+        self.labels_ = nearest(x, self.centers_, mean=mean, scale=scale)
         return self
 
     def predict(self, X: ArrayLike) -> Ints:  # noqa: N803
@@ -147,7 +152,7 @@ class ProfileClusters(Estimator):
                 model=type(self).__name__,
                 expected=self.centers_.shape[1],
             )
-        return _nearest(x, self.centers_, mean=self.mean_, scale=self.scale_)
+        return nearest(x, self.centers_, mean=self.mean_, scale=self.scale_)
 
     def _search(self, sample: Floats) -> tuple[dict[int, float], Floats]:
         """The silhouette of each k that fits the sample, and the centres of the best k."""
@@ -344,8 +349,10 @@ def _silhouette(sample: Floats, labels: Ints, seed: int) -> float:
         return float(silhouette_score(sample, labels, sample_size=size, random_state=seed))
 
 
-def _nearest(x: Floats, centers: Floats, *, mean: Floats, scale: Floats) -> Ints:
-    """Each row's nearest centre in standardized space, a chunk at a time (never n × k × d).
+def nearest(x: Floats, centers: Floats, *, mean: Floats, scale: Floats) -> Ints:
+    """Each row's nearest centre (an index) in standardized, clipped space, by chunks.
+
+    Never an n × k × d array.
 
     Distances are summed per row, not through a matrix product, so a row's label does not
     depend on the chunk it is in or the order of the centres.
@@ -353,7 +360,7 @@ def _nearest(x: Floats, centers: Floats, *, mean: Floats, scale: Floats) -> Ints
     z_centers = (centers - mean) / scale
     labels = np.empty(len(x), dtype=np.int64)
     for start in range(0, len(x), CHUNK):
-        z = (x[start : start + CHUNK] - mean) / scale
+        z = np.clip((x[start : start + CHUNK] - mean) / scale, -CLIP, CLIP)
         distances = np.stack([_squared_norms(z - c) for c in z_centers])
         labels[start : start + CHUNK] = distances.argmin(axis=0)
     return labels

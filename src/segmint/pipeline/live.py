@@ -28,16 +28,15 @@ from segmint.core.config import Settings
 from segmint.core.errors import Location, NotFoundError, RuleError
 from segmint.core.updates import ViewUpdate
 from segmint.features.customer import EPOCH, customer_features
-from segmint.pipeline import alerts, frozen, run
+from segmint.pipeline import alerts, frozen, needs, recommendations, run
 from segmint.pipeline.customer_value import applied
 from segmint.pipeline.pending import next_changes
 from segmint.segments import membership
 from segmint.store import facts as stored_facts
 from segmint.store import frozen as stored_frozen
-from segmint.store import live, snapshots
+from segmint.store import learnt, live, snapshots
 from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
-from segmint.store.memberships import FAMILIES
 from segmint.store.relations import Sources, execute, of_customers, sources
 
 
@@ -172,8 +171,9 @@ def _recompute(
     value = applied(history, held.facts.clv, as_of=n, discount_rate=rs.clv.discount_rate)
     who = np.asarray(features["customer_id"].to_numpy(zero_copy_only=False), dtype=object)
     run_as_of = EPOCH + dt.timedelta(days=held.day)
+    columns = run.model_columns(features)
     scores = frozen.score(
-        run.model_columns(features),
+        columns,
         who,
         frozen=held,
         settings=rs,
@@ -185,6 +185,15 @@ def _recompute(
         "expected_orders_90d": value.expected_orders_90d,
         "clv_12m": value.clv_12m,
     }
+    kept = needs.Held(
+        profiles=held.facts.profiles,
+        learnt=recommendations.from_tables(
+            learnt.products(engine, run_id), learnt.neighbours(engine, run_id)
+        ),
+    )
+    scores |= needs.needs(
+        engine, few, features, columns, scores["tier"], settings=rs, day=n, held=kept
+    ).columns
     rows = run.snapshot_rows(features, scores)
     versions = live.run_plan(engine, run_id)
     plan = _segments(engine, settings, versions)
@@ -332,7 +341,7 @@ def _members(
     families = [s for s, kind, _, _ in versions if kind == "family"]
     static = [s for s, kind, is_static, _ in versions if kind == "rule" and is_static]
     parts = [
-        live.family_members(engine, rows, families, families=FAMILIES),
+        live.family_members(engine, rows, families),
         live.static_members(engine, static, rows),
     ]
     if plan:

@@ -24,24 +24,25 @@ import pyarrow.compute as pc
 from segmint.core.catalog import SCORES
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
-from segmint.core.facts import RunFacts, RunSettings, RunWarning, TierSpan
+from segmint.core.facts import ProfileFacts, RunFacts, RunSettings, RunWarning, TierSpan
 from segmint.features.activity import channel_interactions
 from segmint.features.customer import EPOCH, customer_features
 from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
-from segmint.pipeline import alerts, scoring, segments
+from segmint.pipeline import alerts, needs, recommendations, scoring, segments
 from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
 from segmint.pipeline.pending import start_view, view_start
 from segmint.pipeline.shortfall import shortfall
 from segmint.pipeline.tracking import repeat_purchases_of
-from segmint.store import snapshots
+from segmint.store import facts as stored_facts
+from segmint.store import learnt, snapshots
 from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
-STEPS = ("features", "customer value", "scores", "snapshot")
+STEPS = ("features", "customer value", "scores", "needs and profiles", "snapshot")
 Progress = Callable[[str], None]  # called with each step's name as it starts
 
 
@@ -149,6 +150,21 @@ def run(
     step(STEPS[2])
     columns = model_columns(features)
     scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of)
+    categories = execute(engine, category_spend(src.orders, src.items, day))
+    step(STEPS[3])
+    found = needs.needs(
+        engine,
+        src,
+        features,
+        columns,
+        scores["tier"],
+        settings=settings,
+        day=day,
+        held=needs.Held(profiles=previous_profiles(engine, as_of), learnt=None),
+        categories=categories,
+    )
+    scores |= found.columns
+    facts = facts.model_copy(update={"profiles": found.profiles})
     latest, before = snapshots.latest_as_of(engine), snapshots.current_run(engine)
     current = latest is None or as_of >= latest  # else a backtest: a later-dated run stays
     below = (
@@ -174,7 +190,7 @@ def run(
         if current
         else None
     )
-    step(STEPS[3])
+    step(STEPS[4])
     run_id = snapshots.next_run_id(engine)
     record = {
         "run_id": run_id,
@@ -191,13 +207,19 @@ def run(
             record,
             run_facts=facts,
             customers=customers,
-            categories=_with_run(
-                run_id, execute(engine, category_spend(src.orders, src.items, day))
-            ),
+            categories=_with_run(run_id, categories),
             channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
             actor=actor,
         )
-        segments.write_memberships(engine, settings, planned, run_id=run_id, as_of=as_of)
+        learnt.write(engine, *recommendations.tables(found.learnt, run_id=run_id))
+        segments.write_memberships(
+            engine,
+            settings,
+            planned,
+            run_id=run_id,
+            as_of=as_of,
+            clusters=[c.cluster for c in found.profiles.clusters] if found.profiles else (),
+        )
         if view is not None:
             start_view(engine, view, run_id=run_id, before=before)
         raised, resolved = (
@@ -392,6 +414,12 @@ def model_columns(features: pa.Table) -> dict[str, Any]:
         if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
             columns[name] = column.to_numpy(zero_copy_only=False)
     return columns
+
+
+def previous_profiles(engine: DuckDBEngine, as_of: dt.date) -> ProfileFacts | None:
+    """The clusters of the run before as_of, whose ids this run's clusters take."""
+    before = snapshots.previous_run(engine, as_of)
+    return None if before is None else stored_facts.read(engine, [before])[before].profiles
 
 
 def previous_stages(

@@ -9,6 +9,7 @@ leaves no memberships behind, and a finished one has a member list for every seg
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from segmint.core.config import Settings
@@ -49,10 +50,19 @@ def plan(engine: DuckDBEngine, settings: Settings) -> Plan:
 
 
 def write_memberships(
-    engine: DuckDBEngine, settings: Settings, planned: Plan, *, run_id: int, as_of: dt.date
+    engine: DuckDBEngine,
+    settings: Settings,
+    planned: Plan,
+    *,
+    run_id: int,
+    as_of: dt.date,
+    clusters: Sequence[int] = (),
 ) -> None:
-    """The members of every live segment in run `run_id`, and their counts."""
-    definitions.sync_families(engine, settings)
+    """The members of every live segment in run `run_id`, and their counts.
+
+    `clusters` are the run's cluster ids, each a segment of the cluster family.
+    """
+    definitions.sync_families(engine, settings, clusters=clusters)
     memberships.write_families(engine, run_id)
     ids = memberships.family_segment_ids(engine)
     for segment in planned.static:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from segmint.core.config import Settings
 from segmint.segments.families import segment_names
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
-from segmint.store.memberships import FAMILIES
+from segmint.store.memberships import FAMILIES, FLAG_FAMILIES
 
 
 class Segment(BaseModel):
@@ -64,34 +65,43 @@ class FamilyMember:
     @property
     def rule(self) -> str:
         """The condition in the rule language (a quote in a key doubled, as strings escape)."""
-        if self.family == "value_customer":
-            return f"value_customer = {self.key}"
+        if self.family in ("value_customer", "cluster"):  # a flag, a number
+            return f"{self.family} = {self.key}"
+        if self.family in FLAG_FAMILIES:
+            return f"{self.key} = true"
         return f"{self.family} = '{self.key.replace(chr(39), chr(39) * 2)}'"
 
 
-def family_members(settings: Settings) -> tuple[FamilyMember, ...]:
-    """Every segment of every built-in family under `settings`, in report order."""
+def family_members(settings: Settings, *, clusters: Sequence[int] = ()) -> tuple[FamilyMember, ...]:
+    """Every segment of every built-in family under `settings`, in report order.
+
+    `clusters` are the cluster ids of the run at hand (a run numbers them).
+    """
     bins = range(1, settings.rfm.bins + 1)
-    # the named families' keys are families.segment_names'; tiers and cells are made here
+    # the named families' keys are families.segment_names'; these are made here
     keys: dict[str, tuple[str, ...]] = {
         "tier": tuple(settings.tiers.labels),
         "rfm_cell": tuple(f"{r}{f}{m}" for r, f, m in itertools.product(bins, repeat=3)),
+        "cluster": tuple(str(c) for c in clusters),
     }
     return tuple(
         FamilyMember(family, key)
-        for family in FAMILIES
+        for family in (*FAMILIES, *FLAG_FAMILIES)
         for key in keys.get(family) or segment_names(family, settings=settings)
     )
 
 
-def sync_families(engine: DuckDBEngine, settings: Settings) -> None:
-    """Add the family segments `settings` define that the workspace does not have yet.
+def sync_families(
+    engine: DuckDBEngine, settings: Settings, *, clusters: Sequence[int] = ()
+) -> None:
+    """Add the family segments the workspace does not have yet.
 
-    Inside the caller's transaction (the run's). A family segment the settings no longer
-    make (a renamed rfm11 name) stays, with the runs that had it.
+    Those `settings` define, and one per cluster id of the run's `clusters`. Inside the
+    caller's transaction (the run's). A family segment the settings no longer make (a
+    renamed rfm11 name) stays, with the runs that had it.
     """
     have = {(s["family"], s["key"]) for s in stored.current(engine, kind="family")}
-    for member in family_members(settings):
+    for member in family_members(settings, clusters=clusters):
         if (member.family, member.key) not in have:
             stored.add_version(
                 engine,

@@ -9,23 +9,38 @@ from __future__ import annotations
 import pyarrow as pa
 
 from segmint.core import i18n
+from segmint.core.catalog import SERVICE_NEEDS
 from segmint.core.config import Settings
 from segmint.models.lifecycle import STAGES
 from segmint.models.rfm_names import RFM8_NAMES
 from segmint.segments import schemes
 
 # The families in report order; their names are the catalogue's `label.family.<key>`.
-FAMILY_KEYS = ("tier", "stage", "rfm8", "rfm11", "value_customer")
+FAMILY_KEYS = (
+    "tier",
+    "stage",
+    "rfm8",
+    "rfm11",
+    "value_customer",
+    "cluster",
+    "loyalty_level",
+    "service",
+)
 VALUE_CUSTOMER = ("true", "false")
 
 
 def segment_names(family: str, *, settings: Settings) -> tuple[str, ...]:
-    """The keys of the named segments of `family` (none for tiers: their labels are names)."""
+    """The keys of the named segments of `family`.
+
+    None for tiers (their labels are names) and clusters (a run numbers them).
+    """
     names: dict[str, tuple[str, ...]] = {
         "stage": STAGES,
         "rfm8": RFM8_NAMES,
         "rfm11": tuple(rule.key for rule in schemes.rfm11_rules(settings)),
         "value_customer": VALUE_CUSTOMER,
+        "loyalty_level": tuple(level.key for level in settings.loyalty.levels),
+        "service": SERVICE_NEEDS,
     }
     return names.get(family, ())
 
@@ -43,12 +58,18 @@ def all_segment_names(settings: Settings) -> set[str]:
 def segment_label(family: str, key: str, *, settings: Settings, lang: str) -> str:
     """The name of segment `key` of `family` in `lang` (the key itself when unknown).
 
-    The rfm11 names of a `[[rfm.names]]` table in segmint.toml are the user's own, in
-    both languages there; every other name is the catalogue's `<family>.<key>`.
+    The rfm11 names of a `[[rfm.names]]` table and the loyalty levels in segmint.toml are
+    the user's own, in both languages there; a cluster is "cluster 3"; every other name
+    is the catalogue's `<family>.<key>`.
     """
     if family == "rfm11" and settings.rfm.names:
         own = next((n for n in settings.rfm.names if n.key == key), None)
         return key if own is None else (own.zh if lang == "zh-CN" else own.en)
+    if family == "loyalty_level":
+        level = next((n for n in settings.loyalty.levels if n.key == key), None)
+        return key if level is None else (level.zh if lang == "zh-CN" else level.en)
+    if family == "cluster":
+        return i18n.message("cluster.name", lang, cluster=key)
     entry = f"{family}.{key}"
     return i18n.message(entry, lang) if entry in i18n.catalogue() else key
 
@@ -69,7 +90,8 @@ def family_label(family: str, *, lang: str) -> str:
     return i18n.label(f"family.{family}", lang)
 
 
-LABELLED = ("rfm8", "rfm11", "stage")  # families whose keys get a label column in exports
+# families whose keys get a label column in exports
+LABELLED = ("rfm8", "rfm11", "stage", "loyalty_level")
 
 
 def labelled(table: pa.Table, settings: Settings, *, lang: str) -> pa.Table:

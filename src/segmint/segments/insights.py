@@ -295,11 +295,14 @@ def family(
 
 
 def _order(family: str, settings: Settings) -> Callable[[Group], tuple[int, str]]:
-    """Tiers top first, stages in lifecycle order, other families largest first."""
+    """Tiers top first, stages and levels in order, clusters by id, others largest first."""
     ranks = {
         "tier": {label: i for i, label in enumerate(settings.tiers.labels)},
         "stage": {stage: i for i, stage in enumerate(STAGES)},
+        "loyalty_level": {level.key: i for i, level in enumerate(settings.loyalty.levels)},
     }.get(family)
+    if family == "cluster":  # by id, as the runs keep them
+        return lambda group: (int(group.key), group.key)
 
     def place(group: Group) -> tuple[int, str]:
         rank = -group.customers if ranks is None else ranks.get(group.key, len(ranks))

@@ -6,8 +6,9 @@ from typing import Any
 
 from segmint.core.config import Settings
 from segmint.core.errors import Location, NotFoundError, RuleError
+from segmint.core.formats import locale_of
 from segmint.models.lifecycle import STAGES
-from segmint.segments import insights
+from segmint.segments import insights, needs
 from segmint.segments.explain import explain
 from segmint.segments.families import FAMILY_KEYS, family_label, segment_label
 from segmint.segments.results import (
@@ -17,6 +18,7 @@ from segmint.segments.results import (
     HistoryEntry,
     Move,
     OwnSegment,
+    Product,
     Profile,
     SegmentRow,
     SegmentsReport,
@@ -151,13 +153,18 @@ def profile(
         raise NotFoundError(
             "customer.not_found", location=Location(field="customer_id"), customer=customer_id
         )
-    labels = {}
+    labels, why = {}, {}
     if row is not None:
         labels = {
             f: segment_label(f, _key(row[f]), settings=settings, lang=lang)
             for f in FAMILY_KEYS
             if row.get(f) is not None
         }
+        locale = locale_of(settings, lang)
+        if needs.need_names(row, locale):
+            labels["service"] = needs.need_names(row, locale)
+        why = explain(row, run.facts, as_of=view.get("view_as_of", run.as_of), lang=lang)
+        why |= needs.why(row, run.facts, locale)
     day = view.get("view_as_of", run.as_of)
     return Profile(
         customer_id=customer_id,
@@ -167,7 +174,8 @@ def profile(
         identity=identity,
         snapshot=row,
         labels=labels,
-        why={} if row is None else explain(row, run.facts, as_of=day, lang=lang),
+        why=why,
+        recommendations=_recommended(engine, run.run_id, row),
         segments=_own_segments(
             engine, settings, customer_id, run=run, lang=lang, row=row if view else None, day=day
         ),
@@ -177,6 +185,15 @@ def profile(
         history=[HistoryEntry(**h) for h in reports.history(engine, customer_id, HISTORY_FAMILIES)],
         timeline=[TimelineEntry(**t) for t in reports.timeline(engine, customer_id)],
     )
+
+
+def _recommended(engine: DuckDBEngine, run_id: int, row: dict[str, Any] | None) -> list[Product]:
+    """The products recommended to her, best first, with their names and categories."""
+    ids = (row or {}).get("recommended")
+    if not ids:
+        return []
+    found = {p["product_id"]: p for p in reports.products(engine, run_id, ids.split(","))}
+    return [Product(**found[i]) for i in ids.split(",") if i in found]
 
 
 def _own_segments(

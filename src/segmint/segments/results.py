@@ -193,6 +193,14 @@ class MonthlyOrders(_Result):
     revenue: Decimal
 
 
+class Product(_Result):
+    """A product recommended to a customer: its id, name and category."""
+
+    product_id: str
+    name: str | None
+    category: str | None
+
+
 class Profile(_Result):
     """The 360° profile of one customer in a run.
 
@@ -201,6 +209,7 @@ class Profile(_Result):
     (`docs/features.md`; None when the run does not have her). For the current run these
     are the live view's, with ``view_as_of`` (her row's day) and ``updated_at``.
     ``labels`` and ``why``: per label family, her label and the reason in words.
+    ``recommendations``: the products she is likely to buy next, best first.
     """
 
     customer_id: str
@@ -217,6 +226,7 @@ class Profile(_Result):
     history: list[HistoryEntry]
     timeline: list[TimelineEntry]
     alerts: list[Alert] = []
+    recommendations: list[Product] = []
 
     def masked(self) -> Profile:
         """The profile with her personal data masked (`core.privacy`), for a viewer."""

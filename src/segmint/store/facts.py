@@ -24,6 +24,7 @@ COLUMNS = (
     "clv",
     "pareto_curve",
     "warnings",
+    "profiles",
 )
 
 

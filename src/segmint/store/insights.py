@@ -7,6 +7,7 @@ run never changes); no query takes a column or table name from user text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from segmint.store.duckdb import DuckDBEngine
@@ -50,14 +51,14 @@ def run_kpis(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str, Any
 
 
 # Snapshot columns that hold a family's segment key: the same labels its memberships hold.
-FAMILY_COLUMNS = frozenset({"tier", "stage", "rfm8", "rfm11"})
+FAMILY_COLUMNS = frozenset({"tier", "stage", "rfm8", "rfm11", "cluster", "loyalty_level"})
 
 
 def family_sizes(engine: DuckDBEngine, run_id: int, family: str) -> list[dict[str, Any]]:
     """Per segment of `family`: customers, 365-day revenue and average 12-month CLV."""
     column = _family_column(family)
     return engine.records(
-        f"""SELECT {column} AS "key", count(*) AS customers,
+        f"""SELECT CAST({column} AS VARCHAR) AS "key", count(*) AS customers,
             coalesce(sum(revenue_365d), 0) AS revenue_365d, avg(clv_12m) AS avg_clv_12m
         FROM snapshots WHERE run_id = ? AND {column} IS NOT NULL GROUP BY 1 ORDER BY 1""",
         [run_id],
@@ -73,8 +74,10 @@ def family_flows(
     """
     column = _family_column(family)
     return engine.records(
-        f"""WITH a AS (SELECT customer_id, {column} AS k FROM snapshots WHERE run_id = ?),
-        b AS (SELECT customer_id, {column} AS k, revenue_365d FROM snapshots WHERE run_id = ?)
+        f"""WITH a AS (
+            SELECT customer_id, CAST({column} AS VARCHAR) AS k FROM snapshots WHERE run_id = ?),
+        b AS (SELECT customer_id, CAST({column} AS VARCHAR) AS k, revenue_365d
+            FROM snapshots WHERE run_id = ?)
         SELECT a.k AS before, b.k AS after, count(*) AS customers,
             coalesce(sum(b.revenue_365d), 0) AS revenue_365d
         FROM a FULL JOIN b USING (customer_id)
@@ -107,6 +110,14 @@ def clv_total(engine: DuckDBEngine, run_id: int) -> float:
         "SELECT coalesce(sum(clv_12m), 0) FROM snapshots WHERE run_id = ?", [run_id]
     )
     return float(found)
+
+
+def revenue_total(engine: DuckDBEngine, run_id: int) -> Decimal:
+    """The run's 365-day revenue summed over its customers (exact)."""
+    found = engine.scalar(
+        "SELECT coalesce(sum(revenue_365d), 0) FROM snapshots WHERE run_id = ?", [run_id]
+    )
+    return Decimal(str(found))
 
 
 def clv_histogram(engine: DuckDBEngine, run_id: int, *, bins: int) -> list[dict[str, Any]]:
@@ -180,4 +191,34 @@ def quarantined(engine: DuckDBEngine, import_id: str) -> list[dict[str, Any]]:
         """SELECT "row", field, code, message, raw FROM quarantine
         WHERE import_id = ? ORDER BY "row", field""",
         [import_id],
+    )
+
+
+def flag_sizes(engine: DuckDBEngine, run_id: int, flags: Sequence[str]) -> list[dict[str, Any]]:
+    """Per flag column (ours): customers it holds for, their 365-day revenue and average CLV."""
+    parts = " UNION ALL ".join(
+        f"""SELECT '{flag}' AS "key", count(*) AS customers,
+            coalesce(sum(revenue_365d), 0) AS revenue_365d, avg(clv_12m) AS avg_clv_12m
+        FROM snapshots WHERE run_id = ? AND "{flag}" """
+        for flag in flags
+    )
+    return engine.records(parts, [run_id] * len(flags))
+
+
+def next_categories(engine: DuckDBEngine, run_id: int, by: str) -> list[dict[str, Any]]:
+    """Per value of column `by` (ours): its customers' most common next category and how many.
+
+    Ties: the category first by name.
+    """
+    column = _family_column(by)
+    return engine.records(
+        f"""SELECT "key", category, customers FROM (
+            SELECT CAST({column} AS VARCHAR) AS "key", next_category AS category,
+                count(*) AS customers
+            FROM snapshots
+            WHERE run_id = ? AND {column} IS NOT NULL AND next_category IS NOT NULL
+            GROUP BY 1, 2)
+        QUALIFY row_number() OVER (PARTITION BY "key" ORDER BY customers DESC, category) = 1
+        ORDER BY 1""",
+        [run_id],
     )

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from segmint.store import snapshots
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.memberships import family_keys
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -325,21 +326,16 @@ def run_plan(engine: DuckDBEngine, run_id: int) -> list[tuple[int, str, bool, st
     return [(int(a), str(b), bool(c), str(d)) for a, b, c, d in rows]
 
 
-def family_members(
-    engine: DuckDBEngine, rows: pa.Table, segment_ids: Sequence[int], *, families: Sequence[str]
-) -> pa.Table:
+def family_members(engine: DuckDBEngine, rows: pa.Table, segment_ids: Sequence[int]) -> pa.Table:
     """(segment_id, customer_id) of `rows` (view rows) in the family versions given."""
     if not segment_ids:
         return pa.table(
             {"segment_id": pa.array([], pa.int32()), "customer_id": pa.array([], pa.string())}
         )
-    columns = ", ".join(f'CAST("{f}" AS VARCHAR) AS "{f}"' for f in families)
     marks = ", ".join("?" * len(segment_ids))
-    with engine.registered("_rows", rows.select(["customer_id", *families])):
+    with engine.registered("_rows", rows):
         return engine.arrow(
-            f"""SELECT s.segment_id, k.customer_id FROM (
-                UNPIVOT (SELECT customer_id, {columns} FROM _rows)
-                ON {", ".join(families)} INTO NAME family VALUE "key") k
+            f"""SELECT s.segment_id, k.customer_id FROM ({family_keys("_rows")}) k
             JOIN segments s ON s.family = k.family AND s."key" = k."key"
             WHERE s.segment_id IN ({marks})""",
             list(segment_ids),

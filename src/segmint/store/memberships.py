@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from segmint.core.catalog import SERVICE_NEEDS
 from segmint.core.errors import Location, NotFoundError
 from segmint.store.duckdb import DuckDBEngine
 
@@ -22,15 +23,34 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 # The built-in families: snapshot columns holding one key per customer.
-FAMILIES = ("tier", "stage", "rfm8", "rfm11", "rfm_cell", "value_customer")
+FAMILIES = (
+    "tier",
+    "stage",
+    "rfm8",
+    "rfm11",
+    "rfm_cell",
+    "value_customer",
+    "cluster",
+    "loyalty_level",
+)
+# Families of flags: a customer is in the segment of each of her flag columns that holds.
+FLAG_FAMILIES = {"service": SERVICE_NEEDS}
 
 
-def _family_keys() -> str:
-    """(customer_id, family, key) of one run's snapshot (the parameter): an UNPIVOT."""
+def family_keys(rows: str) -> str:
+    """(customer_id, family, key) of the snapshot-shaped rows `rows` (SQL of our own).
+
+    The one-key families by an UNPIVOT; a flag family's segment per flag that holds.
+    """
     columns = ", ".join(f'CAST("{f}" AS VARCHAR) AS "{f}"' for f in FAMILIES)
+    flags = " ".join(
+        f"UNION ALL SELECT customer_id, '{family}', '{flag}' FROM {rows} WHERE \"{flag}\""
+        for family, names in FLAG_FAMILIES.items()
+        for flag in names
+    )
     return (
-        f"UNPIVOT (SELECT customer_id, {columns} FROM snapshots WHERE run_id = ?) "
-        f'ON {", ".join(FAMILIES)} INTO NAME family VALUE "key"'
+        f"UNPIVOT (SELECT customer_id, {columns} FROM {rows}) "
+        f'ON {", ".join(FAMILIES)} INTO NAME family VALUE "key" {flags}'
     )
 
 
@@ -39,7 +59,8 @@ def write_families(engine: DuckDBEngine, run_id: int) -> None:
     with engine.keeping_order():  # by customer, as a profile reads them
         engine.execute(
             f"""INSERT INTO memberships
-            SELECT ?, s.segment_id, k.customer_id FROM ({_family_keys()}) k
+            WITH _run AS (SELECT * FROM snapshots WHERE run_id = ?)
+            SELECT ?, s.segment_id, k.customer_id FROM ({family_keys("_run")}) k
             JOIN segments s ON s.kind = 'family' AND s.removed_at IS NULL
                 AND s.family = k.family AND s."key" = k."key"
             ORDER BY k.customer_id""",

@@ -332,6 +332,51 @@ def _v13_clv_tracking(engine: DuckDBEngine) -> None:
     )
 
 
+# Needs and profiles: the snapshot's new columns (in the live view's rows too), each run's
+# profile clusters in its facts, and what its recommender learnt: per product its category,
+# buyers and whether it is bought again, and its most similar products.
+_V14_COLUMNS = (
+    "avg_resolution_days DOUBLE",  # a feature: placed after open_tickets below
+    "cluster BIGINT",
+    "loyalty_points BIGINT",
+    "loyalty_level VARCHAR",
+    "unresolved_ticket BOOLEAN",
+    "frequent_complainer BOOLEAN",
+    "low_satisfaction BOOLEAN",
+    "slow_resolution BOOLEAN",
+    "needs_onboarding BOOLEAN",
+    "next_category VARCHAR",
+    "recommended VARCHAR",
+)
+_V14_TABLES = (
+    """ALTER TABLE run_facts ADD COLUMN profiles STRUCT(features VARCHAR[], mean DOUBLE[],
+        scale DOUBLE[], silhouettes STRUCT(k INTEGER, score DOUBLE)[],
+        clusters STRUCT("cluster" INTEGER, customers BIGINT, center DOUBLE[],
+            traits STRUCT(feature VARCHAR, z DOUBLE, mean DOUBLE, overall DOUBLE)[])[])""",
+    """CREATE TABLE run_products (
+        run_id INTEGER, product_id VARCHAR, name VARCHAR, category VARCHAR, buyers BIGINT,
+        repeat BOOLEAN)""",
+    """CREATE TABLE run_neighbours (
+        run_id INTEGER, product_id VARCHAR, neighbour_id VARCHAR, similarity DOUBLE)""",
+)
+
+
+def _v14_needs_and_profiles(engine: DuckDBEngine) -> None:
+    for table in ("snapshots", "live_customers"):
+        for column in _V14_COLUMNS:
+            engine.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        # the new feature among the features (after open_tickets), as exports show them
+        names = [row[0] for row in engine.rows(f"DESCRIBE {table}")]
+        names.remove("avg_resolution_days")
+        names.insert(names.index("open_tickets") + 1, "avg_resolution_days")
+        columns = ", ".join(f'"{c}"' for c in names)
+        engine.execute(f"CREATE TABLE _v14 AS SELECT {columns} FROM {table}")
+        engine.execute(f"DROP TABLE {table}")
+        engine.execute(f"ALTER TABLE _v14 RENAME TO {table}")
+    for statement in _V14_TABLES:
+        engine.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_canonical_tables,
     _v2_runs_and_snapshots,
@@ -346,6 +391,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v11_campaigns,
     _v12_playbooks,
     _v13_clv_tracking,
+    _v14_needs_and_profiles,
 )
 
 

@@ -28,10 +28,10 @@ from segmint.store.duckdb import DuckDBEngine
 class Sources(NamedTuple):
     """The relations features read, each with local day numbers instead of timestamps."""
 
-    customers: ir.Table  # customer_id, signup_day
+    customers: ir.Table  # customer_id, signup_day, gender, birthday
     # order_id, customer_id, day, amount (net of refund), discount, status, channel, store
     orders: ir.Table
-    items: ir.Table  # order_id, product_id, category, spend (quantity x unit price)
+    items: ir.Table  # order_id, product_id, product_name, category, spend (quantity x price)
     events: ir.Table  # customer_id, day, type, channel
     tickets: ir.Table  # customer_id, opened_day, closed_day, is_complaint, satisfaction, category
 
@@ -100,7 +100,8 @@ def sources(
     with engine.mapped():  # ibis asks the database for each relation's schema
         return Sources(
             customers=backend.sql(
-                f"SELECT customer_id, {_day('signup_at')} AS signup_day FROM {t['customers']}"
+                f"SELECT customer_id, {_day('signup_at')} AS signup_day, gender, birthday "
+                f"FROM {t['customers']}"
             ),
             orders=backend.sql(
                 f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, {NET_AMOUNT} "
@@ -108,7 +109,7 @@ def sources(
                 f"coalesce(status, 'paid') AS status, channel, store FROM {t['orders']}"
             ),
             items=backend.sql(
-                "SELECT order_id, product_id, category, "
+                "SELECT order_id, product_id, product_name, category, "
                 "CAST(coalesce(quantity, 1) * unit_price AS DECIMAL(18, 2)) AS spend "
                 f"FROM {t['order_items']}"
             ),
@@ -128,9 +129,9 @@ def sources(
 CANONICAL = ("customers", "orders", "order_items", "events", "tickets")
 # The columns `sources` reads from each table (a copy needs no others: it is read faster).
 _READ = {
-    "customers": "customer_id, signup_at",
+    "customers": "customer_id, signup_at, gender, birthday",
     "orders": "order_id, customer_id, ordered_at, amount, refund, discount, status, channel, store",
-    "order_items": "i.order_id, i.product_id, i.category, i.quantity, i.unit_price",
+    "order_items": "i.order_id, i.product_id, i.product_name, i.category, i.quantity, i.unit_price",
     "events": "customer_id, occurred_at, type, channel",
     "tickets": "customer_id, opened_at, closed_at, is_complaint, satisfaction, category",
 }
@@ -185,7 +186,7 @@ EPOCH = dt.date(1970, 1, 1)
 # The customer's own fields a rule reads (segments.rules.vocabulary.PROFILE), as stored.
 _PROFILE_STORED = ("gender", "birthday", "city", "province", "channel")
 _CONSENTS = ("consent_email", "consent_sms", "consent_wecom")
-_NOT_IN_RULES = ("value_parts",)  # JSON, not a value a rule compares
+_NOT_IN_RULES = ("value_parts", "recommended")  # JSON and a list: not values a rule compares
 
 
 def rule_table(
@@ -241,7 +242,7 @@ def rule_table(
         "customer_id",
         *columns,
         *_PROFILE_STORED[:1],
-        age=_age(joined.birthday, as_of),
+        age=age_at(joined.birthday, as_of),
         **{name: joined[name] for name in _PROFILE_STORED[1:]},
         signup_date=ibis.literal(EPOCH) + joined.signup_day.as_interval("D"),
         **{name: joined[name] for name in _CONSENTS},
@@ -259,7 +260,7 @@ def _as_of(engine: DuckDBEngine, run_id: int) -> dt.date:
     return found
 
 
-def _age(birthday: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
+def age_at(birthday: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
     """Whole years from `birthday` to `as_of`: one less until the birthday comes round."""
     before = birthday.month() * 100 + birthday.day() > as_of.month * 100 + as_of.day
     return (as_of.year - birthday.year() - ibis.ifelse(before, 1, 0)).cast("int64")

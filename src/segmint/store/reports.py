@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.live import members_of
-from segmint.store.memberships import FAMILIES, MOVED
+from segmint.store.memberships import FAMILIES, FLAG_FAMILIES, MOVED
 
 # CLV summed exactly (to 1e-10): a sum of doubles depends on the order DuckDB's
 # threads add them in, so the same run would not give the same figures twice.
@@ -52,18 +52,26 @@ def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
         f"WHEN grouping({q}) = 0 THEN '{f}'" for q, f in zip(quoted, FAMILIES, strict=True)
     )
     keys = ", ".join(f"CAST({q} AS VARCHAR)" for q in quoted)
+    flags = [(family, flag) for family, names in FLAG_FAMILIES.items() for flag in names]
+    # a flag family's segments overlap: each is its own aggregate of the rows it holds for
+    by_flag = "".join(
+        f"""UNION ALL BY NAME SELECT '{family}' AS family, '{flag}' AS "key", {_KPIS}
+        FROM cur WHERE "{flag}" """
+        for family, flag in flags
+    )
     picked = ", ".join(f"coalesce(f.{k}, k.{k}) AS {k}" for k in _FIGURES)
     return engine.records(
         # not materialized: each part reads the few columns it needs straight from the table
         f"""WITH cur AS NOT MATERIALIZED (
             SELECT customer_id, {", ".join(quoted)}, revenue_365d, clv_12m, frequency,
-                monetary
+                monetary, {", ".join(f'"{f}"' for _, f in flags)}
             FROM snapshots WHERE run_id = ?),
         total AS (SELECT count(*) AS n, sum(revenue_365d) AS revenue FROM cur),
         parts AS (SELECT {", ".join(quoted)}, {_PARTS} FROM cur GROUP BY ALL),
         families AS (
             SELECT CASE {which} END AS family, coalesce({keys}) AS "key", {_FROM_PARTS}
-            FROM parts GROUP BY GROUPING SETS ({", ".join(f"({q})" for q in quoted)})),
+            FROM parts GROUP BY GROUPING SETS ({", ".join(f"({q})" for q in quoted)})
+            {by_flag}),
         rules AS (
             SELECT m.segment_id, {_KPIS}
             FROM memberships m JOIN cur USING (customer_id)
@@ -229,3 +237,13 @@ def families_long(engine: DuckDBEngine, run_id: int) -> tuple[Any, Any]:
         [run_id],
     )
     return categories, channels
+
+
+def products(engine: DuckDBEngine, run_id: int, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """product_id, name and category of products `ids` as run `run_id` knew them."""
+    marks = ", ".join("?" * len(ids)) or "NULL"
+    return engine.records(
+        f"""SELECT product_id, name, category FROM run_products
+        WHERE run_id = ? AND product_id IN ({marks})""",
+        [run_id, *ids],
+    )

@@ -15,13 +15,14 @@ from segmint.segments.insights import (
     TiersView,
     ValueCustomer,
 )
+from segmint.segments.needs_view import NeedsView, needs_view
 from segmint.segments.results import MonthlyOrders
 from segmint.store import snapshots
 from segmint.workspace.part import WorkspacePart
 
 
 class InsightMethods(WorkspacePart):
-    """Overview, tiers, RFM, lifecycle, CLV and the data's imports, per run."""
+    """Overview, tiers, RFM, lifecycle, CLV, needs and the data's imports, per run."""
 
     def overview(self, *, run_id: int | None = None) -> Overview:
         """KPIs of a run (default: the current one) beside the previous run's, and the trend."""
@@ -37,6 +38,13 @@ class InsightMethods(WorkspacePart):
         """Tier sizes, revenue shares and spend ranges, and the migration since the run before."""
         run = self._run(run_id)
         return insights.tiers(
+            self.engine, self.settings, run=run, previous=self._previous(run), lang=self._lang(lang)
+        )
+
+    def needs(self, *, run_id: int | None = None, lang: str | None = None) -> NeedsView:
+        """Clusters in words, loyalty levels, service needs, the next-best category per tier."""
+        run = self._run(run_id)
+        return needs_view(
             self.engine, self.settings, run=run, previous=self._previous(run), lang=self._lang(lang)
         )
 

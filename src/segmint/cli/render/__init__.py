@@ -26,6 +26,7 @@ from segmint.cli.render.activation import playbook_run as playbook_run
 from segmint.cli.render.activation import segment_exported as segment_exported
 from segmint.cli.render.activation import task_list as task_list
 from segmint.cli.render.live import view_updates as view_updates
+from segmint.cli.render.needs import needs as needs
 from segmint.cli.render.reports import headline as headline
 from segmint.cli.render.reports import profile as profile
 from segmint.cli.render.reports import run_result as run_result

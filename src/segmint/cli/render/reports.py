@@ -211,10 +211,17 @@ def profile(data: Profile, *, names: Mapping[str, Mapping[str, str]], locale: Lo
         ]
         headers = _labels(locale, "id", "severity", "why")
         console.print(_table(locale.text("cli.alerts"), headers, shown_alerts))
+    if data.recommendations:
+        products = [
+            (rank, p.product_id, p.name or "", p.category or "")
+            for rank, p in enumerate(data.recommendations, start=1)
+        ]
+        headers = _labels(locale, "rank", "product", "name", "category")
+        console.print(_table(locale.text("cli.recommended"), headers, products))
     values = [
         (_field(k, locale), _snapshot_value(k, v, names=names, locale=locale))
         for k, v in (data.snapshot or {}).items()
-        if k not in ("customer_id", "value_parts")
+        if k not in ("customer_id", "value_parts", "recommended")
     ]
     console.print(_table(locale.text("cli.features_and_scores"), ("", ""), values))
     if data.history:

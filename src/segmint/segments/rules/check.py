@@ -6,7 +6,7 @@ segment that refers back to itself, directly or through others, is refused). Typ
 are checked as the engine will compute them: numbers (int, float, money) compare and
 compute with each other; a date compares with a date, and a date plus or minus whole
 days is a date; text with text; true/false with true/false; ``null`` only in
-``is [not] null``. A labelled field (tier, stage, rfm8, rfm11, gender) compared with
+``is [not] null``. A labelled field (tier, stage, rfm8, rfm11, gender, loyalty_level) compared with
 text takes its stored key or its name in either language, and the checked tree holds
 the stored key. ``and``, ``or``, ``not`` and the whole rule need conditions.
 """

@@ -64,8 +64,8 @@ Loosest first; keywords are case-blind, and field, function and source names are
 
 A comparison with an empty value is false, and `not` turns false into true: `not (city =
 '上海')` holds for a customer without a city. A division by zero is empty. A labelled field
-(`tier`, `stage`, `rfm8`, `rfm11`, `gender`) takes its stored key or its name in either
-language: `rfm8 = '重要价值客户'` is `rfm8 = 'important_value'`.
+(`tier`, `stage`, `rfm8`, `rfm11`, `gender`, `loyalty_level`) takes its stored key or its
+name in either language: `rfm8 = '重要价值客户'` is `rfm8 = 'important_value'`.
 
 空值参与的比较结果为假，`not` 把假变为真。除以零的结果为空。
 

@@ -2,7 +2,7 @@
 
 The fields are the rule table's columns: every catalog feature and score of a run's
 snapshot, the customer's profile fields, and ``as_of``. A labelled field (tier, stage,
-rfm8, rfm11, gender) accepts its stored keys and their names in both languages, so
+rfm8, rfm11, gender, loyalty_level) accepts its stored keys and their names in both languages, so
 ``rfm8 = '重要价值客户'`` and ``rfm8 = 'important_value'`` are one condition. Sources,
 filters and functions are tables of data that `check`, `compile` and `describe` read.
 """
@@ -28,7 +28,8 @@ _TYPES = {
     FeatureType.TEXT: Type.TEXT,
     FeatureType.BOOL: Type.BOOL,
 }
-NOT_IN_RULES = frozenset({"value_parts"})  # JSON, not a value a rule compares
+# JSON and a list of product ids: not values a rule compares
+NOT_IN_RULES = frozenset({"value_parts", "recommended"})
 
 # The customer's own fields a rule may read (personal data such as name and phone never).
 PROFILE: tuple[tuple[str, Type], ...] = (
@@ -44,7 +45,7 @@ PROFILE: tuple[tuple[str, Type], ...] = (
     ("consent_wecom", Type.BOOL),
     ("as_of", Type.DATE),  # the run's date: `last_order_at < as_of - 30`
 )
-LABELLED = ("tier", "stage", "rfm8", "rfm11", "gender")
+LABELLED = ("tier", "stage", "rfm8", "rfm11", "gender", "loyalty_level")
 
 
 @dataclass(frozen=True, slots=True)

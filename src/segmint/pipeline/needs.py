@@ -1,0 +1,186 @@
+"""A run's needs and profiles: clusters, recommendations, service needs, loyalty.
+
+Service needs and loyalty are per customer and need no population facts, so an update
+between runs computes them exactly as a run does; clusters and recommendations are
+fitted by a run, and an update places its customers with what the run learnt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from segmint.core.config import Settings
+from segmint.core.facts import ProfileFacts
+from segmint.features.loyalty import earned_points
+from segmint.features.products import category_spend
+from segmint.features.profile import demographics, order_channels
+from segmint.models import loyalty, service
+from segmint.pipeline import profiles, recommendations
+from segmint.store.duckdb import DuckDBEngine
+from segmint.store.relations import Sources, execute
+
+
+def service_needs(columns: dict[str, Any], *, settings: Settings) -> dict[str, Any]:
+    """Each service need of `settings.service` per customer, by name."""
+    limits = settings.service
+    return service.needs(
+        columns,
+        limits=service.Thresholds(
+            complaints=limits.complaints,
+            satisfaction=limits.satisfaction,
+            resolution_days=limits.resolution_days,
+            onboarding_days=limits.onboarding_days,
+        ),
+    )
+
+
+def loyalty_columns(
+    engine: DuckDBEngine,
+    src: Sources,
+    features: pa.Table,
+    tier: Any,
+    *,
+    settings: Settings,
+    day: int,
+) -> dict[str, Any]:
+    """loyalty_points and loyalty_level (a level key) of the features' customers."""
+    config = settings.loyalty
+    earned = execute(
+        engine,
+        earned_points(src.orders, day, per_yuan=config.points_per_yuan, days=config.expiry_days),
+    )
+    where = pc.index_in(features["customer_id"], earned["customer_id"])
+    found = pc.is_valid(where).to_numpy(zero_copy_only=False)
+    at = pc.fill_null(where, 0).to_numpy(zero_copy_only=False)
+    base = np.where(found, earned["earned"].to_numpy()[at] if earned.num_rows else 0, 0)
+    spend = np.where(
+        found,
+        pc.cast(earned["spend"], pa.float64()).to_numpy()[at] if earned.num_rows else 0.0,
+        0.0,
+    )
+    factor = np.asarray([config.multipliers.get(str(t), 1.0) for t in tier], dtype=np.float64)
+    points = loyalty.points(base, factor)
+    keys = np.asarray([level.key for level in config.levels], dtype=object)
+    reached = points if config.level_by == "points" else spend
+    return {
+        "loyalty_points": points,
+        "loyalty_level": keys[loyalty.levels(reached, [level.min for level in config.levels])],
+    }
+
+
+@dataclass(frozen=True)
+class Needs:
+    """A run's (or an update's) needs columns, and what the run learnt for later updates."""
+
+    columns: dict[str, Any]
+    profiles: ProfileFacts | None
+    learnt: recommendations.Learnt
+
+
+def needs(
+    engine: DuckDBEngine,
+    src: Sources,
+    features: pa.Table,
+    columns: dict[str, Any],
+    tier: Any,
+    *,
+    settings: Settings,
+    day: int,
+    held: Held | None = None,
+    categories: pa.Table | None = None,
+) -> Needs:
+    """Clusters, recommendations, service needs and loyalty of the features' customers.
+
+    A run fits the clusters (ids matched to `held.profiles`, the run before's) and the
+    recommender; an update (`held.learnt` given) uses its run's. `categories` is the
+    customers' category spend when the caller has it (`features.products.category_spend`).
+    """
+    held = held or Held(profiles=None, learnt=None)
+    out = service_needs(columns, settings=settings)
+    out |= loyalty_columns(engine, src, features, tier, settings=settings, day=day)
+    buyers = columns["frequency"] > 0
+    if categories is None:
+        categories = execute(engine, category_spend(src.orders, src.items, day))
+    matrix = _profile(engine, src, features, columns, buyers, categories, day=day, held=held)
+    if held.learnt is None:
+        labels, found = profiles.clusters(
+            matrix, settings=settings.clusters, previous=held.profiles
+        )
+    else:
+        found = held.profiles
+        labels = profiles.place(matrix, found) if found else np.full(int(buyers.sum()), -1)
+    cluster = np.full(buyers.size, None, dtype=object)
+    cluster[np.flatnonzero(buyers)[labels >= 0]] = labels[labels >= 0]
+    out["cluster"] = cluster
+    ids = features["customer_id"]
+    if held.learnt is None:
+        learnt, counts, days = recommendations.learn(
+            engine, src, ids, day=day, settings=settings.recommend
+        )
+    else:
+        learnt = held.learnt
+        counts, days = recommendations.purchases(
+            engine, src, ids, day=day, products=learnt.products
+        )
+    out |= recommendations.columns(
+        learnt,
+        counts,
+        days,
+        top_category=features["top_category"].to_numpy(zero_copy_only=False),
+        day=day,
+        settings=settings.recommend,
+    )
+    return Needs(out, found, learnt)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What an update keeps of its run: the clusters and the recommender (None in a run)."""
+
+    profiles: ProfileFacts | None
+    learnt: recommendations.Learnt | None
+
+
+def _profile(
+    engine: DuckDBEngine,
+    src: Sources,
+    features: pa.Table,
+    columns: dict[str, Any],
+    buyers: Any,
+    categories: pa.Table,
+    *,
+    day: int,
+    held: Held,
+) -> profiles.Profile:
+    """The buyers' profile matrix (in the run's columns for an update)."""
+    rows = np.flatnonzero(buyers)
+    ids = features["customer_id"].take(pa.array(rows))
+    people = execute(engine, demographics(src.customers, day))
+    age = pc.index_in(ids, people["customer_id"])
+    known = pc.is_valid(age).to_numpy(zero_copy_only=False)
+    ages = np.full(rows.size, np.nan)
+    if people.num_rows:
+        taken = pc.take(people["age"], pc.fill_null(age, 0))
+        ages[known] = pc.cast(taken, pa.float64()).to_numpy(zero_copy_only=False)[known]
+    mine = {name: np.asarray(columns[name])[rows] for name in profiles.NUMERIC if name != "age"}
+    gender = people.select(["customer_id"]).append_column("value", people["gender"])
+    long = {
+        "category_share": _long(categories, "category"),
+        "channel_share": _long(execute(engine, order_channels(src.orders, day)), "channel"),
+        "gender": gender.append_column("share", pa.repeat(pa.scalar(1.0), gender.num_rows)),
+    }
+    fixed = None
+    if held.learnt is not None:
+        fixed = held.profiles.features if held.profiles else profiles.NUMERIC
+    return profiles.profile(mine | {"age": ages}, long, ids=ids, features=fixed)
+
+
+def _long(table: pa.Table, value: str) -> pa.Table:
+    return pa.table(
+        {"customer_id": table["customer_id"], "value": table[value], "share": table["share"]}
+    )
