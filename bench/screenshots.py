@@ -59,6 +59,7 @@ def pages(customer: str) -> dict[str, str]:
         "tiers": "/tiers",
         "rfm": "/rfm",
         "lifecycle": "/lifecycle",
+        "needs": "/needs",
         "segments": "/segments",
         "segment": "/segments/a_drifting",
         "segment-new": "/segments/new",

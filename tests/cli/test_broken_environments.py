@@ -37,6 +37,7 @@ ARGS: dict[str, list[str]] = {
     "runs": ["-w", "WS"],
     "refresh": ["-w", "WS"],
     "segments": ["-w", "WS"],
+    "needs": ["-w", "WS"],
     "customer": ["C1", "-w", "WS"],
     "export snapshot": ["--out", "OUT", "-w", "WS"],
     "customers duplicates": ["-w", "WS"],

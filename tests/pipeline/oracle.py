@@ -352,12 +352,12 @@ def view_streaks(product_views: pd.DataFrame, orders: pd.DataFrame, day: int) ->
 
 def service_features(tickets: pd.DataFrame, day: int) -> pd.DataFrame:
     """Tickets and complaints of the last 365 days, satisfaction, tickets open on `day`,
-    and the days tickets closed in the last 365 took on average."""
+    and the days the tickets opened in the last 365 days and closed took on average."""
     t = tickets[tickets["opened_day"] <= day]
     recent = t["opened_day"] > day - 365
     closed = t["closed_day"]
     still_open = closed.isna() | (closed.fillna(day) > day)
-    resolved = (closed <= day) & (closed > day - 365)  # closed in the last 365 days
+    resolved = recent & (closed <= day)  # opened in the last 365 days, closed by `day`
     took = (closed - t["opened_day"])[resolved]
     return pd.DataFrame(
         {

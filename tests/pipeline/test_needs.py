@@ -12,18 +12,20 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from scipy import sparse
 from sklearn.metrics import adjusted_rand_score
 
 from segmint.core.formats import Locale
+from segmint.core.schema import KINDS
+from segmint.demo.generate import generate
+from segmint.demo.messy import write_files
 from segmint.demo.personas import PERSONAS
 from segmint.demo.tables import CHANNELS, PRODUCTS
 from segmint.models import recommend
 from segmint.segments.needs import describe
 from segmint.workspace import Workspace
-from tests.conftest import built_demo
+from tests.conftest import TODAY
 from tests.pipeline import oracle
 
 AS_OF = dt.date(2026, 6, 30)
@@ -33,20 +35,23 @@ ARI_AT_LEAST = 0.9  # measured 0.96 with k = 5 on this workspace (3,000 customer
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Runs as of BEFORE and AS_OF (the demo's own run as of AS_OF comes first, then both)."""
-    folder = built_demo(tmp_path_factory, "needs", customers=3000, seed=16, as_of=AS_OF)
-    with Workspace(folder) as ws:
-        first = ws.run(as_of=BEFORE + dt.timedelta(days=1))  # a backtest, before the demo's
-        second = ws.run(as_of=AS_OF + dt.timedelta(days=1))  # the current run, after it
+    """A generated shop run as of BEFORE, then as of AS_OF (whose clusters take the ids of
+    BEFORE's)."""
+    root = tmp_path_factory.mktemp("needs")
+    data = generate(3000, seed=16, as_of=AS_OF)
+    files = write_files(data, root / "data", file_format="parquet")
+    with Workspace.init(root / "ws") as ws:
+        for kind in KINDS:
+            ws.import_file(kind, files[kind], today=TODAY)
+        runs = (ws.run(as_of=BEFORE), ws.run(as_of=AS_OF))
         snapshots = {
-            run.run_id: ws.snapshot(run.run_id).to_pandas().set_index("customer_id")
-            for run in (first, second)
+            r.run_id: ws.snapshot(r.run_id).to_pandas().set_index("customer_id") for r in runs
         }
-        facts = {run.run_id: run.facts for run in (first, second)}
+        facts = {r.run_id: r.facts for r in runs}
         zone = ws.settings.timezone
-    truth = pq.read_table(folder / "data" / "truth.parquet").to_pandas()
-    raw = oracle.load(folder / "segmint.duckdb", zone=zone)
-    return folder, (first.run_id, second.run_id), snapshots, facts, truth, raw
+    raw = oracle.load(root / "ws" / "segmint.duckdb", zone=zone)
+    ids = tuple(r.run_id for r in runs)
+    return root / "ws", ids, snapshots, facts, data.truth.to_pandas(), raw
 
 
 def _persona_of(snap: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -66,8 +71,12 @@ def test_clusters_recover_the_planted_personas(built):
 
 
 def test_clusters_keep_their_ids_from_one_run_to_the_next(built):
-    """Witness: each persona's cluster (its majority) is the same id in both runs."""
-    _, runs, snapshots, _, truth, _ = built
+    """Witness: each persona's cluster (its majority) is the same id in both runs, though
+    by the second some clusters outgrew those numbered before them (a first run numbers
+    its clusters by size, so numbering afresh would have swapped them)."""
+    _, runs, snapshots, facts, truth, _ = built
+    sizes = [c.customers for c in facts[runs[1]].profiles.clusters]
+    assert sizes != sorted(sizes, reverse=True)
     majority = [
         _persona_of(snapshots[r], truth).groupby("persona")["cluster"].agg(lambda c: c.mode()[0])
         for r in runs
@@ -116,7 +125,7 @@ def test_service_needs_equal_pandas_over_the_tickets(built):
     """Witness: the oracle's ticket and order features, thresholds applied by hand."""
     _, runs, snapshots, _, _, raw = built
     snap = snapshots[runs[1]]
-    expected = _service_needs(oracle.features(raw, AS_OF + dt.timedelta(days=1)))
+    expected = _service_needs(oracle.features(raw, AS_OF))
     for need in expected.columns:
         got = snap[need].astype(bool)
         want = expected[need].reindex(snap.index, fill_value=False).astype(bool)
@@ -129,7 +138,7 @@ def test_loyalty_points_and_levels_equal_pandas_over_the_orders(built):
     multiplier (A 2, B 1.5), and the levels' minimums (0, 1,000, 5,000, 20,000 points)."""
     _, runs, snapshots, _, _, raw = built
     snap = snapshots[runs[1]]
-    day = oracle.as_day(AS_OF + dt.timedelta(days=1))
+    day = oracle.as_day(AS_OF)
     o = raw.orders[(raw.orders["day"] <= day) & (raw.orders["day"] > day - 365)]
     o = o[~o["status"].isin(("pending", "cancelled", "refunded")) & (o["cents"] >= 0)]
     earned = (o["cents"] // 100).groupby(o["customer_id"]).sum()
@@ -147,7 +156,7 @@ def test_recommendations_are_the_recommenders_on_purchases_read_by_pandas(built)
     """Witness: `models.recommend` fed with a purchase matrix built from the raw tables."""
     _, runs, snapshots, _, _, raw = built
     snap = snapshots[runs[1]]
-    day = oracle.as_day(AS_OF + dt.timedelta(days=1))
+    day = oracle.as_day(AS_OF)
     o = raw.orders[(raw.orders["day"] <= day)]
     o = o[~o["status"].isin(("pending", "cancelled", "refunded")) & (o["cents"] >= 0)]
     lines = raw.items.merge(o[["order_id", "customer_id", "day"]], on="order_id")

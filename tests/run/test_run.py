@@ -85,8 +85,7 @@ def test_segment_kpis_agree_with_the_snapshot(demo_ws):
     top = revenue.sort_values(ascending=False).head(round(0.2 * len(snap))).sum()
     assert report.pareto_curve[20] == pytest.approx(top / revenue.sum(), abs=1e-6)
     for row in report.segments:
-        column = snap[row.family].astype(str).str.lower()
-        members = column == str(row.segment).lower()
+        members = _members(snap, row.family, row.segment)
         assert row.customers == members.sum(), row
         assert row.share == pytest.approx(members.mean())
         assert row.revenue_share == pytest.approx(revenue[members].sum() / revenue.sum())
@@ -94,6 +93,15 @@ def test_segment_kpis_agree_with_the_snapshot(demo_ws):
         if frequency:
             aov = snap.monetary[members].astype(float).sum() / frequency
             assert row.aov == pytest.approx(aov)
+
+
+def _members(snap, family: str, segment: str):
+    """The snapshot rows in segment `segment` of `family`: its column holds the key (a
+    service need: its own flag column holds)."""
+    if family == "service":
+        return snap[segment].fillna(False).astype(bool)
+    column = snap[family].astype("Int64") if family == "cluster" else snap[family]
+    return column.astype(str).str.lower() == str(segment).lower()
 
 
 def test_the_customer_profile_says_why(demo_ws):
@@ -229,7 +237,7 @@ def test_export_files_read_back(demo_ws, tmp_path):
     back = pq.read_table(tmp_path / "s.parquet")
     shares = [c for c in back.column_names if c.startswith("category_share:")]
     channels = [c for c in back.column_names if c.startswith("interactions_30d:")]
-    labels = ["rfm8_label", "rfm11_label", "stage_label"]
+    labels = ["rfm8_label", "rfm11_label", "stage_label", "loyalty_level_label"]
     view = ["view_as_of", "updated_at"]  # the live view's day and time of each row
     assert back.drop_columns(labels + shares + channels + view).equals(snap)
     current = max(r.as_of for r in demo_ws.runs())  # a backtest made before is newer, not current

@@ -244,9 +244,14 @@ def test_family_segment_figures_equal_pandas_over_the_snapshot(two_runs):
     s["value_customer"] = s.value_customer.map(lambda v: None if v is None else str(v).lower())
     total = sum(s.revenue_365d.dropna(), Decimal(0))
     rows = [r for r in ws.segments().segments if r.kind == "family"]
-    assert {r.family for r in rows} == {"tier", "stage", "rfm8", "rfm11", "value_customer"}
+    families = {"tier", "stage", "rfm8", "rfm11", "value_customer", "cluster", "loyalty_level"}
+    assert {r.family for r in rows} == families | {"service"}
+    s["cluster"] = s.cluster.map(lambda v: None if v is None or v != v else str(int(v)))
     for row in rows:
-        mine = s[s[row.family].astype(object) == row.segment]
+        if row.family == "service":  # a need's own flag column
+            mine = s[s[row.segment].fillna(False).astype(bool)]
+        else:
+            mine = s[s[row.family].astype(object) == row.segment]
         revenue = sum(mine.revenue_365d.dropna(), Decimal(0))
         assert row.customers == len(mine) > 0, row.name
         assert row.revenue_365d == revenue, row.name

@@ -212,7 +212,7 @@ def test_a_cycle_through_saved_segments_is_refused(ws):
 def test_a_rule_that_no_longer_reads_is_skipped_by_the_run_with_a_warning(ws):
     with ws.engine.transaction():  # as a segment saved by a version that had this field
         stored.add_version(
-            ws.engine, name="old", kind="rule", rule="loyalty_points > 10", actor="t"
+            ws.engine, name="old", kind="rule", rule="wallet_balance > 10", actor="t"
         )
     ws.add_segment("fine", "frequency >= 2")
     run = ws.run(as_of=AS_OF)

@@ -10,8 +10,8 @@ from segmint.core.formats import Locale
 from segmint.core.privacy import masked
 from tests.web.conftest import Tab
 
-PAGES = ["/", "/tiers", "/rfm", "/lifecycle", "/segments", "/segments/new", "/customers",
-         "/alerts", "/clv", "/campaigns", "/data"]  # fmt: skip
+PAGES = ["/", "/tiers", "/rfm", "/lifecycle", "/needs", "/segments", "/segments/new",
+         "/customers", "/alerts", "/clv", "/campaigns", "/data"]  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -133,7 +133,7 @@ def test_phone_width_has_no_sideways_scroll_and_the_keyboard_reaches_every_page(
 
 
 def test_every_chart_has_its_numbers_as_a_table(tab):
-    for path in ("/", "/tiers", "/rfm", "/lifecycle", "/clv"):
+    for path in ("/", "/tiers", "/rfm", "/lifecycle", "/needs", "/clv"):
         tab.open(path)
         for plot in tab.page.locator(".plot").all():
             table = tab.page.locator("#" + plot.get_attribute("aria-describedby") + " table")
@@ -198,3 +198,34 @@ def test_the_new_segment_editor_shows_examples_that_are_rules(tab):
     assert len(examples) == 3
     for rule in examples:
         assert tab.site.workspace.rule_test(rule).count >= 0  # parses and runs
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_needs_page_shows_each_cluster_in_words_as_its_json_twin(tab, lang):
+    """Witness: /v1/insights/needs in the same language, row by row."""
+    tab.open(f"/lang/{lang}?next=/needs")
+    twin = tab.site.call("GET", "/v1/insights/needs", role="analyst", lang=lang).body
+    described = {str(p["cluster"]): p["description"] for p in twin["profiles"]}
+    table = tab.page.locator("table.data").first
+    rows = table.locator("tbody tr")
+    assert rows.count() == len(twin["clusters"]["groups"]) == len(described) > 1
+    for i, group in enumerate(twin["clusters"]["groups"]):
+        cells = rows.nth(i).locator("td")
+        assert rows.nth(i).locator("th").inner_text() == group["label"]
+        assert cells.first.inner_text() == formats.count(group["customers"])
+        assert cells.last.inner_text() == described[group["key"]]
+    assert ("消费在" if lang == "zh-CN" else "of spend in") in table.inner_text()
+    levels = tab.page.locator("table.data").nth(1).locator("tbody th").all_inner_texts()
+    assert levels == [g["label"] for g in twin["loyalty"]["groups"]]
+
+
+def test_the_customer_page_lists_what_she_is_likely_to_buy_next(tab):
+    ws = tab.site.workspace
+    customer = ws.engine.scalar(
+        "SELECT min(customer_id) FROM snapshots WHERE recommended IS NOT NULL AND frequency > 0"
+    )
+    tab.open(f"/customers/{customer}")
+    shown = tab.page.locator("ol.recommended li small").all_inner_texts()
+    wanted = ws.customer(customer).recommendations
+    assert [s.split(" · ")[0] for s in shown] == [p.product_id for p in wanted]
+    assert len(wanted) == 10

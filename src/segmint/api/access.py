@@ -79,6 +79,7 @@ ACCESS: dict[str, frozenset[Role] | str] = {
     "insights_tiers": READERS,
     "insights_rfm": READERS,
     "insights_lifecycle": READERS,
+    "insights_needs": READERS,
     "insights_clv": READERS,
     "list_imports": READERS,
     "quarantined_rows": PLAIN,  # the rows as read: names, phones and e-mails in them

@@ -62,7 +62,7 @@ class ServiceSettings(_Section):
         3.0,
         gt=0,
         le=365,
-        description="Slow resolution: tickets closed in 365 days took longer than this on average.",
+        description="Slow resolution: the last 365 days' tickets took longer than this to close.",
     )
     onboarding_days: int = Field(
         30,

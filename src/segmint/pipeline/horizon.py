@@ -59,6 +59,7 @@ def label_hooks(facts: RunFacts, settings: Settings) -> dict[str, frozenset[Hook
     }
     value = {h for name in settings.value.weights for h in WINDOWED.get(name, ())}
     return {
+        **_needs_hooks(settings, tier=frozenset({Exit("orders", 365)})),
         "r_score": frozenset(rfm),
         "rfm_cell": frozenset(rfm),
         "rfm11": frozenset(rfm),
@@ -67,6 +68,31 @@ def label_hooks(facts: RunFacts, settings: Settings) -> dict[str, frozenset[Hook
         "stage": frozenset(stage),
         "value_score": frozenset(value),
         "value_customer": frozenset(value),
+    }
+
+
+def _needs_hooks(settings: Settings, *, tier: frozenset[Hook]) -> dict[str, frozenset[Hook]]:
+    """The hooks of the needs labels: what in their windows moves with the calendar.
+
+    A cluster reads 30 days of views and e-mail, 365 days of tickets and the age; points
+    expire with their orders and follow the tier's multiplier; a product bought leaves
+    the recent days of recommendations. Open tickets and satisfaction have no window.
+    """
+    service = settings.service
+    tickets = Exit("tickets", 365)
+    points = frozenset({Exit("orders", settings.loyalty.expiry_days)}) | tier
+    return {
+        "cluster": frozenset({Exit("events", 30), tickets, Birthday()}),
+        "loyalty_points": points,
+        "loyalty_level": points,
+        "next_category": frozenset({Exit("orders", settings.recommend.recent_days)}),
+        "unresolved_ticket": frozenset(),
+        "frequent_complainer": frozenset({tickets}),
+        "low_satisfaction": frozenset(),
+        "slow_resolution": frozenset({tickets}),
+        "needs_onboarding": frozenset(
+            {Crossing("tenure_days", service.onboarding_days), tickets, Exit("events", 90)}
+        ),
     }
 
 

@@ -174,10 +174,16 @@ def _profile(
         "channel_share": _long(execute(engine, order_channels(src.orders, day)), "channel"),
         "gender": gender.append_column("share", pa.repeat(pa.scalar(1.0), gender.num_rows)),
     }
-    fixed = None
-    if held.learnt is not None:
-        fixed = held.profiles.features if held.profiles else profiles.NUMERIC
-    return profiles.profile(mine | {"age": ages}, long, ids=ids, features=fixed)
+    if held.learnt is None:  # a run: its own columns and means
+        return profiles.profile(mine | {"age": ages}, long, ids=ids)
+    run = held.profiles
+    return profiles.profile(
+        mine | {"age": ages},
+        long,
+        ids=ids,
+        features=run.features if run else profiles.NUMERIC,
+        fill=run.mean if run else None,
+    )
 
 
 def _long(table: pa.Table, value: str) -> pa.Table:

@@ -1,7 +1,7 @@
 """Profile clusters of a run: the customers' profile matrix, the clusters and their facts.
 
 The matrix has one row per customer who bought and one column per profile feature:
-spend, orders, basket, recency, discounts, browsing, e-mail, service use and age, the
+spend, orders, basket, discounts, browsing, e-mail, service use and age, the
 share of spend in each category, of orders in each channel, and gender. Counts and money
 are log-scaled, so a few large buyers do not make clusters of their own. The clusters
 keep the ids of the previous run's nearest ones, so "cluster 3" keeps its meaning.
@@ -25,11 +25,11 @@ from segmint.models import cluster
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
+# Not recency: it grows every day, so a cluster would move daily; it is the lifecycle's.
 NUMERIC = (
     "monetary",
     "frequency",
     "aov",
-    "recency_days",
     "discount_share",
     "page_views_30d",
     "email_opens_30d",
@@ -59,31 +59,37 @@ def profile(
     *,
     ids: pa.ChunkedArray | pa.Array,
     features: Sequence[str] | None = None,
+    fill: Sequence[float] | None = None,
 ) -> Profile:
     """The profile matrix of customers `ids` (the buyers, in run order).
 
     `columns` holds their catalog features and ``age`` as arrays aligned with `ids`;
     `long` holds, per kind of LONG, a table customer_id, value, share. `features` fixes
     the columns (an update uses its run's); by default they are NUMERIC and the most
-    common values of each kind.
+    common values of each kind. An empty value (an age without a birthday) is put at the
+    column's mean, neutral to k-means: the run's (`fill`, as the models see the columns)
+    for an update, so a customer is placed alone as among everyone.
     """
     names = list(features) if features is not None else [*NUMERIC, *_common(long)]
     raw = np.zeros((len(ids), len(names)))
     for j, name in enumerate(names):
         kind, _, value = name.partition(":")
-        raw[:, j] = _share(long[kind], value, ids) if value else _numeric(columns[name])
+        raw[:, j] = _share(long[kind], value, ids) if value else columns[name]
     values = raw.copy()
     for j, name in enumerate(names):
         if name in LOGGED:
             values[:, j] = np.log1p(np.maximum(raw[:, j], 0.0))
+    empty = np.isnan(values)
+    if fill is None:  # each column's mean of its known values; 0 when none is known
+        known = (~empty).sum(axis=0)
+        sums = np.where(empty, 0.0, values).sum(axis=0)
+        fill = np.divide(sums, known, out=np.zeros(len(names)), where=known > 0)
+    means = np.asarray(fill, dtype=np.float64)
+    values = np.where(empty, means, values)
+    raw = np.where(
+        np.isnan(raw), np.where([n in LOGGED for n in names], np.expm1(means), means), raw
+    )
     return Profile(tuple(names), values, raw)
-
-
-def _numeric(column: Any) -> Floats:
-    """A feature column with its empty values at the column's mean (neutral to k-means)."""
-    v = np.asarray(column, dtype=np.float64)
-    known = ~np.isnan(v)
-    return np.where(known, v, v[known].mean() if known.any() else 0.0)
 
 
 def _common(long: dict[str, pa.Table]) -> list[str]:

@@ -158,7 +158,7 @@ class CategoryShare(_Result):
 
 
 class HistoryEntry(_Result):
-    """A customer's tier, stage, RFM segment and value-customer flag in one run."""
+    """A customer's segment of each family of HISTORY_FAMILIES in one run (None: none)."""
 
     run_id: int
     as_of: dt.date
@@ -166,9 +166,11 @@ class HistoryEntry(_Result):
     stage: str | None
     rfm11: str | None
     value_customer: str | None
+    loyalty_level: str | None = None
+    cluster: str | None = None
 
 
-HISTORY_FAMILIES = ("tier", "stage", "rfm11", "value_customer")
+HISTORY_FAMILIES = ("tier", "stage", "rfm11", "value_customer", "loyalty_level", "cluster")
 
 
 class TimelineEntry(_Result):

@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from segmint.core.catalog import ORDER_WINDOWS, REVENUE_WINDOWS
+from segmint.core.catalog import ORDER_WINDOWS, REVENUE_WINDOWS, SERVICE_NEEDS
 from segmint.segments.rules.tree import (
     Arithmetic,
     Between,
@@ -87,6 +87,7 @@ MODEL_OUTPUTS = frozenset({"expected_orders_90d", "clv_12m"})  # move daily, not
 # Built-in labels: their hooks depend on the run's facts (`pipeline.horizon`).
 LABELS = frozenset(
     {"r_score", "rfm_cell", "rfm8", "rfm11", "tier", "stage", "value_score", "value_customer"}
+    | {"cluster", "loyalty_points", "loyalty_level", "next_category", *SERVICE_NEEDS}
 )
 EPOCH = dt.date(1970, 1, 1)
 

@@ -13,6 +13,7 @@ from typing import Any
 from segmint.core import formats
 from segmint.core.formats import Locale
 from segmint.segments.insights import ClvView, FamilyView, Overview, RfmView
+from segmint.segments.needs_view import NeedsView
 from segmint.segments.results import MonthlyOrders
 
 PALETTE = ("#2457a5", "#3f8f6b", "#d08c2c", "#b5483f", "#7a5aa6", "#5a8fa6", "#8a8a8a")
@@ -350,6 +351,15 @@ def of_lifecycle(view: FamilyView, locale: Locale) -> list[Chart]:
     shown = [sizes(view, locale, key="stages", kind="funnel")]
     if view.flows:
         shown.append(flows(view, locale, key="stage_flows"))
+    return shown
+
+
+def of_needs(view: NeedsView, locale: Locale) -> list[Chart]:
+    """Cluster sizes and, with an earlier run, the flows between clusters; loyalty levels."""
+    shown = [sizes(view.clusters, locale, key="clusters")]
+    if view.clusters.flows:
+        shown.append(flows(view.clusters, locale, key="cluster_flows"))
+    shown.append(sizes(view.loyalty, locale, key="loyalty", kind="funnel"))
     return shown
 
 

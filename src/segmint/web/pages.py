@@ -57,6 +57,13 @@ def lifecycle(run: RunQuery = None, v: Visit = visiting("insights_lifecycle")) -
     return v.page("charts.html", page="lifecycle", view=view, charts=shown)
 
 
+@router.get("/needs", name="page_needs")
+def needs(run: RunQuery = None, v: Visit = visiting("insights_needs")) -> HTMLResponse:
+    """Profile clusters in words, loyalty levels, service needs, next-best categories."""
+    view = v.workspace.needs(run_id=run, lang=v.lang)
+    return v.page("needs.html", view=view, charts=charts.of_needs(view, v.locale))
+
+
 @router.get("/clv", name="page_clv")
 def clv(run: RunQuery = None, v: Visit = visiting("insights_clv")) -> HTMLResponse:
     """The CLV distribution, P(alive) by frequency and recency, the model's checks."""
