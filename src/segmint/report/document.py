@@ -24,6 +24,7 @@ from segmint.segments.insights import (
     TiersView,
     ValueCustomer,
 )
+from segmint.segments.needs_view import NeedsView
 from segmint.segments.results import Alert, AlertTotals, SegmentsReport
 from segmint.web import charts
 from segmint.web.charts import Chart
@@ -43,6 +44,7 @@ class Report:
     rfm: RfmView
     lifecycle: FamilyView
     clv: ClvView
+    needs: NeedsView
     segments: SegmentsReport
     value_customers: list[ValueCustomer]
     alerts: list[Alert]  # raised by the run, most money at stake first (SHOWN_ALERTS)
@@ -66,6 +68,7 @@ def gather(ws: Workspace, *, run_id: int | None = None, lang: str | None = None)
         rfm=ws.rfm_view(run_id=run_id, lang=locale.lang),
         lifecycle=lifecycle,
         clv=ws.clv_view(run_id=run_id),
+        needs=ws.needs(run_id=run_id, lang=locale.lang),
         segments=ws.segments(run_id=run_id, lang=locale.lang),
         value_customers=ws.value_customers(run_id=run_id, lang=locale.lang),
         alerts=ws.alerts(include_closed=True, run_id=run_id, by_stake=True, limit=SHOWN_ALERTS),
@@ -82,6 +85,7 @@ def sections(report: Report) -> dict[str, list[Chart]]:
         "tiers": charts.of_tiers(report.tiers, locale),
         "rfm": charts.of_rfm(report.rfm, locale),
         "lifecycle": charts.of_lifecycle(report.lifecycle, locale),
+        "needs": charts.of_needs(report.needs, locale),
         "clv": charts.of_clv(report.clv, locale),
     }
 
