@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/clv.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/needs.py
 	$(BIN)/python bench/startup.py
 
 # A PNG of every dashboard page in both languages, for a reviewer (Debian's chromium).

@@ -63,7 +63,8 @@ def loyalty_columns(
         pc.cast(earned["spend"], pa.float64()).to_numpy()[at] if earned.num_rows else 0.0,
         0.0,
     )
-    factor = np.asarray([config.multipliers.get(str(t), 1.0) for t in tier], dtype=np.float64)
+    labels, at_label = np.unique(np.asarray(tier, dtype=str), return_inverse=True)
+    factor = np.asarray([config.multipliers.get(t, 1.0) for t in labels])[at_label]
     points = loyalty.points(base, factor)
     keys = np.asarray([level.key for level in config.levels], dtype=object)
     reached = points if config.level_by == "points" else spend

@@ -136,12 +136,14 @@ def _model(learnt: Learnt, settings: RecommendSettings) -> recommend.CoPurchase:
 
 
 def _joined(ids: npt.NDArray[Any], items: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    out = np.full(items.shape[0], None, dtype=object)
-    for i, row in enumerate(items):
-        chosen = row[row >= 0]
-        if chosen.size:
-            out[i] = ",".join(ids[chosen])
-    return out
+    """Each row's product ids joined by commas (None for a row without any), by Arrow."""
+    valid = items >= 0
+    offsets = np.concatenate([[0], np.cumsum(valid.sum(axis=1))]).astype(np.int64)
+    flat = pa.array(ids[items[valid]], pa.string())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, flat), ",")
+    text = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    text[~valid.any(axis=1)] = None
+    return text
 
 
 def _next_category(
