@@ -54,15 +54,9 @@ def loyalty_columns(
         engine,
         earned_points(src.orders, day, per_yuan=config.points_per_yuan, days=config.expiry_days),
     )
-    where = pc.index_in(features["customer_id"], earned["customer_id"])
-    found = pc.is_valid(where).to_numpy(zero_copy_only=False)
-    at = pc.fill_null(where, 0).to_numpy(zero_copy_only=False)
-    base = np.where(found, earned["earned"].to_numpy()[at] if earned.num_rows else 0, 0)
-    spend = np.where(
-        found,
-        pc.cast(earned["spend"], pa.float64()).to_numpy()[at] if earned.num_rows else 0.0,
-        0.0,
-    )
+    aligned = earned.take(pc.index_in(features["customer_id"], earned["customer_id"]))
+    base = pc.fill_null(aligned["earned"], 0).to_numpy(zero_copy_only=False)
+    spend = pc.cast(pc.fill_null(aligned["spend"], 0), pa.float64()).to_numpy(zero_copy_only=False)
     labels, at_label = np.unique(np.asarray(tier, dtype=str), return_inverse=True)
     factor = np.asarray([config.multipliers.get(t, 1.0) for t in labels])[at_label]
     points = loyalty.points(base, factor)
@@ -104,9 +98,45 @@ def needs(
     held = held or Held(profiles=None, learnt=None)
     out = service_needs(columns, settings=settings)
     out |= loyalty_columns(engine, src, features, tier, settings=settings, day=day)
-    buyers = columns["frequency"] > 0
     if categories is None:
         categories = execute(engine, category_spend(src.orders, src.items, day))
+    cluster, found = _clusters(
+        engine, src, features, columns, categories, day=day, held=held, settings=settings
+    )
+    out["cluster"] = cluster
+    ids = features["customer_id"]
+    learnt = held.learnt
+    if learnt is None:
+        learnt, counts, days = recommendations.learn(
+            engine, src, ids, day=day, settings=settings.recommend
+        )
+    else:
+        counts, days = recommendations.purchases(
+            engine, src, ids, day=day, products=learnt.products
+        )
+    top = features["top_category"].to_numpy(zero_copy_only=False)
+    out |= recommendations.columns(
+        learnt, counts, days, top_category=top, day=day, settings=settings.recommend
+    )
+    return Needs(out, found, learnt)
+
+
+def _clusters(
+    engine: DuckDBEngine,
+    src: Sources,
+    features: pa.Table,
+    columns: dict[str, Any],
+    categories: pa.Table,
+    *,
+    day: int,
+    held: Held,
+    settings: Settings,
+) -> tuple[Any, ProfileFacts | None]:
+    """Each customer's cluster id (None for prospects), and the clusters' facts.
+
+    A run fits them; an update places its customers with its run's (`held.profiles`).
+    """
+    buyers = columns["frequency"] > 0
     matrix = _profile(engine, src, features, columns, buyers, categories, day=day, held=held)
     if held.learnt is None:
         labels, found = profiles.clusters(
@@ -117,26 +147,7 @@ def needs(
         labels = profiles.place(matrix, found) if found else np.full(int(buyers.sum()), -1)
     cluster = np.full(buyers.size, None, dtype=object)
     cluster[np.flatnonzero(buyers)[labels >= 0]] = labels[labels >= 0]
-    out["cluster"] = cluster
-    ids = features["customer_id"]
-    if held.learnt is None:
-        learnt, counts, days = recommendations.learn(
-            engine, src, ids, day=day, settings=settings.recommend
-        )
-    else:
-        learnt = held.learnt
-        counts, days = recommendations.purchases(
-            engine, src, ids, day=day, products=learnt.products
-        )
-    out |= recommendations.columns(
-        learnt,
-        counts,
-        days,
-        top_category=features["top_category"].to_numpy(zero_copy_only=False),
-        day=day,
-        settings=settings.recommend,
-    )
-    return Needs(out, found, learnt)
+    return cluster, found
 
 
 @dataclass(frozen=True)
