@@ -17,6 +17,9 @@ Arthur & Vassilvitskii (2007), k-means++: the advantages of careful seeding, SOD
 Rousseeuw (1987), Silhouettes: a graphical aid to the interpretation and validation of
 cluster analysis, J. Comput. Appl. Math. 20, 53-65.
 Kuhn (1955), The Hungarian method for the assignment problem, Nav. Res. Logist. Q. 2, 83-97.
+
+scikit-learn and SciPy's optimizer are imported where they are used: a live update only
+places customers by `nearest`, and importing scikit-learn costs it seconds.
 """
 
 from __future__ import annotations
@@ -27,11 +30,6 @@ from typing import ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import ArrayLike
-from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
-from sklearn import config_context  # type: ignore[import-untyped]
-from sklearn.cluster import KMeans  # type: ignore[import-untyped]
-from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from segmint.core.errors import InputError, Location
 from segmint.models.base import Constraint, Estimator, check_fitted
@@ -162,6 +160,8 @@ class ProfileClusters(Estimator):
             raise self._too_few(distinct=distinct, count=len(sample))
         # One thread: scikit-learn adds the threads' partial sums of a centre in the order
         # they finish, which changes the last bits with three threads or more.
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
         with threadpool_limits(limits=1, user_api="openmp"):
             fits = {k: _kmeans(sample, k, seed=self.random_state) for k in ks}
         silhouettes = {k: _silhouette(sample, fits[k][1], self.random_state) for k in ks}
@@ -212,6 +212,8 @@ def match_labels(previous: Floats, current: Floats, *, scale: Floats, previous_i
         return np.arange(1, len(now) + 1, dtype=np.int64)
     old = np.asarray(previous_ids, dtype=np.int64)
     distance = np.sqrt(((before[:, None, :] - now[None, :, :]) ** 2).sum(axis=2))
+    from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
+
     rows, columns = linear_sum_assignment(distance)
     ids = np.zeros(len(now), dtype=np.int64)
     ids[columns] = old[rows]
@@ -337,6 +339,8 @@ def _sample_rows(n: int, size: int, seed: int) -> npt.NDArray[np.intp]:
 
 def _kmeans(sample: Floats, k: int, *, seed: int) -> tuple[Floats, Ints]:
     """Centres and labels of k-means (Lloyd 1982, k-means++ seeding) on `sample`."""
+    from sklearn.cluster import KMeans  # type: ignore[import-untyped]
+
     fitted = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(sample)
     return fitted.cluster_centers_, fitted.labels_
 
@@ -345,6 +349,9 @@ def _silhouette(sample: Floats, labels: Ints, seed: int) -> float:
     """The mean of s(i) over the rows (Rousseeuw 1987), on at most 10,000 of them."""
     size = SILHOUETTE_SAMPLE if len(sample) > SILHOUETTE_SAMPLE else None
     # the same seed draws the same rows for every k, so the ks are scored on one sub-sample
+    from sklearn import config_context  # type: ignore[import-untyped]
+    from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
+
     with config_context(working_memory=SILHOUETTE_MEMORY):  # scikit-learn's config is per thread
         return float(silhouette_score(sample, labels, sample_size=size, random_state=seed))
 
