@@ -103,6 +103,9 @@ def test_every_problem_of_the_file_is_reported_with_its_line_in_the_users_units(
     assert len(str(info.value).splitlines()) == 3  # one line for each problem
 
 
+LEVEL = {"key": "gold", "en": "Gold", "zh": "金卡"}
+
+
 @pytest.mark.parametrize(
     ("settings", "code", "field"),
     [
@@ -135,6 +138,22 @@ def test_every_problem_of_the_file_is_reported_with_its_line_in_the_users_units(
         ({"memory_limit": "16MB"}, "config.out_of_range", "memory_limit"),
         ({"currency": "yuan"}, "config.bad_format", None),
         ({"tiers": {"thresholds": "high"}}, "config.wrong_type", None),
+        ({"clusters": {"min": 6, "max": 4}}, "config.cluster_range", "clusters.max"),
+        ({"clusters": {"max": 40}}, "config.out_of_range", "clusters.max"),
+        ({"loyalty": {"multipliers": {"Z": 2.0}}}, "config.loyalty_multiplier", None),
+        ({"loyalty": {"multipliers": {"A": 0}}}, "config.loyalty_multiplier", None),
+        ({"loyalty": {"level_by": "orders"}}, "config.not_a_choice", "loyalty.level_by"),
+        (
+            {"loyalty": {"levels": [{"key": "a", "en": "A", "zh": "甲", "min": 5}]}},
+            "config.loyalty_levels",
+            "loyalty.levels",
+        ),
+        (
+            {"loyalty": {"levels": [LEVEL | {"min": 0}, LEVEL | {"min": 100}]}},
+            "config.loyalty_level_keys",
+            "loyalty.levels",
+        ),
+        ({"service": {"satisfaction": 6}}, "config.out_of_range", "service.satisfaction"),
         (
             {"rfm": {"names": [{"key": "vip", "en": "VIP", "zh": "贵宾"}]}},
             "config.missing_key",
