@@ -87,7 +87,8 @@ def test_clusters_keep_their_ids_from_one_run_to_the_next(built):
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_a_clusters_description_names_its_personas_category_and_channel(built, lang):
-    """Witness: the planted traits (category and sign-up channel) of the majority persona."""
+    """Witness: the planted traits (category, sign-up channel, discount habit) of the
+    majority persona."""
     _, runs, snapshots, facts, truth, _ = built
     joined = _persona_of(snapshots[runs[1]], truth)
     persona = joined.groupby("cluster")["persona"].agg(lambda p: p.mode()[0])
@@ -97,6 +98,9 @@ def test_a_clusters_description_names_its_personas_category_and_channel(built, l
         key = planted[persona[found.cluster]]
         assert PRODUCTS[key.category][0] in text, text
         assert CHANNELS[key.channel][0] in text, text
+        # the bargain hunters (60 % discount-sensitive against about 20 %) buy on discount
+        discount = "偏好优惠" if lang == "zh-CN" else "on discount"
+        assert (discount in text) == (key.discount_factor >= 2), text
 
 
 def test_cluster_sizes_are_the_snapshots(built):

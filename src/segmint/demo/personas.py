@@ -35,15 +35,14 @@ class Persona:
 
 
 # The discount factors average about 1 over the weights, so the share of discount-
-# sensitive customers stays `TruthParams.discount_sensitive_share` overall.
+# sensitive customers stays about `TruthParams.discount_sensitive_share` overall; young
+# parents are the bargain hunters (60 % of them at the default 20 %).
 PERSONAS: tuple[Persona, ...] = (
-    Persona("young_parents", category=2, channel=2, discount_factor=2.0, weight=0.22),  # 母婴, 抖音
-    Persona("tech_buyers", category=3, channel=1, discount_factor=0.25, weight=0.20),  # 数码, 京东
-    Persona("beauty_fans", category=1, channel=0, discount_factor=1.8, weight=0.22),  # 美妆, 天猫
-    Persona("home_makers", category=5, channel=3, discount_factor=0.5, weight=0.18),  # 家居, 微信
-    Persona(
-        "store_regulars", category=0, channel=4, discount_factor=0.25, weight=0.18
-    ),  # 服装, 门店
+    Persona("young_parents", category=2, channel=2, discount_factor=3.0, weight=0.22),  # 母婴, 抖音
+    Persona("tech_buyers", category=3, channel=1, discount_factor=0.1, weight=0.20),  # 数码, 京东
+    Persona("beauty_fans", category=1, channel=0, discount_factor=1.5, weight=0.22),  # 美妆, 天猫
+    Persona("home_makers", category=5, channel=3, discount_factor=0.3, weight=0.18),  # 家居, 微信
+    Persona("store_regulars", category=0, channel=4, discount_factor=0.1, weight=0.18),  # 服装, 店
 )
 
 
