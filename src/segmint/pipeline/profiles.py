@@ -72,9 +72,10 @@ def profile(
     """
     names = list(features) if features is not None else [*NUMERIC, *_common(long)]
     raw = np.zeros((len(ids), len(names)))
+    placed = {kind: _placed(table, ids) for kind, table in long.items()}
     for j, name in enumerate(names):
         kind, _, value = name.partition(":")
-        raw[:, j] = _share(long[kind], value, ids) if value else columns[name]
+        raw[:, j] = _share(placed[kind], value, len(ids)) if value else columns[name]
     values = raw.copy()
     for j, name in enumerate(names):
         if name in LOGGED:
@@ -106,14 +107,26 @@ def _common(long: dict[str, pa.Table]) -> list[str]:
     return names
 
 
-def _share(table: pa.Table, value: str, ids: pa.ChunkedArray | pa.Array) -> Floats:
-    rows = table.filter(pc.equal(table["value"], value))
-    where = pc.index_in(ids, rows["customer_id"])
-    shares = pc.take(rows["share"], pc.fill_null(where, 0)) if rows.num_rows else None
-    out = np.zeros(len(ids))
-    if shares is not None:
-        found = pc.is_valid(where).to_numpy(zero_copy_only=False)
-        out[found] = pc.fill_null(shares, 0.0).to_numpy(zero_copy_only=False)[found]
+def _placed(table: pa.Table, ids: pa.ChunkedArray | pa.Array) -> tuple[Any, Any, Floats]:
+    """A long table's rows of `ids`: each one's position in `ids`, its value and share.
+
+    One lookup per kind of share, whatever the number of its columns.
+    """
+    at = pc.index_in(table["customer_id"], ids)
+    kept = pc.is_valid(at)
+    return (
+        pc.filter(at, kept).to_numpy(zero_copy_only=False),
+        np.asarray(pc.filter(table["value"], kept).to_numpy(zero_copy_only=False), dtype=object),
+        np.nan_to_num(pc.filter(table["share"], kept).to_numpy(zero_copy_only=False)),
+    )
+
+
+def _share(placed: tuple[Any, Any, Floats], value: str, n: int) -> Floats:
+    """One value's share for each of `n` customers (0 for a customer without it)."""
+    at, values, shares = placed
+    out = np.zeros(n)
+    mine = values == value
+    out[at[mine]] = shares[mine]
     return out
 
 
