@@ -333,3 +333,27 @@ def test_a_rare_flag_does_not_take_a_cluster_of_its_own():
     model = ProfileClusters().fit(np.column_stack([x, rare]))
     assert model.n_clusters_ == PLANTED
     assert adjusted_rand_score(truth, model.labels_) >= 0.95
+
+
+def test_k_means_runs_on_one_thread_in_a_fresh_process():
+    """Witness: threadpoolctl's own report from inside the fit, in a process that had not
+    imported scikit-learn (a limit set before its OpenMP is loaded would not hold)."""
+    import subprocess
+    import sys
+
+    probe = """
+import numpy as np
+from threadpoolctl import threadpool_info
+from segmint.models import cluster
+fit = cluster._kmeans
+seen = []
+def spy(*args, **kwargs):
+    seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+    return fit(*args, **kwargs)
+cluster._kmeans = spy
+x = np.random.default_rng(0).normal(size=(300, 4))
+cluster.ProfileClusters(min_clusters=3, max_clusters=3).fit(x)
+print(sorted(set(seen)))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[1]", done.stdout + done.stderr

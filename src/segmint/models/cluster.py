@@ -25,7 +25,7 @@ places customers by `nearest`, and importing scikit-learn costs it seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -159,11 +159,13 @@ class ProfileClusters(Estimator):
         if not ks:
             raise self._too_few(distinct=distinct, count=len(sample))
         # One thread: scikit-learn adds the threads' partial sums of a centre in the order
-        # they finish, which changes the last bits with three threads or more.
+        # they finish, which changes the last bits with three threads or more. The limit
+        # holds for the libraries loaded when it is set: scikit-learn's OpenMP first.
+        from sklearn.cluster import KMeans  # type: ignore[import-untyped]
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         with threadpool_limits(limits=1, user_api="openmp"):
-            fits = {k: _kmeans(sample, k, seed=self.random_state) for k in ks}
+            fits = {k: _kmeans(KMeans, sample, k, seed=self.random_state) for k in ks}
         silhouettes = {k: _silhouette(sample, fits[k][1], self.random_state) for k in ks}
         best = max(ks, key=lambda k: (silhouettes[k], -k))  # a tie goes to the smaller k
         return silhouettes, fits[best][0]
@@ -337,11 +339,12 @@ def _sample_rows(n: int, size: int, seed: int) -> npt.NDArray[np.intp]:
     return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
-def _kmeans(sample: Floats, k: int, *, seed: int) -> tuple[Floats, Ints]:
-    """Centres and labels of k-means (Lloyd 1982, k-means++ seeding) on `sample`."""
-    from sklearn.cluster import KMeans  # type: ignore[import-untyped]
+def _kmeans(kmeans: Any, sample: Floats, k: int, *, seed: int) -> tuple[Floats, Ints]:
+    """Centres and labels of k-means (Lloyd 1982, k-means++ seeding) on `sample`.
 
-    fitted = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(sample)
+    `kmeans` is scikit-learn's KMeans, imported by the caller before it limits threads.
+    """
+    fitted = kmeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(sample)
     return fitted.cluster_centers_, fitted.labels_
 
 
