@@ -71,10 +71,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -85,7 +83,7 @@ from typing import Any
 import environments
 import numpy as np
 from environments import note
-from run import AS_OF, count, full_data, measured_code, workspace
+from run import AS_OF, count, full_data, measure, measured_code, workspace
 
 DATA = Path(__file__).parent / ".data"
 HOLDOUT_DAYS = 90
@@ -381,22 +379,6 @@ def matrix_args(
 
 
 # --- measuring ----------------------------------------------------------------------
-
-
-def measure(python: str, script: str, args: list[str], timeout: float) -> dict[str, Any]:
-    """One measurement in a fresh process: what the worker prints, or why there is none,
-    and the machine's load (1-minute average) as it started."""
-    load = os.getloadavg()[0]
-    try:
-        done = subprocess.run(
-            [python, "-c", script, *args], capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        return {"timeout": timeout, "load": load}
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        return {"error": (done.stderr.strip().splitlines() or ["no message"])[-1], "load": load}
-    return {**json.loads(lines[-1]), "load": load}
 
 
 def measure_side(
