@@ -131,6 +131,8 @@ SCORES: tuple[Feature, ...] = (
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
+# Snapshot columns rules do not read: JSON and a list, not values a rule compares.
+NOT_IN_RULES = frozenset({"value_parts", "recommended"})
 SNAPSHOT_COLUMNS: tuple[Feature, ...] = FEATURES + SCORES
 
 

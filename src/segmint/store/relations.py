@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from segmint.core.catalog import SNAPSHOT_COLUMNS
+from segmint.core.catalog import NOT_IN_RULES, SNAPSHOT_COLUMNS
 from segmint.core.errors import Location, NotFoundError
 from segmint.core.schema import NET_AMOUNT
 from segmint.core.zones import utc_offsets
@@ -186,7 +186,6 @@ EPOCH = dt.date(1970, 1, 1)
 # The customer's own fields a rule reads (segments.rules.vocabulary.PROFILE), as stored.
 _PROFILE_STORED = ("gender", "birthday", "city", "province", "channel")
 _CONSENTS = ("consent_email", "consent_sms", "consent_wecom")
-_NOT_IN_RULES = ("value_parts", "recommended")  # JSON and a list: not values a rule compares
 
 
 def rule_table(
@@ -233,7 +232,7 @@ def rule_table(
             f"SELECT customer_id, {', '.join((*_PROFILE_STORED, *_CONSENTS))}, "
             f"{_day('signup_at')} AS signup_day FROM customers"
         )
-    columns = [c.name for c in SNAPSHOT_COLUMNS if c.name not in _NOT_IN_RULES]
+    columns = [c.name for c in SNAPSHOT_COLUMNS if c.name not in NOT_IN_RULES]
     run = rows
     if run is None:
         run = snapshots.filter(snapshots.run_id == ibis.literal(run_id, "int32"))

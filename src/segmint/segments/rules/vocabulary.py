@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from segmint.core import i18n
-from segmint.core.catalog import FEATURES, SCORES, FeatureType
+from segmint.core.catalog import FEATURES, NOT_IN_RULES, SCORES, FeatureType
 from segmint.core.config import Settings
 from segmint.core.schema import EVENT_TYPES, GENDERS
 from segmint.segments.families import segment_label, segment_names
@@ -28,8 +28,6 @@ _TYPES = {
     FeatureType.TEXT: Type.TEXT,
     FeatureType.BOOL: Type.BOOL,
 }
-# JSON and a list of product ids: not values a rule compares
-NOT_IN_RULES = frozenset({"value_parts", "recommended"})
 
 # The customer's own fields a rule may read (personal data such as name and phone never).
 PROFILE: tuple[tuple[str, Type], ...] = (
