@@ -150,8 +150,8 @@ def run(
     step(STEPS[2])
     columns = model_columns(features)
     scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of)
-    categories = execute(engine, category_spend(src.orders, src.items, day))
     step(STEPS[3])
+    categories = execute(engine, category_spend(src.orders, src.items, day))
     found = needs.needs(
         engine,
         src,

@@ -161,8 +161,8 @@ def profile(
             if row.get(f) is not None
         }
         locale = locale_of(settings, lang)
-        if needs.need_names(row, locale):
-            labels["service"] = needs.need_names(row, locale)
+        if service := needs.need_names(row, locale):
+            labels["service"] = service
         why = explain(row, run.facts, as_of=view.get("view_as_of", run.as_of), lang=lang)
         why |= needs.why(row, run.facts, locale)
     day = view.get("view_as_of", run.as_of)
