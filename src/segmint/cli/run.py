@@ -9,7 +9,16 @@ import typer
 
 from segmint.cli.options import ForceOption, JsonOption, LangOption, RunOption, WorkspaceOption
 
-export_app = typer.Typer(help="Write snapshots to files.", no_args_is_help=True)
+
+def _parquet_only(value: str) -> str:
+    if value != "parquet":  # the one format a lake and Spark read tables from
+        raise typer.BadParameter(f"'{value}' is not a format tables are written in; use parquet.")
+    return value
+
+
+export_app = typer.Typer(
+    help="Write snapshots, segments and tables to files.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +31,7 @@ def register(app: typer.Typer) -> None:
     app.command("refresh")(refresh)
     app.add_typer(export_app, name="export")
     export_app.command("snapshot")(export_snapshot)
+    export_app.command("tables")(export_tables)
 
 
 def run(
@@ -234,3 +244,40 @@ def export_snapshot(
         render.emit_json({"ok": True, "rows": rows, "file": str(out)})
     else:
         render.message(locale.text("cli.export_written", rows=count(rows), file=out))
+
+
+def export_tables(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables into.")],
+    workspace: WorkspaceOption = Path("."),
+    form: Annotated[
+        str,
+        typer.Option(
+            "--format", help="File format of the tables: parquet.", callback=_parquet_only
+        ),
+    ] = "parquet",
+    lang: LangOption = None,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The canonical tables as Parquet, one folder per table, for Spark or a data lake.
+
+    Writes OUT/customers, OUT/orders, OUT/order_items, OUT/events and OUT/tickets, each a
+    folder of Parquet files with the workspace's exact types (money as DECIMAL).
+    'segmint run --engine spark' reads them (spark.tables in segmint.toml).
+
+    Example: segmint export tables --out lake && segmint run --engine spark
+    """
+    from segmint.cli import render
+    from segmint.cli.served import reading
+    from segmint.core.formats import count, locale_of
+
+    with reading(workspace) as ws:
+        locale = locale_of(ws.settings, lang)
+        written = ws.export_tables(out, force=force)
+    if as_json:
+        render.emit_json({"ok": True, "folder": str(out), "rows": written})
+    else:
+        for table, rows in written.items():
+            render.message(
+                locale.text("cli.table_written", table=table, rows=count(rows), file=out / table)
+            )

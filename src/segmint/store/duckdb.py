@@ -18,7 +18,10 @@ from segmint.store import holder as holders
 from segmint.store.errors import mapped_errors, mapped_os_errors
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
     from ibis.backends.duckdb import Backend as IbisBackend
+
+    from segmint.store.engine import EngineKind
 
 
 class DuckDBEngine:
@@ -119,6 +122,15 @@ class DuckDBEngine:
             with self.mapped():
                 self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis
+
+    @property
+    def kind(self) -> EngineKind:
+        return "duckdb"
+
+    def table(self, name: str) -> ir.Table:
+        """A table of the database (or a temporary one of this connection) as an expression."""
+        with self.mapped():
+            return self.ibis().table(name)
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""

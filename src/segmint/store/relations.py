@@ -17,12 +17,14 @@ from typing import NamedTuple
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.common.exceptions import UnsupportedOperationError
 
 from segmint.core.catalog import NOT_IN_RULES, SNAPSHOT_COLUMNS
-from segmint.core.errors import Location, NotFoundError
-from segmint.core.schema import NET_AMOUNT
+from segmint.core.errors import EngineError, Location, NotFoundError
 from segmint.core.zones import utc_offsets
+from segmint.store.dialects import DIALECTS, Dialect, check
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
 
 
 class Sources(NamedTuple):
@@ -36,7 +38,9 @@ class Sources(NamedTuple):
     tickets: ir.Table  # customer_id, opened_day, closed_day, is_complaint, satisfaction, category
 
 
+MONEY = "decimal(18, 2)"  # the canonical tables' money type: exact on every engine
 _DAY_US = 86_400_000_000
+_EPOCH_UTC = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _TIMES = (
     ("orders", "ordered_at"),
     ("events", "occurred_at"),
@@ -46,84 +50,110 @@ _TIMES = (
 )
 
 
-def _day_of(offsets: list[tuple[int, int]]) -> Callable[[str], str]:
-    """SQL for a UTC instant's local day: (µs since 1970 + the offset then in force) // day.
+def _day_of(
+    offsets: list[tuple[int, int]], dialect: Dialect
+) -> Callable[[ir.TimestampValue], ir.IntegerValue]:
+    """A UTC instant's local day: (µs since 1970 + the offset then in force) // day.
 
     Integer arithmetic, so the engine needs no time-zone lookup per row.
     """
 
-    def day(column: str) -> str:
-        us = f"epoch_us({column})"
-        offset = str(offsets[-1][1])
+    def day(at: ir.TimestampValue) -> ir.IntegerValue:
+        us = dialect.epoch_us(at)
+        offset: ir.IntegerValue = ibis.literal(offsets[-1][1], "int64")
         if len(offsets) > 1:
             steps = zip(offsets[1:], offsets[:-1], strict=True)
-            whens = " ".join(
-                f"WHEN {us} < {start} THEN {before}" for (start, _), (_, before) in steps
+            offset = ibis.cases(
+                *((us < start, before) for (start, _), (_, before) in steps), else_=offset
             )
-            offset = f"CASE {whens} ELSE {offset} END"
-        return f"CAST(floor(({us} + {offset}) / {_DAY_US}) AS INTEGER)"
+        return ((us + offset) / _DAY_US).floor().cast("int32")
 
     return day
 
 
 def _span(
-    engine: DuckDBEngine,
+    engine: Engine,
     times: tuple[tuple[str, str], ...] = _TIMES,
     tables: Mapping[str, str] | None = None,
 ) -> tuple[dt.datetime, dt.datetime]:
     """The earliest and latest instant in the tables' `times` (now, when they are empty)."""
-    named = tables or {}
-    parts = " UNION ALL ".join(
-        f"SELECT min({c}) AS lo, max({c}) AS hi FROM {named.get(t, t)}" for t, c in times
-    )
-    low, high = engine.rows(f"SELECT min(lo), max(hi) FROM ({parts})")[0]
-    now = dt.datetime.now(dt.UTC)
-    return low or now, high or now
+    named, epoch_us = tables or {}, DIALECTS[engine.kind].epoch_us
+    parts = []
+    with engine.mapped():
+        for table, column in times:
+            t = engine.table(named.get(table, table))
+            t = t.select(us=epoch_us(t[column]))
+            parts.append(t.aggregate(lo=t.us.min(), hi=t.us.max()))
+    found = execute(engine, ibis.union(*parts)).to_pylist()
+    now = _micros(dt.datetime.now(dt.UTC))
+    low = min((s["lo"] for s in found if s["lo"] is not None), default=now)
+    high = max((s["hi"] for s in found if s["hi"] is not None), default=now)
+    return _instant(low), _instant(high)
 
 
-def newest_order_at(engine: DuckDBEngine) -> dt.datetime | None:
+def _micros(at: dt.datetime) -> int:
+    return (at - _EPOCH_UTC) // dt.timedelta(microseconds=1)
+
+
+def _instant(us: int) -> dt.datetime:
+    """An instant from its microseconds since 1970 (engines return instants differently)."""
+    return _EPOCH_UTC + dt.timedelta(microseconds=us)
+
+
+def newest_order_at(engine: Engine) -> dt.datetime | None:
     """The instant of the newest order (None when there is none)."""
-    found: dt.datetime | None = engine.scalar("SELECT max(ordered_at) FROM orders")
-    return found
+    with engine.mapped():
+        newest = DIALECTS[engine.kind].epoch_us(engine.table("orders").ordered_at).max()
+    found = execute(engine, newest.name("us").as_table())["us"][0].as_py()
+    return None if found is None else _instant(found)
 
 
-def sources(
-    engine: DuckDBEngine, *, timezone: str, tables: Mapping[str, str] | None = None
-) -> Sources:
+def sources(engine: Engine, *, timezone: str, tables: Mapping[str, str] | None = None) -> Sources:
     """The workspace's tables as relations in `timezone` (an IANA name, checked by config).
 
     `tables` reads other tables in place of canonical ones (`of_customers`' copies).
     """
     t = {name: name for name in CANONICAL} | dict(tables or {})
-    _day = _day_of(utc_offsets(timezone, *_span(engine, tables=t)))
-    backend = engine.ibis()
-    with engine.mapped():  # ibis asks the database for each relation's schema
-        return Sources(
-            customers=backend.sql(
-                f"SELECT customer_id, {_day('signup_at')} AS signup_day, gender, birthday "
-                f"FROM {t['customers']}"
-            ),
-            orders=backend.sql(
-                f"SELECT order_id, customer_id, {_day('ordered_at')} AS day, {NET_AMOUNT} "
-                "AS amount, coalesce(discount, 0) AS discount, "
-                f"coalesce(status, 'paid') AS status, channel, store FROM {t['orders']}"
-            ),
-            items=backend.sql(
-                "SELECT order_id, product_id, product_name, category, "
-                "CAST(coalesce(quantity, 1) * unit_price AS DECIMAL(18, 2)) AS spend "
-                f"FROM {t['order_items']}"
-            ),
-            events=backend.sql(
-                f"SELECT customer_id, {_day('occurred_at')} AS day, type, channel "
-                f"FROM {t['events']}"
-            ),
-            tickets=backend.sql(
-                f"SELECT customer_id, {_day('opened_at')} AS opened_day, "
-                f"{_day('closed_at')} AS closed_day, "
-                "coalesce(is_complaint, false) AS is_complaint, satisfaction, category "
-                f"FROM {t['tickets']}"
-            ),
-        )
+    day = _day_of(utc_offsets(timezone, *_span(engine, tables=t)), DIALECTS[engine.kind])
+    with engine.mapped():  # the engine is asked for each relation's schema
+        customers, orders, items, events, tickets = (engine.table(t[n]) for n in CANONICAL)
+    zero = ibis.literal(0).cast(MONEY)
+    return Sources(
+        customers=customers.select(
+            "customer_id",
+            signup_day=day(customers.signup_at),
+            gender=customers.gender,
+            birthday=customers.birthday,
+        ),
+        orders=orders.select(
+            "order_id",
+            "customer_id",
+            day=day(orders.ordered_at),
+            amount=(orders.amount - orders.refund.fill_null(zero)).cast(MONEY),
+            discount=orders.discount.fill_null(zero),
+            status=orders.status.fill_null("paid"),
+            channel=orders.channel,
+            store=orders.store,
+        ),
+        items=items.select(
+            "order_id",
+            "product_id",
+            "product_name",
+            "category",
+            spend=(items.quantity.fill_null(1) * items.unit_price).cast(MONEY),
+        ),
+        events=events.select(
+            "customer_id", day=day(events.occurred_at), type=events.type, channel=events.channel
+        ),
+        tickets=tickets.select(
+            "customer_id",
+            opened_day=day(tickets.opened_at),
+            closed_day=day(tickets.closed_at),
+            is_complaint=tickets.is_complaint.fill_null(False),
+            satisfaction=tickets.satisfaction,
+            category=tickets.category,
+        ),
+    )
 
 
 CANONICAL = ("customers", "orders", "order_items", "events", "tickets")
@@ -224,14 +254,14 @@ def rule_table(
         There is no run `run_id` (``run.not_found``).
     """
     as_of = as_of or _as_of(engine, run_id)
-    _day = _day_of(utc_offsets(timezone, *_span(engine, (("customers", "signup_at"),))))
-    backend = engine.ibis()
+    day = _day_of(
+        utc_offsets(timezone, *_span(engine, (("customers", "signup_at"),))), DIALECTS[engine.kind]
+    )
     with engine.mapped():
-        snapshots = backend.table("snapshots")
-        people = backend.sql(
-            f"SELECT customer_id, {', '.join((*_PROFILE_STORED, *_CONSENTS))}, "
-            f"{_day('signup_at')} AS signup_day FROM customers"
-        )
+        snapshots, customers = engine.table("snapshots"), engine.table("customers")
+    people = customers.select(
+        "customer_id", *_PROFILE_STORED, *_CONSENTS, signup_day=day(customers.signup_at)
+    )
     columns = [c.name for c in SNAPSHOT_COLUMNS if c.name not in NOT_IN_RULES]
     run = rows
     if run is None:
@@ -265,23 +295,40 @@ def age_at(birthday: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
     return (as_of.year - birthday.year() - ibis.ifelse(before, 1, 0)).cast("int64")
 
 
-def stream(engine: DuckDBEngine, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:
+def stream(engine: Engine, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:
     """The rows of an expression, `rows` at a time: memory holds one chunk, whatever the length.
 
     Read inside a transaction of the caller's, the chunks are of one state of the data.
     """
-    with engine.mapped():
+    check(DIALECTS[engine.kind], expression)
+    with engine.mapped(), _compiled(engine):
         reader = engine.ibis().to_pyarrow_batches(expression, chunk_size=rows)
     with engine.mapped(), reader:
         for batch in reader:
             yield pa.Table.from_batches([batch])
 
 
-def execute(engine: DuckDBEngine, expression: ir.Table) -> pa.Table:
+def execute(engine: Engine, expression: ir.Table) -> pa.Table:
     """Run an expression built on `sources` and return its rows as Arrow.
 
-    The one place an expression executes, so a DuckDB failure inside it (out of memory,
-    a damaged file) is mapped like any other statement's.
+    The one place an expression executes, so an engine's failure inside it (out of memory,
+    a damaged file, an operation it cannot do) is mapped like any other statement's.
     """
-    with engine.mapped():
+    check(DIALECTS[engine.kind], expression)
+    with engine.mapped(), _compiled(engine):
         return engine.ibis().to_pyarrow(expression)
+
+
+@contextmanager
+def _compiled(engine: Engine) -> Iterator[None]:
+    """ibis's refusal to compile an operation for the engine, as `store.unsupported`."""
+    try:
+        yield
+    except UnsupportedOperationError as exc:
+        raise EngineError(
+            "store.unsupported",
+            location=Location(field="expression"),
+            engine=DIALECTS[engine.kind].name,
+            operation=type(exc).__name__,
+            reason=str(exc),
+        ) from exc

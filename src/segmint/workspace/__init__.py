@@ -292,6 +292,17 @@ class Workspace(
         exports.export(table, Path(path), force=force)
         return int(table.num_rows)
 
+    def export_tables(self, folder: str | Path, *, force: bool = False) -> dict[str, int]:
+        """Write the canonical tables as Parquet under `folder`; the rows of each, by table.
+
+        One folder per table (``customers/part-0.parquet``, ``orders/...``): the layout
+        `segmint run --engine spark` and a data lake read. A table's existing folder is
+        replaced only with `force`.
+        """
+        from segmint.store.lake import write_tables
+
+        return write_tables(self.engine, Path(folder), force=force)
+
     def _run(self, run_id: int | None) -> Run:
         """Run `run_id`, or the current one when None (newest as_of, then newest run)."""
         runs = self.runs()

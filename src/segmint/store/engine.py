@@ -1,0 +1,39 @@
+"""What a run needs from an engine: the canonical tables as expressions, and their rows.
+
+Two engines implement it: `DuckDBEngine`, the workspace's own file (the default), and
+`SparkEngine`, the same tables as Parquet on a Spark cluster. Features, scores and rules
+are ibis expressions over `table(...)`; `store.relations.execute` runs them on either,
+refusing what the engine would answer differently (`store.dialects`).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+EngineKind = Literal["duckdb", "spark"]
+
+
+class Engine(Protocol):
+    """Where the canonical tables are, and what runs expressions over them."""
+
+    @property
+    def kind(self) -> EngineKind:
+        """Which engine: its dialect in `store.dialects.DIALECTS`."""
+        ...
+
+    def ibis(self) -> BaseBackend:
+        """The expression layer's connection to the engine."""
+        ...
+
+    def table(self, name: str) -> ir.Table:
+        """A table (canonical, or the workspace's own) as an expression."""
+        ...
+
+    def mapped(self) -> AbstractContextManager[None]:
+        """The engine's exceptions raised in the block become segmint errors."""
+        ...

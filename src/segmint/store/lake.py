@@ -1,0 +1,67 @@
+"""The canonical tables as Parquet, one folder per table: what Spark and a lake read.
+
+``DIR/customers/part-0.parquet``, ``DIR/orders/part-0.parquet`` and so on: the layout a
+data lake keeps tables in, so `SparkEngine` reads these folders and a company's own
+alike. Types are the workspace's (money DECIMAL(18, 2), times UTC microseconds), so
+sums agree to the cent on every engine. Each table's folder appears whole or not at
+all, and an existing one is replaced only with `force`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from segmint.core import files
+from segmint.core.errors import InputError
+from segmint.store.duckdb import DuckDBEngine
+from segmint.store.relations import CANONICAL, stream
+
+PART = "part-0.parquet"
+_CHUNK = 1_000_000  # rows held in memory while a table is written
+
+
+def write_tables(engine: DuckDBEngine, out: Path, *, force: bool = False) -> dict[str, int]:
+    """Write every canonical table under `out` as Parquet; the rows of each, by table.
+
+    Raises
+    ------
+    InputError
+        `out` is a file (``files.not_folder``), or a table's
+        folder exists and `force` is not set (``files.exists``).
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError("files.not_folder", path=out)
+    for table in CANONICAL:
+        files.refuse_overwrite(out / table, force=force)
+    with files.writing(out):
+        out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    with engine.transaction():  # every table of one state of the data
+        for table in CANONICAL:
+            written[table] = _write(engine, table, out)
+    return written
+
+
+def _write(engine: DuckDBEngine, table: str, out: Path) -> int:
+    """One table into a folder beside its place, then put in place."""
+    partial, target = out / f".{table}.partial", out / table
+    rows = 0
+    try:
+        with files.writing(target):
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir()
+            expression = engine.table(table).order_by(engine.table(table).columns[0])
+            with pq.ParquetWriter(partial / PART, expression.schema().to_pyarrow()) as writer:
+                for chunk in stream(engine, expression, rows=_CHUNK):
+                    writer.write_table(chunk)
+                    rows += chunk.num_rows
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(partial, target)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return rows

@@ -1,0 +1,147 @@
+"""The scale-out engine: the canonical tables as Parquet, read and computed by Apache Spark.
+
+pyspark is imported here only, and only when a session is first needed: every other
+command, and a workspace that never asks for Spark, starts without Java. The tables are
+one folder (or object-store prefix) per canonical table under ``tables``, as
+``segmint export tables`` writes them or a company's lake holds them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from segmint.core.errors import EngineError, Location
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends.pyspark import Backend as IbisBackend
+    from pyspark.sql import SparkSession
+
+    from segmint.store.engine import EngineKind
+
+# Every session is set to read and return instants in UTC, whoever made it: local days
+# are computed from them (`store.relations`).
+_FIXED = {"spark.sql.session.timeZone": "UTC"}
+# A session made here draws no console bar: the progress bar is the CLI's.
+_STARTED = {"spark.ui.showConsoleProgress": "false"}
+_MISSING_PATH = re.compile(r"PATH_NOT_FOUND|Path does not exist")
+
+
+class SparkEngine:
+    """Canonical tables under `tables`, computed by a Spark session.
+
+    Parameters
+    ----------
+    tables : str
+        A folder or an object-store URL (``s3a://…``, ``abfss://…``) holding one folder of
+        Parquet files per canonical table.
+    master : str
+        Where Spark runs: ``local[2]``, ``yarn``, ``k8s://…``, ``spark://host:7077``.
+    options : mapping of str to str
+        Spark settings (``spark.executor.memory`` and the like) for a session made here.
+    session : SparkSession, optional
+        A session to use instead of making one (a notebook's, a test's); it is left
+        running when the engine closes.
+    """
+
+    def __init__(
+        self,
+        tables: str,
+        *,
+        master: str = "local[*]",
+        options: Mapping[str, str] | None = None,
+        session: SparkSession | None = None,
+    ) -> None:
+        self.tables = tables.rstrip("/")
+        self.master = master
+        self._options = dict(options or {})
+        self._session = session
+        self._owned = session is None
+        self._ibis: IbisBackend | None = None
+        self._read: dict[str, ir.Table] = {}
+
+    @property
+    def kind(self) -> EngineKind:
+        return "spark"
+
+    def session(self) -> SparkSession:
+        """The Spark session, started on first use."""
+        if self._session is None:
+            with self.mapped():
+                try:
+                    from pyspark.sql import SparkSession
+                except ImportError as exc:
+                    raise EngineError("store.no_spark", location=Location(field="engine")) from exc
+                builder = SparkSession.builder.master(self.master).appName("segmint")
+                for key, value in (_STARTED | self._options | _FIXED).items():
+                    builder = builder.config(key, value)
+                self._session = builder.getOrCreate()
+                self._session.sparkContext.setLogLevel("ERROR")
+        for key, value in _FIXED.items():  # a session given to us is set the same way
+            self._session.conf.set(key, value)
+        return self._session
+
+    def ibis(self) -> IbisBackend:
+        """The expression layer on the session (made once, on first use)."""
+        if self._ibis is None:
+            import ibis
+
+            session = self.session()
+            with self.mapped():
+                self._ibis = ibis.pyspark.connect(session)
+        return self._ibis
+
+    def table(self, name: str) -> ir.Table:
+        """Canonical table `name`, read from its folder of Parquet files under `tables`."""
+        if name not in self._read:
+            backend = self.ibis()
+            path = f"{self.tables}/{name}"
+            with self.mapped(table=name):
+                self._read[name] = backend.read_parquet(path, table_name=f"segmint_{name}")
+        return self._read[name]
+
+    @contextmanager
+    def mapped(self, *, table: str | None = None) -> Iterator[None]:
+        """Spark's and Java's exceptions raised in the block become `EngineError`s."""
+        try:
+            yield
+        except EngineError:
+            raise
+        except Exception as exc:
+            if not _from_spark(exc):
+                raise
+            reason = _first_line(str(exc))
+            if table is not None and _MISSING_PATH.search(str(exc)):
+                raise EngineError(
+                    "store.no_table", location=Location(file=table), tables=self.tables, table=table
+                ) from exc
+            raise EngineError(
+                "store.spark", location=Location(field="engine"), reason=reason, tables=self.tables
+            ) from exc
+
+    def close(self) -> None:
+        """Stop the session if this engine started it."""
+        session, self._session, self._ibis, self._read = self._session, None, None, {}
+        if session is not None and self._owned:
+            session.stop()
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _from_spark(exc: BaseException) -> bool:
+    """Whether `exc` comes from pyspark or the Java gateway behind it."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("pyspark", "py4j"))
+
+
+def _first_line(text: str) -> str:
+    """Spark's message without its Java stack trace (the cause keeps it)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else text
