@@ -13,7 +13,7 @@ install: $(VENV)/.installed
 # the Makefile is a prerequisite so a change to this recipe re-runs it.
 $(VENV)/.installed: pyproject.toml uv.lock Makefile
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==0.13.8
-	$(UV) sync --frozen --python 3.11 --compile-bytecode
+	$(UV) sync --frozen --python 3.11 --compile-bytecode --extra spark
 	@# segmint itself is installed editable (src/ is not in site-packages): compile it too.
 	@# A module edited later is compiled in memory as before, until the next install.
 	$(BIN)/python -m compileall -q src
@@ -28,9 +28,10 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# One worker per core (pytest-xdist): the suite runs in about half the time on two.
+# One worker per core (pytest-xdist): the suite runs in about half the time on two. The
+# Spark tests share one worker (their xdist_group), so one Java process runs, not two.
 test: lint
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup
 
 format: install
 	$(BIN)/ruff format src tests bench

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,40 @@ def rules_demo(tmp_path_factory):
     )
     with Workspace(folder) as workspace:
         yield workspace
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local Spark (`local[2]`) for the whole test session.
+
+    Skips without Java or pyspark, but fails in CI (CI=true), where `.ci/run` installs
+    both: a missing engine must never pass for a green run.
+    """
+    reason = _no_spark()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: .ci/run installs Java with apt and make installs pyspark")
+        pytest.skip(reason)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("segmint-tests")
+        .config("spark.sql.shuffle.partitions", "4")  # small data: few tasks per stage
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _no_spark() -> str | None:
+    if shutil.which("java") is None:
+        return "no java on PATH (apt-get install openjdk-17-jre-headless)"
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install 'segmint[spark]')"
+    return None

@@ -40,6 +40,7 @@ ARGS: dict[str, list[str]] = {
     "needs": ["-w", "WS"],
     "customer": ["C1", "-w", "WS"],
     "export snapshot": ["--out", "OUT", "-w", "WS"],
+    "export tables": ["--out", "OUT", "-w", "WS"],
     "customers duplicates": ["-w", "WS"],
     "customers merge": ["C1", "C2", "-w", "WS"],
     "customers erase": ["C1", "--yes", "-w", "WS"],
@@ -73,7 +74,15 @@ ARGS: dict[str, list[str]] = {
     "serve": ["-w", "WS"],
 }
 # Commands that write a file or folder the user names, and so meet the broken outputs.
-WRITES_OUT = {"generate", "demo", "export snapshot", "export segment", "campaign export", "report"}
+WRITES_OUT = {
+    "generate",
+    "demo",
+    "export snapshot",
+    "export segment",
+    "export tables",
+    "campaign export",
+    "report",
+}
 
 
 def commands() -> list[str]:

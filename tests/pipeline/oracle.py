@@ -227,6 +227,29 @@ def features(raw: Raw, as_of: dt.date) -> pd.DataFrame:
     return out[list(KINDS)]
 
 
+def purchase_summary(raw: Raw, day: int, *, calibration_end: int) -> pd.DataFrame:
+    """The customer-base models' input per buyer: purchase days (several counted orders on
+    one day are one purchase), first and last, those up to the calibration end and after
+    it, and the spend of every day but the first, in cents. Indexed by customer_id.
+    """
+    o = _flagged(raw.orders, day)
+    daily = o[o["counted"]].groupby(["customer_id", "day"])["cents"].sum().reset_index()
+    rows = {}
+    for customer, days in daily.groupby("customer_id"):
+        ordered = days.sort_values("day")
+        calibration = ordered[ordered["day"] <= calibration_end]
+        rows[customer] = {
+            "first_day": int(ordered["day"].iloc[0]),
+            "last_day": int(ordered["day"].iloc[-1]),
+            "days": len(ordered),
+            "cal_days": len(calibration),
+            "cal_last_day": int(calibration["day"].max()) if len(calibration) else pd.NA,
+            "holdout_days": int((ordered["day"] > calibration_end).sum()),
+            "repeat_spend": int(ordered["cents"].iloc[1:].sum()),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("customer_id").sort_index()
+
+
 def population(raw: Raw, day: int) -> list[str]:
     """Customers signed up by `day` (or with no sign-up) and those with an order row by then."""
     c = raw.customers

@@ -29,12 +29,15 @@ def purchase_summary(orders: ir.Table, as_of: int, *, calibration_end: int) -> i
     distinct purchase days up to as_of.
     """
     daily = purchase_days(orders, as_of)
+    # the first day's spend by its day, not argmin: which of tied rows argmin picks is
+    # the engine's choice, and Spark's is refused (`store.dialects`)
+    daily = daily.mutate(first=daily.day.min().over(group_by="customer_id"))
     g = daily.group_by("customer_id").aggregate(
         first_day=daily.day.min(),
         last_day=daily.day.max(),
         days=daily.count(),
         spend=daily.spend.sum(),
-        first_spend=daily.spend.argmin(daily.day),
+        first_spend=daily.spend.sum(where=daily.day == daily.first),
         cal_days=daily.count(where=daily.day <= calibration_end),
         cal_last_day=daily.day.max(where=daily.day <= calibration_end),
         holdout_days=daily.count(where=daily.day > calibration_end),

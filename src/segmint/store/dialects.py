@@ -20,12 +20,12 @@ import ibis.expr.types as ir
 from segmint.core.errors import EngineError, Location
 
 
-@ibis.udf.scalar.builtin(name="epoch_us")
+@ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
 def _duckdb_epoch_us(at: dt.datetime) -> int:  # type: ignore[empty-body]
     """Microseconds since 1970-01-01 UTC (DuckDB)."""
 
 
-@ibis.udf.scalar.builtin(name="unix_micros")
+@ibis.udf.scalar.builtin(name="unix_micros")  # type: ignore[untyped-decorator]
 def _spark_epoch_us(at: dt.datetime) -> int:  # type: ignore[empty-body]
     """Microseconds since 1970-01-01 UTC (Spark SQL)."""
 

@@ -125,12 +125,26 @@ class DuckDBEngine:
 
     @property
     def kind(self) -> EngineKind:
+        """The engine's dialect: ``"duckdb"``."""
         return "duckdb"
 
     def table(self, name: str) -> ir.Table:
         """A table of the database (or a temporary one of this connection) as an expression."""
         with self.mapped():
             return self.ibis().table(name)
+
+    def to_arrow(self, expression: ir.Table) -> pa.Table:
+        """The rows of an expression on this connection."""
+        with self.mapped():
+            return self.ibis().to_pyarrow(expression)
+
+    def batches(self, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:
+        """The rows of an expression, `rows` at a time, streamed: memory holds one chunk."""
+        with self.mapped():
+            reader = self.ibis().to_pyarrow_batches(expression, chunk_size=rows)
+        with self.mapped(), reader:
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""

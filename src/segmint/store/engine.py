@@ -8,11 +8,13 @@ refusing what the engine would answer differently (`store.dialects`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pyarrow as pa
     from ibis.backends import BaseBackend
 
 EngineKind = Literal["duckdb", "spark"]
@@ -36,4 +38,12 @@ class Engine(Protocol):
 
     def mapped(self) -> AbstractContextManager[None]:
         """The engine's exceptions raised in the block become segmint errors."""
+        ...
+
+    def to_arrow(self, expression: ir.Table) -> pa.Table:
+        """The rows of `expression`, typed as its schema says."""
+        ...
+
+    def batches(self, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:
+        """The rows of `expression`, at most `rows` at a time."""
         ...

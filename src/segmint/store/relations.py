@@ -301,11 +301,8 @@ def stream(engine: Engine, expression: ir.Table, *, rows: int) -> Iterator[pa.Ta
     Read inside a transaction of the caller's, the chunks are of one state of the data.
     """
     check(DIALECTS[engine.kind], expression)
-    with engine.mapped(), _compiled(engine):
-        reader = engine.ibis().to_pyarrow_batches(expression, chunk_size=rows)
-    with engine.mapped(), reader:
-        for batch in reader:
-            yield pa.Table.from_batches([batch])
+    with _compiled(engine):
+        yield from engine.batches(expression, rows=rows)
 
 
 def execute(engine: Engine, expression: ir.Table) -> pa.Table:
@@ -315,13 +312,13 @@ def execute(engine: Engine, expression: ir.Table) -> pa.Table:
     a damaged file, an operation it cannot do) is mapped like any other statement's.
     """
     check(DIALECTS[engine.kind], expression)
-    with engine.mapped(), _compiled(engine):
-        return engine.ibis().to_pyarrow(expression)
+    with _compiled(engine):
+        return engine.to_arrow(expression)
 
 
 @contextmanager
 def _compiled(engine: Engine) -> Iterator[None]:
-    """ibis's refusal to compile an operation for the engine, as `store.unsupported`."""
+    """Ibis's refusal to compile an operation for the engine, as `store.unsupported`."""
     try:
         yield
     except UnsupportedOperationError as exc:
