@@ -87,7 +87,7 @@ def spark_session():
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
-    session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.setLogLevel("FATAL")
     yield session
     session.stop()
 

@@ -458,6 +458,93 @@ def pareto_tiers(spend_cents: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------------- comparing
 
 
+RANK_PERCENT = (20, 30)  # rank tiers: the top 20 % of customers A, the next 30 % B
+
+
+def rank_tiers(spend_cents: pd.Series) -> pd.Series:
+    """By spend (desc), then id: the first ceil(20 n / 100) are A, up to ceil(50 n / 100) B."""
+    ranked = sorted(spend_cents.items(), key=lambda item: (-int(item[1]), item[0]))
+    n = len(ranked)
+    ends = [-(-c * n // 100) for c in itertools.accumulate(RANK_PERCENT)]
+    tiers = {}
+    for position, (customer, _) in enumerate(ranked):
+        tiers[customer] = "A" if position < ends[0] else "B" if position < ends[1] else "C"
+    return pd.Series(tiers).reindex(spend_cents.index)
+
+
+def ntile_scores(table: pd.DataFrame, bins: int = BINS) -> pd.DataFrame:
+    """SQL NTILE(k) of the buyers by value then id (recency descending, so recent is k).
+
+    NTILE: n rows in k groups of n // k, the first n % k groups one row larger.
+    """
+    buyers = table[table["frequency"] >= 1]
+    n = len(buyers)
+    sizes = [n // bins + (1 if g < n % bins else 0) for g in range(bins)]
+    bounds = list(itertools.accumulate(sizes))
+
+    def tiles(key: Any) -> dict[str, int]:
+        ranked = sorted(buyers.index, key=key)
+        return {c: next(g + 1 for g, b in enumerate(bounds) if p < b) for p, c in enumerate(ranked)}
+
+    out = pd.DataFrame(index=buyers.index)
+    out["r_score"] = pd.Series(tiles(lambda c: (-int(buyers.at[c, "recency_days"]), c)))
+    out["f_score"] = pd.Series(tiles(lambda c: (int(buyers.at[c, "frequency"]), c)))
+    out["m_score"] = pd.Series(tiles(lambda c: (int(buyers.at[c, "monetary"]), c)))
+    return out.reindex(table.index)
+
+
+# The lifecycle thresholds' documented defaults (docs/config.md, [lifecycle]).
+STAGE_RULES = {
+    "new_days": 90,
+    "at_risk_gaps": 2.0,
+    "at_risk_min_days": 60,
+    "at_risk_p_alive": 0.5,
+    "churned_gaps": 4.0,
+    "churned_min_days": 180,
+    "churned_p_alive": 0.2,
+    "fallback_gap_days": 90.0,
+}
+
+
+def stages(table: pd.DataFrame, p_alive: pd.Series, previous: pd.Series) -> pd.Series:
+    """The first stage whose rule holds: prospect, churned, at risk, won back, new, active.
+
+    Silent too long: more than `gaps` usual gaps and at least `min_days` days since the
+    last order, or P(alive) below the stage's bound (an empty P(alive) never is). A
+    single-order customer's usual gap is the median of the others' own gaps.
+    """
+    rules = STAGE_RULES
+    known = sorted(table["avg_days_between_orders"].dropna())
+    stand_in = float(np.median(known)) if known else rules["fallback_gap_days"]
+    out = {}
+    for customer, row in table.iterrows():
+        own = row["avg_days_between_orders"]
+        gap = stand_in if pd.isna(own) else own
+        silent = 0 if pd.isna(row["recency_days"]) else row["recency_days"]
+        tenure = 0 if pd.isna(row["tenure_days"]) else row["tenure_days"]
+        alive = p_alive[customer]
+        too_long = {
+            stage: bool(
+                (silent > rules[f"{stage}_gaps"] * gap and silent >= rules[f"{stage}_min_days"])
+                or (not pd.isna(alive) and alive < rules[f"{stage}_p_alive"])
+            )
+            for stage in ("churned", "at_risk")
+        }
+        if row["frequency"] <= 0:
+            out[customer] = "prospect"
+        elif too_long["churned"]:
+            out[customer] = "churned"
+        elif too_long["at_risk"]:
+            out[customer] = "at_risk"
+        elif previous[customer] == "churned":
+            out[customer] = "won_back"
+        elif tenure <= rules["new_days"]:
+            out[customer] = "new"
+        else:
+            out[customer] = "active"
+    return pd.Series(out).reindex(table.index)
+
+
 def python_value(value: Any, kind: str) -> Any:
     """A snapshot or oracle cell as a plain Python value: cents for money, None for empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:

@@ -15,13 +15,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 import pytest
 
+from segmint.core.config import Settings
 from segmint.core.config import load as load_settings
 from segmint.features.customer import EPOCH, customer_features
 from segmint.features.purchases import purchase_summary
+from segmint.models.lifecycle import STAGES
+from segmint.pipeline.scored import population, scored, with_cents
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.engine import Engine
 from segmint.store.relations import execute, sources
@@ -135,6 +140,98 @@ def _same(got: object, want: object) -> bool:
     if pd.isna(got) or pd.isna(want):
         return bool(pd.isna(got) and pd.isna(want))
     return bool(got == want)
+
+
+# Every way of scoring: the RFM scorings and the tier methods the settings offer.
+SCHEMES = {
+    "quantile, thresholds": ("quantile", "thresholds"),
+    "rank, pareto": ("rank", "pareto"),
+    "quantile, rank": ("quantile", "rank"),
+}
+
+
+def settings_for(shop: Shop, scheme: str) -> Settings:
+    scoring, method = SCHEMES[scheme]
+    base = load_settings(shop.folder)
+    assert base.lifecycle.model_dump() == oracle.STAGE_RULES  # the oracle's stated defaults
+    return base.model_copy(
+        update={
+            "rfm": base.rfm.model_copy(update={"scoring": scoring}),
+            "tiers": base.tiers.model_copy(
+                update={"method": method, "thresholds": [100_000, 50_000], "percent": [20, 30]}
+            ),
+        }
+    )
+
+
+def stage_inputs(t: ir.Table) -> tuple[ir.Value, ir.Value]:
+    """A P(alive) and a previous stage per customer, made up from her features so the
+    oracle can make the same: every stage rule, empty P(alive) included, is reached."""
+    made = ((t.frequency * 37 + t.recency_days.fill_null(0) * 11) % 100) / 100
+    p_alive = ibis.ifelse(t.frequency % 5 == 0, ibis.null("float64"), made)
+    previous = ibis.ifelse(t.frequency % 3 == 0, 4, -1)  # 4: churned (lifecycle.STAGES)
+    return p_alive, previous
+
+
+def oracle_stage_inputs(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    recency = table["recency_days"].fillna(0).astype("int64")
+    made = ((table["frequency"] * 37 + recency * 11) % 100) / 100
+    p_alive = made.where(table["frequency"] % 5 != 0)
+    previous = pd.Series("", index=table.index).where(table["frequency"] % 3 != 0, "churned")
+    return p_alive, previous
+
+
+@pytest.fixture(scope="module")
+def scores(engine: Engine, shop: Shop) -> dict[tuple[str, str], pa.Table]:
+    src, found = sources(engine, timezone=shop.zone), {}
+    for label in AS_OF:
+        t = with_cents(customer_features(src, day_of(label))).cache()
+        p_alive, previous = stage_inputs(t)
+        for scheme in SCHEMES:
+            settings = settings_for(shop, scheme)
+            facts = population(engine, t, settings=settings)
+            labels = scored(t, facts, settings=settings, p_alive=p_alive, previous=previous)
+            found[(label, scheme)] = execute(engine, labels.order_by("customer_id"))
+    return found
+
+
+def expected_scores(table: pd.DataFrame, scheme: str) -> pd.DataFrame:
+    scoring, method = SCHEMES[scheme]
+    out = oracle.rfm_scores(table)
+    if scoring == "rank":
+        ranked = oracle.ntile_scores(table)
+        out[list(ranked.columns)] = ranked
+        out["rfm_cell"] = [
+            None if pd.isna(r) else f"{int(r)}{int(f)}{int(m)}"
+            for r, f, m in zip(out["r_score"], out["f_score"], out["m_score"], strict=True)
+        ]
+        out["rfm11"] = [
+            None if pd.isna(r) else oracle.rfm11(int(r), int(f), int(m))
+            for r, f, m in zip(out["r_score"], out["f_score"], out["m_score"], strict=True)
+        ]
+    tiers = {"thresholds": oracle.threshold_tiers, "pareto": oracle.pareto_tiers}
+    out["tier"] = tiers.get(method, oracle.rank_tiers)(table["revenue_365d"])
+    out["stage"] = oracle.stages(table, *oracle_stage_inputs(table))
+    return out
+
+
+SCORED = {**oracle.SCORE_KINDS, "stage": oracle.TEXT}
+
+
+@pytest.mark.parametrize("scheme", list(SCHEMES))
+@pytest.mark.parametrize("label", list(AS_OF))
+@pytest.mark.parametrize("column", list(SCORED))
+def test_every_score_and_label_agrees_with_the_oracle(scores, expected, label, scheme, column):
+    want = expected_scores(expected[label], scheme)
+    oracle.assert_agrees(scores[(label, scheme)], want, column, kind=SCORED[column])
+
+
+@pytest.mark.parametrize("label", list(AS_OF))
+def test_every_stage_and_tier_is_reached(scores, label):
+    """The comparison covers every stage rule and tier, so a wrong rule could not hide."""
+    table = scores[(label, "quantile, thresholds")]
+    assert set(table["stage"].to_pylist()) == set(STAGES)
+    assert set(table["tier"].to_pylist()) == {"A", "B", "C"}
 
 
 def test_a_stage_the_engine_would_answer_differently_is_refused(engine, shop):

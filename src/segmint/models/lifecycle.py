@@ -172,6 +172,22 @@ def stand_in_gap(gap_days: npt.ArrayLike, *, fallback: float) -> float:
     return float(np.median(known)) if known.size else fallback
 
 
+def counted_stand_in_gap(gaps: npt.ArrayLike, counts: npt.ArrayLike, *, fallback: float) -> float:
+    """`stand_in_gap` of gaps given as a histogram: distinct known gaps and their counts.
+
+    The median as NumPy takes it: the middle value, or the mean of the two middle ones.
+    """
+    g, c = np.asarray(gaps, dtype=np.float64), np.asarray(counts, dtype=np.int64)
+    order = np.argsort(g, kind="stable")
+    running = np.cumsum(c[order])
+    n = int(running[-1]) if running.size else 0
+    if n == 0:
+        return fallback
+    # the 1-based ranks of the middle value(s): (n+1)/2 for odd n, n/2 and n/2+1 for even
+    middle = g[order][np.searchsorted(running, [(n + 1) // 2, n // 2 + 1])]
+    return float(np.mean(middle)) if n % 2 == 0 else float(middle[0])
+
+
 def check_rules(rules: Rules) -> None:
     """Raise an `InputError` naming every inconsistent threshold of `rules`, with its value.
 

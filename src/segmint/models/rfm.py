@@ -55,6 +55,22 @@ def nearest_rank_cuts(values: npt.ArrayLike, bins: int) -> Array:
     return np.asarray(ordered[np.maximum(ranks, 1) - 1], dtype=np.float64)
 
 
+def counted_cuts(values: npt.ArrayLike, counts: npt.ArrayLike, bins: int) -> Array:
+    """`nearest_rank_cuts` of values given as a histogram: distinct values and their counts.
+
+    What an engine hands over instead of every customer's value: the same cut points,
+    the ``ceil(j n / k)``-th smallest, found on the running counts.
+    """
+    v, c = np.asarray(values, dtype=np.float64), np.asarray(counts, dtype=np.int64)
+    order = np.argsort(v, kind="stable")
+    running = np.cumsum(c[order])
+    n = int(running[-1]) if running.size else 0
+    if n == 0:
+        return np.zeros(0)
+    ranks = np.maximum(-(-np.arange(1, bins) * n // bins), 1)
+    return np.asarray(v[order][np.searchsorted(running, ranks)], dtype=np.float64)
+
+
 def quantile_scores(
     recency_days: npt.ArrayLike,
     frequency: npt.ArrayLike,

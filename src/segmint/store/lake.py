@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -24,8 +25,14 @@ PART = "part-0.parquet"
 _CHUNK = 1_000_000  # rows held in memory while a table is written
 
 
-def write_tables(engine: DuckDBEngine, out: Path, *, force: bool = False) -> dict[str, int]:
-    """Write every canonical table under `out` as Parquet; the rows of each, by table.
+def write_tables(
+    engine: DuckDBEngine,
+    out: Path,
+    *,
+    tables: Sequence[str] = CANONICAL,
+    force: bool = False,
+) -> dict[str, int]:
+    """Write `tables` (every canonical one) under `out` as Parquet; the rows of each.
 
     Raises
     ------
@@ -35,13 +42,13 @@ def write_tables(engine: DuckDBEngine, out: Path, *, force: bool = False) -> dic
     """
     if out.exists() and not out.is_dir():
         raise InputError("files.not_folder", path=out)
-    for table in CANONICAL:
+    for table in tables:
         files.refuse_overwrite(out / table, force=force)
     with files.writing(out):
         out.mkdir(parents=True, exist_ok=True)
     written = {}
     with engine.transaction():  # every table of one state of the data
-        for table in CANONICAL:
+        for table in tables:
             written[table] = _write(engine, table, out)
     return written
 

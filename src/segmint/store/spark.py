@@ -82,7 +82,8 @@ class SparkEngine:
                 for key, value in (_STARTED | self._options | _FIXED).items():
                     builder = builder.config(key, value)
                 self._session = builder.getOrCreate()
-                self._session.sparkContext.setLogLevel("ERROR")
+                # its errors reach the user as ours (`mapped`); its own log would repeat them
+                self._session.sparkContext.setLogLevel("FATAL")
         for key, value in _FIXED.items():  # a session given to us is set the same way
             self._session.conf.set(key, value)
         return self._session
@@ -112,9 +113,11 @@ class SparkEngine:
         Straight from Spark's Arrow batches: through pandas (ibis's way) an integer
         column with empty values would pass through floats.
         """
-        sql = str(self.ibis().compile(expression))
+        backend = self.ibis()
         with self.mapped():
-            found = self.session().sql(sql).toArrow()
+            # what ibis does before it runs an expression: register its in-memory tables
+            backend._run_pre_execute_hooks(expression)
+            found = self.session().sql(str(backend.compile(expression))).toArrow()
         return found.rename_columns(expression.columns).cast(expression.schema().to_pyarrow())
 
     def batches(self, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:

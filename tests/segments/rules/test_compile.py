@@ -13,7 +13,9 @@ import sqlglot
 from segmint.core.errors import RuleError
 from segmint.segments.rules.compile import Context, evaluate, operands
 from segmint.segments.rules.tree import Filter, Name, Type
-from segmint.store.relations import execute, rule_table, sources
+from segmint.store.lake import write_tables
+from segmint.store.relations import CANONICAL, execute, rule_table, sources
+from segmint.store.spark import SparkEngine
 from tests.segments.rules import raw
 from tests.segments.rules.trees import (
     AT,
@@ -33,28 +35,39 @@ from tests.segments.rules.trees import (
 )
 
 AS_OF = dt.date(2026, 6, 30)
+ENGINES = ("duckdb", pytest.param("spark", marks=[pytest.mark.spark]))
+pytestmark = pytest.mark.xdist_group("spark")  # one Java process for the whole suite
 DAY = (AS_OF - dt.date(1970, 1, 1)).days
 VIP = rule(
     both(cmp("=", field("tier", Type.TEXT), lit("A")), cmp(">", field("orders_365d"), lit(2)))
 )
 
 
-@pytest.fixture(scope="module")
-def demo(rules_demo):
-    """The workspace, its rule table and a compile context, and the oracle's frames."""
+@pytest.fixture(scope="module", params=ENGINES)
+def demo(request, rules_demo, tmp_path_factory):
+    """The workspace, its rule table and a compile context on an engine, the oracle's frames.
+
+    On Spark the canonical tables and the snapshots are Parquet folders, as a Spark run
+    reads and writes them; the rules and the oracle are the same.
+    """
     ws = rules_demo
-    run_id = ws.runs()[0].run_id
-    base = rule_table(ws.engine, run_id, timezone=ws.settings.timezone)
-    ctx = Context(sources(ws.engine, timezone=ws.settings.timezone), DAY)
+    run = ws.runs()[0]
+    engine = ws.engine
+    if request.param == "spark":
+        lake = tmp_path_factory.mktemp("lake")
+        write_tables(ws.engine, lake, tables=(*CANONICAL, "snapshots"))
+        engine = SparkEngine(str(lake), session=request.getfixturevalue("spark_session"))
+    base = rule_table(engine, run.run_id, timezone=ws.settings.timezone, as_of=run.as_of)
+    ctx = Context(sources(engine, timezone=ws.settings.timezone), DAY)
     snapshot = ws.snapshot().to_pandas().set_index("customer_id")
     people = ws.engine.arrow("SELECT customer_id, city FROM customers").to_pandas()
     snapshot["city"] = people.set_index("customer_id")["city"].reindex(snapshot.index)
-    return ws, base, ctx, snapshot
+    return ws, base, ctx, snapshot, engine
 
 
 def members(demo, tree, *, ctx=None) -> set[str]:
-    ws, base, default, _ = demo
-    table = execute(ws.engine, evaluate({"s": rule(tree)}, base, ctx or default)).to_pandas()
+    _, base, default, _, engine = demo
+    table = execute(engine, evaluate({"s": rule(tree)}, base, ctx or default)).to_pandas()
     assert table["s"].notna().all()  # never null
     return set(table.loc[table["s"], "customer_id"])
 
@@ -181,7 +194,7 @@ def test_sum_of_orders_in_a_store_is_net_revenue_of_raw_orders(demo):
     rows = o[o.revenue & raw.in_window(o.date, AS_OF, 365) & (o.store == "天猫旗舰店")]
     sums = rows.groupby("customer_id")["net"].sum()
     w = window("sum", "orders", 365, Filter("store", ("天猫旗舰店",)))
-    got = execute(ws.engine, operands(rule(cmp(">", w, lit(0))), demo[1], demo[2])).to_pandas()
+    got = execute(demo[4], operands(rule(cmp(">", w, lit(0))), demo[1], demo[2])).to_pandas()
     got = got.set_index("customer_id")[w.key]
     expected = sums.reindex(s.index).fillna(Decimal(0))
     assert (got.reindex(s.index) == expected).all()
@@ -203,10 +216,10 @@ def test_an_empty_operand_makes_a_comparison_false_and_not_flips_it(demo):
 
 
 def test_division_by_zero_is_empty_and_int_over_int_is_a_float(demo):
-    ws, base, ctx, s = demo
+    _, base, ctx, s, _ = demo
     per_order = arith("/", field("orders_30d"), field("orders_365d"))
     tree = cmp(">", per_order, lit(Decimal("0.4")))
-    table = execute(ws.engine, operands(rule(is_null(per_order)), base, ctx)).to_pandas()
+    table = execute(demo[4], operands(rule(is_null(per_order)), base, ctx)).to_pandas()
     assert set(table.loc[table.held, "customer_id"]) == ids(s.orders_365d == 0)
     ratio = s.orders_30d / s.orders_365d.where(s.orders_365d > 0)
     assert members(demo, tree) == ids(ratio > 0.4)  # 1 / 2 is 0.5, not 0
@@ -241,12 +254,12 @@ def either_or(i, a, b):
 
 
 def test_fifty_rules_compile_to_a_single_select(demo):
-    ws, base, ctx, s = demo
+    _, base, ctx, s, engine = demo
     expression = evaluate(fifty_rules(), base, ctx)
     statements = sqlglot.parse(ibis.to_sql(expression, dialect="duckdb"), dialect="duckdb")
     assert len(statements) == 1
     assert isinstance(statements[0], sqlglot.exp.Select)
-    table = execute(ws.engine, expression)
+    table = execute(engine, expression)
     assert table.num_rows == len(s)
     assert len(table.column_names) == 1 + 51
 
@@ -255,7 +268,7 @@ HOSTILE = "x'; DROP TABLE customers; --\"\\"
 
 
 def test_a_hostile_string_is_bound_as_a_literal(demo):
-    ws, base, ctx, _ = demo
+    ws, base, ctx, _, engine = demo
     before = ws.engine.scalar("SELECT count(*) FROM customers")
     tree = either(
         cmp("=", field("city", Type.TEXT), lit(HOSTILE)),
@@ -264,7 +277,7 @@ def test_a_hostile_string_is_bound_as_a_literal(demo):
     sql = ibis.to_sql(evaluate({HOSTILE: rule(tree)}, base, ctx), dialect="duckdb")
     assert len(sqlglot.parse(sql, dialect="duckdb")) == 1
     assert "'x''; DROP TABLE customers; --\"\\'" in sql  # quoted, the quote doubled
-    table = execute(ws.engine, evaluate({HOSTILE: rule(tree)}, base, ctx))
+    table = execute(engine, evaluate({HOSTILE: rule(tree)}, base, ctx))
     assert table.column_names == ["customer_id", HOSTILE]
     assert not any(table[HOSTILE].to_pylist())
     assert ws.engine.scalar("SELECT count(*) FROM customers") == before

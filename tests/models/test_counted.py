@@ -1,0 +1,34 @@
+"""Population facts from histograms equal the facts from every value.
+
+Witness: the per-value functions themselves (`rfm.nearest_rank_cuts`,
+`lifecycle.stand_in_gap`), whose own tests hold them to SQL's percentile_disc and
+NumPy's median. An engine hands over distinct values with their counts instead of a
+value per customer; the facts must not change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from segmint.models import lifecycle, rfm
+
+values = st.lists(st.integers(min_value=-5, max_value=40), min_size=0, max_size=300)
+
+
+@given(values, st.integers(min_value=3, max_value=5))
+def test_cuts_from_a_histogram_are_the_nearest_rank_cuts(raw, bins):
+    x = np.asarray(raw, dtype=np.float64) * 1.5  # floats with ties, as days and cents are
+    distinct, counts = np.unique(x, return_counts=True)
+    shuffled = np.random.default_rng(len(raw)).permutation(distinct.size)  # any order
+    got = rfm.counted_cuts(distinct[shuffled], counts[shuffled], bins)
+    assert got.tolist() == rfm.nearest_rank_cuts(x, bins).tolist()
+
+
+@given(values)
+def test_stand_in_gap_from_a_histogram_is_the_median(raw):
+    x = np.asarray(raw, dtype=np.float64) / 7  # gaps: means of whole days
+    distinct, counts = np.unique(x, return_counts=True)
+    got = lifecycle.counted_stand_in_gap(distinct[::-1], counts[::-1], fallback=90.0)
+    assert got == lifecycle.stand_in_gap(x, fallback=90.0)  # exactly, not approximately
