@@ -185,3 +185,20 @@ def test_workspace_rfm_agrees_with_the_oracle(built):
     for column, kind in {**kinds, **oracle.SCORE_KINDS}.items():
         if column != "tier":
             oracle.assert_agrees(built.rfm, expected, column, kind=kind)
+
+
+def test_every_buyer_has_a_clv_even_with_repeat_days_that_brought_no_money(built):
+    """CDNOW has buyers whose repeat days sum to 0 money: Gamma-Gamma cannot read their
+    spend, so they are valued at the mean spend (as buyers without repeats), and the
+    others keep theirs: no buyer's CLV is lost for them."""
+    table = built.snapshots["thresholds"].to_pandas().set_index("customer_id")
+    log = built.log.assign(spend=lambda t: t["dollar_value"].astype(float))
+    days = log.groupby(["customer_id", "date"])["spend"].sum().reset_index()
+    per = days.sort_values("date").groupby("customer_id")
+    repeat_money = per["spend"].apply(lambda s: s.iloc[1:].sum())
+    repeats = per.size() - 1
+    silent = set(repeat_money[(repeats > 0) & (repeat_money == 0)].index)
+    assert silent  # the case is in the data
+    buyers = table[table["frequency"] > 0]
+    assert buyers["clv_12m"].notna().all() and (buyers["clv_12m"] >= 0).all()
+    assert buyers.loc[list(silent & set(buyers.index)), "clv_12m"].gt(0).all()

@@ -54,6 +54,65 @@ class PurchaseHistory:
     holdout_days: Array
 
 
+class Rows(NamedTuple):
+    """Distinct rows of some columns, and how many buyers share each row."""
+
+    columns: tuple[Array, ...]
+    n: Array
+
+
+@dataclass(frozen=True)
+class PurchaseCounts:
+    """The buyers' purchase histories as the models are fitted on them: distinct rows.
+
+    In days. ``whole``: repeat days, days from the first purchase to the last and to
+    as_of. ``calibration``: the same up to the calibration end for the buyers who had
+    bought by then, and their purchase days after it. ``spend``: repeat days and the
+    mean spend per repeat day of the buyers with repeat spend. ``first``: first purchase
+    days. ``holdout_days``: every buyer's purchase days after the calibration end.
+    What an engine hands over instead of a row per customer: the fits on these are
+    those on every customer's row.
+    """
+
+    whole: Rows
+    calibration: Rows
+    spend: Rows
+    first: Rows
+    holdout_days: int
+
+
+def counted(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> PurchaseCounts:
+    """`history` (a row per customer) as `PurchaseCounts`, as an engine would count it."""
+    buyers = history.days > 0
+    first = history.first_day[buyers]
+    cohort = history.cal_days > 0
+    repeats = history.days > 1
+    x = history.days[repeats] - 1
+    mean = history.repeat_spend[repeats] / x
+    return PurchaseCounts(
+        whole=_distinct(history.days[buyers] - 1, history.last_day[buyers] - first, as_of - first),
+        calibration=_distinct(
+            history.cal_days[cohort] - 1,
+            history.cal_last_day[cohort] - history.first_day[cohort],
+            (as_of - holdout_days) - history.first_day[cohort],
+            history.holdout_days[cohort],
+        ),
+        spend=_distinct(x[mean > 0], mean[mean > 0]),
+        first=_distinct(first),
+        holdout_days=int(history.holdout_days.sum()),
+    )
+
+
+def _distinct(*columns: Array) -> Rows:
+    """The distinct rows of `columns`, sorted, with their counts."""
+    if columns[0].size == 0:
+        return Rows(tuple(np.zeros(0) for _ in columns), np.zeros(0))
+    rows, n = np.unique(np.column_stack(columns), axis=0, return_counts=True)
+    return Rows(
+        tuple(np.ascontiguousarray(rows[:, i]) for i in range(rows.shape[1])), n.astype(np.float64)
+    )
+
+
 @dataclass(frozen=True)
 class CustomerValue:
     """What the run stores per customer, and the fits behind it."""
@@ -75,37 +134,59 @@ def customer_value(
     """Fit, choose and apply the customer-base models (see the module docstring).
 
     `repeats` are the customer base's repeat purchases per day, for the tracking series.
+    The fits are made on the histories' distinct rows (`counted`), as on an engine.
     """
-    n = history.days.size
-    empty = np.full(n, np.nan)
-    buyers = history.days > 0
-    if buyers.sum() < MIN_CUSTOMERS or not (history.days > 1).any():
-        reason = f"{int(buyers.sum())} buyers, {int((history.days > 1).sum())} repeat buyers"
-        return CustomerValue(empty, empty, empty, ClvFacts(note=reason))
-    x, t_x, T = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
-    chosen = _choose(history, as_of=as_of, holdout_days=holdout_days)
+    counts = counted(history, as_of=as_of, holdout_days=holdout_days)
+    facts = fitted(
+        counts, repeats, as_of=as_of, holdout_days=holdout_days, discount_rate=discount_rate
+    )
+    return applied(history, facts, as_of=as_of, discount_rate=discount_rate)
+
+
+def fitted(
+    counts: PurchaseCounts,
+    repeats: RepeatPurchases,
+    *,
+    as_of: int,
+    holdout_days: int,
+    discount_rate: float,
+) -> ClvFacts:
+    """The chosen purchase model and the spend model fitted on `counts`, with their checks.
+
+    No purchase fit (and a note saying why) when the buyers are too few, none bought
+    twice, or no model converges.
+    """
+    buyers, x = counts.whole.n.sum(), counts.whole.columns[0]
+    if buyers < MIN_CUSTOMERS or not (x > 0).any():
+        return ClvFacts(
+            note=f"{int(buyers)} buyers, {int(counts.whole.n[x > 0].sum())} repeat buyers"
+        )
+    chosen = _choose(counts, as_of=as_of, holdout_days=holdout_days)
     choice = chosen.name
     try:
-        model = chosen.fitted.get(choice) or MODELS[choice]().fit(x, t_x, T)
+        model = chosen.fitted.get(choice) or MODELS[choice]().fit(
+            *_weeks(counts.whole), weights=counts.whole.n
+        )
     except ConvergenceError as exc:
-        failed = chosen.facts.model_copy(update={"note": exc.message})
-        return CustomerValue(empty, empty, empty, failed)
-    p_alive, expected = empty.copy(), empty.copy()
-    p_alive[buyers] = model.probability_alive(x, t_x, T)
-    expected[buyers] = model.expected_purchases(90 / WEEK, x, t_x, T)
-    clv, spend = _clv(model, history, buyers, (x, t_x, T), discount_rate=discount_rate)
-    facts = chosen.facts.model_copy(
+        return chosen.facts.model_copy(update={"note": exc.message})
+    spend = _spend_fit(counts.spend)
+    return chosen.facts.model_copy(
         update={
             "model": choice,
             "discount_rate": discount_rate,
             "fits": (_fit_record(choice, "purchases", model), *spend.fits),
             "note": spend.note,
             "tracking": _tracking(
-                chosen, model, history, repeats, as_of=as_of, holdout_days=holdout_days
+                chosen, model, counts, repeats, as_of=as_of, holdout_days=holdout_days
             ),
         }
     )
-    return CustomerValue(p_alive, expected, clv, facts)
+
+
+def _weeks(rows: Rows) -> tuple[Array, Array, Array]:
+    """Frequency, recency and age in weeks of rows counted in days."""
+    x, recency, age = rows.columns[:3]
+    return x, recency / WEEK, age / WEEK
 
 
 PARAMS: dict[str, Any] = {"bg_nbd": beta_geo.Params, "pareto_nbd": pareto_nbd.Params}
@@ -152,6 +233,8 @@ def _lifetime_value(
     spend = np.where(x > 0, history.repeat_spend[buyers] / np.maximum(x, 1), 0.0)
     repeaters = (x > 0) & (spend > 0)
     weekly = (1 + rate) ** (WEEK / 365) - 1  # the annual rate, per week
+    # Gamma-Gamma learns spend from repeat days that brought money (`counted` fits it on
+    # those alone); a buyer whose repeat days brought none is valued at the mean spend
     return lifetime_value(
         model,
         gamma,
@@ -159,6 +242,7 @@ def _lifetime_value(
         np.where(repeaters, spend, 0.0),
         horizon=365 / WEEK,
         discount_rate=weekly,
+        spend_frequency=np.where(repeaters, x, 0.0),
     )
 
 
@@ -178,55 +262,50 @@ class Choice(NamedTuple):
     calibrated: dict[str, Model]  # on the calibration period (the holdout route)
 
 
-def _choose(history: PurchaseHistory, *, as_of: int, holdout_days: int) -> Choice:
+def _choose(counts: PurchaseCounts, *, as_of: int, holdout_days: int) -> Choice:
     """The model that forecasts the holdout better, or the likelier one on short history.
 
     The likelihood route fits on all history already; those fits are returned for reuse,
     as are the holdout route's calibration fits for the tracking series.
     """
-    end = as_of - holdout_days
-    cohort = history.cal_days > 0
-    span = as_of - np.nanmin(history.first_day)
-    if span < 3 * holdout_days or cohort.sum() < MIN_CUSTOMERS or history.holdout_days.sum() == 0:
-        return _by_likelihood(history, as_of)
-    x, t_x, T = _rfm(history.cal_days, history.cal_last_day, history.first_day, end, cohort)
-    actual = history.holdout_days[cohort]
+    cohort = counts.calibration
+    span = as_of - counts.first.columns[0].min()
+    if span < 3 * holdout_days or cohort.n.sum() < MIN_CUSTOMERS or counts.holdout_days == 0:
+        return _by_likelihood(counts)
+    x, t_x, T = _weeks(cohort)
+    actual, n = cohort.columns[3], cohort.n
     checks = []
     calibrated: dict[str, Model] = {}
     for name, cls in MODELS.items():
         try:
-            calibrated[name] = cls().fit(x, t_x, T)
+            calibrated[name] = cls().fit(x, t_x, T, weights=n)
             predicted = calibrated[name].expected_purchases(holdout_days / WEEK, x, t_x, T)
         except (ConvergenceError, InputError) as exc:
             checks.append(ModelCheck(model=name, error=exc.message))
             continue
-        mae = float(np.mean(np.abs(predicted - actual)))
+        mae = float(n @ np.abs(predicted - actual) / n.sum())
         checks.append(
-            ModelCheck(
-                model=name, mae=mae, predicted=float(predicted.sum()), actual=int(actual.sum())
-            )
+            ModelCheck(model=name, mae=mae, predicted=float(n @ predicted), actual=int(n @ actual))
         )
     scored = [c for c in checks if c.mae is not None]
     if not scored:
-        return _by_likelihood(history, as_of)
+        return _by_likelihood(counts)
     chosen = ClvFacts(
         chosen_by="holdout",
         holdout_days=holdout_days,
-        holdout_customers=int(cohort.sum()),
+        holdout_customers=int(n.sum()),
         checks=tuple(checks),
     )
     best = min(scored, key=lambda c: c.mae or 0.0).model
     return Choice(best, chosen, {}, calibrated)
 
 
-def _by_likelihood(history: PurchaseHistory, as_of: int) -> Choice:
-    buyers = history.days > 0
-    x, t_x, T = _rfm(history.days, history.last_day, history.first_day, as_of, buyers)
+def _by_likelihood(counts: PurchaseCounts) -> Choice:
     checks = []
     fitted: dict[str, Model] = {}
     for name, cls in MODELS.items():
         try:
-            fitted[name] = cls().fit(x, t_x, T)
+            fitted[name] = cls().fit(*_weeks(counts.whole), weights=counts.whole.n)
             checks.append(
                 ModelCheck(model=name, log_likelihood=float(fitted[name].log_likelihood_))
             )
@@ -242,7 +321,7 @@ def _by_likelihood(history: PurchaseHistory, as_of: int) -> Choice:
 def _tracking(
     chosen: Choice,
     model: Model,
-    history: PurchaseHistory,
+    counts: PurchaseCounts,
     repeats: RepeatPurchases,
     *,
     as_of: int,
@@ -253,24 +332,26 @@ def _tracking(
     Chosen by holdout, the fit on the history before the holdout (so the holdout part is
     an out-of-sample check); by likelihood, `model`, the fit on all history.
     """
-    first = history.first_day[history.days > 0]
+    first = counts.first
     calibrated = chosen.calibrated.get(chosen.name)
     if calibrated is None:
         return tracking(
-            first,
+            first.columns[0],
             repeats,
             _in_days(model),
             as_of=as_of,
             calibration_end=as_of,
             fitted_on="all_history",
+            weights=first.n,
         )
     return tracking(
-        first,
+        first.columns[0],
         repeats,
         _in_days(calibrated),
         as_of=as_of,
         calibration_end=as_of - holdout_days,
         fitted_on="calibration",
+        weights=first.n,
     )
 
 
@@ -279,28 +360,13 @@ def _in_days(model: Model) -> Callable[[Array], Array]:
     return lambda age: model.expected_purchases_new(age / WEEK)
 
 
-def _clv(
-    model: Model,
-    history: PurchaseHistory,
-    buyers: npt.NDArray[np.bool_],
-    rfm: tuple[Array, Array, Array],
-    *,
-    discount_rate: float,
-) -> tuple[Array, ClvFacts]:
-    """clv_12m from Gamma-Gamma on the repeat buyers' mean spend per repeat day.
-
-    The facts hold the spend fit, or a note saying why there is none.
-    """
-    x = rfm[0]
-    spend = np.where(x > 0, history.repeat_spend[buyers] / np.maximum(x, 1), 0.0)
-    repeaters = (x > 0) & (spend > 0)
-    clv = np.full(history.days.size, np.nan)
+def _spend_fit(spend: Rows) -> ClvFacts:
+    """Gamma-Gamma on the repeat buyers' mean spend per repeat day, or a note why not."""
     try:
-        gamma = GammaGamma().fit(x[repeaters], spend[repeaters])
-        clv[buyers] = _lifetime_value(model, gamma, history, buyers, rfm, rate=discount_rate)
+        gamma = GammaGamma().fit(*spend.columns, weights=spend.n)
     except (ConvergenceError, InputError) as exc:
-        return clv, ClvFacts(note=exc.message)
-    return clv, ClvFacts(fits=(_fit_record("gamma_gamma", "spend", gamma),))
+        return ClvFacts(note=exc.message)
+    return ClvFacts(fits=(_fit_record("gamma_gamma", "spend", gamma),))
 
 
 def _fit_record(name: str, purpose: Literal["purchases", "spend"], model: Any) -> Fit:

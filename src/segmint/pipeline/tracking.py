@@ -55,17 +55,18 @@ def tracking(
     as_of: int,
     calibration_end: int,
     fitted_on: Literal["calibration", "all_history"],
+    weights: Array | None = None,
 ) -> Tracking:
     """Actual and expected cumulative repeat purchases of the buyers on the `grid`.
 
-    `first_day` holds the buyers' first purchase days; `expected_new` is the model's
-    E[X(τ)] of a new customer at ages τ in days.
+    `first_day` holds the buyers' first purchase days (`weights`: how many buyers each
+    stands for); `expected_new` is the model's E[X(τ)] of a new customer at ages τ in days.
     """
     start = int(first_day.min())
     points = grid(start, calibration_end=calibration_end, as_of=as_of)
     done = np.searchsorted(repeats.day, points, side="right")  # days up to each point
     actual = np.r_[0, np.cumsum(repeats.purchases)][done]
-    expected = expected_cumulative_purchases(expected_new, first_day, points)
+    expected = expected_cumulative_purchases(expected_new, first_day, points, weights=weights)
     return Tracking(
         start=EPOCH + dt.timedelta(days=start),
         calibration_end=EPOCH + dt.timedelta(days=calibration_end),

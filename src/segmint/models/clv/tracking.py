@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from segmint.models.clv._checks import Rule, as_vector, raise_broken
+from segmint.models.clv._checks import Rule, as_vector, broadcast, raise_broken
 
 Array = npt.NDArray[np.float64]
 
@@ -35,7 +35,11 @@ CHUNK = 1 << 20  # (grid point, first-purchase time) pairs evaluated at once: 8 
 
 
 def expected_cumulative_purchases(
-    expected_new: Callable[[Array], Array], first_purchase: npt.ArrayLike, at: npt.ArrayLike
+    expected_new: Callable[[Array], Array],
+    first_purchase: npt.ArrayLike,
+    at: npt.ArrayLike,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> Array:
     """Expected cumulative repeat purchases of a population at each time in `at`.
 
@@ -49,6 +53,9 @@ def expected_cumulative_purchases(
         Each customer's first purchase time, in the unit of `at`.
     at : array-like
         The times to evaluate, in the same origin and unit; any order.
+    weights : array-like, optional
+        How many customers each first purchase time stands for (1 each by default): a
+        population given as distinct times with counts.
 
     Returns
     -------
@@ -70,7 +77,14 @@ def expected_cumulative_purchases(
             Rule("models.not_finite", ~np.isfinite(times), {"at": times}),
         ]
     )
-    starts, counts = np.unique(births, return_counts=True)
+    births, copies = broadcast(
+        {
+            "first_purchase": births,
+            "weights": as_vector(1.0 if weights is None else weights, "weights"),
+        }
+    )
+    starts, inverse = np.unique(births, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), copies, starts.size)
     total = np.zeros(times.size)
     rows = max(1, CHUNK // max(starts.size, 1))
     for begin in range(0, times.size, rows):

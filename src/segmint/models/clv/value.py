@@ -73,6 +73,7 @@ def lifetime_value(
     *,
     horizon: float,
     discount_rate: float,
+    spend_frequency: npt.ArrayLike | None = None,
 ) -> Array:
     """Discounted expected value of each customer's purchases over the next `horizon`.
 
@@ -91,6 +92,10 @@ def lifetime_value(
         Discount rate per time unit: a purchase τ units ahead counts ``(1 + d)^-τ``
         (an annual rate of 10 % with weeks is ``1.10 ** (1 / 52) - 1``). Must be
         positive when the horizon is infinite.
+    spend_frequency : array-like, optional
+        The repeat purchases the spend model learns a customer's spend from (default:
+        `frequency`). 0 for a customer whose repeat purchases say nothing of her spend
+        (they brought no money): she is valued at the population's mean spend.
 
     Returns
     -------
@@ -113,7 +118,8 @@ def lifetime_value(
     check_fitted(spend_model, "params_")
     delta = _log_rate(horizon, discount_rate)
     x, t_x, T_, _ = check_rfm(frequency, recency, T)
-    spend = spend_model.expected_spend(x, as_vector(monetary_value, "monetary_value"))
+    learnt = x if spend_frequency is None else as_vector(spend_frequency, "spend_frequency")
+    spend = spend_model.expected_spend(learnt, as_vector(monetary_value, "monetary_value"))
     (ux, ut, uT), position = distinct_rows((x, t_x, T_))
     purchases = discounted_purchases(transactions_model, ux, ut, uT, horizon=horizon, delta=delta)
     return np.asarray(spend * purchases[position], dtype=np.float64)
