@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,9 @@ def spark_session():
         pytest.skip(reason)
     from pyspark.sql import SparkSession
 
+    # workers are started with the Python PYSPARK_PYTHON names: this one, with segmint
+    before = os.environ.get("PYSPARK_PYTHON")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         SparkSession.builder.master("local[2]")
         .appName("segmint-tests")
@@ -90,6 +94,10 @@ def spark_session():
     session.sparkContext.setLogLevel("FATAL")
     yield session
     session.stop()
+    if before is None:
+        os.environ.pop("PYSPARK_PYTHON", None)
+    else:
+        os.environ["PYSPARK_PYTHON"] = before
 
 
 def _no_spark() -> str | None:

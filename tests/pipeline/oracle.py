@@ -250,6 +250,14 @@ def purchase_summary(raw: Raw, day: int, *, calibration_end: int) -> pd.DataFram
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("customer_id").sort_index()
 
 
+def repeat_purchases(raw: Raw, day: int) -> pd.Series:
+    """Purchase days of all customers but each one's first, counted per day (index: day)."""
+    o = _flagged(raw.orders, day)
+    daily = o[o["counted"]][["customer_id", "day"]].drop_duplicates()
+    first = daily.groupby("customer_id")["day"].transform("min")
+    return daily[daily["day"] > first].groupby("day").size().sort_index()
+
+
 def population(raw: Raw, day: int) -> list[str]:
     """Customers signed up by `day` (or with no sign-up) and those with an order row by then."""
     c = raw.customers

@@ -17,16 +17,21 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from segmint.core.config import Settings
 from segmint.core.config import load as load_settings
+from segmint.core.facts import ClvFacts
 from segmint.features.customer import EPOCH, customer_features
 from segmint.features.purchases import purchase_summary
 from segmint.models.lifecycle import STAGES
+from segmint.pipeline.customer_value import PurchaseHistory, applied, counted, fitted
+from segmint.pipeline.engine_value import counts_of, predictions
 from segmint.pipeline.scored import population, scored, with_cents
+from segmint.pipeline.tracking import RepeatPurchases, repeat_purchases_of
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.engine import Engine
 from segmint.store.relations import execute, sources
@@ -134,6 +139,71 @@ def test_the_clv_summary_agrees_with_the_oracle(summaries, shop, label):
             g = (g * 100).round().astype("int64")  # exact cents (float64 holds them)
         bad = [(c, g[c], w[c]) for c in want.index if not _same(g[c], w[c])]
         assert not bad, f"{column}: {len(bad)} of {len(want)} differ: {bad[:5]}"
+
+
+@pytest.fixture(scope="module")
+def values(engine: Engine, shop: Shop) -> dict[str, tuple[ClvFacts, pa.Table]]:
+    """The CLV stage on the engine: counted histories, the fits, the workers' predictions."""
+    src, settings, found = sources(engine, timezone=shop.zone), load_settings(shop.folder), {}
+    holdout, rate = settings.clv.holdout_days, settings.clv.discount_rate
+    for label in AS_OF:
+        day = day_of(label)
+        summary = purchase_summary(src.orders, day, calibration_end=day - holdout)
+        counts = counts_of(engine, summary, as_of=day, holdout_days=holdout)
+        repeats = repeat_purchases_of(engine, src, day=day)
+        facts = fitted(counts, repeats, as_of=day, holdout_days=holdout, discount_rate=rate)
+        made = predictions(engine, summary, facts, as_of=day, discount_rate=rate)
+        found[label] = (facts, execute(engine, made.order_by("customer_id")))
+    return found
+
+
+def oracle_values(shop: Shop, label: str) -> tuple[ClvFacts, pd.DataFrame]:
+    """The same models on the oracle's summary and repeat purchases, in memory."""
+    settings = load_settings(shop.folder)
+    holdout, rate, day = settings.clv.holdout_days, settings.clv.discount_rate, day_of(label)
+    table = oracle.purchase_summary(shop.raw, day, calibration_end=day - holdout)
+    history = PurchaseHistory(
+        **{
+            c: pd.to_numeric(table[c]).astype("float64").to_numpy()
+            for c in PurchaseHistory.__annotations__
+            if c != "repeat_spend"
+        },
+        repeat_spend=table["repeat_spend"].to_numpy() / 100,
+    )
+    per_day = oracle.repeat_purchases(shop.raw, day)
+    repeats = RepeatPurchases(per_day.index.to_numpy(np.int64), per_day.to_numpy(np.int64))
+    counts = counted(history, as_of=day, holdout_days=holdout)
+    facts = fitted(counts, repeats, as_of=day, holdout_days=holdout, discount_rate=rate)
+    value = applied(history, facts, as_of=day, discount_rate=rate)
+    frame = pd.DataFrame(
+        {
+            "p_alive": value.p_alive,
+            "expected_orders_90d": value.expected_orders_90d,
+            "clv_12m": value.clv_12m,
+        },
+        index=table.index,
+    )
+    return facts, frame
+
+
+@pytest.mark.parametrize("label", list(AS_OF))
+def test_the_clv_fits_and_predictions_agree_with_the_models_on_the_oracle(values, shop, label):
+    """Fitted on the engine's counted histories, applied by its workers: the same fits
+    and every buyer's P(alive), expected orders and CLV as the same models on the
+    oracle's summary in memory (same inputs, same arithmetic: equal, not close)."""
+    facts, table = values[label]
+    want_facts, want = oracle_values(shop, label)
+    assert facts.fits and facts == want_facts
+    got = table.to_pandas().set_index("customer_id")
+    assert list(got.index) == list(want.index)
+    for column in want.columns:
+        bad = [
+            (c, got.at[c, column], want.at[c, column])
+            for c in want.index
+            if not _same(got.at[c, column], want.at[c, column])
+        ]
+        assert not bad, f"{column}: {len(bad)} of {len(want)} differ: {bad[:5]}"
+    assert got["clv_12m"].notna().all() and got["p_alive"].between(0, 1).all()
 
 
 def _same(got: object, want: object) -> bool:

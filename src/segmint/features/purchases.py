@@ -10,7 +10,6 @@ tracking plot.
 
 from __future__ import annotations
 
-import ibis
 import ibis.expr.types as ir
 
 from segmint.features.orders import counted_orders
@@ -61,6 +60,7 @@ def repeat_purchases(orders: ir.Table, as_of: int) -> ir.Table:
     `purchase_summary`), by the day they were made; days without any are left out.
     """
     daily = purchase_days(orders, as_of)
-    first = daily.day.min().over(ibis.window(group_by="customer_id"))
-    repeats = daily.filter(daily.day > first)
+    # the window as a column first: ibis 12 compiles a filter on it to SQL Spark refuses
+    daily = daily.mutate(first=daily.day.min().over(group_by="customer_id"))
+    repeats = daily.filter(daily.day > daily.first)
     return repeats.group_by("day").aggregate(purchases=repeats.count()).order_by("day")

@@ -20,6 +20,8 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segmint.core.errors import ConvergenceError, InputError
 from segmint.core.facts import ClvFacts, Fit, ModelCheck, Tracking
@@ -52,6 +54,27 @@ class PurchaseHistory:
     cal_days: Array
     cal_last_day: Array
     holdout_days: Array
+
+
+def history_from(summary: pa.Table | pa.RecordBatch) -> PurchaseHistory:
+    """`PurchaseHistory` of `features.purchases.purchase_summary`'s rows (empty: a prospect)."""
+
+    def column(name: str) -> Array:  # NaN where empty
+        values = pc.cast(summary[name], pa.float64()).to_numpy(zero_copy_only=False)
+        return np.asarray(values, dtype=np.float64)
+
+    def count(name: str) -> Array:  # 0 where empty
+        return np.asarray(np.nan_to_num(column(name), nan=0.0), dtype=np.float64)
+
+    return PurchaseHistory(
+        first_day=column("first_day"),
+        last_day=column("last_day"),
+        days=count("days"),
+        repeat_spend=count("repeat_spend"),
+        cal_days=count("cal_days"),
+        cal_last_day=column("cal_last_day"),
+        holdout_days=count("holdout_days"),
+    )
 
 
 class Rows(NamedTuple):

@@ -32,7 +32,12 @@ from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
 from segmint.pipeline import alerts, needs, recommendations, scoring, segments
-from segmint.pipeline.customer_value import CustomerValue, PurchaseHistory, customer_value
+from segmint.pipeline.customer_value import (
+    CustomerValue,
+    PurchaseHistory,
+    customer_value,
+    history_from,
+)
 from segmint.pipeline.pending import start_view, view_start
 from segmint.pipeline.shortfall import shortfall
 from segmint.pipeline.tracking import repeat_purchases_of
@@ -372,24 +377,7 @@ def history_of(
 ) -> PurchaseHistory:
     """The purchase summary aligned with the features' customers (none for prospects)."""
     summary = execute(engine, purchase_summary(src.orders, day, calibration_end=day - holdout))
-    aligned = _aligned(features, summary)
-
-    def column(name: str) -> np.ndarray[Any, np.dtype[np.float64]]:  # NaN where empty
-        values = pc.cast(aligned[name], pa.float64()).to_numpy(zero_copy_only=False)
-        return np.asarray(values, dtype=np.float64)
-
-    def count(name: str) -> np.ndarray[Any, np.dtype[np.float64]]:  # 0 where empty
-        return np.asarray(np.nan_to_num(column(name), nan=0.0), dtype=np.float64)
-
-    return PurchaseHistory(
-        first_day=column("first_day"),
-        last_day=column("last_day"),
-        days=count("days"),
-        repeat_spend=count("repeat_spend"),
-        cal_days=count("cal_days"),
-        cal_last_day=column("cal_last_day"),
-        holdout_days=count("holdout_days"),
-    )
+    return history_from(_aligned(features, summary))
 
 
 def _aligned(features: pa.Table, table: pa.Table) -> pa.Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from ibis.backends.duckdb import Backend as IbisBackend
 
     from segmint.store.engine import EngineKind
+
+
+_APPLY_ROWS = 1_000_000  # rows a function applied to an expression sees at a time
 
 
 class DuckDBEngine:
@@ -145,6 +148,23 @@ class DuckDBEngine:
         with self.mapped(), reader:
             for batch in reader:
                 yield pa.Table.from_batches([batch])
+
+    def apply(
+        self,
+        expression: ir.Table,
+        function: Callable[[pa.RecordBatch], pa.RecordBatch],
+        *,
+        schema: pa.Schema,
+    ) -> ir.Table:
+        """`function` over the rows of `expression`, a batch at a time, in this process."""
+        import ibis
+
+        done = [
+            function(batch)
+            for chunk in self.batches(expression, rows=_APPLY_ROWS)
+            for batch in chunk.to_batches()
+        ]
+        return ibis.memtable(pa.Table.from_batches(done, schema=schema))
 
     def close(self) -> None:
         """Close the connection; uncommitted work is rolled back."""

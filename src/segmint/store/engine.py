@@ -8,7 +8,7 @@ refusing what the engine would answer differently (`store.dialects`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -46,4 +46,18 @@ class Engine(Protocol):
 
     def batches(self, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:
         """The rows of `expression`, at most `rows` at a time."""
+        ...
+
+    def apply(
+        self,
+        expression: ir.Table,
+        function: Callable[[pa.RecordBatch], pa.RecordBatch],
+        *,
+        schema: pa.Schema,
+    ) -> ir.Table:
+        """`function` over the rows of `expression`, a batch at a time, where they are.
+
+        A pure function of one batch (picklable: Spark ships it to its workers), giving
+        a batch of `schema`. The result is an expression to go on with.
+        """
         ...

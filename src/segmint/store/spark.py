@@ -8,8 +8,10 @@ one folder (or object-store prefix) per canonical table under ``tables``, as
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -64,6 +66,7 @@ class SparkEngine:
         self._owned = session is None
         self._ibis: IbisBackend | None = None
         self._read: dict[str, ir.Table] = {}
+        self._applied = 0  # results of `apply`, each a view of its own
 
     @property
     def kind(self) -> EngineKind:
@@ -79,11 +82,18 @@ class SparkEngine:
                 except ImportError as exc:
                     raise EngineError("store.no_spark", location=Location(field="engine")) from exc
                 builder = SparkSession.builder.master(self.master).appName("segmint")
-                for key, value in (_STARTED | self._options | _FIXED).items():
+                local = (
+                    {"spark.pyspark.python": sys.executable}
+                    if self.master.startswith("local")
+                    else {}
+                )
+                for key, value in (_STARTED | local | self._options | _FIXED).items():
                     builder = builder.config(key, value)
                 self._session = builder.getOrCreate()
-                # its errors reach the user as ours (`mapped`); its own log would repeat them
+                # its errors reach the user as ours (`mapped`); its own logs would repeat
+                # them, from the JVM and from pyspark's logger of failed queries
                 self._session.sparkContext.setLogLevel("FATAL")
+                logging.getLogger("SQLQueryContextLogger").disabled = True
         for key, value in _FIXED.items():  # a session given to us is set the same way
             self._session.conf.set(key, value)
         return self._session
@@ -125,6 +135,29 @@ class SparkEngine:
         for batch in self.to_arrow(expression).to_batches(max_chunksize=rows):
             yield pa.Table.from_batches([batch])
 
+    def apply(
+        self,
+        expression: ir.Table,
+        function: Callable[[pa.RecordBatch], pa.RecordBatch],
+        *,
+        schema: pa.Schema,
+    ) -> ir.Table:
+        """`function` over the rows of `expression` on Spark's workers (``mapInArrow``).
+
+        Each worker runs it on its own Arrow batches: no row passes through this process.
+        """
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        backend = self.ibis()
+        with self.mapped():
+            backend._run_pre_execute_hooks(expression)
+            frame = self.session().sql(str(backend.compile(expression)))
+            applied = frame.mapInArrow(_each(function), from_arrow_schema(schema))
+            self._applied += 1
+            name = f"segmint_applied_{self._applied}"
+            applied.createOrReplaceTempView(name)
+            return backend.table(name)
+
     @contextmanager
     def mapped(self, *, table: str | None = None) -> Iterator[None]:
         """Spark's and Java's exceptions raised in the block become `EngineError`s."""
@@ -157,6 +190,18 @@ class SparkEngine:
         self.close()
 
 
+def _each(
+    function: Callable[[pa.RecordBatch], pa.RecordBatch],
+) -> Callable[[Iterable[pa.RecordBatch]], Iterable[pa.RecordBatch]]:
+    """What ``mapInArrow`` calls on a worker: `function` on each of its batches."""
+
+    def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield function(batch)
+
+    return run
+
+
 def _from_spark(exc: BaseException) -> bool:
     """Whether `exc` comes from pyspark or the Java gateway behind it."""
     module = type(exc).__module__ or ""
@@ -164,6 +209,12 @@ def _from_spark(exc: BaseException) -> bool:
 
 
 def _first_line(text: str) -> str:
-    """Spark's message without its Java stack trace (the cause keeps it)."""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else text
+    """Spark's message without its stack trace (the cause keeps it).
+
+    A failure in a Python worker comes with the worker's traceback: its last line says
+    what went wrong.
+    """
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return text
+    return lines[-1] if any(line.startswith("Traceback") for line in lines) else lines[0]
