@@ -316,6 +316,16 @@ def execute(engine: Engine, expression: ir.Table) -> pa.Table:
         return engine.to_arrow(expression)
 
 
+def write_parquet(engine: Engine, expression: ir.Table, path: str) -> None:
+    """Write an expression's rows as Parquet at `path`, by the engine, where its data is.
+
+    A file on DuckDB; on Spark a folder of its workers' files (a lake's table).
+    """
+    check(DIALECTS[engine.kind], expression)
+    with engine.mapped(), _compiled(engine):
+        engine.ibis().to_parquet(expression, path)
+
+
 @contextmanager
 def _compiled(engine: Engine) -> Iterator[None]:
     """Ibis's refusal to compile an operation for the engine, as `store.unsupported`."""

@@ -9,6 +9,7 @@ one folder (or object-store prefix) per canonical table under ``tables``, as
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -81,13 +82,13 @@ class SparkEngine:
                     from pyspark.sql import SparkSession
                 except ImportError as exc:
                     raise EngineError("store.no_spark", location=Location(field="engine")) from exc
+                if self.master.startswith("local"):
+                    # local workers are Python processes the driver starts, with the Python
+                    # PYSPARK_PYTHON names (read only from the environment): this one,
+                    # where segmint is installed, unless the caller chose another
+                    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
                 builder = SparkSession.builder.master(self.master).appName("segmint")
-                local = (
-                    {"spark.pyspark.python": sys.executable}
-                    if self.master.startswith("local")
-                    else {}
-                )
-                for key, value in (_STARTED | local | self._options | _FIXED).items():
+                for key, value in (_STARTED | self._options | _FIXED).items():
                     builder = builder.config(key, value)
                 self._session = builder.getOrCreate()
                 # its errors reach the user as ours (`mapped`); its own logs would repeat

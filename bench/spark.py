@@ -1,0 +1,222 @@
+"""The run's engine-neutral stages on DuckDB and on Spark local[2], side by side.
+
+On the workspace bench/run.py builds (``bench/.data/run-<customers>/ws``, default 1M
+customers from ``segmint.demo.generate``, seed 1, as of 2026-06-30, all five tables
+imported; built with bench/run.py's own functions when missing), and the same tables as
+Parquet folders written once by ``Workspace.export_tables`` (``bench/.data/lake-<N>``),
+the stages that run on either engine, each as a run makes it:
+
+1. features: the canonical tables read, every customer's features computed and kept
+   by the engine (``Table.cache()``: a temporary table in DuckDB, a cached DataFrame in
+   Spark), with its row count;
+2. scores: the population facts from histograms (``pipeline.scored.population``), then
+   r/f/m, rfm8, rfm11, tier and stage for every customer, written as Parquet;
+3. customer value: the purchase summary counted on the engine
+   (``pipeline.engine_value.counts_of``), BG/NBD and Pareto/NBD chosen on the holdout
+   and Gamma-Gamma fitted in this process (``customer_value.fitted``), and every buyer's
+   P(alive), expected orders and CLV computed by the engine's workers
+   (``engine_value.predictions``: in-process batches on DuckDB, ``mapInArrow`` on
+   Spark), written as Parquet.
+
+Each side is a fresh process: it imports its libraries and (Spark) starts its session
+before the clock; each stage is timed with time.perf_counter. "driver peak" is the
+Python process's VmHWM; Spark local mode keeps its data in the JVM, a child process,
+whose own peak RSS is read from /proc as the side ends ("JVM peak"). Spark runs as
+``local[2]`` with ``spark.driver.memory`` = ``--spark-memory`` (default 8g), DuckDB with
+the workspace's ``memory_limit`` (3GB). The two sides' outputs are compared row by row
+(scores and predictions), so the ratio is between equal answers. With ``--rounds`` > 1
+the sides alternate; each measurement records the 1-minute load average as it starts.
+
+Usage: python bench/spark.py [--customers 1M] [--rounds R] [--spark-memory 8g]
+       [--timeout S] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from environments import note
+from run import AS_OF, count, full_data, measure, workspace
+
+DATA = Path(__file__).parent / ".data"
+STAGES = ("features", "scores", "customer value")
+
+WORKER = """
+import json, os, sys, time
+from pathlib import Path
+
+engine_name, home, lake, out, memory = sys.argv[1:6]
+from segmint.core.config import load
+from segmint.features.customer import EPOCH, customer_features
+from segmint.features.purchases import purchase_summary
+from segmint.pipeline.customer_value import fitted
+from segmint.pipeline.engine_value import counts_of, predictions
+from segmint.pipeline.scored import population, scored, with_cents
+from segmint.pipeline.tracking import repeat_purchases_of
+from segmint.store.relations import execute, sources, write_parquet
+import datetime as dt
+
+settings = load(Path(home))
+day = (dt.date.fromisoformat("{as_of}") - EPOCH).days
+holdout, rate = settings.clv.holdout_days, settings.clv.discount_rate
+if engine_name == "spark":
+    from segmint.store.spark import SparkEngine
+    engine = SparkEngine(lake, master="local[2]", options={{"spark.driver.memory": memory}})
+    engine.session()
+else:
+    from segmint.store.duckdb import DuckDBEngine
+    database = Path(home) / "segmint.duckdb"
+    engine = DuckDBEngine(database, read_only=True, memory_limit=settings.memory_limit)
+    engine.ibis()
+seconds = {{}}
+
+def timed(name, call):
+    started = time.perf_counter()
+    result = call()
+    seconds[name] = time.perf_counter() - started
+    return result
+
+def features():
+    src = sources(engine, timezone=settings.timezone)
+    table = with_cents(customer_features(src, day)).cache()
+    rows = execute(engine, table.aggregate(n=table.count()))["n"][0].as_py()
+    return src, table, rows
+
+def scores():
+    facts = population(engine, table, settings=settings)
+    labels = scored(table, facts, settings=settings)
+    write_parquet(engine, labels, os.path.join(out, engine_name + "-scores.parquet"))
+
+def value():
+    summary = purchase_summary(src.orders, day, calibration_end=day - holdout)
+    counts = counts_of(engine, summary, as_of=day, holdout_days=holdout)
+    repeats = repeat_purchases_of(engine, src, day=day)
+    facts = fitted(counts, repeats, as_of=day, holdout_days=holdout, discount_rate=rate)
+    made = predictions(engine, summary, facts, as_of=day, discount_rate=rate)
+    write_parquet(engine, made, os.path.join(out, engine_name + "-value.parquet"))
+    return facts.model
+
+src, table, rows = timed("features", features)
+timed("scores", scores)
+model = timed("customer value", value)
+
+def peak(pid="self"):
+    for line in open(f"/proc/{{pid}}/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+jvm = None
+if engine_name == "spark":
+    import subprocess
+    found = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True)
+    children = found.stdout.split()
+    jvm = max((peak(p) for p in children), default=None)
+print(json.dumps({{"seconds": sum(seconds.values()), "steps": seconds, "customers": rows,
+                  "model": model, "peak_mib": peak(), "jvm_mib": jvm}}))
+"""
+
+
+def lake(home: Path, customers: int) -> Path:
+    """The workspace's canonical tables as Parquet folders (written once)."""
+    from segmint.workspace import Workspace
+
+    folder = DATA / f"lake-{customers}"
+    if not (folder / "tickets").exists():
+        note("writing the tables as Parquet ...")
+        with Workspace(home, read_only=True) as ws:
+            ws.export_tables(folder, force=True)
+    return folder
+
+
+def agree(out: Path) -> dict[str, str]:
+    """Row-by-row comparison of the two sides' outputs, by customer."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    found = {}
+    for part in ("scores", "value"):
+        sides = [
+            pq.read_table(out / f"{side}-{part}.parquet")
+            for side in ("duckdb", "spark")
+            if (out / f"{side}-{part}.parquet").exists()
+        ]
+        if len(sides) < 2:
+            found[part] = "not compared (a side failed)"
+            continue
+        a, b = (t.sort_by("customer_id") for t in sides)
+        same = a.num_rows == b.num_rows and all(
+            pc.all(pc.equal(a[c], b[c]).fill_null(True)).as_py()
+            and a[c].null_count == b[c].null_count
+            for c in a.column_names
+        )
+        found[part] = f"{a.num_rows:,} rows, {'identical' if same else 'DIFFERENT'}"
+    return found
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=count, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--spark-memory", default="8g")
+    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--json", type=Path)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    home = workspace(
+        DATA / f"run-{args.customers}" / "ws", full_data(args.customers), args.memory_limit
+    )
+    tables = lake(home, args.customers)
+    runs: dict[str, list[dict[str, Any]]] = {"duckdb": [], "spark": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch)
+        script = WORKER.format(as_of=AS_OF)
+        for _ in range(args.rounds):
+            for side in runs:
+                note(f"{side} ...")
+                found = measure(
+                    sys.executable,
+                    script,
+                    [side, str(home), str(tables), str(out), args.spark_memory],
+                    args.timeout,
+                )
+                runs[side].append(found)
+                note(f"{side}: {found}")
+        checked = agree(out)
+    print(
+        f"\n{args.customers:,} customers; outputs: "
+        + "; ".join(f"{k} {v}" for k, v in checked.items())
+    )
+    print(f"{'stage':<16}{'DuckDB':>12}{'Spark local[2]':>16}{'Spark / DuckDB':>16}")
+    for stage in (*STAGES, None):
+        times = {
+            side: [r["steps"][stage] if stage else r["seconds"] for r in found if "steps" in r]
+            for side, found in runs.items()
+        }
+        if not all(times.values()):
+            continue
+        duck, spark = (statistics.median(times[s]) for s in ("duckdb", "spark"))
+        ratios = [s / d for d, s in zip(times["duckdb"], times["spark"], strict=False)]
+        ratio = statistics.median(ratios)
+        print(f"{stage or 'all three':<16}{duck:>10.1f} s{spark:>14.1f} s{ratio:>15.2f}×")
+    for side, found in runs.items():
+        for r in found:
+            if "peak_mib" in r:
+                jvm = f", JVM peak {r['jvm_mib']:.0f} MiB" if r.get("jvm_mib") else ""
+                print(f"{side}: driver peak {r['peak_mib']:.0f} MiB{jvm}, load {r['load']:.2f}")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"runs": runs, "outputs": checked}, indent=2), encoding="utf-8"
+        )
+
+
+if __name__ == "__main__":
+    main()
