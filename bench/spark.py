@@ -11,10 +11,11 @@ the stages that run on either engine, each as a run makes it:
    Spark), with its row count;
 2. scores: the population facts from histograms (``pipeline.scored.population``), then
    r/f/m, rfm8, rfm11, tier and stage for every customer, written as Parquet;
-3. customer value: the purchase summary counted on the engine
-   (``pipeline.engine_value.counts_of``), BG/NBD and Pareto/NBD chosen on the holdout
-   and Gamma-Gamma fitted in this process (``customer_value.fitted``), and every buyer's
-   P(alive), expected orders and CLV computed by the engine's workers
+3. customer value (``pipeline.engine_value.value_on``): the purchase summary computed
+   and kept by the engine, its distinct histories counted (``counts_of``), BG/NBD and
+   Pareto/NBD chosen on the holdout and Gamma-Gamma fitted in this process
+   (``customer_value.fitted``), and every buyer's P(alive), expected orders and CLV
+   computed by the engine's workers
    (``engine_value.predictions``: in-process batches on DuckDB, ``mapInArrow`` on
    Spark), written as Parquet.
 
@@ -54,11 +55,8 @@ from pathlib import Path
 engine_name, home, lake, out, memory = sys.argv[1:6]
 from segmint.core.config import load
 from segmint.features.customer import EPOCH, customer_features
-from segmint.features.purchases import purchase_summary
-from segmint.pipeline.customer_value import fitted
-from segmint.pipeline.engine_value import counts_of, predictions
+from segmint.pipeline.engine_value import value_on
 from segmint.pipeline.scored import population, scored, with_cents
-from segmint.pipeline.tracking import repeat_purchases_of
 from segmint.store.relations import execute, sources, write_parquet
 import datetime as dt
 
@@ -94,11 +92,7 @@ def scores():
     write_parquet(engine, labels, os.path.join(out, engine_name + "-scores.parquet"))
 
 def value():
-    summary = purchase_summary(src.orders, day, calibration_end=day - holdout)
-    counts = counts_of(engine, summary, as_of=day, holdout_days=holdout)
-    repeats = repeat_purchases_of(engine, src, day=day)
-    facts = fitted(counts, repeats, as_of=day, holdout_days=holdout, discount_rate=rate)
-    made = predictions(engine, summary, facts, as_of=day, discount_rate=rate)
+    facts, made = value_on(engine, src, as_of=day, holdout_days=holdout, discount_rate=rate)
     write_parquet(engine, made, os.path.join(out, engine_name + "-value.parquet"))
     return facts.model
 

@@ -29,9 +29,9 @@ from segmint.features.customer import EPOCH, customer_features
 from segmint.features.purchases import purchase_summary
 from segmint.models.lifecycle import STAGES
 from segmint.pipeline.customer_value import PurchaseHistory, applied, counted, fitted
-from segmint.pipeline.engine_value import counts_of, predictions
+from segmint.pipeline.engine_value import value_on
 from segmint.pipeline.scored import population, scored, with_cents
-from segmint.pipeline.tracking import RepeatPurchases, repeat_purchases_of
+from segmint.pipeline.tracking import RepeatPurchases
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.engine import Engine
 from segmint.store.relations import execute, sources
@@ -148,11 +148,7 @@ def values(engine: Engine, shop: Shop) -> dict[str, tuple[ClvFacts, pa.Table]]:
     holdout, rate = settings.clv.holdout_days, settings.clv.discount_rate
     for label in AS_OF:
         day = day_of(label)
-        summary = purchase_summary(src.orders, day, calibration_end=day - holdout)
-        counts = counts_of(engine, summary, as_of=day, holdout_days=holdout)
-        repeats = repeat_purchases_of(engine, src, day=day)
-        facts = fitted(counts, repeats, as_of=day, holdout_days=holdout, discount_rate=rate)
-        made = predictions(engine, summary, facts, as_of=day, discount_rate=rate)
+        facts, made = value_on(engine, src, as_of=day, holdout_days=holdout, discount_rate=rate)
         found[label] = (facts, execute(engine, made.order_by("customer_id")))
     return found
 

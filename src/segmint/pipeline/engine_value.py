@@ -17,9 +17,17 @@ import numpy as np
 import pyarrow as pa
 
 from segmint.core.facts import ClvFacts
-from segmint.pipeline.customer_value import PurchaseCounts, Rows, applied, history_from
+from segmint.features.purchases import purchase_summary
+from segmint.pipeline.customer_value import (
+    PurchaseCounts,
+    Rows,
+    applied,
+    fitted,
+    history_from,
+)
+from segmint.pipeline.tracking import repeat_purchases_of
 from segmint.store.engine import Engine
-from segmint.store.relations import execute
+from segmint.store.relations import Sources, execute
 
 PREDICTIONS = pa.schema(
     [
@@ -29,6 +37,24 @@ PREDICTIONS = pa.schema(
         ("clv_12m", pa.float64()),
     ]
 )
+
+
+def value_on(
+    engine: Engine, src: Sources, *, as_of: int, holdout_days: int, discount_rate: float
+) -> tuple[ClvFacts, ir.Table]:
+    """The fits, and every buyer's predictions as an expression on the engine.
+
+    The purchase summary is computed once and kept by the engine (``cache``): the counts
+    and the predictions each read it.
+    """
+    summary = purchase_summary(src.orders, as_of, calibration_end=as_of - holdout_days).cache()
+    counts = counts_of(engine, summary, as_of=as_of, holdout_days=holdout_days)
+    repeats = repeat_purchases_of(engine, src, day=as_of)
+    facts = fitted(
+        counts, repeats, as_of=as_of, holdout_days=holdout_days, discount_rate=discount_rate
+    )
+    made = predictions(engine, summary, facts, as_of=as_of, discount_rate=discount_rate)
+    return facts, made
 
 
 def counts_of(

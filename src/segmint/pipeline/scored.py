@@ -46,7 +46,10 @@ def with_cents(features: ir.Table) -> ir.Table:
 
 
 def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population:
-    """The facts of `t` (features `with_cents`), read from aggregates the engine computes."""
+    """The facts of `t` (features `with_cents`), read from aggregates the engine computes.
+
+    Few queries, each a pass over `t`: on Spark every query is a job of its own.
+    """
     buyers = t.filter(t.frequency > 0)
     sums = execute(
         engine,
@@ -58,24 +61,43 @@ def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population
         ),
     ).to_pylist()[0]
     n = int(sums.pop("n"))
+    quantile = settings.rfm.scoring == "quantile"
+    wanted = [(buyers, c) for c in expressions.RFM_VALUES if quantile]
+    found = _histograms(engine, [*wanted, (t, "avg_days_between_orders")])
+    gap = lifecycle.counted_stand_in_gap(
+        *found["avg_days_between_orders"], fallback=settings.lifecycle.fallback_gap_days
+    )
     return Population(
         buyers=n,
         sums={k: int(v or 0) for k, v in sums.items()},
-        cuts=_cuts(engine, buyers, settings=settings),
+        cuts=_cuts(found, settings=settings),
         tier=_tier_params(engine, t, settings=settings),
-        usual_gap_days=_stand_in_gap(engine, t, settings=settings),
+        usual_gap_days=gap,
     )
 
 
-def _histogram(engine: Engine, t: ir.Table, column: str) -> tuple[Array, npt.NDArray[np.int64]]:
-    """The distinct non-empty values of `column` with how many rows have each."""
-    known = t.filter(t[column].notnull())
-    found = execute(engine, known.group_by(column).aggregate(n=known.count()))
-    values = np.asarray(found[column].to_numpy(zero_copy_only=False), dtype=np.float64)
-    return values, np.asarray(found["n"].to_numpy(zero_copy_only=False), dtype=np.int64)
+Histogram = tuple[Array, npt.NDArray[np.int64]]
 
 
-def _cuts(engine: Engine, buyers: ir.Table, *, settings: Settings) -> tuple[Array, Array, Array]:
+def _histograms(engine: Engine, columns: list[tuple[ir.Table, str]]) -> dict[str, Histogram]:
+    """Per column: its distinct non-empty values, with how many rows have each (one query)."""
+    parts = []
+    for t, column in columns:
+        known = t.filter(t[column].notnull())
+        counted = known.group_by(column).aggregate(n=known.count())
+        parts.append(
+            counted.select(
+                name=ibis.literal(column), value=counted[column].cast("float64"), n=counted.n
+            )
+        )
+    found = execute(engine, ibis.union(*parts))
+    names = found["name"].to_numpy(zero_copy_only=False)
+    values = np.asarray(found["value"].to_numpy(zero_copy_only=False), dtype=np.float64)
+    counts = np.asarray(found["n"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    return {c: (values[names == c], counts[names == c]) for _, c in columns}
+
+
+def _cuts(found: dict[str, Histogram], *, settings: Settings) -> tuple[Array, Array, Array]:
     bins = settings.rfm.bins
     if settings.rfm.scoring == "rank":
         empty = np.zeros(0)
@@ -88,9 +110,7 @@ def _cuts(engine: Engine, buyers: ir.Table, *, settings: Settings) -> tuple[Arra
             np.asarray(given["frequency"], dtype=np.float64),
             money,
         )
-    r, f, m = (
-        rfm.counted_cuts(*_histogram(engine, buyers, c), bins) for c in expressions.RFM_VALUES
-    )
+    r, f, m = (rfm.counted_cuts(*found[c], bins) for c in expressions.RFM_VALUES)
     return r, f, m
 
 
@@ -118,13 +138,6 @@ def _tier_params(engine: Engine, t: ir.Table, *, settings: Settings) -> dict[str
     }
     found = execute(engine, ranked.aggregate(**reached)).to_pylist()[0]
     return {"ends": tuple(int(found[f"e{j}"]) for j in range(cumulative.size))}
-
-
-def _stand_in_gap(engine: Engine, t: ir.Table, *, settings: Settings) -> float:
-    gaps, counts = _histogram(engine, t, "avg_days_between_orders")
-    return lifecycle.counted_stand_in_gap(
-        gaps, counts, fallback=settings.lifecycle.fallback_gap_days
-    )
 
 
 def scored(

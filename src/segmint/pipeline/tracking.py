@@ -22,7 +22,7 @@ from segmint.core.facts import Tracking
 from segmint.features.customer import EPOCH
 from segmint.features.purchases import repeat_purchases
 from segmint.models.clv.tracking import expected_cumulative_purchases
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
 from segmint.store.relations import Sources, execute
 
 Array = npt.NDArray[np.float64]
@@ -38,7 +38,7 @@ class RepeatPurchases:
     purchases: npt.NDArray[np.int64]
 
 
-def repeat_purchases_of(engine: DuckDBEngine, src: Sources, *, day: int) -> RepeatPurchases:
+def repeat_purchases_of(engine: Engine, src: Sources, *, day: int) -> RepeatPurchases:
     """Every customer's purchase days but her first, up to day `day`, counted per day."""
     table = execute(engine, repeat_purchases(src.orders, day))
     return RepeatPurchases(
