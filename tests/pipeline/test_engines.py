@@ -312,3 +312,8 @@ def test_a_stage_the_engine_would_answer_differently_is_refused(engine, shop):
     with pytest.raises(EngineError, match="Spark cannot compute ArgMin") as raised:
         execute(engine, chosen)
     assert raised.value.code == "store.unsupported"
+    # one ibis itself cannot compile for Spark: mapped to the same error, named
+    peaked = orders.aggregate(k=orders.amount.cast("float64").kurtosis())
+    with pytest.raises(EngineError, match="Spark cannot compute Kurtosis") as raised:
+        execute(engine, peaked)
+    assert raised.value.code == "store.unsupported"

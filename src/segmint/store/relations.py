@@ -10,6 +10,7 @@ date is itself arithmetic: the zone's offsets over the data's span, as data
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -17,7 +18,7 @@ from typing import NamedTuple
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
-from ibis.common.exceptions import UnsupportedOperationError
+from ibis.common.exceptions import TranslationError
 
 from segmint.core.catalog import NOT_IN_RULES, SNAPSHOT_COLUMNS
 from segmint.core.errors import EngineError, Location, NotFoundError
@@ -331,11 +332,12 @@ def _compiled(engine: Engine) -> Iterator[None]:
     """Ibis's refusal to compile an operation for the engine, as `store.unsupported`."""
     try:
         yield
-    except UnsupportedOperationError as exc:
+    except TranslationError as exc:  # not supported, or no rule to compile it
+        named = re.search(r"'(\w+)'", str(exc))  # ibis quotes the operation's name
         raise EngineError(
             "store.unsupported",
             location=Location(field="expression"),
             engine=DIALECTS[engine.kind].name,
-            operation=type(exc).__name__,
+            operation=named[1] if named else "an operation",
             reason=str(exc),
         ) from exc
