@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sys
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -68,6 +69,8 @@ class SparkEngine:
         self._ibis: IbisBackend | None = None
         self._read: dict[str, ir.Table] = {}
         self._applied = 0  # results of `apply`, each a view of its own
+        # the session's views are shared by every engine on it: names of this one's own
+        self._views = f"segmint_{uuid.uuid4().hex[:8]}"
 
     @property
     def kind(self) -> EngineKind:
@@ -115,7 +118,7 @@ class SparkEngine:
             backend = self.ibis()
             path = f"{self.tables}/{name}"
             with self.mapped(table=name):
-                self._read[name] = backend.read_parquet(path, table_name=f"segmint_{name}")
+                self._read[name] = backend.read_parquet(path, table_name=f"{self._views}_{name}")
         return self._read[name]
 
     def to_arrow(self, expression: ir.Table) -> pa.Table:
@@ -155,7 +158,7 @@ class SparkEngine:
             frame = self.session().sql(str(backend.compile(expression)))
             applied = frame.mapInArrow(_each(function), from_arrow_schema(schema))
             self._applied += 1
-            name = f"segmint_applied_{self._applied}"
+            name = f"{self._views}_applied_{self._applied}"
             applied.createOrReplaceTempView(name)
             return backend.table(name)
 
