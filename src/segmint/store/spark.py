@@ -15,7 +15,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -127,11 +127,8 @@ class SparkEngine:
         Straight from Spark's Arrow batches: through pandas (ibis's way) an integer
         column with empty values would pass through floats.
         """
-        backend = self.ibis()
         with self.mapped():
-            # what ibis does before it runs an expression: register its in-memory tables
-            backend._run_pre_execute_hooks(expression)
-            found = self.session().sql(str(backend.compile(expression))).toArrow()
+            found = self._frame(expression).toArrow()
         return found.rename_columns(expression.columns).cast(expression.schema().to_pyarrow())
 
     def batches(self, expression: ir.Table, *, rows: int) -> Iterator[pa.Table]:
@@ -154,13 +151,19 @@ class SparkEngine:
 
         backend = self.ibis()
         with self.mapped():
-            backend._run_pre_execute_hooks(expression)
-            frame = self.session().sql(str(backend.compile(expression)))
+            frame = self._frame(expression)
             applied = frame.mapInArrow(_each(function), from_arrow_schema(schema))
             self._applied += 1
             name = f"{self._views}_applied_{self._applied}"
             applied.createOrReplaceTempView(name)
             return backend.table(name)
+
+    def _frame(self, expression: ir.Table) -> Any:
+        """The expression as a Spark DataFrame (lazy: nothing runs yet)."""
+        backend = self.ibis()
+        # what ibis does before it runs an expression: register its in-memory tables
+        backend._run_pre_execute_hooks(expression)
+        return self.session().sql(str(backend.compile(expression)))
 
     @contextmanager
     def mapped(self, *, table: str | None = None) -> Iterator[None]:
