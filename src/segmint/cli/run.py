@@ -41,6 +41,22 @@ def run(
         str | None,
         typer.Option("--as-of", help="Date the run is as of, YYYY-MM-DD (default: newest order)."),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="What computes the run: duckdb (the workspace file) or spark (the tables "
+            "under [spark] in segmint.toml). Default: the engine setting.",
+        ),
+    ] = None,
+    master: Annotated[
+        str | None,
+        typer.Option(
+            "--master",
+            help="Where Spark runs for --engine spark: local[4], yarn, k8s://https://host:443, "
+            "spark://host:7077 (default: [spark] master).",
+        ),
+    ] = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -49,8 +65,12 @@ def run(
     The run is kept as a new snapshot; a failed run leaves the previous one current.
     A run as of an earlier day than an existing run is a backtest: it is kept (see
     'segmint runs'), and the current run stays the one with the newest as-of date.
+    With --engine spark the canonical tables are read from Parquet and computed by
+    Spark; the snapshot is kept here as ever, and written back beside the tables.
 
     Example: segmint run --as-of 2026-06-30 && segmint segments
+
+    Example: segmint export tables --out lake && segmint run --engine spark --master local[4]
     """
     from segmint.cli import render
     from segmint.core.formats import locale_of
@@ -64,6 +84,8 @@ def run(
                 as_of=as_of,
                 progress=lambda name: step(locale.name("step", name.replace(" ", "_"))),
                 actor="cli",
+                engine=engine,
+                master=master,
             )
         summary = ws.segments(run_id=result.run_id, lang=locale.lang)
         current = ws.segments(lang=locale.lang) if result.backtest else summary

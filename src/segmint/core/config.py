@@ -28,6 +28,7 @@ from segmint.core.config_needs import (
     RecommendSettings,
     ServiceSettings,
 )
+from segmint.core.config_spark import SparkSettings
 from segmint.core.errors import ConfigError, Location
 from segmint.core.schema import TABLES
 from segmint.core.toml_text import key_lines, line_of, show
@@ -284,6 +285,10 @@ class Settings(_Frozen):
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="Memory the database may use before it spills to disk (e.g. 1GB, 4GB).",
     )
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description="What computes a run: duckdb (the workspace file) or spark ([spark]).",
+    )
     import_: ImportSettings = Field(ImportSettings(), alias="import")
     rfm: RfmSettings = RfmSettings()
     tiers: TierSettings = TierSettings()
@@ -297,6 +302,7 @@ class Settings(_Frozen):
     recommend: RecommendSettings = RecommendSettings()
     service: ServiceSettings = ServiceSettings()
     loyalty: LoyaltySettings = LoyaltySettings()
+    spark: SparkSettings = SparkSettings()
     mapping: dict[str, str] = Field(
         default_factory=dict,
         description="Extra header names: source header = canonical column.",
@@ -336,6 +342,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "recommend": RecommendSettings,
     "service": ServiceSettings,
     "loyalty": LoyaltySettings,
+    "spark": SparkSettings,
 }
 
 

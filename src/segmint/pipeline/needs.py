@@ -21,7 +21,7 @@ from segmint.features.products import category_spend
 from segmint.features.profile import demographics, order_channels
 from segmint.models import loyalty, service
 from segmint.pipeline import profiles, recommendations
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
 from segmint.store.relations import Sources, execute
 
 
@@ -40,7 +40,7 @@ def service_needs(columns: dict[str, Any], *, settings: Settings) -> dict[str, A
 
 
 def loyalty_columns(
-    engine: DuckDBEngine,
+    engine: Engine,
     src: Sources,
     features: pa.Table,
     tier: Any,
@@ -78,7 +78,7 @@ class Needs:
 
 
 def needs(
-    engine: DuckDBEngine,
+    engine: Engine,
     src: Sources,
     features: pa.Table,
     columns: dict[str, Any],
@@ -122,7 +122,7 @@ def needs(
 
 
 def _clusters(
-    engine: DuckDBEngine,
+    engine: Engine,
     src: Sources,
     features: pa.Table,
     columns: dict[str, Any],
@@ -159,7 +159,7 @@ class Held:
 
 
 def _profile(
-    engine: DuckDBEngine,
+    engine: Engine,
     src: Sources,
     features: pa.Table,
     columns: dict[str, Any],

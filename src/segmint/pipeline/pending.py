@@ -27,13 +27,14 @@ from segmint.segments.timing import Birthday
 from segmint.store import frozen as stored_frozen
 from segmint.store import live
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
 from segmint.store.relations import Sources, execute
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
 
 def next_changes(
-    engine: DuckDBEngine,
+    engine: Engine,
     src: Sources,
     features: pa.Table,
     history: PurchaseHistory,
@@ -64,7 +65,7 @@ def next_changes(
         gaps=_gaps(features, facts=facts, settings=settings),
         exits=_exits(engine, src, ids, day=day, hooks=hooks),
         alive=_alive(history, facts=facts, day=day),
-        birthdays=_birthdays(engine, ids) if Birthday() in hooks else None,
+        birthdays=_birthdays(engine, src, ids) if Birthday() in hooks else None,
     )
     who = horizon.scopes(labels, components=components, facts=facts, settings=settings)
     days = horizon.next_days(hooks, clock, day=day, settings=settings, who=who)
@@ -84,7 +85,7 @@ def _gaps(features: pa.Table, *, facts: RunFacts, settings: Settings) -> Array:
 
 
 def _exits(
-    engine: DuckDBEngine, src: Sources, ids: pa.ChunkedArray, *, day: int, hooks: Any
+    engine: Engine, src: Sources, ids: pa.ChunkedArray, *, day: int, hooks: Any
 ) -> dict[str, Array]:
     expression = exits(src, day, horizon.windows(hooks))
     if expression is None:
@@ -118,13 +119,12 @@ def _alive(history: PurchaseHistory, *, facts: RunFacts, day: int) -> Any:
     return alive
 
 
-def _birthdays(engine: DuckDBEngine, ids: pa.ChunkedArray) -> Array:
+def _birthdays(engine: Engine, src: Sources, ids: pa.ChunkedArray) -> Array:
     """Month * 100 + day of each customer's birthday (NaN for none)."""
-    with engine.registered("_ids", pa.table({"customer_id": ids})):
-        table = engine.arrow(
-            """SELECT i.customer_id, month(c.birthday) * 100 + day(c.birthday) AS mmdd
-            FROM _ids i LEFT JOIN customers c USING (customer_id)"""
-        )
+    born = src.customers.birthday
+    table = execute(
+        engine, src.customers.select("customer_id", mmdd=born.month() * 100 + born.day())
+    )
     aligned = table.take(pc.index_in(ids, table["customer_id"]))
     return _floats(aligned["mmdd"])
 
@@ -138,7 +138,7 @@ class ViewStart(NamedTuple):
 
 
 def view_start(
-    engine: DuckDBEngine,
+    engine: Engine,
     src: Sources,
     features: pa.Table,
     history: PurchaseHistory,

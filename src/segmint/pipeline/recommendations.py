@@ -23,7 +23,7 @@ from scipy import sparse  # type: ignore[import-untyped]
 from segmint.core.config_needs import RecommendSettings
 from segmint.features.profile import product_categories, product_purchases
 from segmint.models import recommend
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
 from segmint.store.relations import Sources, execute
 
 Ints = npt.NDArray[np.int64]
@@ -42,7 +42,7 @@ class Learnt:
 
 
 def purchases(
-    engine: DuckDBEngine, src: Sources, customers: pa.ChunkedArray, *, day: int, products: pa.Array
+    engine: Engine, src: Sources, customers: pa.ChunkedArray, *, day: int, products: pa.Array
 ) -> tuple[sparse.csr_array, sparse.csr_array]:
     """The counts (orders with the product) and last purchase day of `customers` x `products`.
 
@@ -63,7 +63,7 @@ def purchases(
 
 
 def learn(
-    engine: DuckDBEngine,
+    engine: Engine,
     src: Sources,
     customers: pa.ChunkedArray,
     *,

@@ -42,9 +42,11 @@ from segmint.pipeline.pending import start_view, view_start
 from segmint.pipeline.shortfall import shortfall
 from segmint.pipeline.tracking import repeat_purchases_of
 from segmint.store import facts as stored_facts
-from segmint.store import learnt, snapshots
+from segmint.store import lake, learnt, snapshots
 from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
+from segmint.store.lake import Lake
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
 STEPS = ("features", "customer value", "scores", "needs and profiles", "snapshot")
@@ -83,7 +85,7 @@ def config_hash(settings: Settings) -> str:
 LATEST_AS_OF = dt.timedelta(days=365)  # a run may look this far past the newest order
 
 
-def default_as_of(engine: DuckDBEngine, settings: Settings) -> dt.date:
+def default_as_of(engine: Engine, settings: Settings) -> dt.date:
     """The local date of the newest order: the data's own "today"."""
     found = newest_order_at(engine)
     if found is None:
@@ -92,7 +94,7 @@ def default_as_of(engine: DuckDBEngine, settings: Settings) -> dt.date:
 
 
 def checked_as_of(
-    engine: DuckDBEngine, settings: Settings, src: Sources, as_of: dt.date | None
+    engine: Engine, settings: Settings, src: Sources, as_of: dt.date | None
 ) -> dt.date:
     """`as_of` checked against the data's span, or the default (which lies within it)."""
     if as_of is None:
@@ -101,7 +103,7 @@ def checked_as_of(
     return as_of
 
 
-def check_as_of(engine: DuckDBEngine, src: Sources, as_of: dt.date) -> None:
+def check_as_of(engine: Engine, src: Sources, as_of: dt.date) -> None:
     """Refuse an as_of before the first order or more than a year after the newest.
 
     Before the first order every customer is a prospect; far past the newest order
@@ -134,20 +136,27 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     actor: str = "python",
+    tables: Lake | None = None,
 ) -> RunResult:
-    """Compute every customer's features, scores and labels as of `as_of`, and store them."""
+    """Compute every customer's features, scores and labels as of `as_of`, and store them.
+
+    `engine` is the workspace's database, which keeps the run. The canonical tables are
+    read and computed there, or on `tables.engine` (Spark), which then also gets the
+    run's snapshot and memberships as Parquet under `tables.output`.
+    """
     started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
     step = progress or (lambda _: None)
-    src = sources(engine, timezone=settings.timezone)
-    as_of = checked_as_of(engine, settings, src, as_of)
+    on = engine if tables is None else tables.engine  # where the canonical tables are
+    src = sources(on, timezone=settings.timezone)
+    as_of = checked_as_of(on, settings, src, as_of)
     day = (as_of - EPOCH).days
     step(STEPS[0])
-    features = execute(engine, customer_features(src, day).order_by("customer_id"))
-    history = history_of(engine, src, features, day=day, holdout=settings.clv.holdout_days)
+    features = execute(on, customer_features(src, day).order_by("customer_id"))
+    history = history_of(on, src, features, day=day, holdout=settings.clv.holdout_days)
     step(STEPS[1])
     value = customer_value(
         history,
-        repeat_purchases_of(engine, src, day=day),
+        repeat_purchases_of(on, src, day=day),
         as_of=day,
         holdout_days=settings.clv.holdout_days,
         discount_rate=settings.clv.discount_rate,
@@ -156,9 +165,9 @@ def run(
     columns = model_columns(features)
     scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of)
     step(STEPS[3])
-    categories = execute(engine, category_spend(src.orders, src.items, day))
+    categories = execute(on, category_spend(src.orders, src.items, day))
     found = needs.needs(
-        engine,
+        on,
         src,
         features,
         columns,
@@ -173,7 +182,7 @@ def run(
     latest, before = snapshots.latest_as_of(engine), snapshots.current_run(engine)
     current = latest is None or as_of >= latest  # else a backtest: a later-dated run stays
     below = (
-        shortfall_of(engine, settings, src, features, scores, value, history, as_of=as_of)
+        shortfall_of(on, settings, src, features, scores, value, history, as_of=as_of)
         if current
         else None
     )
@@ -181,7 +190,7 @@ def run(
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
     view = (  # a run that becomes current starts a new live view
         view_start(
-            engine,
+            on,
             src,
             features,
             history,
@@ -213,7 +222,7 @@ def run(
             run_facts=facts,
             customers=customers,
             categories=_with_run(run_id, categories),
-            channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
+            channels=_with_run(run_id, execute(on, channel_interactions(src.events, day))),
             actor=actor,
         )
         learnt.write(engine, *recommendations.tables(found.learnt, run_id=run_id))
@@ -224,7 +233,10 @@ def run(
             run_id=run_id,
             as_of=as_of,
             clusters=[c.cluster for c in found.profiles.clusters] if found.profiles else (),
+            elsewhere=None if tables is None else segments.Elsewhere(tables.engine, customers),
         )
+        if tables is not None:  # kept only if the run is: inside its transaction
+            lake.write_run(engine, run_id, to=tables.engine, output=tables.output)
         if view is not None:
             start_view(engine, view, run_id=run_id, before=before)
         raised, resolved = (
@@ -256,7 +268,7 @@ def run(
 
 
 def shortfall_of(
-    engine: DuckDBEngine,
+    engine: Engine,
     settings: Settings,
     src: Sources,
     features: pa.Table,
@@ -373,7 +385,7 @@ def rfm_table(
 
 
 def history_of(
-    engine: DuckDBEngine, src: Sources, features: pa.Table, *, day: int, holdout: int
+    engine: Engine, src: Sources, features: pa.Table, *, day: int, holdout: int
 ) -> PurchaseHistory:
     """The purchase summary aligned with the features' customers (none for prospects)."""
     summary = execute(engine, purchase_summary(src.orders, day, calibration_end=day - holdout))

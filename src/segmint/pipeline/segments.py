@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import ibis
+import pyarrow as pa
 
 from segmint.core.config import Settings
 from segmint.core.errors import RuleError
@@ -20,6 +24,15 @@ from segmint.segments.definitions import Segment
 from segmint.segments.rules.tree import Rule
 from segmint.store import memberships
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
+from segmint.store.relations import execute
+
+
+class Elsewhere(NamedTuple):
+    """A run computed on another engine: it, and the run's snapshot rows."""
+
+    engine: Engine
+    rows: pa.Table
 
 
 @dataclass(frozen=True)
@@ -57,10 +70,13 @@ def write_memberships(
     run_id: int,
     as_of: dt.date,
     clusters: Sequence[int] = (),
+    elsewhere: Elsewhere | None = None,
 ) -> None:
     """The members of every live segment in run `run_id`, and their counts.
 
-    `clusters` are the run's cluster ids, each a segment of the cluster family.
+    `clusters` are the run's cluster ids, each a segment of the cluster family. The rules
+    are evaluated where the canonical tables are: the workspace's database, or
+    `elsewhere` (a Spark run's engine, given the run's snapshot rows).
     """
     definitions.sync_families(engine, settings, clusters=clusters)
     memberships.write_families(engine, run_id)
@@ -69,9 +85,16 @@ def write_memberships(
         memberships.write_static(engine, run_id, segment.segment_id)
         ids.append(segment.segment_id)
     if planned.rules:
-        view = membership.run_view(engine, settings, run_id=run_id, as_of=as_of)
         columns = {f"s{segment_id}": rule for segment_id, rule in planned.rules.items()}
-        flags = membership.evaluate(view, columns)
+        if elsewhere is None:
+            view = membership.run_view(engine, settings, run_id=run_id, as_of=as_of)
+            flags = membership.evaluate(view, columns)
+        else:
+            view = membership.engine_view(
+                elsewhere.engine, engine, settings, run_id=run_id, rows=elsewhere.rows, as_of=as_of
+            )
+            found = execute(elsewhere.engine, membership.evaluate(view, columns))
+            flags = ibis.memtable(found)  # the members, brought into the workspace
         memberships.write_rules(
             engine, run_id, flags, {f"s{segment_id}": segment_id for segment_id in planned.rules}
         )

@@ -23,6 +23,7 @@ from segmint.segments.rules.vocabulary import SegmentRef, Vocabulary, vocabulary
 from segmint.store import relations
 from segmint.store import segments as stored
 from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Engine
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -76,6 +77,29 @@ def run_view(engine: DuckDBEngine, settings: Settings, *, run_id: int, as_of: dt
     base = relations.rule_table(engine, run_id, timezone=settings.timezone)
     context = Context(sources=src, as_of=(as_of - EPOCH).days, members=_static(engine))
     return RunView(base, context)
+
+
+def engine_view(
+    engine: Engine,
+    store: DuckDBEngine,
+    settings: Settings,
+    *,
+    run_id: int,
+    rows: pa.Table,
+    as_of: dt.date,
+) -> RunView:
+    """The rule table of a run's `rows` (its snapshot) on the engine of its canonical tables.
+
+    The static segments' lists come from the workspace `store`, handed to the engine.
+    """
+    from segmint.segments.rules.compile import Context
+
+    src = relations.sources(engine, timezone=settings.timezone)
+    base = relations.rule_table(
+        engine, run_id, timezone=settings.timezone, rows=engine.load(rows), as_of=as_of
+    )
+    members = _static(store, to=engine)
+    return RunView(base, Context(sources=src, as_of=(as_of - EPOCH).days, members=members))
 
 
 def live_view(
@@ -138,12 +162,16 @@ def customer_view(
     )
 
 
-def _static(engine: DuckDBEngine) -> Any:
-    """`members(name)`: the frozen list of the live version of static segment `name`."""
+def _static(engine: DuckDBEngine, *, to: Engine | None = None) -> Any:
+    """`members(name)`: the frozen list of the live version of static segment `name`.
+
+    On the workspace's database, or handed `to` another engine.
+    """
 
     def members(name: str) -> ir.Table:
         version = stored.versions(engine, name)[-1]
-        return stored.frozen_members(engine, version["segment_id"])
+        listed = stored.frozen_members(engine, version["segment_id"])
+        return listed if to is None else to.load(relations.execute(engine, listed))
 
     return members
 

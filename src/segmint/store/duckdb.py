@@ -149,6 +149,12 @@ class DuckDBEngine:
             for batch in reader:
                 yield pa.Table.from_batches([batch])
 
+    def load(self, rows: pa.Table) -> ir.Table:
+        """Rows held by this process, as an expression (read in place, not copied)."""
+        import ibis
+
+        return ibis.memtable(rows)
+
     def apply(
         self,
         expression: ir.Table,

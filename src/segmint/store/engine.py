@@ -48,6 +48,10 @@ class Engine(Protocol):
         """The rows of `expression`, at most `rows` at a time."""
         ...
 
+    def load(self, rows: pa.Table) -> ir.Table:
+        """Rows held by this process, as an expression on the engine (a run's snapshot)."""
+        ...
+
     def apply(
         self,
         expression: ir.Table,

@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pyarrow.parquet as pq
 
@@ -21,8 +22,19 @@ from segmint.core.errors import InputError
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.relations import CANONICAL, stream
 
+if TYPE_CHECKING:
+    from segmint.store.spark import SparkEngine
+
 PART = "part-0.parquet"
 _CHUNK = 1_000_000  # rows held in memory while a table is written
+RUN_TABLES = ("snapshots", "memberships")  # what a run on a lake writes back to it
+
+
+class Lake(NamedTuple):
+    """A run's canonical tables on Spark, and where its results go back as Parquet."""
+
+    engine: SparkEngine
+    output: str  # a folder or object-store URL: RUN_TABLES' folders are made under it
 
 
 def write_tables(
@@ -72,3 +84,18 @@ def _write(engine: DuckDBEngine, table: str, out: Path) -> int:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return rows
+
+
+def write_run(engine: DuckDBEngine, run_id: int, *, to: SparkEngine, output: str) -> None:
+    """Run `run_id`'s snapshot and memberships as Parquet under `output`, written by Spark.
+
+    One folder per run in each table's folder, ``snapshots/run_id=7/``: the layout of a
+    lake's partitioned table, which Spark and DuckDB read with the run id as a column.
+    A folder of the same run (one that was written and then rolled back) is replaced.
+    """
+    for table in RUN_TABLES:
+        rows = engine.arrow(
+            f"SELECT * EXCLUDE (run_id) FROM {table} WHERE run_id = ? ORDER BY customer_id",
+            [run_id],
+        )
+        to.write_folder(rows, f"{output.rstrip('/')}/{table}/run_id={run_id}")

@@ -220,7 +220,7 @@ _CONSENTS = ("consent_email", "consent_sms", "consent_wecom")
 
 
 def rule_table(
-    engine: DuckDBEngine,
+    engine: Engine,
     run_id: int,
     *,
     timezone: str,
@@ -231,8 +231,9 @@ def rule_table(
 
     Parameters
     ----------
-    engine : DuckDBEngine
-        The workspace's database.
+    engine : Engine
+        The workspace's database, or with `rows` and `as_of` the engine of a run's
+        canonical tables.
     run_id : int
         The run whose snapshot and as_of the rules read.
     timezone : str
@@ -259,14 +260,12 @@ def rule_table(
         utc_offsets(timezone, *_span(engine, (("customers", "signup_at"),))), DIALECTS[engine.kind]
     )
     with engine.mapped():
-        snapshots, customers = engine.table("snapshots"), engine.table("customers")
+        customers = engine.table("customers")
+        run = rows if rows is not None else _run_rows(engine.table("snapshots"), run_id)
     people = customers.select(
         "customer_id", *_PROFILE_STORED, *_CONSENTS, signup_day=day(customers.signup_at)
     )
     columns = [c.name for c in SNAPSHOT_COLUMNS if c.name not in NOT_IN_RULES]
-    run = rows
-    if run is None:
-        run = snapshots.filter(snapshots.run_id == ibis.literal(run_id, "int32"))
     joined = run.select("customer_id", *columns).left_join(people, "customer_id")
     return joined.select(
         "customer_id",
@@ -280,14 +279,23 @@ def rule_table(
     )
 
 
-def _as_of(engine: DuckDBEngine, run_id: int) -> dt.date:
-    found: dt.date | None = engine.scalar("SELECT as_of FROM runs WHERE run_id = ?", [run_id])
-    if found is None:
-        runs = [str(row[0]) for row in engine.rows("SELECT run_id FROM runs ORDER BY run_id")]
-        raise NotFoundError(
-            "run.not_found", location=Location(field="run"), run=run_id, runs=", ".join(runs)
-        )
-    return found
+def _run_rows(snapshots: ir.Table, run_id: int) -> ir.Table:
+    return snapshots.filter(snapshots.run_id == ibis.literal(run_id, "int32"))
+
+
+def _as_of(engine: Engine, run_id: int) -> dt.date:
+    with engine.mapped():
+        runs = engine.table("runs")
+    found = execute(engine, runs.select("run_id", "as_of").order_by("run_id")).to_pylist()
+    for run in found:
+        if run["run_id"] == run_id:
+            return run["as_of"]  # type: ignore[no-any-return]
+    raise NotFoundError(
+        "run.not_found",
+        location=Location(field="run"),
+        run=run_id,
+        runs=", ".join(str(run["run_id"]) for run in found),
+    )
 
 
 def age_at(birthday: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:

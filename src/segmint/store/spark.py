@@ -68,7 +68,7 @@ class SparkEngine:
         self._owned = session is None
         self._ibis: IbisBackend | None = None
         self._read: dict[str, ir.Table] = {}
-        self._applied = 0  # results of `apply`, each a view of its own
+        self._made = 0  # frames made here (`apply`, `load`), each a view of its own
         # the session's views are shared by every engine on it: names of this one's own
         self._views = f"segmint_{uuid.uuid4().hex[:8]}"
 
@@ -82,6 +82,7 @@ class SparkEngine:
         if self._session is None:
             with self.mapped():
                 try:
+                    from pyspark import SparkContext
                     from pyspark.sql import SparkSession
                 except ImportError as exc:
                     raise EngineError("store.no_spark", location=Location(field="engine")) from exc
@@ -90,6 +91,9 @@ class SparkEngine:
                     # PYSPARK_PYTHON names (read only from the environment): this one,
                     # where segmint is installed, unless the caller chose another
                     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+                # a session already running in this process (a notebook's) is taken,
+                # not made, and left running when the engine closes
+                self._owned = SparkContext._active_spark_context is None
                 builder = SparkSession.builder.master(self.master).appName("segmint")
                 for key, value in (_STARTED | self._options | _FIXED).items():
                     builder = builder.config(key, value)
@@ -136,6 +140,25 @@ class SparkEngine:
         for batch in self.to_arrow(expression).to_batches(max_chunksize=rows):
             yield pa.Table.from_batches([batch])
 
+    def load(self, rows: pa.Table) -> ir.Table:
+        """Rows held by this process, handed to Spark as Arrow, as an expression.
+
+        Straight from Arrow (ibis's memtables pass through pandas, where an integer
+        column with empty values becomes floats).
+        """
+        backend = self.ibis()
+        with self.mapped():
+            frame = self.session().createDataFrame(rows)
+            return self._view(frame, backend)
+
+    def write_folder(self, rows: pa.Table, url: str) -> None:
+        """`rows` as a folder of Parquet files at `url`, replacing one there, by Spark.
+
+        Spark writes where the cluster can: a folder, HDFS, or an object store (``s3a://``).
+        """
+        with self.mapped():
+            self.session().createDataFrame(rows).write.mode("overwrite").parquet(url)
+
     def apply(
         self,
         expression: ir.Table,
@@ -153,10 +176,14 @@ class SparkEngine:
         with self.mapped():
             frame = self._frame(expression)
             applied = frame.mapInArrow(_each(function), from_arrow_schema(schema))
-            self._applied += 1
-            name = f"{self._views}_applied_{self._applied}"
-            applied.createOrReplaceTempView(name)
-            return backend.table(name)
+            return self._view(applied, backend)
+
+    def _view(self, frame: Any, backend: IbisBackend) -> ir.Table:
+        """A DataFrame made here as an expression: a session view of this engine's own."""
+        self._made += 1
+        name = f"{self._views}_made_{self._made}"
+        frame.createOrReplaceTempView(name)
+        return backend.table(name)
 
     def _frame(self, expression: ir.Table) -> Any:
         """The expression as a Spark DataFrame (lazy: nothing runs yet)."""

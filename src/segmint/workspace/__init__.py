@@ -178,6 +178,8 @@ class Workspace(
         as_of: dt.date | str | None = None,
         progress: RunProgress | None = None,
         actor: str = "python",
+        engine: str | None = None,
+        master: str | None = None,
     ) -> RunResult:
         """Features, scores and labels of every customer as of `as_of`, kept as a new run.
 
@@ -187,16 +189,26 @@ class Workspace(
         the newest as_of. The run is all or nothing: if it fails, the previous snapshot
         stays current.
 
+        `engine` (default: the ``engine`` setting) computes the run: ``"duckdb"``, the
+        workspace file, or ``"spark"``, on the canonical tables under ``[spark] tables``
+        (`master` overrides ``[spark] master``); docs/spark.md.
+
         Raises
         ------
         InputError
             `as_of` is not a date, or lies outside the data (`run.as_of_before_data`,
-            `run.as_of_after_data`), or there are no orders.
+            `run.as_of_after_data`), or there are no orders; an unknown `engine`, or
+            Spark without ``[spark] tables`` (`run.no_spark_tables`).
         """
         from segmint.pipeline.run import run
+        from segmint.workspace.engines import lake_for
 
+        day = as_of_date(as_of)
         step = self._reporting(progress, prefix="run: ")
-        return run(self.engine, self.settings, as_of=as_of_date(as_of), progress=step, actor=actor)
+        with lake_for(self.settings, self.path, engine=engine, master=master) as tables:
+            return run(
+                self.engine, self.settings, as_of=day, progress=step, actor=actor, tables=tables
+            )
 
     def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:
         """RFM alone, without storing a run: r/f/m scores, cell, rfm8 and rfm11 per buyer."""
