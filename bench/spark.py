@@ -28,14 +28,21 @@ the workspace's ``memory_limit`` (3GB). The two sides' outputs are compared row 
 (scores and predictions), so the ratio is between equal answers. With ``--rounds`` > 1
 the sides alternate; each measurement records the 1-minute load average as it starts.
 
+Then the whole run, ``Workspace.run(as_of=2026-06-30)`` on a copy of the workspace each:
+on the file (DuckDB), and with ``engine="spark"`` on the Parquet tables (``[spark] tables``
+set in the copy's segmint.toml, the same ``local[2]`` and driver memory). Each step of
+``pipeline.run.STEPS`` is timed from the run's own progress calls ("where the time
+goes"), and the two runs' snapshots are compared cell for cell.
+
 Usage: python bench/spark.py [--customers 1M] [--rounds R] [--spark-memory 8g]
-       [--timeout S] [--json FILE]
+       [--part stages|run|both] [--timeout S] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -44,6 +51,8 @@ from typing import Any
 
 from environments import note
 from run import AS_OF, count, full_data, measure, workspace
+
+from segmint.pipeline.run import STEPS as RUN_STEPS
 
 DATA = Path(__file__).parent / ".data"
 STAGES = ("features", "scores", "customer value")
@@ -100,10 +109,6 @@ src, table, rows = timed("features", features)
 timed("scores", scores)
 model = timed("customer value", value)
 
-def peak(pid="self"):
-    for line in open(f"/proc/{{pid}}/status"):
-        if line.startswith("VmHWM"):
-            return int(line.split()[1]) / 1024
 jvm = None
 if engine_name == "spark":
     import subprocess
@@ -113,6 +118,105 @@ if engine_name == "spark":
 print(json.dumps({{"seconds": sum(seconds.values()), "steps": seconds, "customers": rows,
                   "model": model, "peak_mib": peak(), "jvm_mib": jvm}}))
 """
+
+
+RUN_WORKER = """
+import json, os, sys, time
+from pathlib import Path
+
+engine_name, home, memory = sys.argv[1:4]
+from segmint.workspace import Workspace
+import datetime as dt
+
+seconds, clock = {{}}, ["start", None]  # start: the session, the as_of checks
+
+def peak(pid="self"):
+    for line in open(f"/proc/{{pid}}/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+
+jvm_peak = [None]
+
+def step(name):
+    if engine_name == "spark":  # the JVM (a child) ends with the run: its peak, as it goes
+        import subprocess
+        found = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True)
+        peaks = [peak(p) for p in found.stdout.split()] + [jvm_peak[0] or 0]
+        jvm_peak[0] = max(peaks)
+    now = time.perf_counter()
+    seconds[clock[0]] = now - clock[1]
+    clock[:] = [name, now]
+
+with Workspace(Path(home)) as ws:
+    started = clock[1] = time.perf_counter()
+    done = ws.run(as_of=dt.date.fromisoformat("{as_of}"), engine=engine_name, progress=step)
+    seconds[clock[0]] = time.perf_counter() - clock[1]
+    total = time.perf_counter() - started
+
+print(json.dumps({{"seconds": total, "steps": seconds, "customers": done.customers,
+                  "run_id": done.run_id, "peak_mib": peak(), "jvm_mib": jvm_peak[0]}}))
+"""
+
+
+def run_copy(home: Path, scratch: Path, side: str, tables: Path, memory: str) -> Path:
+    """A copy of the workspace to run on; the Spark one reads `tables` with `memory`."""
+    copy = scratch / f"run-{side}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.wal", "quarantine"))
+    toml = copy / "segmint.toml"
+    text = toml.read_text(encoding="utf-8")
+    options = f'options = {{ "spark.driver.memory" = "{memory}" }}\n'
+    spark = f'[spark]\ntables = "{tables}"\nmaster = "local[2]"\n{options}'
+    toml.write_text(text.split("\n[spark]\n")[0] + "\n" + spark + "\n[mapping]\n", encoding="utf-8")
+    return copy
+
+
+def run_agree(copies: dict[str, Path], run_id: int) -> str:
+    """The two runs' snapshots compared cell for cell, by customer."""
+    from segmint.workspace import Workspace
+
+    tables = []
+    for copy in copies.values():
+        with Workspace(copy, read_only=True) as ws:
+            tables.append(ws.snapshot(run_id))
+    a, b = tables
+    same = a.equals(b)
+    return f"{a.num_rows:,} rows x {a.num_columns} columns, {'identical' if same else 'DIFFERENT'}"
+
+
+def whole_run(home: Path, tables: Path, scratch: Path, args: argparse.Namespace) -> None:
+    """`Workspace.run` on DuckDB and on Spark, each on its copy; steps, ratio, agreement."""
+    found: dict[str, dict[str, Any]] = {}
+    copies = {
+        side: run_copy(home, scratch, side, tables, args.spark_memory)
+        for side in ("duckdb", "spark")
+    }
+    for side, copy in copies.items():
+        note(f"whole run, {side} ...")
+        found[side] = measure(
+            sys.executable,
+            RUN_WORKER.format(as_of=AS_OF),
+            [side, str(copy), args.spark_memory],
+            args.timeout,
+        )
+        note(f"{side}: {found[side]}")
+    if not all("steps" in r for r in found.values()):
+        print("whole run: a side failed; no comparison")
+        return
+    checked = run_agree(copies, found["duckdb"]["run_id"])
+    print(f"\nwhole run ({args.customers:,} customers); snapshots: {checked}")
+    print(f"{'step':<20}{'DuckDB':>12}{'Spark local[2]':>16}{'Spark / DuckDB':>16}")
+    for name in ("start", *RUN_STEPS, None):
+        duck, spark = (
+            found[side]["steps"][name] if name else found[side]["seconds"]
+            for side in ("duckdb", "spark")
+        )
+        print(f"{name or 'whole run':<20}{duck:>10.1f} s{spark:>14.1f} s{spark / duck:>15.2f}×")
+    for side, r in found.items():
+        jvm = f", JVM peak {r['jvm_mib']:.0f} MiB" if r.get("jvm_mib") else ""
+        print(f"{side}: process peak {r['peak_mib']:.0f} MiB{jvm}, load {r['load']:.2f}")
+    if args.json:
+        args.json.with_suffix(".run.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
 
 
 def lake(home: Path, customers: int) -> Path:
@@ -157,6 +261,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--customers", type=count, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--spark-memory", default="8g")
+    parser.add_argument("--part", choices=("stages", "run", "both"), default="both")
     parser.add_argument("--memory-limit", default="3GB")
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--json", type=Path)
@@ -169,6 +274,15 @@ def main() -> None:
         DATA / f"run-{args.customers}" / "ws", full_data(args.customers), args.memory_limit
     )
     tables = lake(home, args.customers)
+    if args.part != "stages":
+        with tempfile.TemporaryDirectory(dir=DATA) as scratch:
+            whole_run(home, tables, Path(scratch), args)
+    if args.part != "run":
+        stages(home, tables, args)
+
+
+def stages(home: Path, tables: Path, args: argparse.Namespace) -> None:
+    """The engine-neutral stages, each side in a fresh process, and their outputs compared."""
     runs: dict[str, list[dict[str, Any]]] = {"duckdb": [], "spark": []}
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)

@@ -15,6 +15,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -31,8 +32,13 @@ if TYPE_CHECKING:
 # Every session is set to read and return instants in UTC, whoever made it: local days
 # are computed from them (`store.relations`).
 _FIXED = {"spark.sql.session.timeZone": "UTC"}
-# A session made here draws no console bar: the progress bar is the CLI's.
-_STARTED = {"spark.ui.showConsoleProgress": "false"}
+# A session made here draws no console bar (the progress bar is the CLI's) and logs
+# errors only, from its first line on (setLogLevel comes after the start-up warnings).
+_LOG = Path(__file__).with_name("spark-log4j2.properties")
+_STARTED = {
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={_LOG.as_uri()}",
+}
 _MISSING_PATH = re.compile(r"PATH_NOT_FOUND|Path does not exist")
 
 
