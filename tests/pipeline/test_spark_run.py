@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import Workspace
-from segmint.core.errors import InputError
+from segmint.core.errors import InputError, NotFoundError
 from tests.conftest import built_demo
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
@@ -79,7 +79,7 @@ def test_the_memberships_runs_facts_and_alerts_are_the_same(twins):
     queries = (
         "SELECT segment_id, customer_id FROM memberships WHERE run_id = 2 ORDER BY ALL",
         "SELECT run_id, as_of, customers FROM runs ORDER BY run_id",
-        "SELECT * FROM run_facts ORDER BY run_id",
+        "SELECT * EXCLUDE (settings) FROM run_facts ORDER BY run_id",
         "SELECT run_id, customer_id, reason, subject, severity, params FROM alerts ORDER BY ALL",
     )
     for query in queries:
@@ -99,8 +99,9 @@ def test_the_snapshot_and_memberships_go_back_to_the_lake_as_parquet(twins):
     written = written.drop(["run_id"]).sort_by("customer_id")
     assert written.to_pylist() == snapshot.to_pylist()
     kept = ds.dataset(lake / "memberships", partitioning="hive").to_table()
-    pairs = sorted(zip(kept["segment_id"].to_pylist(), kept["customer_id"].to_pylist()))
-    assert pairs == list(zip(members["segment_id"].to_pylist(), members["customer_id"].to_pylist()))
+    assert kept["run_id"].to_pylist() == [2] * members.num_rows
+    order = [("segment_id", "ascending"), ("customer_id", "ascending")]
+    assert kept.drop(["run_id"]).sort_by(order).to_pylist() == members.to_pylist()
 
 
 def test_spark_without_the_tables_folder_is_refused_with_the_setting_to_set(tmp_path, ws):
@@ -115,3 +116,14 @@ def test_an_unknown_engine_is_refused(ws):
         ws.run(engine="presto")
     assert caught.value.code == "run.unknown_engine"
     assert "'presto'" in caught.value.message
+
+
+def test_the_run_records_its_engine_and_starts_no_live_view_on_the_lake(twins):
+    on_file, on_spark, _ = twins
+    for folder, engine in ((on_file, "duckdb"), (on_spark, "spark")):
+        with Workspace(folder, read_only=True) as ws:
+            assert [run.facts.settings.engine for run in ws.runs()] == [engine, "duckdb"]
+    with Workspace(on_spark) as ws, pytest.raises(NotFoundError) as caught:
+        ws.refresh(as_of=AS_OF + dt.timedelta(days=1))
+    assert caught.value.code == "live.lake_run"
+    assert "segmint run --engine spark" in caught.value.hint

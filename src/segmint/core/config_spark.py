@@ -18,8 +18,8 @@ class SparkSettings(BaseModel):
 
     master: str = Field(
         "local[*]",
-        min_length=1,
-        description="Where Spark runs: local[*], yarn, k8s://https://host:443, spark://host:7077.",
+        description="Where Spark runs: local[*], yarn, k8s://https://host:443, spark://host:7077; "
+        "empty: as spark-submit or the managed service says.",
     )
     tables: str = Field(
         "",

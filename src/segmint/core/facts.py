@@ -35,8 +35,12 @@ class _Fact(BaseModel):
 
 
 class RunSettings(_Fact):
-    """The settings a run's scores depend on, as they were when it ran."""
+    """The settings a run's scores depend on, as they were when it ran, and its engine.
 
+    ``engine``: what computed it (a run on Spark read the lake, not the workspace file).
+    """
+
+    engine: Literal["duckdb", "spark"] = "duckdb"
     rfm: RfmSettings = RfmSettings()
     tiers: TierSettings = TierSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
@@ -48,9 +52,10 @@ class RunSettings(_Fact):
     loyalty: LoyaltySettings = LoyaltySettings()
 
     @classmethod
-    def of(cls, settings: Settings) -> RunSettings:
-        """The run-relevant sections of `settings`."""
-        return cls(**{name: getattr(settings, name) for name in cls.model_fields})
+    def of(cls, settings: Settings, *, engine: Literal["duckdb", "spark"]) -> RunSettings:
+        """The run-relevant sections of `settings`, and the engine that computed the run."""
+        sections = {name: getattr(settings, name) for name in cls.model_fields if name != "engine"}
+        return cls(engine=engine, **sections)
 
 
 class RfmFacts(_Fact):

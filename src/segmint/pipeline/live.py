@@ -75,7 +75,9 @@ def refresh(
     if run_id is None:
         raise NotFoundError("run.none_yet", location=Location(field="run"))
     if not live.started(engine, run_id):
-        raise NotFoundError("live.not_started", location=Location(field="run"), run=run_id)
+        on_lake = stored_facts.read(engine, [run_id])[run_id].settings.engine == "spark"
+        code = "live.lake_run" if on_lake else "live.not_started"
+        raise NotFoundError(code, location=Location(field="run"), run=run_id)
     target = as_of or dt.datetime.now(dt.UTC).astimezone(_zone(settings)).date()
     return _catch_up(engine, settings, run_id, target, actor=actor, import_id=None)
 

@@ -168,8 +168,19 @@ def view_start(
     return ViewStart(ladders, ranks, pending)
 
 
-def start_view(engine: DuckDBEngine, view: ViewStart, *, run_id: int, before: int | None) -> None:
-    """Record what the run froze and its pending days; log the changes from the old view."""
+def start_view(
+    engine: DuckDBEngine, view: ViewStart | None, *, run_id: int, before: int | None
+) -> None:
+    """Record what the run froze and its pending days; log the changes from the old view.
+
+    Without a `view` (a run on a lake's tables) the run becomes current with no live view
+    after it: the old view's overlays go, and the changes from it are logged all the same.
+    """
+    live.drop_overlays(engine, keep=run_id)
+    if before is not None:
+        live.log_run_changes(engine, before=before, after=run_id)
+    if view is None:
+        return
     stored_frozen.write_frozen(
         engine,
         run_id,
@@ -178,7 +189,4 @@ def start_view(engine: DuckDBEngine, view: ViewStart, *, run_id: int, before: in
         },
         ranks={k: (v.values, v.below, v.equal) for k, v in view.ranks.items()},
     )
-    live.drop_overlays(engine, keep=run_id)
     live.set_next(engine, run_id, view.pending)
-    if before is not None:
-        live.log_run_changes(engine, before=before, after=run_id)

@@ -45,7 +45,7 @@ from segmint.store import facts as stored_facts
 from segmint.store import lake, learnt, snapshots
 from segmint.store import webhook_messages as outbox
 from segmint.store.duckdb import DuckDBEngine
-from segmint.store.engine import Engine
+from segmint.store.engine import Engine, EngineKind
 from segmint.store.lake import Lake
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
@@ -163,7 +163,7 @@ def run(
     )
     step(STEPS[2])
     columns = model_columns(features)
-    scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of)
+    scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of, on=on.kind)
     step(STEPS[3])
     categories = execute(on, category_spend(src.orders, src.items, day))
     found = needs.needs(
@@ -188,7 +188,9 @@ def run(
     )
     planned = segments.plan(engine, settings)
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
-    view = (  # a run that becomes current starts a new live view
+    # A run that becomes current starts a new live view: on the workspace file's tables,
+    # so not after a run that read a lake's (the next run takes in new data there).
+    view = (
         view_start(
             on,
             src,
@@ -201,7 +203,7 @@ def run(
             settings=settings,
             day=day,
         )
-        if current
+        if current and tables is None
         else None
     )
     step(STEPS[4])
@@ -237,7 +239,7 @@ def run(
         )
         if tables is not None:  # kept only if the run is: inside its transaction
             lake.write_run(engine, run_id, to=tables.engine, output=tables.output)
-        if view is not None:
+        if current:
             start_view(engine, view, run_id=run_id, before=before)
         raised, resolved = (
             alerts.raise_alerts(
@@ -340,6 +342,7 @@ def _scores(
     value: CustomerValue,
     *,
     as_of: dt.date,
+    on: EngineKind,
 ) -> tuple[dict[str, Any], RunFacts]:
     """Every score column, and the run's facts: what the scores and fits were decided by."""
     previous = previous_stages(engine, features, as_of)
@@ -353,7 +356,7 @@ def _scores(
     }
     curve = pareto_curve(columns["revenue_365d_cents"], np.arange(features.num_rows))
     facts = RunFacts(
-        settings=RunSettings.of(settings),
+        settings=RunSettings.of(settings, engine=on),
         rfm=decided.rfm,
         tiers=tuple(decided.tiers),
         usual_gap_days=decided.usual_gap_days,

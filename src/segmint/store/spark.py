@@ -51,7 +51,8 @@ class SparkEngine:
         A folder or an object-store URL (``s3a://…``, ``abfss://…``) holding one folder of
         Parquet files per canonical table.
     master : str
-        Where Spark runs: ``local[2]``, ``yarn``, ``k8s://…``, ``spark://host:7077``.
+        Where Spark runs: ``local[2]``, ``yarn``, ``k8s://…``, ``spark://host:7077``; empty:
+        where spark-submit (or a managed service) says.
     options : mapping of str to str
         Spark settings (``spark.executor.memory`` and the like) for a session made here.
     session : SparkSession, optional
@@ -100,7 +101,9 @@ class SparkEngine:
                 # a session already running in this process (a notebook's) is taken,
                 # not made, and left running when the engine closes
                 self._owned = SparkContext._active_spark_context is None
-                builder = SparkSession.builder.master(self.master).appName("segmint")
+                builder = SparkSession.builder.appName("segmint")
+                if self.master:  # else spark-submit's (or the service's) own
+                    builder = builder.master(self.master)
                 for key, value in (_STARTED | self._options | _FIXED).items():
                     builder = builder.config(key, value)
                 self._session = builder.getOrCreate()
