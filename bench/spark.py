@@ -32,7 +32,9 @@ Then the whole run, ``Workspace.run(as_of=2026-06-30)`` on a copy of the workspa
 on the file (DuckDB), and with ``engine="spark"`` on the Parquet tables (``[spark] tables``
 set in the copy's segmint.toml, the same ``local[2]`` and driver memory). Each step of
 ``pipeline.run.STEPS`` is timed from the run's own progress calls ("where the time
-goes"), and the two runs' snapshots are compared cell for cell.
+goes"), with the part of each step spent inside Spark (its queries collected, frames
+handed to it or written by it, timed around those `SparkEngine` methods): the rest is
+the driver's. The two runs' snapshots are compared cell for cell.
 
 Usage: python bench/spark.py [--customers 1M] [--rounds R] [--spark-memory 8g]
        [--part stages|run|both] [--timeout S] [--json FILE]
@@ -136,6 +138,21 @@ def peak(pid="self"):
             return int(line.split()[1]) / 1024
 
 jvm_peak = [None]
+on_spark = {{}}  # per step: seconds inside Spark (queries collected, frames loaded or written)
+if engine_name == "spark":
+    from segmint.store.spark import SparkEngine
+
+    def clocked(method):
+        def call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                on_spark[clock[0]] = on_spark.get(clock[0], 0.0) + time.perf_counter() - started
+        return call
+
+    for name in ("to_arrow", "load", "write_folder"):
+        setattr(SparkEngine, name, clocked(getattr(SparkEngine, name)))
 
 def step(name):
     if engine_name == "spark":  # the JVM (a child) ends with the run: its peak, as it goes
@@ -154,7 +171,8 @@ with Workspace(Path(home)) as ws:
     total = time.perf_counter() - started
 
 print(json.dumps({{"seconds": total, "steps": seconds, "customers": done.customers,
-                  "run_id": done.run_id, "peak_mib": peak(), "jvm_mib": jvm_peak[0]}}))
+                  "run_id": done.run_id, "peak_mib": peak(), "jvm_mib": jvm_peak[0],
+                  "on_spark": on_spark}}))
 """
 
 
@@ -205,13 +223,21 @@ def whole_run(home: Path, tables: Path, scratch: Path, args: argparse.Namespace)
         return
     checked = run_agree(copies, found["duckdb"]["run_id"])
     print(f"\nwhole run ({args.customers:,} customers); snapshots: {checked}")
-    print(f"{'step':<20}{'DuckDB':>12}{'Spark local[2]':>16}{'Spark / DuckDB':>16}")
+    inside = found["spark"]["on_spark"]
+    print(
+        f"{'step':<20}{'DuckDB':>12}{'Spark local[2]':>16}{'Spark / DuckDB':>16}"
+        f"{'of it in Spark':>16}"
+    )
     for name in ("start", *RUN_STEPS, None):
         duck, spark = (
             found[side]["steps"][name] if name else found[side]["seconds"]
             for side in ("duckdb", "spark")
         )
-        print(f"{name or 'whole run':<20}{duck:>10.1f} s{spark:>14.1f} s{spark / duck:>15.2f}×")
+        spent = inside.get(name, 0.0) if name else sum(inside.values())
+        print(
+            f"{name or 'whole run':<20}{duck:>10.1f} s{spark:>14.1f} s{spark / duck:>15.2f}×"
+            f"{spent:>14.1f} s"
+        )
     for side, r in found.items():
         jvm = f", JVM peak {r['jvm_mib']:.0f} MiB" if r.get("jvm_mib") else ""
         print(f"{side}: process peak {r['peak_mib']:.0f} MiB{jvm}, load {r['load']:.2f}")
