@@ -111,6 +111,11 @@ src, table, rows = timed("features", features)
 timed("scores", scores)
 model = timed("customer value", value)
 
+def peak(pid="self"):
+    for line in open(f"/proc/{{pid}}/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+
 jvm = None
 if engine_name == "spark":
     import subprocess
