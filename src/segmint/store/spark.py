@@ -98,22 +98,28 @@ class SparkEngine:
                     # PYSPARK_PYTHON names (read only from the environment): this one,
                     # where segmint is installed, unless the caller chose another
                     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-                # a session already running in this process (a notebook's) is taken,
-                # not made, and left running when the engine closes
+                # a session already running in this process (a notebook's) is taken as
+                # it is, and left running when the engine closes
                 self._owned = SparkContext._active_spark_context is None
-                builder = SparkSession.builder.appName("segmint")
-                if self.master:  # else spark-submit's (or the service's) own
-                    builder = builder.master(self.master)
-                for key, value in (_STARTED | self._options | _FIXED).items():
-                    builder = builder.config(key, value)
-                self._session = builder.getOrCreate()
-                # its errors reach the user as ours (`mapped`); its own logs would repeat
-                # them, from the JVM and from pyspark's logger of failed queries
-                self._session.sparkContext.setLogLevel("FATAL")
-                logging.getLogger("SQLQueryContextLogger").disabled = True
+                running = SparkSession.builder
+                self._session = self._started(running) if self._owned else running.getOrCreate()
         for key, value in _FIXED.items():  # a session given to us is set the same way
             self._session.conf.set(key, value)
         return self._session
+
+    def _started(self, builder: SparkSession.Builder) -> SparkSession:
+        """A new session, with this engine's master and options."""
+        builder = builder.appName("segmint")
+        if self.master:  # else spark-submit's (or the service's) own
+            builder = builder.master(self.master)
+        for key, value in (_STARTED | self._options | _FIXED).items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        # its errors reach the user as ours (`mapped`); its own logs would repeat them,
+        # from the JVM and from pyspark's logger of failed queries
+        session.sparkContext.setLogLevel("FATAL")
+        logging.getLogger("SQLQueryContextLogger").disabled = True
+        return session
 
     def ibis(self) -> IbisBackend:
         """The expression layer on the session (made once, on first use)."""
