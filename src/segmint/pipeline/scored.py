@@ -18,9 +18,10 @@ import numpy as np
 import numpy.typing as npt
 
 from segmint.core.config import Settings
-from segmint.models import lifecycle, rfm
+from segmint.models import lifecycle, positions, rfm
 from segmint.segments import schemes
 from segmint.segments import scores as expressions
+from segmint.segments.scores import Bound
 from segmint.store.engine import Engine
 from segmint.store.relations import execute
 
@@ -33,7 +34,9 @@ class Population(NamedTuple):
     buyers: int
     sums: dict[str, int]  # recency_days, frequency, monetary (cents) summed over the buyers
     cuts: tuple[Array, Array, Array]  # recency, frequency, monetary (cents); empty for rank
+    starts: dict[str, list[Bound]]  # rank scoring: where each NTILE group starts, by value
     tier: dict[str, Any]  # the tier case table's params: thresholds (cents) or ends
+    tier_ends: list[Bound]  # rank and pareto tiers: the customer at each tier's end
     usual_gap_days: float
 
 
@@ -61,17 +64,36 @@ def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population
         ),
     ).to_pylist()[0]
     n = int(sums.pop("n"))
-    quantile = settings.rfm.scoring == "quantile"
-    wanted = [(buyers, c) for c in expressions.RFM_VALUES if quantile]
-    found = _histograms(engine, [*wanted, (t, "avg_days_between_orders")])
+    scoring, ranked = settings.rfm.scoring, settings.tiers.method != "thresholds"
+    wanted = [(buyers, c) for c in expressions.RFM_VALUES if scoring != "fixed"]
+    spend = [(t, "revenue_365d_cents")] if ranked else []
+    found = _histograms(engine, [*wanted, *spend, (t, "avg_days_between_orders")])
     gap = lifecycle.counted_stand_in_gap(
         *found["avg_days_between_orders"], fallback=settings.lifecycle.fallback_gap_days
     )
+    places: dict[str, tuple[ir.Table, list[positions.Place | None]]] = {}
+    if scoring == "rank":
+        starts = positions.tile_starts(n, settings.rfm.bins)
+        for table, column in wanted:
+            descending = column == "recency_days"  # the most recent buyers score highest
+            places[column] = (
+                table,
+                positions.places(*found[column], starts, descending=descending),
+            )
+    tier, ends = _tier_params(found, settings=settings)
+    if ranked:
+        places["revenue_365d_cents"] = (
+            t,
+            positions.places(*found["revenue_365d_cents"], ends, descending=True),
+        )
+    bounds = _bounds(engine, places)
     return Population(
         buyers=n,
         sums={k: int(v or 0) for k, v in sums.items()},
         cuts=_cuts(found, settings=settings),
-        tier=_tier_params(engine, t, settings=settings),
+        starts={c: bounds[c] for c in expressions.RFM_VALUES if c in bounds},
+        tier=tier,
+        tier_ends=bounds.get("revenue_365d_cents", []),
         usual_gap_days=gap,
     )
 
@@ -114,30 +136,56 @@ def _cuts(found: dict[str, Histogram], *, settings: Settings) -> tuple[Array, Ar
     return r, f, m
 
 
-def _tier_params(engine: Engine, t: ir.Table, *, settings: Settings) -> dict[str, Any]:
-    """Thresholds in cents, or where each ranked tier ends (`models.tiers`)."""
+def _tier_params(
+    found: dict[str, Histogram], *, settings: Settings
+) -> tuple[dict[str, Any], list[int]]:
+    """The tier case table's params, and the positions where ranked tiers end.
+
+    Thresholds are compared in cents. A ranked tier's case compares how many tier ends a
+    customer is at or past (`expressions.passed`) with j + 1; the ends themselves are
+    positions by spend (`models.tiers`), found on the spend histogram.
+    """
     config = settings.tiers
     if config.method == "thresholds":
-        return {"thresholds": tuple(v * 100 for v in config.thresholds)}
-    cumulative = np.cumsum(
-        np.asarray(config.percent if config.method == "rank" else config.pareto_percent)
-    )
-    spend = t.revenue_365d_cents
+        return {"thresholds": tuple(v * 100 for v in config.thresholds)}, []
+    shares = config.percent if config.method == "rank" else config.pareto_percent
+    cumulative = np.cumsum(np.asarray(shares, dtype=np.int64))
+    params = {"ends": tuple(range(1, cumulative.size + 1))}
+    values, counts = found["revenue_365d_cents"]
     if config.method == "rank":
-        n = int(execute(engine, t.aggregate(n=t.count()))["n"][0].as_py())
-        return {"ends": tuple(int(e) for e in -(-cumulative * n // 100))}
-    ranked = t.select(spend=spend, running=expressions.running_spend(t, spend))
-    total = execute(engine, ranked.aggregate(total=ranked.spend.clip(lower=0).sum()))
-    whole = int(total["total"][0].as_py() or 0)
-    if whole == 0:
-        return {"ends": tuple(0 for _ in cumulative)}  # nobody spent: all in the last tier
-    # the first position whose running total reaches c % of the total closes its tier
-    reached = {
-        f"e{j}": ranked.count(where=ranked.running * 100 < int(c) * whole) + 1
-        for j, c in enumerate(cumulative)
-    }
-    found = execute(engine, ranked.aggregate(**reached)).to_pylist()[0]
-    return {"ends": tuple(int(found[f"e{j}"]) for j in range(cumulative.size))}
+        n = int(counts.sum())
+        return params, [int(e) for e in -(-cumulative * n // 100)]
+    return params, positions.pareto_ends(values, counts, cumulative.tolist())
+
+
+def _bounds(
+    engine: Engine, places: dict[str, tuple[ir.Table, list[positions.Place | None]]]
+) -> dict[str, list[Bound]]:
+    """The customer at each place, by column: the place's value and her id (one query).
+
+    Among the customers with a place's value she is the ``among_equal``-th by id: a window
+    partitioned by value, over those few values only.
+    """
+    parts, wanted = [], {}
+    for column, (t, found) in places.items():
+        kept = [(int(p.value), p.among_equal) for p in found if p is not None]
+        wanted[column] = kept
+        if not kept:
+            continue
+        inside = t.filter(t[column].isin(sorted({v for v, _ in kept})))
+        ranked = inside.select(
+            name=ibis.literal(column),
+            value=inside[column].cast("int64"),
+            among=ibis.row_number().over(group_by=inside[column], order_by=inside.customer_id),
+            customer_id=inside.customer_id,
+        )
+        chosen = [(ranked.value == v) & (ranked.among == k) for v, k in kept]
+        parts.append(ranked.filter(ibis.or_(*chosen)))
+    if not parts:
+        return {}
+    found = execute(engine, ibis.union(*parts)).to_pylist()
+    who = {(r["name"], r["value"], r["among"]): r["customer_id"] for r in found}
+    return {c: [(v, who[(c, v, k)]) for v, k in kept] for c, kept in wanted.items()}
 
 
 def scored(
@@ -152,7 +200,7 @@ def scored(
     buyers = t.filter(t.frequency > 0)
     bins = settings.rfm.bins
     if settings.rfm.scoring == "rank":
-        rfm_scores = expressions.rank_scores(buyers, bins=bins)
+        rfm_scores = expressions.rank_scores(buyers, facts.starts, bins=bins)
     else:
         rfm_scores = expressions.quantile_scores(buyers, facts.cuts, bins=bins)
     means = {
@@ -166,7 +214,7 @@ def scored(
     labelled = buyers.select("customer_id", **rfm_scores, **named)
     labels = schemes.tier_labels(settings)
     spend = t.revenue_365d_cents
-    rank = None if settings.tiers.method == "thresholds" else expressions.spend_rank(t, spend)
+    rank = expressions.passed(t, spend, facts.tier_ends, descending=True)
     index = expressions.tier_index(spend, rank, method=settings.tiers.method, params=facts.tier)
     tier = ibis.cases(*((index == i, label) for i, label in enumerate(labels)))
     rules = schemes.lifecycle_rules(settings)._asdict() | {"usual_gap_days": facts.usual_gap_days}

@@ -24,6 +24,7 @@ from segmint.models.conditions import Case
 from segmint.segments.expressions import first, holds
 
 Params = Mapping[str, Any]
+Bound = tuple[int, str]  # the value and customer id of the customer at a ranking position
 RFM_VALUES = ("recency_days", "frequency", "monetary_cents")  # what r, f and m score
 
 
@@ -51,16 +52,22 @@ def quantile_scores(t: ir.Table, cuts: Sequence[Any], *, bins: int) -> dict[str,
     }
 
 
-def rank_scores(t: ir.Table, *, bins: int) -> dict[str, ir.IntegerValue]:
-    """Equal groups, `rfm.ntile`: NTILE(k) by value then customer id, recency descending."""
+def rank_scores(
+    t: ir.Table, starts: Mapping[str, Sequence[Bound]], *, bins: int
+) -> dict[str, ir.IntegerValue]:
+    """Equal groups, `rfm.ntile`: NTILE(k) by value then customer id, recency descending.
 
-    def tile(*order: Any) -> ir.IntegerValue:  # ibis counts tiles from 0
-        return (ibis.ntile(bins).over(order_by=[*order, t.customer_id]) + 1).cast("int8")
+    `starts` holds, per value, the customer where each group after the first starts
+    (`models.positions.tile_starts`): a customer's group is 1 + those she is at or past.
+    """
+
+    def tile(value: ir.NumericValue, column: str, *, descending: bool) -> ir.IntegerValue:
+        return (1 + passed(t, value, starts[column], descending=descending)).cast("int8")
 
     return {
-        "r_score": tile(ibis.desc(t.recency_days)),
-        "f_score": tile(t.frequency),
-        "m_score": tile(t.monetary_cents),
+        "r_score": tile(t.recency_days, "recency_days", descending=True),
+        "f_score": tile(t.frequency, "frequency", descending=False),
+        "m_score": tile(t.monetary_cents, "monetary_cents", descending=False),
     }
 
 
@@ -92,15 +99,22 @@ def rfm_names_of(
     return {"rfm_cell": cell, "rfm8": rfm8, "rfm11": rfm11}
 
 
-def spend_rank(t: ir.Table, spend: ir.NumericValue) -> ir.IntegerValue:
-    """Position by spend, highest first, then customer id; 0 for the first (`tiers._by_value`)."""
-    return ibis.row_number().over(order_by=[ibis.desc(spend), t.customer_id])
+def passed(
+    t: ir.Table, value: ir.NumericValue, bounds: Sequence[Bound], *, descending: bool
+) -> ir.IntegerValue:
+    """How many of `bounds` a customer is at or past, ranked by value then customer id.
 
-
-def running_spend(t: ir.Table, spend: ir.NumericValue) -> ir.IntegerValue:
-    """Positive spend summed down the ranking, up to and including each customer (Pareto)."""
-    positive = ibis.greatest(spend, 0)
-    return positive.sum().over(ibis.cumulative_window(order_by=[ibis.desc(spend), t.customer_id]))
+    A bound is the value and id of the customer at a position (`models.positions`): she
+    is at or past it when her value comes after its value, or equals it and her id is not
+    smaller. Row by row: no window over the whole table.
+    """
+    counted = [
+        (
+            (value < at if descending else value > at) | ((value == at) & (t.customer_id >= who))
+        ).cast("int8")
+        for at, who in bounds
+    ]
+    return sum(counted[1:], counted[0]) if counted else ibis.literal(0, "int8")
 
 
 def tier_index(
@@ -108,7 +122,8 @@ def tier_index(
 ) -> ir.IntegerValue:
     """Each customer's tier, 0 the top, by the method's case table (`models.tiers`).
 
-    ``params``: ``thresholds`` (cents) for thresholds, ``ends`` for rank and pareto.
+    ``params``: ``thresholds`` (cents) for thresholds, ``ends`` for rank and pareto,
+    where `rank` is the position the ends are counted in.
     """
     if method == "thresholds":
         cases = tiers.threshold_cases(len(params["thresholds"]))
