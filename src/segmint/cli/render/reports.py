@@ -108,6 +108,7 @@ def runs(found: Sequence[Run], *, locale: Locale) -> None:
             r.run_id,
             str(r.as_of),
             r.customers,
+            r.facts.settings.engine,
             r.facts.clv.model or "-",
             formats.moment(r.finished_at, locale),
             locale.text("cli.seconds", seconds=formats.decimal(r.seconds, digits=1)),
@@ -121,7 +122,7 @@ def runs(found: Sequence[Run], *, locale: Locale) -> None:
         for r in found
     ]
     columns = (
-        *_labels(locale, "run", "as_of", "customers", "clv_model"),
+        *_labels(locale, "run", "as_of", "customers", "engine", "clv_model"),
         formats.zone(locale),
         *_labels(locale, "took", "settings", "run_kind"),
     )
