@@ -5,13 +5,15 @@ Real local Spark (the session fixture); small Parquet folders written here.
 
 from __future__ import annotations
 
+import os
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from segmint.core.errors import EngineError
 from segmint.store.relations import execute
-from segmint.store.spark import SparkEngine
+from segmint.store.spark import SparkEngine, _local_defaults
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -36,3 +38,16 @@ def test_a_missing_table_is_named_with_its_folder(tmp_path, spark_session):
         engine.table("orders")
     assert raised.value.code == "store.no_table"
     assert "segmint export tables" in raised.value.hint
+
+
+@pytest.mark.parametrize(
+    ("master", "partitions"),
+    [("local", "4"), ("local[3]", "12"), ("local[*]", str(4 * (os.cpu_count() or 1)))],
+)
+def test_a_local_session_shuffles_into_four_partitions_a_core(master, partitions):
+    assert _local_defaults(master) == {"spark.sql.shuffle.partitions": partitions}
+
+
+@pytest.mark.parametrize("master", ["yarn", "k8s://https://host:443", "spark://h:7077", ""])
+def test_a_cluster_keeps_its_own_shuffle_partitions(master):
+    assert _local_defaults(master) == {}

@@ -40,6 +40,7 @@ _STARTED = {
     "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={_LOG.as_uri()}",
 }
 _MISSING_PATH = re.compile(r"PATH_NOT_FOUND|Path does not exist")
+_LOCAL = re.compile(r"local(?:\[(\d+|\*)\])?")  # local, local[4], local[*]
 
 
 class SparkEngine:
@@ -112,7 +113,8 @@ class SparkEngine:
         builder = builder.appName("segmint")
         if self.master:  # else spark-submit's (or the service's) own
             builder = builder.master(self.master)
-        for key, value in (_STARTED | self._options | _FIXED).items():
+        chosen = _STARTED | _local_defaults(self.master) | self._options | _FIXED
+        for key, value in chosen.items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()
         # its errors reach the user as ours (`mapped`); its own logs would repeat them,
@@ -237,6 +239,21 @@ class SparkEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _local_defaults(master: str) -> dict[str, str]:
+    """A local session's shuffles in four partitions per core, unless the options say.
+
+    Spark's default of 200 suits a cluster; on one machine each partition is a task of
+    its own, and a run's few hundred shuffles spent most of their time starting them
+    (the features' histograms at 1M customers: 68 s with 200, 3 s with 8).
+    """
+    found = _LOCAL.fullmatch(master)
+    if found is None:
+        return {}
+    cores = {None: 1, "*": os.cpu_count() or 1}.get(found.group(1))
+    count = int(found.group(1)) if cores is None else cores
+    return {"spark.sql.shuffle.partitions": str(4 * count)}
 
 
 def _each(
