@@ -9,6 +9,7 @@ one runs again on its file, the other on Spark local[2] over the Parquet tables 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import pyarrow.dataset as ds
@@ -17,6 +18,7 @@ import pytest
 
 from segmint import Workspace
 from segmint.core.errors import InputError, NotFoundError
+from tests.cli.test_cli import segmint
 from tests.conftest import built_demo
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
@@ -127,3 +129,17 @@ def test_the_run_records_its_engine_and_starts_no_live_view_on_the_lake(twins):
         ws.refresh(as_of=AS_OF + dt.timedelta(days=1))
     assert caught.value.code == "live.lake_run"
     assert "segmint run --engine spark" in caught.value.hint
+
+
+def test_the_cli_runs_on_spark_and_says_nothing_of_spark_s_own(twins, tmp_path):
+    """`segmint run --engine spark --master local[1]`: its own session, in a process of its own."""
+    folder = tmp_path / "ws"
+    shutil.copytree(twins[1], folder)
+    done = segmint("run", "--engine", "spark", "--master", "local[1]", "--json", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert (found["run_id"], found["customers"]) == (3, 600)
+    # Spark's start-up warnings and log lines are not the user's; Java's own line is
+    assert [line for line in done.stderr.splitlines() if "incubator" not in line] == []
+    runs = json.loads(segmint("runs", "--json", cwd=folder).stdout)
+    assert runs["runs"][0]["facts"]["settings"]["engine"] == "spark"
