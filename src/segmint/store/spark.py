@@ -163,10 +163,8 @@ class SparkEngine:
         Straight from Arrow (ibis's memtables pass through pandas, where an integer
         column with empty values becomes floats).
         """
-        backend = self.ibis()
         with self.mapped():
-            frame = self.session().createDataFrame(rows)
-            return self._view(frame, backend)
+            return self._view(self.session().createDataFrame(rows))
 
     def write_folder(self, rows: pa.Table, url: str) -> None:
         """`rows` as a folder of Parquet files at `url`, replacing one there, by Spark.
@@ -189,18 +187,16 @@ class SparkEngine:
         """
         from pyspark.sql.pandas.types import from_arrow_schema
 
-        backend = self.ibis()
         with self.mapped():
             frame = self._frame(expression)
-            applied = frame.mapInArrow(_each(function), from_arrow_schema(schema))
-            return self._view(applied, backend)
+            return self._view(frame.mapInArrow(_each(function), from_arrow_schema(schema)))
 
-    def _view(self, frame: Any, backend: IbisBackend) -> ir.Table:
+    def _view(self, frame: Any) -> ir.Table:
         """A DataFrame made here as an expression: a session view of this engine's own."""
         self._made += 1
         name = f"{self._views}_made_{self._made}"
         frame.createOrReplaceTempView(name)
-        return backend.table(name)
+        return self.ibis().table(name)
 
     def _frame(self, expression: ir.Table) -> Any:
         """The expression as a Spark DataFrame (lazy: nothing runs yet)."""
