@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import ibis
 import pyarrow as pa
 
 from segmint.core.config import Settings
@@ -94,7 +93,7 @@ def write_memberships(
                 elsewhere.engine, engine, settings, run_id=run_id, rows=elsewhere.rows, as_of=as_of
             )
             found = execute(elsewhere.engine, membership.evaluate(view, columns))
-            flags = ibis.memtable(found)  # the members, brought into the workspace
+            flags = engine.load(found)  # the members, brought into the workspace
         memberships.write_rules(
             engine, run_id, flags, {f"s{segment_id}": segment_id for segment_id in planned.rules}
         )
