@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segmint.models import lifecycle, rfm
+from segmint.models import lifecycle, rfm, value_score
 
 values = st.lists(st.integers(min_value=-5, max_value=40), min_size=0, max_size=300)
 
@@ -32,3 +32,15 @@ def test_stand_in_gap_from_a_histogram_is_the_median(raw):
     distinct, counts = np.unique(x, return_counts=True)
     got = lifecycle.counted_stand_in_gap(distinct[::-1], counts[::-1], fallback=90.0)
     assert got == lifecycle.stand_in_gap(x, fallback=90.0)  # exactly, not approximately
+
+
+@given(st.lists(st.one_of(st.integers(-5, 40), st.none()), min_size=1, max_size=300))
+def test_percentile_ranks_from_a_histogram_are_the_ranks_of_every_value(raw):
+    x = np.asarray([np.nan if v is None else v * 1.5 for v in raw], dtype=np.float64)
+    filled = np.where(np.isnan(x), -np.inf, x)  # one group for the empty values
+    distinct, at, counts = np.unique(filled, return_inverse=True, return_counts=True)
+    distinct[np.isneginf(distinct)] = np.nan
+    shuffled = np.random.default_rng(len(raw)).permutation(distinct.size)  # any order
+    ranks = np.empty(distinct.size)
+    ranks[shuffled] = value_score.counted_percentile_rank(distinct[shuffled], counts[shuffled])
+    assert ranks[at].tolist() == value_score.percentile_rank(x).tolist()  # to the bit

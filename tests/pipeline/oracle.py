@@ -626,3 +626,32 @@ def assert_pareto_curve(curve: Sequence[float], spend_cents: pd.Series) -> None:
     assert (curve[0], curve[-1]) == (0.0, 1.0), f"the curve runs {curve[:2]} ... {curve[-2:]}"
     assert all(a <= b for a, b in itertools.pairwise(curve))
     assert math.isclose(curve[20], top_fifth / int(positive.sum()), abs_tol=1e-6), curve[20]
+
+
+def value_scores(
+    table: pd.DataFrame, *, weights: dict[str, float], lower: Sequence[str], top_percent: float
+) -> pd.DataFrame:
+    """The buyers' value score: the weighted mean of their percentile ranks, the top flagged.
+
+    A part is the average rank among the buyers / their number, empty values ranked
+    lowest, turned round for the lower-is-better features; a feature empty for every
+    buyer takes no part. The top ceil(top_percent % of the buyers) by score, then by id,
+    are the value customers.
+    """
+    buyers = table[table["frequency"] > 0]
+    n = len(buyers)
+    parts = {}
+    for name in weights:
+        values = buyers[name].astype("float64")
+        if values.isna().all():
+            continue
+        ranked = (-values if name in lower else values).rank(method="average", na_option="top")
+        parts[name] = ranked / n
+    total = sum(weights[name] for name in parts)
+    score = sum(weights[name] * part for name, part in parts.items()) / total
+    count = math.ceil(top_percent * n / 100 - 1e-9)
+    order = sorted(buyers.index, key=lambda c: (-score[c], c))
+    out = pd.DataFrame({"value_score": score})
+    out["parts"] = [{name: parts[name][c] for name in parts} for c in out.index]
+    out["value_customer"] = out.index.isin(order[:count])
+    return out

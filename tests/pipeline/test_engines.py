@@ -11,6 +11,7 @@ in exact cents, counts exact, floats to a relative 1e-9 (sums in another order).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,13 @@ from segmint.core.facts import ClvFacts
 from segmint.features.customer import EPOCH, customer_features
 from segmint.features.purchases import purchase_summary
 from segmint.models.lifecycle import STAGES
+from segmint.pipeline import scoring
 from segmint.pipeline.customer_value import PurchaseHistory, applied, counted, fitted
 from segmint.pipeline.engine_value import value_on
+from segmint.pipeline.run import model_columns
 from segmint.pipeline.scored import population, scored, with_cents
 from segmint.pipeline.tracking import RepeatPurchases
+from segmint.pipeline.value_scored import value_scores_on
 from segmint.store.duckdb import DuckDBEngine
 from segmint.store.engine import Engine
 from segmint.store.relations import execute, sources
@@ -327,3 +331,58 @@ def test_a_stage_the_engine_would_answer_differently_is_refused(engine, shop):
     with pytest.raises(EngineError, match="Spark cannot compute Kurtosis") as raised:
         execute(engine, peaked)
     assert raised.value.code == "store.unsupported"
+
+
+@pytest.fixture(scope="module")
+def value_scores(engine: Engine, shop: Shop) -> dict[str, tuple[pa.Table, float | None]]:
+    src, settings, found = sources(engine, timezone=shop.zone), load_settings(shop.folder), {}
+    for label in AS_OF:
+        t = customer_features(src, day_of(label)).cache()
+        made = value_scores_on(engine, t, settings=settings)
+        found[label] = (execute(engine, made.table.order_by("customer_id")), made.cutoff)
+    return found
+
+
+@pytest.mark.parametrize("label", list(AS_OF))
+def test_the_value_score_agrees_with_the_oracle(value_scores, expected, shop, label):
+    value = load_settings(shop.folder).value
+    want = oracle.value_scores(
+        expected[label],
+        weights=value.weights,
+        lower=value.lower_is_better,
+        top_percent=value.top_percent,
+    )
+    table, cutoff = value_scores[label]
+    oracle.assert_agrees(table, want, "value_score", kind=oracle.FLOAT)
+    oracle.assert_agrees(table, want, "value_customer", kind=oracle.TEXT)
+    assert cutoff == pytest.approx(want["value_score"][want["value_customer"]].min(), rel=1e-12)
+    assert 0 < want["value_customer"].sum() < len(want)  # a cut-off inside the buyers
+    ids, texts = table["customer_id"].to_pylist(), table["value_parts"].to_pylist()
+    parts = {c: json.loads(text) for c, text in zip(ids, texts, strict=True)}
+    wrong = [
+        c
+        for c, wanted in want["parts"].items()
+        if parts[c].keys() != wanted.keys()
+        or any(abs(parts[c][k] - v) > 1e-6 for k, v in wanted.items())  # rounded to 6 places
+    ]
+    assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize("label", list(AS_OF))
+def test_the_value_score_is_the_runs_to_the_bit(value_scores, features, shop, label):
+    """Witness for the run's parity: the scores a run in memory gives on the same features."""
+    settings = load_settings(shop.folder)
+    columns = model_columns(features[label])
+    n = features[label].num_rows
+    made, decided = scoring.score(
+        columns, settings=settings, p_alive=np.full(n, np.nan), previous_stage=np.full(n, "")
+    )
+    table, cutoff = value_scores[label]
+    buyers = columns["frequency"] > 0
+    assert (
+        table["customer_id"].to_pylist()
+        == features[label]["customer_id"].filter(pa.array(buyers)).to_pylist()
+    )
+    for column in ("value_score", "value_customer", "value_parts"):
+        assert table[column].to_pylist() == list(made[column][buyers]), column
+    assert cutoff == decided.value_cutoff

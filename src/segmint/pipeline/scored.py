@@ -67,7 +67,7 @@ def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population
     scoring, ranked = settings.rfm.scoring, settings.tiers.method != "thresholds"
     wanted = [(buyers, c) for c in expressions.RFM_VALUES if scoring != "fixed"]
     spend = [(t, "revenue_365d_cents")] if ranked else []
-    found = _histograms(engine, [*wanted, *spend, (t, "avg_days_between_orders")])
+    found = histograms(engine, [*wanted, *spend, (t, "avg_days_between_orders")])
     gap = lifecycle.counted_stand_in_gap(
         *found["avg_days_between_orders"], fallback=settings.lifecycle.fallback_gap_days
     )
@@ -86,14 +86,14 @@ def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population
             t,
             positions.places(*found["revenue_365d_cents"], ends, descending=True),
         )
-    bounds = _bounds(engine, places)
+    found_bounds = bounds(engine, places)
     return Population(
         buyers=n,
         sums={k: int(v or 0) for k, v in sums.items()},
         cuts=_cuts(found, settings=settings),
-        starts={c: bounds[c] for c in expressions.RFM_VALUES if c in bounds},
+        starts={c: found_bounds[c] for c in expressions.RFM_VALUES if c in found_bounds},
         tier=tier,
-        tier_ends=bounds.get("revenue_365d_cents", []),
+        tier_ends=found_bounds.get("revenue_365d_cents", []),
         usual_gap_days=gap,
     )
 
@@ -101,7 +101,7 @@ def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population
 Histogram = tuple[Array, npt.NDArray[np.int64]]
 
 
-def _histograms(engine: Engine, columns: list[tuple[ir.Table, str]]) -> dict[str, Histogram]:
+def histograms(engine: Engine, columns: list[tuple[ir.Table, str]]) -> dict[str, Histogram]:
     """Per column: its distinct non-empty values, with how many rows have each (one query)."""
     parts = []
     for t, column in columns:
@@ -158,24 +158,29 @@ def _tier_params(
     return params, positions.pareto_ends(values, counts, cumulative.tolist())
 
 
-def _bounds(
-    engine: Engine, places: dict[str, tuple[ir.Table, list[positions.Place | None]]]
+def bounds(
+    engine: Engine,
+    places: dict[str, tuple[ir.Table, list[positions.Place | None]]],
+    *,
+    exact: str = "int64",
 ) -> dict[str, list[Bound]]:
     """The customer at each place, by column: the place's value and her id (one query).
 
     Among the customers with a place's value she is the ``among_equal``-th by id: a window
-    partitioned by value, over those few values only.
+    partitioned by value, over those few values only. `exact` is the type the values
+    are compared in: integers (days, counts, cents), or float64 for a score.
     """
+    as_value = int if exact == "int64" else float
     parts, wanted = [], {}
     for column, (t, found) in places.items():
-        kept = [(int(p.value), p.among_equal) for p in found if p is not None]
+        kept = [(as_value(p.value), p.among_equal) for p in found if p is not None]
         wanted[column] = kept
         if not kept:
             continue
         inside = t.filter(t[column].isin(sorted({v for v, _ in kept})))
         ranked = inside.select(
             name=ibis.literal(column),
-            value=inside[column].cast("int64"),
+            value=inside[column].cast(exact),
             among=ibis.row_number().over(group_by=inside[column], order_by=inside.customer_id),
             customer_id=inside.customer_id,
         )

@@ -190,12 +190,16 @@ def value_columns(
 ) -> dict[str, Any]:
     """value_score and value_parts of the buyers (None for the others), value_customer."""
     n = buyers.size
-    text = _json_objects({k: np.round(v, 6) for k, v in parts.items()})
     return {
         "value_score": spread(score, buyers, n),
         "value_customer": flagged,
-        "value_parts": spread(text, buyers, n),
+        "value_parts": spread(parts_text(parts), buyers, n),
     }
+
+
+def parts_text(parts: dict[str, Any]) -> Array:
+    """Each customer's value parts as a JSON object, rounded to 6 places (`value_parts`)."""
+    return _json_objects({k: np.round(v, 6) for k, v in parts.items()})
 
 
 def _json_objects(columns: dict[str, npt.NDArray[np.float64]]) -> Array:

@@ -24,7 +24,7 @@ from segmint.models.conditions import Case
 from segmint.segments.expressions import first, holds
 
 Params = Mapping[str, Any]
-Bound = tuple[int, str]  # the value and customer id of the customer at a ranking position
+Bound = tuple[float, str]  # the value and customer id of the customer at a ranking position
 RFM_VALUES = ("recency_days", "frequency", "monetary_cents")  # what r, f and m score
 
 
