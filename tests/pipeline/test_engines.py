@@ -23,15 +23,17 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from segmint.core.catalog import SERVICE_NEEDS
 from segmint.core.config import Settings
 from segmint.core.config import load as load_settings
 from segmint.core.facts import ClvFacts
 from segmint.features.customer import EPOCH, customer_features
 from segmint.features.purchases import purchase_summary
 from segmint.models.lifecycle import STAGES
-from segmint.pipeline import scoring
+from segmint.pipeline import needs, scoring
 from segmint.pipeline.customer_value import PurchaseHistory, applied, counted, fitted
 from segmint.pipeline.engine_value import value_on
+from segmint.pipeline.needs_scored import needs_on
 from segmint.pipeline.run import model_columns
 from segmint.pipeline.scored import population, scored, with_cents
 from segmint.pipeline.tracking import RepeatPurchases
@@ -386,3 +388,32 @@ def test_the_value_score_is_the_runs_to_the_bit(value_scores, features, shop, la
     for column in ("value_score", "value_customer", "value_parts"):
         assert table[column].to_pylist() == list(made[column][buyers]), column
     assert cutoff == decided.value_cutoff
+
+
+def made_up_tiers(frequency: np.ndarray) -> np.ndarray:
+    """A tier per customer from her order count, so both sides use the same tiers."""
+    return np.where(frequency >= 3, "A", np.where(frequency >= 1, "B", "C")).astype(object)
+
+
+@pytest.mark.parametrize("level_by", ["points", "spend"])
+@pytest.mark.parametrize("label", list(AS_OF))
+def test_service_needs_and_loyalty_are_the_runs(engine, shop, features, label, level_by):
+    """Witness: the run's own functions (`pipeline.needs`) on the same features."""
+    base = load_settings(shop.folder)
+    settings = base.model_copy(
+        update={"loyalty": base.loyalty.model_copy(update={"level_by": level_by})}
+    )
+    src, table = sources(engine, timezone=shop.zone), features[label]
+    columns = model_columns(table)
+    tier = made_up_tiers(columns["frequency"])
+    want = needs.service_needs(columns, settings=settings) | needs.loyalty_columns(
+        engine, src, table, tier, settings=settings, day=day_of(label)
+    )
+    t = customer_features(src, day_of(label))
+    tiers = engine.load(pa.table({"customer_id": table["customer_id"], "tier": tier}))
+    made = needs_on(engine, src, t, tiers, settings=settings, day=day_of(label))
+    got = execute(engine, made.order_by("customer_id"))
+    assert got["customer_id"].to_pylist() == table["customer_id"].to_pylist()
+    for column in [*SERVICE_NEEDS, "loyalty_points", "loyalty_level"]:
+        assert got[column].to_pylist() == list(want[column]), column
+    assert len(set(want["loyalty_level"])) > 1 and all(want[n].any() for n in SERVICE_NEEDS)

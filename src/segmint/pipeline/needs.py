@@ -55,13 +55,34 @@ def loyalty_columns(
         earned_points(src.orders, day, per_yuan=config.points_per_yuan, days=config.expiry_days),
     )
     aligned = earned.take(pc.index_in(features["customer_id"], earned["customer_id"]))
-    base = pc.fill_null(aligned["earned"], 0).to_numpy(zero_copy_only=False)
-    spend = pc.cast(pc.fill_null(aligned["spend"], 0), pa.float64()).to_numpy(zero_copy_only=False)
+    return held_loyalty(aligned["earned"], aligned["spend"], tier, settings=settings)
+
+
+SERVICE_INPUTS = (  # the features `models.service.needs` reads
+    "open_tickets",
+    "complaints_365d",
+    "avg_satisfaction",
+    "avg_resolution_days",
+    "tenure_days",
+    "tickets_365d",
+    "calls_90d",
+)
+
+
+def held_loyalty(earned: Any, spend: Any, tier: Any, *, settings: Settings) -> dict[str, Any]:
+    """loyalty_points and loyalty_level of customers, from their points and tier.
+
+    `earned` and `spend` are the unexpired points and the spend in the same days (Arrow
+    columns, empty for a customer who did not order then).
+    """
+    config = settings.loyalty
+    base = pc.fill_null(earned, 0).to_numpy(zero_copy_only=False)
+    spent = pc.cast(pc.fill_null(spend, 0), pa.float64()).to_numpy(zero_copy_only=False)
     labels, at_label = np.unique(np.asarray(tier, dtype=str), return_inverse=True)
     factor = np.asarray([config.multipliers.get(t, 1.0) for t in labels])[at_label]
     points = loyalty.points(base, factor)
     keys = np.asarray([level.key for level in config.levels], dtype=object)
-    reached = points if config.level_by == "points" else spend
+    reached = points if config.level_by == "points" else spent
     return {
         "loyalty_points": points,
         "loyalty_level": keys[loyalty.levels(reached, [level.min for level in config.levels])],
