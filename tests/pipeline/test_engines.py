@@ -11,6 +11,7 @@ in exact cents, counts exact, floats to a relative 1e-9 (sums in another order).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from segmint.features.customer import EPOCH, customer_features
 from segmint.features.purchases import purchase_summary
 from segmint.models.lifecycle import STAGES
 from segmint.pipeline import needs, scoring
+from segmint.pipeline.clusters_scored import clusters_on, sampled
 from segmint.pipeline.customer_value import PurchaseHistory, applied, counted, fitted
 from segmint.pipeline.engine_value import value_on
 from segmint.pipeline.needs_scored import needs_on
@@ -417,3 +419,33 @@ def test_service_needs_and_loyalty_are_the_runs(engine, shop, features, label, l
     for column in [*SERVICE_NEEDS, "loyalty_points", "loyalty_level"]:
         assert got[column].to_pylist() == list(want[column]), column
     assert len(set(want["loyalty_level"])) > 1 and all(want[n].any() for n in SERVICE_NEEDS)
+
+
+@pytest.mark.parametrize("label", list(AS_OF))
+def test_profile_clusters_are_the_runs(engine, shop, features, label):
+    """Witness: the run's own clusters (`pipeline.needs`) on the same features; the sample
+    against Python's own MD5."""
+    base = load_settings(shop.folder)
+    settings = base.model_copy(
+        update={"clusters": base.clusters.model_copy(update={"sample": 1_000})}
+    )
+    src, table, day = sources(engine, timezone=shop.zone), features[label], day_of(label)
+    columns = model_columns(table)
+    tier = made_up_tiers(columns["frequency"])
+    want = needs.needs(engine, src, table, columns, tier, settings=settings, day=day)
+    made, placed = clusters_on(
+        engine, src, customer_features(src, day), day=day, settings=settings, previous=None
+    )
+    assert made == want.profiles
+    got = execute(engine, placed.order_by("customer_id"))
+    ids = table["customer_id"].to_pylist()
+    wanted = {c: k for c, k in zip(ids, want.columns["cluster"], strict=True) if k is not None}
+    assert dict(zip(got["customer_id"].to_pylist(), got["cluster"].to_pylist(), strict=True)) == (
+        wanted
+    )
+    assert len(wanted) > 1_000 and len(set(wanted.values())) >= 3  # a sample, and clusters
+    buyers = [c for c, f in zip(ids, columns["frequency"], strict=True) if f > 0]
+    digest = lambda c: hashlib.md5(c.encode(), usedforsecurity=False).hexdigest()  # noqa: E731
+    first = sorted(buyers, key=lambda c: (digest(c), c))[:1_000]
+    sample = execute(engine, sampled(engine.load(pa.table({"customer_id": buyers})), size=1_000))
+    assert sorted(sample["customer_id"].to_pylist()) == sorted(first)

@@ -21,6 +21,7 @@ from segmint.features.products import category_spend
 from segmint.features.profile import demographics, order_channels
 from segmint.models import loyalty, service
 from segmint.pipeline import profiles, recommendations
+from segmint.pipeline.clusters_scored import sampled
 from segmint.store.engine import Engine
 from segmint.store.relations import Sources, execute
 
@@ -155,19 +156,37 @@ def _clusters(
 ) -> tuple[Any, ProfileFacts | None]:
     """Each customer's cluster id (None for prospects), and the clusters' facts.
 
-    A run fits them; an update places its customers with its run's (`held.profiles`).
+    A run fits them on a sample of its buyers (`clusters_scored.sampled`) and places
+    everyone at the nearest centre; an update places its customers with its run's
+    (`held.profiles`).
     """
-    buyers = columns["frequency"] > 0
-    matrix = _profile(engine, src, features, columns, buyers, categories, day=day, held=held)
-    if held.learnt is None:
-        labels, found = profiles.clusters(
-            matrix, settings=settings.clusters, previous=held.profiles
+    rows = np.flatnonzero(columns["frequency"] > 0)
+    buyers = features.take(pa.array(rows))
+    people = execute(engine, demographics(src.customers, day))
+    channels = execute(engine, order_channels(src.orders, day))
+    found = held.profiles
+    if held.learnt is None:  # a run
+        ids = engine.load(buyers.select(["customer_id"]))
+        size = settings.clusters.sample
+        chosen = execute(engine, sampled(ids, size=size))["customer_id"]
+        sample = buyers.filter(pc.is_in(buyers["customer_id"], chosen))
+        found = profiles.fit(
+            profiles.profile_of(sample, people, categories, channels),
+            buyers=rows.size,
+            settings=settings.clusters,
+            previous=held.profiles,
         )
-    else:
-        found = held.profiles
-        labels = profiles.place(matrix, found) if found else np.full(int(buyers.sum()), -1)
-    cluster = np.full(buyers.size, None, dtype=object)
-    cluster[np.flatnonzero(buyers)[labels >= 0]] = labels[labels >= 0]
+    cluster = np.full(features.num_rows, None, dtype=object)
+    if found is None:
+        return cluster, None
+    matrix = profiles.profile_of(
+        buyers, people, categories, channels, features=found.features, fill=found.mean
+    )
+    labels = profiles.place(matrix, found)
+    cluster[rows] = labels
+    if held.learnt is None:
+        sizes = dict(zip(*np.unique(labels, return_counts=True), strict=True))
+        found = profiles.counted(found, {int(k): int(v) for k, v in sizes.items()})
     return cluster, found
 
 
@@ -177,49 +196,3 @@ class Held:
 
     profiles: ProfileFacts | None
     learnt: recommendations.Learnt | None
-
-
-def _profile(
-    engine: Engine,
-    src: Sources,
-    features: pa.Table,
-    columns: dict[str, Any],
-    buyers: Any,
-    categories: pa.Table,
-    *,
-    day: int,
-    held: Held,
-) -> profiles.Profile:
-    """The buyers' profile matrix (in the run's columns for an update)."""
-    rows = np.flatnonzero(buyers)
-    ids = features["customer_id"].take(pa.array(rows))
-    people = execute(engine, demographics(src.customers, day))
-    age = pc.index_in(ids, people["customer_id"])
-    known = pc.is_valid(age).to_numpy(zero_copy_only=False)
-    ages = np.full(rows.size, np.nan)
-    if people.num_rows:
-        taken = pc.take(people["age"], pc.fill_null(age, 0))
-        ages[known] = pc.cast(taken, pa.float64()).to_numpy(zero_copy_only=False)[known]
-    mine = {name: np.asarray(columns[name])[rows] for name in profiles.NUMERIC if name != "age"}
-    gender = people.select(["customer_id"]).append_column("value", people["gender"])
-    long = {
-        "category_share": _long(categories, "category"),
-        "channel_share": _long(execute(engine, order_channels(src.orders, day)), "channel"),
-        "gender": gender.append_column("share", pa.repeat(pa.scalar(1.0), gender.num_rows)),
-    }
-    if held.learnt is None:  # a run: its own columns and means
-        return profiles.profile(mine | {"age": ages}, long, ids=ids)
-    run = held.profiles
-    return profiles.profile(
-        mine | {"age": ages},
-        long,
-        ids=ids,
-        features=run.features if run else profiles.NUMERIC,
-        fill=run.mean if run else None,
-    )
-
-
-def _long(table: pa.Table, value: str) -> pa.Table:
-    return pa.table(
-        {"customer_id": table["customer_id"], "value": table[value], "share": table["share"]}
-    )

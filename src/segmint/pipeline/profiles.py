@@ -45,12 +45,14 @@ MOST_VALUES = 12  # per long kind: the values most customers have; the rest are 
 class Profile:
     """The buyers' profile matrix, one column per name of ``features``.
 
-    ``values`` as the models see them (log-scaled), ``raw`` in the features' own units.
+    ``values`` as the models see them (log-scaled), ``raw`` in the features' own units;
+    ``fill``, per column, what an empty value was put at (as the models see it).
     """
 
     features: tuple[str, ...]
     values: Floats
     raw: Floats
+    fill: Floats
 
 
 def profile(
@@ -64,18 +66,23 @@ def profile(
     """The profile matrix of customers `ids` (the buyers, in run order).
 
     `columns` holds their catalog features and ``age`` as arrays aligned with `ids`;
-    `long` holds, per kind of LONG, a table customer_id, value, share. `features` fixes
-    the columns (an update uses its run's); by default they are NUMERIC and the most
-    common values of each kind. An empty value (an age without a birthday) is put at the
-    column's mean, neutral to k-means: the run's (`fill`, as the models see the columns)
-    for an update, so a customer is placed alone as among everyone.
+    `long` holds, per kind of LONG, a table customer_id, value, share (or `columns`
+    holds a share column by its profile name, ``kind:value``, as an engine pivots it).
+    `features` fixes the columns (a run's placing of everyone, an update); by default
+    they are NUMERIC and the most common values of each kind among `ids`. An empty value
+    (an age without a birthday) is put at the column's mean, neutral to k-means: the
+    run's (`fill`, as the models see the columns) when the columns are fixed, so a
+    customer is placed alone as among everyone.
     """
-    names = list(features) if features is not None else [*NUMERIC, *_common(long)]
+    names = list(features) if features is not None else [*NUMERIC, *_common(long, ids)]
     raw = np.zeros((len(ids), len(names)))
     placed = {kind: _placed(table, ids) for kind, table in long.items()}
     for j, name in enumerate(names):
         kind, _, value = name.partition(":")
-        raw[:, j] = _share(placed[kind], value, len(ids)) if value else columns[name]
+        if name in columns or not value:
+            raw[:, j] = columns[name]
+        else:
+            raw[:, j] = _share(placed[kind], value, len(ids))
     values = raw.copy()
     for j, name in enumerate(names):
         if name in LOGGED:
@@ -90,13 +97,53 @@ def profile(
     raw = np.where(
         np.isnan(raw), np.where([n in LOGGED for n in names], np.expm1(means), means), raw
     )
-    return Profile(tuple(names), values, raw)
+    return Profile(tuple(names), values, raw, means)
 
 
-def _common(long: dict[str, pa.Table]) -> list[str]:
+def profile_of(
+    buyers: pa.Table,
+    people: pa.Table,
+    categories: pa.Table,
+    channels: pa.Table,
+    *,
+    features: Sequence[str] | None = None,
+    fill: Sequence[float] | None = None,
+) -> Profile:
+    """The profile matrix of the customers in `buyers` (their features), in its order.
+
+    `people` holds customer_id, gender and age (`features.profile.demographics`),
+    `categories` and `channels` each customer's shares (`category_spend`,
+    `order_channels`); `features` and `fill` as `profile` takes them.
+    """
+    ids = buyers["customer_id"]
+    columns = {name: floats(buyers[name]) for name in NUMERIC if name != "age"}
+    columns["age"] = floats(pc.take(people["age"], pc.index_in(ids, people["customer_id"])))
+    gender = pa.table({"customer_id": people["customer_id"], "value": people["gender"]})
+    long = {
+        "category_share": _long(categories, "category"),
+        "channel_share": _long(channels, "channel"),
+        "gender": gender.append_column("share", pa.repeat(pa.scalar(1.0), gender.num_rows)),
+    }
+    return profile(columns, long, ids=ids, features=features, fill=fill)
+
+
+def floats(column: Any) -> Floats:
+    """A feature column as the models read it (`run.model_columns`): NaN for empty."""
+    return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False))
+
+
+def _long(table: pa.Table, value: str) -> pa.Table:
+    return pa.table(
+        {"customer_id": table["customer_id"], "value": table[value], "share": table["share"]}
+    )
+
+
+def _common(long: dict[str, pa.Table], ids: pa.ChunkedArray | pa.Array) -> list[str]:
+    """Per kind of LONG, its values most of the customers `ids` have (at most MOST_VALUES)."""
     names = []
     for kind in LONG:
-        counts = pc.value_counts(long[kind]["value"])
+        mine = long[kind].filter(pc.is_in(long[kind]["customer_id"], ids))
+        counts = pc.value_counts(mine["value"])
         pairs = sorted(
             zip(
                 counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
@@ -130,26 +177,38 @@ def _share(placed: tuple[Any, Any, Floats], value: str, n: int) -> Floats:
     return out
 
 
-def clusters(
-    matrix: Profile, *, settings: ClusterSettings, previous: ProfileFacts | None
-) -> tuple[Ints, ProfileFacts | None]:
-    """Each buyer's cluster id, and the facts; no clusters (-1, None) with too few buyers."""
-    n = matrix.values.shape[0]
-    if n < max(settings.min, 2) * 10:  # fewer than ten a cluster: nothing to describe
-        return np.full(n, -1, dtype=np.int64), None
+def fit(
+    sample: Profile, *, buyers: int, settings: ClusterSettings, previous: ProfileFacts | None
+) -> ProfileFacts | None:
+    """The clusters of a run's `buyers`, fitted on the profiles of a sample of them.
+
+    None with too few buyers. The fit, its columns, their means and the traits are the
+    sample's (`clusters_scored.sampled` draws it, at most ``settings.sample`` buyers);
+    everyone is then placed at the nearest centre (`place`), and `counted` says how many each holds.
+    """
+    if buyers < max(settings.min, 2) * 10:  # fewer than ten a cluster: nothing to describe
+        return None
     model = cluster.ProfileClusters(
         min_clusters=settings.min,
         max_clusters=settings.max,
-        sample_size=settings.sample,
+        sample_size=max(len(sample.values), 2),  # all of it: the sample is drawn already
         random_state=0,
-    ).fit(matrix.values)
+    ).fit(sample.values)
     ids = cluster.match_labels(
-        _aligned(previous, matrix.features, model.mean_),
+        _aligned(previous, sample.features, model.mean_),
         model.centers_,
         scale=model.scale_,
         previous_ids=np.asarray([c.cluster for c in previous.clusters] if previous else []),
     )
-    return ids[model.labels_], _facts(matrix, model, ids)
+    return _facts(sample, model, ids)
+
+
+def counted(facts: ProfileFacts, sizes: dict[int, int]) -> ProfileFacts:
+    """`facts` with each cluster's customers: `sizes`, by cluster id, of everyone placed."""
+    members = tuple(
+        c.model_copy(update={"customers": sizes.get(c.cluster, 0)}) for c in facts.clusters
+    )
+    return facts.model_copy(update={"clusters": members})
 
 
 def _aligned(previous: ProfileFacts | None, features: tuple[str, ...], mean: Floats) -> Floats:
