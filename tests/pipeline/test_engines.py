@@ -36,8 +36,9 @@ from segmint.pipeline.clusters_scored import clusters_on, sampled
 from segmint.pipeline.customer_value import PurchaseHistory, applied, counted, fitted
 from segmint.pipeline.engine_value import value_on
 from segmint.pipeline.needs_scored import needs_on
-from segmint.pipeline.run import model_columns
+from segmint.pipeline.run import history_of, model_columns
 from segmint.pipeline.scored import population, scored, with_cents
+from segmint.pipeline.shortfall import shortfall, shortfall_on
 from segmint.pipeline.tracking import RepeatPurchases
 from segmint.pipeline.value_scored import value_scores_on
 from segmint.store.duckdb import DuckDBEngine
@@ -449,3 +450,20 @@ def test_profile_clusters_are_the_runs(engine, shop, features, label):
     first = sorted(buyers, key=lambda c: (digest(c), c))[:1_000]
     sample = execute(engine, sampled(engine.load(pa.table({"customer_id": buyers})), size=1_000))
     assert sorted(sample["customer_id"].to_pylist()) == sorted(first)
+
+
+@pytest.mark.parametrize("label", list(AS_OF))
+def test_the_shortfall_is_the_runs(engine, shop, features, values, label):
+    """Witness: the run's own `shortfall` on its window history, for the same customers."""
+    settings, day = load_settings(shop.folder), day_of(label)
+    facts, _ = values[label]
+    src, table = sources(engine, timezone=shop.zone), features[label]
+    valued = model_columns(table)["frequency"] >= 2  # made up: who the run would value
+    history = history_of(engine, src, table, day=day, holdout=settings.alerts.window_days)
+    ids = table["customer_id"]
+    want = shortfall(ids, history, valued=valued, facts=facts, as_of=day, settings=settings)
+    chosen = engine.load(table.select(["customer_id"]).filter(pa.array(valued)))
+    made = shortfall_on(engine, src, chosen, facts=facts, as_of=day, settings=settings)
+    got = execute(engine, made.order_by("customer_id")).to_pandas()
+    assert want is not None and len(want) > 100 and (want["p_value"] < 0.05).any()
+    pd.testing.assert_frame_equal(got, want.astype({"actual": "float64"}), check_exact=True)

@@ -9,17 +9,26 @@ purchase is the run's Gamma-Gamma expectation. Time in weeks, as the models coun
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from segmint.core.config import Settings
 from segmint.core.facts import ClvFacts
+from segmint.features.purchases import purchase_summary
 from segmint.models import churn
 from segmint.models.clv import gamma_gamma
-from segmint.pipeline.customer_value import PARAMS, WEEK, PurchaseHistory
+from segmint.pipeline.customer_value import PARAMS, WEEK, PurchaseHistory, history_from
+from segmint.store.engine import Engine
+from segmint.store.relations import Sources
+
+SHORTFALL = pa.schema(
+    [("customer_id", pa.string()), *((name, pa.float64()) for name in churn.Shortfall._fields)]
+)
 
 
 def shortfall(
@@ -60,6 +69,46 @@ def shortfall(
     )
     ids = np.asarray(customers.to_numpy(zero_copy_only=False), dtype=object)[who]
     return pd.DataFrame({"customer_id": ids, **result._asdict()})
+
+
+def shortfall_on(
+    engine: Engine,
+    src: Sources,
+    valued: ir.Table,
+    *,
+    facts: ClvFacts,
+    as_of: int,
+    settings: Settings,
+) -> ir.Table | None:
+    """`shortfall` of the customers in `valued` (customer_id), by the engine's workers.
+
+    The window's purchase summary is computed by the engine and each batch of it goes
+    through `shortfall` where it is: no customer's row passes through this process.
+    """
+    purchases = facts.fit("purchases")
+    if purchases is None or purchases.model not in PARAMS:
+        return None
+    start = as_of - settings.alerts.window_days
+    window = purchase_summary(src.orders, as_of, calibration_end=start)
+    rows = window.semi_join(valued, "customer_id")
+    function = functools.partial(_window, facts=facts, as_of=as_of, settings=settings)
+    return engine.apply(rows, function, schema=SHORTFALL)
+
+
+def _window(
+    batch: pa.RecordBatch, *, facts: ClvFacts, as_of: int, settings: Settings
+) -> pa.RecordBatch:
+    """One batch of valued customers' shortfall: what runs on a worker."""
+    valued = np.ones(batch.num_rows, dtype=bool)
+    found = shortfall(
+        batch["customer_id"],
+        history_from(batch),
+        valued=valued,
+        facts=facts,
+        as_of=as_of,
+        settings=settings,
+    )
+    return pa.RecordBatch.from_pandas(found, schema=SHORTFALL, preserve_index=False)
 
 
 def _spend(fit: Any, x: np.ndarray[Any, Any], repeat_spend: np.ndarray[Any, Any]) -> Any:
