@@ -13,10 +13,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import sparse
 
 from segmint.core.errors import InputError, NotFittedError
 from segmint.demo.generate import generate
+from segmint.models import recommend
 from segmint.models.ranking import ordered
 from segmint.models.recommend import (
     CoPurchase,
@@ -24,6 +27,7 @@ from segmint.models.recommend import (
     popularity,
     purchase_matrix,
     recent_exclusions,
+    repeat_from_counts,
     repeat_items,
 )
 
@@ -176,6 +180,70 @@ def test_repeat_items_match_a_direct_count():
         again = sum(1 for c in counts[:, j] if c > 1)
         assert got[j] == (buyers >= 20 and again >= 0.3 * buyers)
     assert 0 < got.sum() < 12  # both kinds occur, so the comparison means something
+
+
+@st.composite
+def purchases(draw):
+    """Counts 0-3 of up to 60 customers and 15 products, dense or sparse, ties likely."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    customers, products = draw(st.integers(0, 60)), draw(st.integers(1, 15))
+    return random_counts(np.random.default_rng(seed), customers, products, draw(st.floats(0, 1)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    purchases(),
+    st.integers(1, 8),
+    st.sampled_from([0.0, 2.5, 10.0]),
+    st.sampled_from([recommend.WORK, 5]),
+    st.booleans(),
+)
+def test_the_fit_from_co_purchase_counts_is_the_fit_to_the_bit(
+    counts, neighbours, shrinkage, work, whole
+):
+    """Witness: `fit` on the matrix. co(i, j) and n_i are counted densely in NumPy, given
+    as the upper triangle or (`whole`) the symmetric matrix with its diagonal; small
+    blocks (`work` 5) split both computations into many."""
+    bought = (counts > 0).astype(np.int64)
+    co = bought.T @ bought
+    buyers = np.diag(co).copy()
+    given_co = co if whole else np.triu(co, k=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(recommend, "WORK", work)
+        want = CoPurchase(neighbours=neighbours, shrinkage=shrinkage).fit(counts)
+        got = CoPurchase(neighbours=neighbours, shrinkage=shrinkage).fit_counts(
+            sparse.csr_array(given_co), buyers
+        )
+    a, b = got.similarity_, want.similarity_
+    assert (a.shape, a.dtype) == (b.shape, b.dtype)
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data.view(np.uint32), b.data.view(np.uint32))
+    np.testing.assert_array_equal(got.popularity_, want.popularity_)
+    assert got.popularity_.dtype == want.popularity_.dtype == np.int64
+    assert got.n_products_ == want.n_products_
+
+
+@settings(max_examples=100, deadline=None)
+@given(purchases(), st.floats(0.05, 1.0), st.integers(1, 30))
+def test_repeat_items_from_counts_are_repeat_items(counts, min_rate, min_buyers):
+    """Witness: `repeat_items` on the matrix; buyers and repeat buyers counted in NumPy."""
+    want = repeat_items(sparse.csr_array(counts), min_rate=min_rate, min_buyers=min_buyers)
+    got = repeat_from_counts(
+        (counts > 0).sum(axis=0), (counts > 1).sum(axis=0), min_rate=min_rate, min_buyers=min_buyers
+    )
+    np.testing.assert_array_equal(got, want)
+
+
+def test_counts_that_do_not_fit_are_refused():
+    with pytest.raises(InputError, match=r"co must have shape \(3, 3\); got \(2, 3\)"):
+        CoPurchase().fit_counts(np.ones((2, 3)), [1, 1, 1])
+    with pytest.raises(InputError, match=r"buyers must be whole numbers >= 0; 1 of 3 .* -1"):
+        CoPurchase().fit_counts(np.ones((3, 3)), [1, -1, 1])
+    with pytest.raises(InputError, match=r"buyers, again must have one value per customer"):
+        repeat_from_counts([3, 4], [1])
+    with pytest.raises(InputError, match=r"'min_rate' parameter of repeat_from_counts"):
+        repeat_from_counts([3], [1], min_rate=2.0)
 
 
 def test_recent_exclusions_are_recent_purchases_of_products_not_bought_again():

@@ -13,6 +13,8 @@ towards 0 (the ItemKNN baseline of Ferrari Dacrema, Cremonesi & Jannach 2019); c
 counts customers who bought both, n_i the buyers of i. Each product keeps its
 `neighbours` most similar products, and a customer's score for j is the sum of sim(i, j)
 over the products i she bought: the "model" of Deshpande & Karypis (2004), section 3.
+The counts co(i, j) and n_i may be given instead of the purchases (`CoPurchase.fit_counts`,
+`repeat_from_counts`), as a database counts them, for the same fit.
 
 Recommendations are ordered by score, highest first, ties and unscored products by
 popularity (buyers, most first, then product index); excluded products (recent purchases
@@ -34,6 +36,7 @@ progress? RecSys '19, 101-109.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -108,7 +111,39 @@ def repeat_items(counts: Csr, *, min_rate: float = 0.3, min_buyers: int = 20) ->
     column = np.repeat(np.arange(m.shape[1]), np.diff(m.indptr))
     buyers = np.bincount(column[m.data > 0], minlength=m.shape[1])
     again = np.bincount(column[m.data > 1], minlength=m.shape[1])
-    return (buyers >= min_buyers) & (again >= min_rate * buyers)
+    return _repeated(buyers, again, min_rate=min_rate, min_buyers=min_buyers)
+
+
+def repeat_from_counts(
+    buyers: npt.ArrayLike, again: npt.ArrayLike, *, min_rate: float = 0.3, min_buyers: int = 20
+) -> Bools:
+    """`repeat_items` from each product's buyers and the buyers who bought it more than once.
+
+    What an engine aggregates per product, without the customers x products matrix.
+
+    Raises
+    ------
+    InputError
+        If a parameter is out of range, or a count is not a whole number >= 0, or the two
+        are not of one length.
+    """
+    _check_number(min_rate, "min_rate", "repeat_from_counts", float, 0.0, 1.0)
+    _check_number(min_buyers, "min_buyers", "repeat_from_counts", int, 1, None)
+    n = _whole(buyers, "buyers")
+    k = _whole(again, "again")
+    if n.size != k.size:
+        raise InputError(
+            "models.lengths_differ",
+            columns="buyers, again",
+            lengths=f"buyers {n.size}, again {k.size}",
+        )
+    return _repeated(n, k, min_rate=min_rate, min_buyers=min_buyers)
+
+
+def _repeated(buyers: Ints, again: Ints, *, min_rate: float, min_buyers: int) -> Bools:
+    """At least `min_buyers` buyers, and at least `min_rate` of them bought it again."""
+    repeat: Bools = (buyers >= min_buyers) & (again >= min_rate * buyers)
+    return repeat
 
 
 def recent_exclusions(recent: Csr, repeat: npt.ArrayLike) -> Csr:
@@ -172,11 +207,51 @@ class CoPurchase(Estimator):
         """Learn the products' neighbours from customers x products counts `X`."""
         self._validate_params()
         bought = _binary(_counts(X, "X"))
-        self.similarity_ = item_similarity(
+        similarity = item_similarity(
             bought, neighbours=self.neighbours, shrinkage=float(self.shrinkage)
         )
-        self.popularity_ = _buyers(bought)
-        self.n_products_ = int(bought.shape[1])
+        return self._learnt(similarity, _buyers(bought))
+
+    def fit_counts(self, co: Csr, buyers: npt.ArrayLike) -> Self:
+        """Learn the products' neighbours from their co-purchase counts: `fit` without `X`.
+
+        Parameters
+        ----------
+        co : sparse or array-like, products x products
+            co(i, j): the customers who bought both i and j. It is symmetric, so only
+            the entries above the diagonal (i < j) are read.
+        buyers : array-like of int, one per product
+            n_i: the customers who bought i.
+
+        The result is `fit`'s on any customers x products counts with these co(i, j) and
+        n_i, to the bit: the same arithmetic (`similarity_from_counts`).
+
+        Raises
+        ------
+        InputError
+            If `co` is not square with a side of len(`buyers`), or holds a negative or
+            non-finite value, or a buyer count is not a whole number >= 0.
+        """
+        self._validate_params()
+        n = _whole(buyers, "buyers")
+        counts = _counts(co, "co", columns=n.size)
+        if counts.shape[0] != n.size:
+            raise InputError(
+                "models.matrix_shape",
+                location=Location(field="co"),
+                field="co",
+                expected=f"({n.size}, {n.size})",
+                got=counts.shape,
+            )
+        similarity = similarity_from_counts(
+            _mirrored(counts), n, neighbours=self.neighbours, shrinkage=float(self.shrinkage)
+        )
+        return self._learnt(similarity, n)
+
+    def _learnt(self, similarity: Csr, buyers: Ints) -> Self:
+        self.similarity_ = similarity
+        self.popularity_ = buyers
+        self.n_products_ = int(buyers.size)
         return self
 
     def recommend(
@@ -238,15 +313,41 @@ def item_similarity(bought: Csr, *, neighbours: int, shrinkage: float) -> Csr:
     similarities keep the lower product index. The co-purchase counts are made in
     blocks of products of at most `WORK` pairs, so memory stays bounded at any size.
     """
-    n_products = bought.shape[1]
     by_product = bought.T.tocsr().astype(np.float64)  # counts exact beyond float32's 2**24
-    buyers = _buyers(bought).astype(np.float64)
     # row i of the counts has at most (sum over i's buyers of their products) entries
     work = by_product @ np.diff(bought.indptr).astype(np.float64)
-    parts = [
-        _neighbours(by_product[start:stop] @ bought, start, buyers, neighbours, shrinkage)
-        for start, stop in blocks(work, budget=WORK, limit=row_limit(n_products))
-    ]
+    limit = row_limit(bought.shape[1])
+    co = (
+        (start, by_product[start:stop] @ bought)
+        for start, stop in blocks(work, budget=WORK, limit=limit)
+    )
+    return _similarity(co, _buyers(bought), neighbours=neighbours, shrinkage=shrinkage)
+
+
+def similarity_from_counts(co: Csr, buyers: Ints, *, neighbours: int, shrinkage: float) -> Csr:
+    """`item_similarity` from the co-purchase counts co(i, j) and buyers n_i themselves.
+
+    `co` is a products x products csr_array of whole numbers (the diagonal is not read),
+    `buyers` int64: what an engine counts without handing over the customers' rows.
+    """
+    counts = co.astype(np.float64)  # the dtype `item_similarity`'s counts have
+    limit = row_limit(counts.shape[1])
+    rows = (
+        (start, counts[start:stop])
+        for start, stop in blocks(np.diff(counts.indptr), budget=WORK, limit=limit)
+    )
+    return _similarity(rows, buyers, neighbours=neighbours, shrinkage=shrinkage)
+
+
+def _similarity(
+    co: Iterable[tuple[int, Csr]], buyers: Ints, *, neighbours: int, shrinkage: float
+) -> Csr:
+    """The kept neighbours of blocks of rows of the co-purchase counts (first row, rows)."""
+    n_products = buyers.size
+    weights = buyers.astype(np.float64)
+    parts = [_neighbours(block, start, weights, neighbours, shrinkage) for start, block in co]
+    if not parts:  # no products
+        return sparse.csr_array((n_products, n_products), dtype=np.float32)
     rows, cols, values = (np.concatenate(p) for p in zip(*parts, strict=True))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_products))])
     return sparse.csr_array((values, cols, indptr), shape=(n_products, n_products))
@@ -455,6 +556,30 @@ def _binary(counts: Csr) -> Csr:
     return bought
 
 
+def _mirrored(co: Csr) -> Csr:
+    """The symmetric counts from the strict upper triangle of `co` (the rest is not read)."""
+    upper = sparse.triu(co, k=1, format="csr")
+    return (upper + upper.T).tocsr()
+
+
+def _whole(values: npt.ArrayLike, field: str) -> Ints:
+    """Counts: whole numbers >= 0, or an InputError naming how many are not."""
+    v, bad = _not_whole(values, field)
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise InputError(
+            "models.whole_numbers",
+            location=Location(index=index, field=field),
+            field=field,
+            minimum=0,
+            count=int(bad.sum()),
+            total=v.size,
+            index=index,
+            value=str(v[index]),
+        )
+    return v.astype(np.int64)
+
+
 def _buyers(bought: Csr) -> Ints:
     return np.bincount(bought.indices, minlength=bought.shape[1]).astype(np.int64)
 
@@ -477,13 +602,7 @@ def _exclusions(exclude: Csr | None, shape: tuple[int, int]) -> Csr | None:
 
 def _indices(values: npt.ArrayLike, field: str, size: int) -> Ints:
     """0-based indices below `size`, or an InputError naming how many are not."""
-    v = np.asarray(values)
-    if v.ndim != 1:
-        raise InputError(
-            "models.not_one_dimensional", location=Location(field=field), field=field, shape=v.shape
-        )
-    as_float = v.astype(np.float64) if v.dtype.kind in "iufb" else np.full(v.shape, np.nan)
-    bad = ~((as_float == np.floor(as_float)) & (as_float >= 0) & (as_float < size))
+    v, bad = _not_whole(values, field, below=size)
     if bad.any():
         index = int(np.argmax(bad))
         raise InputError(
@@ -497,6 +616,20 @@ def _indices(values: npt.ArrayLike, field: str, size: int) -> Ints:
             value=str(v[index]),
         )
     return v.astype(np.int64)
+
+
+def _not_whole(
+    values: npt.ArrayLike, field: str, *, below: float = np.inf
+) -> tuple[npt.NDArray[Any], Bools]:
+    """A vector, and where it is not a whole number from 0 up to (not including) `below`."""
+    v = np.asarray(values)
+    if v.ndim != 1:
+        raise InputError(
+            "models.not_one_dimensional", location=Location(field=field), field=field, shape=v.shape
+        )
+    as_float = v.astype(np.float64) if v.dtype.kind in "iufb" else np.full(v.shape, np.nan)
+    bad: Bools = ~((as_float == np.floor(as_float)) & (as_float >= 0) & (as_float < below))
+    return v, bad
 
 
 def _check_number(

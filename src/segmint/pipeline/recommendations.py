@@ -50,14 +50,32 @@ def purchases(
     """
     table = execute(engine, product_purchases(src.orders, src.items, day))
     row = pc.index_in(table["customer_id"], customers)
-    col = pc.index_in(table["product_id"], products)
+    return matrices(
+        row,
+        table["product_id"],
+        table["orders"],
+        table["last_day"],
+        customers=len(customers),
+        products=products,
+    )
+
+
+def matrices(
+    row: Any, product: Any, orders: Any, last_day: Any, *, customers: int, products: pa.Array
+) -> tuple[sparse.csr_array, sparse.csr_array]:
+    """`purchases`' two matrices from their entries, one per customer and product.
+
+    Each entry's row index (empty: not one of the customers), product id (one not in
+    `products` is left out), orders and last day: columns of an Arrow table or batch.
+    """
+    col = pc.index_in(product, products)
     keep = pc.and_(pc.is_valid(row), pc.is_valid(col))
     r = pc.filter(row, keep).to_numpy(zero_copy_only=False).astype(np.int64)
     c = pc.filter(col, keep).to_numpy(zero_copy_only=False).astype(np.int64)
-    shape = (len(customers), len(products))
-    last = pc.filter(table["last_day"], keep).to_numpy(zero_copy_only=False).astype(np.float64)
-    orders = pc.filter(table["orders"], keep).to_numpy(zero_copy_only=False).astype(np.float32)
-    counts = sparse.csr_array((orders, (r, c)), shape=shape)
+    shape = (customers, len(products))
+    last = pc.filter(last_day, keep).to_numpy(zero_copy_only=False).astype(np.float64)
+    bought = pc.filter(orders, keep).to_numpy(zero_copy_only=False).astype(np.float32)
+    counts = sparse.csr_array((bought, (r, c)), shape=shape)
     days = sparse.csr_array((last + 1, (r, c)), shape=shape)  # +1: day 0 is a day
     return counts, days
 
@@ -74,26 +92,26 @@ def learn(
     catalogue = execute(engine, product_categories(src.items).order_by("product_id"))
     products = catalogue["product_id"].combine_chunks()
     counts, days = purchases(engine, src, customers, day=day, products=products)
-    if not len(products):  # no order lines: nothing to learn or recommend
-        empty = Learnt(
-            products,
-            catalogue["name"].combine_chunks(),
-            catalogue["category"].combine_chunks(),
-            buyers=np.zeros(0, dtype=np.int64),
-            repeat=np.zeros(0, dtype=bool),
-            similarity=sparse.csr_array((0, 0), dtype=np.float32),
-        )
-        return empty, counts, days
     model = recommend.CoPurchase(neighbours=settings.neighbours).fit(counts)
-    learnt = Learnt(
-        products=products,
+    repeat = recommend.repeat_items(counts, min_rate=settings.repeat_rate)
+    return fitted(catalogue, model, repeat=repeat), counts, days
+
+
+def fitted(
+    catalogue: pa.Table, model: recommend.CoPurchase, *, repeat: npt.NDArray[np.bool_]
+) -> Learnt:
+    """What a run learnt, from its catalogue, fitted recommender and repeat items.
+
+    The catalogue holds product_id (sorted), name and category, as `learn` reads it.
+    """
+    return Learnt(
+        products=catalogue["product_id"].combine_chunks(),
         names=catalogue["name"].combine_chunks(),
         categories=catalogue["category"].combine_chunks(),
         buyers=np.asarray(model.popularity_, dtype=np.int64),
-        repeat=recommend.repeat_items(counts, min_rate=settings.repeat_rate),
+        repeat=repeat,
         similarity=sparse.csr_array(model.similarity_),
     )
-    return learnt, counts, days
 
 
 def columns(
