@@ -32,7 +32,7 @@ from segmint.segments import saved
 from segmint.store import campaigns as stored
 from segmint.store import live, relations
 from segmint.store.campaigns import Campaign
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.snapshots import Run
 
 NAME_LENGTH = 64
@@ -72,7 +72,7 @@ class CampaignReport(BaseModel):
 
 
 def create(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     *,
@@ -117,7 +117,7 @@ def create(
     return enrol(engine, settings, campaign, run=run)
 
 
-def enrol(engine: DuckDBEngine, settings: Settings, campaign: Campaign, *, run: Run) -> Enrolment:
+def enrol(engine: Store, settings: Settings, campaign: Campaign, *, run: Run) -> Enrolment:
     """Assign the members of the campaign's segment in `run` it has not seen yet."""
     members = relations.execute(
         engine, saved.member_ids(engine, settings, campaign.segment, run=run)
@@ -139,7 +139,7 @@ def enrol(engine: DuckDBEngine, settings: Settings, campaign: Campaign, *, run: 
 
 
 def export(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     campaign: Campaign,
     variant: str,
@@ -189,7 +189,7 @@ def export(
 
 
 def report(
-    engine: DuckDBEngine, settings: Settings, campaign: Campaign, *, confidence: float = 0.95
+    engine: Store, settings: Settings, campaign: Campaign, *, confidence: float = 0.95
 ) -> CampaignReport:
     """Each variant against the hold-out over the campaign's window (orders on those days).
 
@@ -238,7 +238,7 @@ def _outcomes(table: pa.Table, group: str) -> dict[str, npt.NDArray[np.float64]]
 
 
 def _check(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     name: str,

@@ -23,7 +23,7 @@ from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
 from segmint.segments import saved
 from segmint.store import relations
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.snapshots import Run
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Members:
 
 
 def members(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     *,
@@ -94,7 +94,7 @@ def members(
 
 
 def export_segment(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     path: Path,

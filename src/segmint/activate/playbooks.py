@@ -34,7 +34,7 @@ from segmint.segments import saved
 from segmint.store import live, relations
 from segmint.store import playbooks as stored
 from segmint.store import webhook_messages as outbox
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.snapshots import Run
 
 EVENT = "playbook.matched"
@@ -84,7 +84,7 @@ def balanced(customers: Sequence[str], owners: Sequence[str], loads: dict[str, i
 class _Pass:
     """What every rule of one run of the playbooks acts with."""
 
-    engine: DuckDBEngine
+    engine: Store
     settings: Settings
     run: Run
     day: dt.date  # the data's (the live view's)
@@ -95,7 +95,7 @@ class _Pass:
 
 
 def run(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     run: Run,
@@ -254,9 +254,7 @@ def _free(folder: Path, stem: str) -> Path:
     return path
 
 
-def _check_segments(
-    engine: DuckDBEngine, settings: Settings, rules: Sequence[PlaybookRule]
-) -> None:
+def _check_segments(engine: Store, settings: Settings, rules: Sequence[PlaybookRule]) -> None:
     names = saved.known_names(engine, settings)
     for n, rule in enumerate(rules):
         if rule.segment not in names:

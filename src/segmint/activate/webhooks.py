@@ -26,7 +26,7 @@ from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
 from segmint.segments import saved
 from segmint.store import webhooks as outbox
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 EVENTS = (
     "segment.entered",
@@ -68,7 +68,7 @@ class Delivery(BaseModel):
 
 
 def subscribe(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     url: str,
     *,
@@ -122,7 +122,7 @@ def subscribe(
 
 
 def rotate(
-    engine: DuckDBEngine, subscription_id: str, *, keep_old: dt.timedelta, actor: str
+    engine: Store, subscription_id: str, *, keep_old: dt.timedelta, actor: str
 ) -> tuple[outbox.Subscription, str]:
     """A new secret for a subscription: it and the secret (shown once).
 
@@ -170,7 +170,7 @@ def retry_after(value: str | None, *, now: dt.datetime) -> dt.timedelta | None:
 
 
 def deliver(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     now: dt.datetime,

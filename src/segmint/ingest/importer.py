@@ -38,7 +38,7 @@ from segmint.ingest.mapping import fold
 from segmint.ingest.plan import Plan, accepts_header, plan
 from segmint.ingest.validate import BOOKKEEPING_PREFIX, Context, staged_columns
 from segmint.store import imports, live
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.staging import MergeCounts, Staging
 
 _CUSTOMER_KINDS = ("orders", "events", "tickets")
@@ -152,7 +152,7 @@ class ImportResult:
 
 
 def import_file(
-    engine: DuckDBEngine,
+    engine: Store,
     kind: str | None,
     path: Path,
     *,
@@ -202,7 +202,7 @@ def import_file(
 
 
 def import_objects(
-    engine: DuckDBEngine,
+    engine: Store,
     kind: str,
     objects: Sequence[Mapping[str, object]],
     *,
@@ -224,7 +224,7 @@ def import_objects(
 
 
 def import_reader(
-    engine: DuckDBEngine,
+    engine: Store,
     kind: str | None,
     reader: FileReader,
     *,
@@ -495,7 +495,7 @@ def _rejected_rows(
 
 
 def _record_quarantine(
-    engine: DuckDBEngine,
+    engine: Store,
     import_id: str,
     problems: Sequence[Problem],
     raw: Mapping[int, dict[str, object]],

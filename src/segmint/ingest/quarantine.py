@@ -17,7 +17,7 @@ from pathlib import Path
 
 from segmint.core import i18n
 from segmint.store import imports
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 QUARANTINE_DIR = "quarantine"
 LEAD = ("_row", "_error_code", "_error_field", "_error")
@@ -71,7 +71,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def restore_missing(engine: DuckDBEngine, workspace: Path, *, lang: str) -> list[Path]:
+def restore_missing(engine: Store, workspace: Path, *, lang: str) -> list[Path]:
     """Write again the quarantine files that are missing, from the `quarantine` table.
 
     The file is written after the import commits, so an import stopped between the two

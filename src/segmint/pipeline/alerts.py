@@ -18,13 +18,13 @@ from segmint.core.config import Settings
 from segmint.segments import alerts
 from segmint.store import alerts as stored
 from segmint.store import live, snapshots
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 NOW_COLUMNS = ("customer_id", "tier", "stage", "p_alive", "value_customer", "view_streak_days")
 
 
 def raise_alerts(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     run_id: int,
@@ -62,7 +62,7 @@ def raise_alerts(
 
 
 def _moves(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     before: int,
     after: int,

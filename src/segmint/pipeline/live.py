@@ -36,12 +36,12 @@ from segmint.store import facts as stored_facts
 from segmint.store import frozen as stored_frozen
 from segmint.store import learnt, live, snapshots
 from segmint.store import webhook_messages as outbox
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.relations import Sources, execute, of_customers, sources
 
 
 def update(
-    engine: DuckDBEngine, settings: Settings, *, actor: str, import_id: str | None = None
+    engine: Store, settings: Settings, *, actor: str, import_id: str | None = None
 ) -> list[ViewUpdate]:
     """Recompute the customers new data touched (marked by the import); [] without a view.
 
@@ -58,7 +58,7 @@ def update(
 
 
 def refresh(
-    engine: DuckDBEngine, settings: Settings, *, as_of: dt.date | None = None, actor: str
+    engine: Store, settings: Settings, *, as_of: dt.date | None = None, actor: str
 ) -> list[ViewUpdate]:
     """Roll the view forward to `as_of` (default: today in the workspace's time zone).
 
@@ -83,7 +83,7 @@ def refresh(
 
 
 def _catch_up(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     run_id: int,
     target: dt.date,
@@ -141,7 +141,7 @@ class Recomputed:
 
 
 def recompute(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     run_id: int,
@@ -163,7 +163,7 @@ def recompute(
 
 
 def _recompute(
-    engine: DuckDBEngine, settings: Settings, few: Sources, *, run_id: int, day: dt.date
+    engine: Store, settings: Settings, few: Sources, *, run_id: int, day: dt.date
 ) -> Recomputed:
     held = _frozen(engine, run_id)
     rs = frozen.run_settings(settings, held.facts)
@@ -223,7 +223,7 @@ def _recompute(
 
 
 def _apply(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     ids: Sequence[str],
     *,
@@ -271,27 +271,20 @@ def _apply(
     return _result(update_id, run_id, cause, day, counts, clock)
 
 
-def _newest_day(engine: DuckDBEngine, settings: Settings) -> dt.date | None:
+def _newest_day(engine: Store, settings: Settings) -> dt.date | None:
     """The local day of the newest order, event or ticket (None when there is none)."""
-    found = engine.scalar(
-        """SELECT greatest((SELECT max(ordered_at) FROM orders),
-            (SELECT max(occurred_at) FROM events), (SELECT max(opened_at) FROM tickets))"""
-    )
+    found = live.newest_data(engine)
     return None if found is None else found.astimezone(_zone(settings)).date()
 
 
-def _signed_up(engine: DuckDBEngine, settings: Settings, start: dt.date, end: dt.date) -> list[str]:
+def _signed_up(engine: Store, settings: Settings, start: dt.date, end: dt.date) -> list[str]:
     """Customers whose local sign-up day falls in (start, end]: the view gains them then."""
     zone = _zone(settings)
 
     def instant(day: dt.date) -> dt.datetime:  # the first moment after `day`, local
         return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
 
-    rows = engine.rows(
-        "SELECT customer_id FROM customers WHERE signup_at >= ? AND signup_at < ?",
-        [instant(start), instant(end)],
-    )
-    return [str(r[0]) for r in rows]
+    return live.signed_up(engine, instant(start), instant(end))
 
 
 def _zone(settings: Settings) -> Any:
@@ -300,10 +293,10 @@ def _zone(settings: Settings) -> Any:
     return ZoneInfo(settings.timezone)
 
 
-def _frozen(engine: DuckDBEngine, run_id: int) -> frozen.Frozen:
+def _frozen(engine: Store, run_id: int) -> frozen.Frozen:
     """What run `run_id` froze for the updates after it."""
     facts = stored_facts.read(engine, [run_id])[run_id]
-    as_of: dt.date = engine.scalar("SELECT as_of FROM runs WHERE run_id = ?", [run_id])
+    as_of = snapshots.run_as_of(engine, run_id)
     ladders, ranks = (
         stored_frozen.read_ladders(engine, run_id),
         stored_frozen.read_ranks(engine, run_id),
@@ -312,7 +305,7 @@ def _frozen(engine: DuckDBEngine, run_id: int) -> frozen.Frozen:
 
 
 def _segments(
-    engine: DuckDBEngine, settings: Settings, versions: Sequence[tuple[int, str, bool, str]]
+    engine: Store, settings: Settings, versions: Sequence[tuple[int, str, bool, str]]
 ) -> dict[int, Any]:
     """The rule versions of the run's `versions` (not static) that still read, by id."""
     read = membership.reader(engine, settings)
@@ -325,7 +318,7 @@ def _segments(
 
 
 def _members(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     run_id: int,
     rows: pa.Table,

@@ -26,8 +26,7 @@ from segmint.segments.rules.tree import Rule
 from segmint.segments.timing import Birthday
 from segmint.store import frozen as stored_frozen
 from segmint.store import live
-from segmint.store.duckdb import DuckDBEngine
-from segmint.store.engine import Engine
+from segmint.store.engine import Engine, Store
 from segmint.store.relations import Sources, execute
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
@@ -168,9 +167,7 @@ def view_start(
     return ViewStart(ladders, ranks, pending)
 
 
-def start_view(
-    engine: DuckDBEngine, view: ViewStart | None, *, run_id: int, before: int | None
-) -> None:
+def start_view(engine: Store, view: ViewStart | None, *, run_id: int, before: int | None) -> None:
     """Record what the run froze and its pending days; log the changes from the old view.
 
     Without a `view` (a run on a lake's tables) the run becomes current with no live view

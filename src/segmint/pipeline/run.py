@@ -44,8 +44,7 @@ from segmint.pipeline.tracking import repeat_purchases_of
 from segmint.store import facts as stored_facts
 from segmint.store import lake, learnt, snapshots
 from segmint.store import webhook_messages as outbox
-from segmint.store.duckdb import DuckDBEngine
-from segmint.store.engine import Engine, EngineKind
+from segmint.store.engine import Engine, EngineKind, Store
 from segmint.store.lake import Lake
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
@@ -130,7 +129,7 @@ def check_as_of(engine: Engine, src: Sources, as_of: dt.date) -> None:
 
 
 def run(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     as_of: dt.date | None = None,
@@ -335,7 +334,7 @@ def tier_warnings(spans: Sequence[TierSpan], *, settings: Settings) -> tuple[Run
 
 
 def _scores(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     features: pa.Table,
     columns: dict[str, Any],
@@ -368,9 +367,7 @@ def _scores(
     return scores, facts
 
 
-def rfm_table(
-    engine: DuckDBEngine, settings: Settings, *, as_of: dt.date | None = None
-) -> pa.Table:
+def rfm_table(engine: Store, settings: Settings, *, as_of: dt.date | None = None) -> pa.Table:
     """RFM alone, without a run: customers with a counted order, their r/f/m and names."""
     src = sources(engine, timezone=settings.timezone)
     as_of = checked_as_of(engine, settings, src, as_of)
@@ -419,15 +416,13 @@ def model_columns(features: pa.Table) -> dict[str, Any]:
     return columns
 
 
-def previous_profiles(engine: DuckDBEngine, as_of: dt.date) -> ProfileFacts | None:
+def previous_profiles(engine: Store, as_of: dt.date) -> ProfileFacts | None:
     """The clusters of the run before as_of, whose ids this run's clusters take."""
     before = snapshots.previous_run(engine, as_of)
     return None if before is None else stored_facts.read(engine, [before])[before].profiles
 
 
-def previous_stages(
-    engine: DuckDBEngine, features: pa.Table, as_of: dt.date
-) -> np.ndarray[Any, Any]:
+def previous_stages(engine: Store, features: pa.Table, as_of: dt.date) -> np.ndarray[Any, Any]:
     """Each customer's stage in the newest run before as_of ('' where there is none)."""
     before = snapshots.previous_run(engine, as_of)
     n = features.num_rows

@@ -22,8 +22,7 @@ from segmint.segments import definitions, membership
 from segmint.segments.definitions import Segment
 from segmint.segments.rules.tree import Rule
 from segmint.store import memberships
-from segmint.store.duckdb import DuckDBEngine
-from segmint.store.engine import Engine
+from segmint.store.engine import Engine, Store
 from segmint.store.relations import execute
 
 
@@ -43,7 +42,7 @@ class Plan:
     warnings: tuple[RunWarning, ...]
 
 
-def plan(engine: DuckDBEngine, settings: Settings) -> Plan:
+def plan(engine: Store, settings: Settings) -> Plan:
     """Read every live rule segment; a rule that does not read is skipped, with a warning."""
     rules: dict[int, Rule] = {}
     static: list[Segment] = []
@@ -62,7 +61,7 @@ def plan(engine: DuckDBEngine, settings: Settings) -> Plan:
 
 
 def write_memberships(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     planned: Plan,
     *,

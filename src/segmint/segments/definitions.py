@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from segmint.core.config import Settings
 from segmint.segments.families import segment_names
 from segmint.store import segments as stored
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.memberships import FAMILIES, FLAG_FAMILIES
 
 
@@ -91,9 +91,7 @@ def family_members(settings: Settings, *, clusters: Sequence[int] = ()) -> tuple
     )
 
 
-def sync_families(
-    engine: DuckDBEngine, settings: Settings, *, clusters: Sequence[int] = ()
-) -> None:
+def sync_families(engine: Store, settings: Settings, *, clusters: Sequence[int] = ()) -> None:
     """Add the family segments the workspace does not have yet.
 
     Those `settings` define, and one per cluster id of the run's `clusters`. Inside the
@@ -114,6 +112,6 @@ def sync_families(
             )
 
 
-def current(engine: DuckDBEngine, *, kind: str | None = None) -> list[Segment]:
+def current(engine: Store, *, kind: str | None = None) -> list[Segment]:
     """The latest version of every live segment."""
     return [Segment.of(row) for row in stored.current(engine, kind=kind)]

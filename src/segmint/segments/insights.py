@@ -21,7 +21,7 @@ from segmint.core.facts import ClvFacts, TierSpan
 from segmint.models.lifecycle import STAGES
 from segmint.segments.families import segment_label
 from segmint.store import insights as stored
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.snapshots import Run
 
 TREND_RUNS = 24  # runs the overview's trend goes back at most
@@ -188,7 +188,7 @@ class QuarantinedRow(_View):
     raw: str | None
 
 
-def kpis(engine: DuckDBEngine, runs: list[Run]) -> list[Kpis]:
+def kpis(engine: Store, runs: list[Run]) -> list[Kpis]:
     """The KPIs of `runs`, in their order."""
     found = {r["run_id"]: r for r in stored.run_kpis(engine, [run.run_id for run in runs])}
     return [_kpis(run, found.get(run.run_id)) for run in runs]
@@ -228,7 +228,7 @@ def trend_runs(run: Run, runs: list[Run]) -> list[Run]:
     )[-TREND_RUNS:]
 
 
-def overview(engine: DuckDBEngine, *, run: Run, previous: Run | None, runs: list[Run]) -> Overview:
+def overview(engine: Store, *, run: Run, previous: Run | None, runs: list[Run]) -> Overview:
     """`run`'s KPIs beside `previous`'s, and the trend across runs (`trend_runs`)."""
     trend = trend_runs(run, runs)
     measured = {k.run_id: k for k in kpis(engine, [*trend, *([previous] if previous else [])])}
@@ -241,7 +241,7 @@ def overview(engine: DuckDBEngine, *, run: Run, previous: Run | None, runs: list
 
 
 def family(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     family: str,
@@ -312,16 +312,14 @@ def _order(family: str, settings: Settings) -> Callable[[Group], tuple[int, str]
 
 
 def tiers(
-    engine: DuckDBEngine, settings: Settings, *, run: Run, previous: Run | None, lang: str
+    engine: Store, settings: Settings, *, run: Run, previous: Run | None, lang: str
 ) -> TiersView:
     """Tiers: sizes, revenue shares, spend ranges, and the migration since `previous`."""
     view = family(engine, settings, family="tier", run=run, previous=previous, lang=lang)
     return TiersView(**dict(view), spans=list(run.facts.tiers))
 
 
-def rfm(
-    engine: DuckDBEngine, settings: Settings, *, run: Run, previous: Run | None, lang: str
-) -> RfmView:
+def rfm(engine: Store, settings: Settings, *, run: Run, previous: Run | None, lang: str) -> RfmView:
     """The R×F grid, rfm8 and rfm11 with the rfm8 movement since `previous`."""
     grid = [
         RfmCell(
@@ -343,7 +341,7 @@ def rfm(
     )
 
 
-def clv(engine: DuckDBEngine, *, run: Run) -> ClvView:
+def clv(engine: Store, *, run: Run) -> ClvView:
     """The run's CLV distribution, its P(alive) grid and the model's facts."""
     bands = [
         Band(low=float(b["low"]), high=float(b["high"]), customers=b["customers"])
@@ -370,7 +368,7 @@ def clv(engine: DuckDBEngine, *, run: Run) -> ClvView:
 
 
 def value_customers(
-    engine: DuckDBEngine, settings: Settings, *, run: Run, lang: str, limit: int = 20
+    engine: Store, settings: Settings, *, run: Run, lang: str, limit: int = 20
 ) -> list[ValueCustomer]:
     """The `limit` value customers of `run` worth most over the next 12 months."""
 
@@ -387,11 +385,11 @@ def value_customers(
     ]
 
 
-def imports(engine: DuckDBEngine, *, limit: int = 50) -> list[ImportEntry]:
+def imports(engine: Store, *, limit: int = 50) -> list[ImportEntry]:
     """The latest imports, newest first."""
     return [ImportEntry(**row) for row in stored.imports(engine, limit=limit)]
 
 
-def quarantined(engine: DuckDBEngine, import_id: str) -> list[QuarantinedRow]:
+def quarantined(engine: Store, import_id: str) -> list[QuarantinedRow]:
     """The rows an import set aside, in file order."""
     return [QuarantinedRow(**row) for row in stored.quarantined(engine, import_id)]

@@ -22,8 +22,7 @@ from segmint.segments.rules.tree import Rule
 from segmint.segments.rules.vocabulary import SegmentRef, Vocabulary, vocabulary
 from segmint.store import relations
 from segmint.store import segments as stored
-from segmint.store.duckdb import DuckDBEngine
-from segmint.store.engine import Engine
+from segmint.store.engine import Engine, Store
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
     from segmint.segments.rules.compile import Context
 
 
-def workspace_vocabulary(engine: DuckDBEngine, settings: Settings) -> Vocabulary:
+def workspace_vocabulary(engine: Store, settings: Settings) -> Vocabulary:
     """The fields, and every live segment `in_segment` may name (static: no rule)."""
     refs = {
         s.name: SegmentRef(s.name, None if s.static else s.rule)
@@ -41,9 +40,7 @@ def workspace_vocabulary(engine: DuckDBEngine, settings: Settings) -> Vocabulary
     return vocabulary(settings, segments=refs)
 
 
-def read(
-    engine: DuckDBEngine, settings: Settings, text: str, *, segment: str | None = None
-) -> Rule:
+def read(engine: Store, settings: Settings, text: str, *, segment: str | None = None) -> Rule:
     """`text` parsed and checked against the workspace (a `RuleError` when it is not a rule).
 
     `segment` names the segment the rule defines, so a reference back to it is a cycle.
@@ -51,7 +48,7 @@ def read(
     return reader(engine, settings)(text, segment=segment)
 
 
-def reader(engine: DuckDBEngine, settings: Settings) -> Callable[..., Rule]:
+def reader(engine: Store, settings: Settings) -> Callable[..., Rule]:
     """`read` with the workspace's vocabulary looked up once, for reading many rules."""
     words = workspace_vocabulary(engine, settings)
 
@@ -69,7 +66,7 @@ class RunView:
     context: Context
 
 
-def run_view(engine: DuckDBEngine, settings: Settings, *, run_id: int, as_of: dt.date) -> RunView:
+def run_view(engine: Store, settings: Settings, *, run_id: int, as_of: dt.date) -> RunView:
     """The rule table of run `run_id` and the canonical tables as of its day."""
     from segmint.segments.rules.compile import Context
 
@@ -81,7 +78,7 @@ def run_view(engine: DuckDBEngine, settings: Settings, *, run_id: int, as_of: dt
 
 def engine_view(
     engine: Engine,
-    store: DuckDBEngine,
+    store: Store,
     settings: Settings,
     *,
     run_id: int,
@@ -103,7 +100,7 @@ def engine_view(
 
 
 def live_view(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     run_id: int,
@@ -123,7 +120,7 @@ def live_view(
     return RunView(base, context)
 
 
-def current_view(engine: DuckDBEngine, settings: Settings, *, run_id: int) -> RunView:
+def current_view(engine: Store, settings: Settings, *, run_id: int) -> RunView:
     """The rule table of the live view of run `run_id` (the current run), as of its day.
 
     Each row is as the latest update left it; windows end on the view's day.
@@ -145,7 +142,7 @@ def current_view(engine: DuckDBEngine, settings: Settings, *, run_id: int) -> Ru
 
 
 def customer_view(
-    engine: DuckDBEngine, settings: Settings, *, run_id: int, customer_id: str, as_of: dt.date
+    engine: Store, settings: Settings, *, run_id: int, customer_id: str, as_of: dt.date
 ) -> RunView:
     """The rule table of one customer's live row, as of its day (her rows alone)."""
     from segmint.store import live
@@ -162,7 +159,7 @@ def customer_view(
     )
 
 
-def _static(engine: DuckDBEngine, *, to: Engine | None = None) -> Any:
+def _static(engine: Store, *, to: Engine | None = None) -> Any:
     """`members(name)`: the frozen list of the live version of static segment `name`.
 
     On the workspace's database, or handed `to` another engine.
@@ -183,7 +180,7 @@ def evaluate(view: RunView, rules: Mapping[str, Rule]) -> ir.Table:
     return compiled(rules, view.base, view.context)
 
 
-def members(engine: DuckDBEngine, view: RunView, rule: Rule) -> pa.Table:
+def members(engine: Store, view: RunView, rule: Rule) -> pa.Table:
     """The customers a rule holds for, with their 365-day revenue, by customer id."""
     flags = evaluate(view, {"member": rule})
     who = flags.filter(flags.member).select("customer_id")
@@ -191,7 +188,7 @@ def members(engine: DuckDBEngine, view: RunView, rule: Rule) -> pa.Table:
     return relations.execute(engine, joined.order_by("customer_id"))
 
 
-def operands(engine: DuckDBEngine, view: RunView, rule: Rule, *, ids: Sequence[str]) -> pa.Table:
+def operands(engine: Store, view: RunView, rule: Rule, *, ids: Sequence[str]) -> pa.Table:
     """The values a rule reads (and whether it held) for the customers `ids`."""
     import ibis
     import pyarrow as pa
@@ -200,7 +197,7 @@ def operands(engine: DuckDBEngine, view: RunView, rule: Rule, *, ids: Sequence[s
     return member_operands(engine, view, rule, ibis.memtable(chosen))
 
 
-def member_operands(engine: DuckDBEngine, view: RunView, rule: Rule, chosen: ir.Table) -> pa.Table:
+def member_operands(engine: Store, view: RunView, rule: Rule, chosen: ir.Table) -> pa.Table:
     """The values a rule reads for the customers of `chosen` (customer_id), by id."""
     return relations.execute(engine, operands_of(view, rule, chosen))
 

@@ -14,13 +14,13 @@ from segmint.core.config import Settings
 from segmint.features.orders import up_to
 from segmint.segments.results import MonthlyOrders
 from segmint.store import relations
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 MONTHS = 24  # the months shown, ending with the month of as_of
 
 
 def monthly_orders(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     customer_id: str,
     *,

@@ -20,7 +20,7 @@ from segmint.segments import needs
 from segmint.segments.families import segment_label
 from segmint.segments.insights import FamilyView, Group, _View, family
 from segmint.store import insights as stored
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.snapshots import Run
 
 
@@ -62,7 +62,7 @@ class NeedsView(_View):
 
 
 def needs_view(
-    engine: DuckDBEngine, settings: Settings, *, run: Run, previous: Run | None, lang: str
+    engine: Store, settings: Settings, *, run: Run, previous: Run | None, lang: str
 ) -> NeedsView:
     """The needs and profiles of `run`, flows since `previous`."""
     locale = locale_of(settings, lang)
@@ -94,7 +94,7 @@ def needs_view(
     )
 
 
-def _service(engine: DuckDBEngine, settings: Settings, *, run: Run, lang: str) -> list[Group]:
+def _service(engine: Store, settings: Settings, *, run: Run, lang: str) -> list[Group]:
     rows = stored.flag_sizes(engine, run.run_id, SERVICE_NEEDS)
     total = run.customers
     revenue = stored.revenue_total(engine, run.run_id)

@@ -28,7 +28,7 @@ from segmint.segments.results import (
 from segmint.segments.rules import explain as explain_rule
 from segmint.store import live, reports, snapshots
 from segmint.store import segments as stored
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.snapshots import Run
 
 MOVED = ("tier", "stage")  # families whose transition matrices a diff shows
@@ -36,7 +36,7 @@ RULES = "rules"  # the team's own segments, listed after the built-in families
 
 
 def segments(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     *,
     run: Run,
@@ -89,7 +89,7 @@ def segments(
     )
 
 
-def _kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
+def _kpis(engine: Store, run_id: int) -> list[dict[str, Any]]:
     """The KPI rows of a run, each with its family (RULES for rule segments) and segment."""
     rows = reports.segment_kpis(engine, run_id)
     for row in rows:
@@ -105,7 +105,7 @@ def _shown(row: dict[str, Any]) -> bool:
     return row["family"] in FAMILY_KEYS and row["customers"] > 0
 
 
-def diff(engine: DuckDBEngine, *, before: int, after: int) -> Diff:
+def diff(engine: Store, *, before: int, after: int) -> Diff:
     """Who moved between two runs: tier and stage matrices, entries and exits per segment."""
     matrices = {
         family: [Transition(**cell) for cell in reports.transitions(engine, before, after, family)]
@@ -129,7 +129,7 @@ def diff(engine: DuckDBEngine, *, before: int, after: int) -> Diff:
 
 
 def profile(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     customer_id: str,
     *,
@@ -187,7 +187,7 @@ def profile(
     )
 
 
-def _recommended(engine: DuckDBEngine, run_id: int, row: dict[str, Any] | None) -> list[Product]:
+def _recommended(engine: Store, run_id: int, row: dict[str, Any] | None) -> list[Product]:
     """The products recommended to her, best first, with their names and categories."""
     ids = (row or {}).get("recommended")
     if not ids:
@@ -197,7 +197,7 @@ def _recommended(engine: DuckDBEngine, run_id: int, row: dict[str, Any] | None) 
 
 
 def _own_segments(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     customer_id: str,
     *,

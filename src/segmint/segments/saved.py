@@ -28,7 +28,7 @@ from segmint.segments.rules.tree import Rule
 from segmint.segments.rules.where import suggest
 from segmint.store import live, memberships, relations, reports
 from segmint.store import segments as stored
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.snapshots import Run
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Preview(_Result):
 
 
 def preview(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     text: str,
     *,
@@ -97,7 +97,7 @@ def preview(
 
 
 def _previewed(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     text: str,
     *,
@@ -127,7 +127,7 @@ def _previewed(
 
 
 def _overlaps(
-    engine: DuckDBEngine, run_id: int, chosen: pa.Table, *, exclude: str | None
+    engine: Store, run_id: int, chosen: pa.Table, *, exclude: str | None
 ) -> list[Overlap]:
     """Every segment of the run that shares a member with `chosen`, with both counts."""
     return [
@@ -145,7 +145,7 @@ def _lint(count: int, overlaps: list[Overlap]) -> tuple[Lint, ...]:
 
 
 def _sample(
-    engine: DuckDBEngine, view: membership.RunView, rule: Rule, chosen: pa.Table, *, lang: str
+    engine: Store, view: membership.RunView, rule: Rule, chosen: pa.Table, *, lang: str
 ) -> tuple[Why, ...]:
     ids = chosen["customer_id"].to_pylist()[:SAMPLE]
     values = membership.operands(engine, view, rule, ids=ids).to_pylist()
@@ -165,7 +165,7 @@ def check_name(name: str) -> str:
     return name
 
 
-def known_names(engine: DuckDBEngine, settings: Settings) -> set[str]:
+def known_names(engine: Store, settings: Settings) -> set[str]:
     """The names of every segment there is, and of those runs will make (``tier.A`` …).
 
     What a webhook, a campaign or a playbook may name, before the first run too.
@@ -174,7 +174,7 @@ def known_names(engine: DuckDBEngine, settings: Settings) -> set[str]:
     return names | families.all_segment_names(settings)
 
 
-def find(engine: DuckDBEngine, name: str) -> Segment:
+def find(engine: Store, name: str) -> Segment:
     """The live segment `name` (family or rule), or a `NotFoundError` with the closest."""
     live = {s.name: s for s in definitions.current(engine)}
     if name in live:
@@ -188,7 +188,7 @@ def find(engine: DuckDBEngine, name: str) -> Segment:
 
 
 def add(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     text: str,
@@ -219,7 +219,7 @@ def add(
 
 
 def edit(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     *,
@@ -248,7 +248,7 @@ def edit(
     return find(engine, name), shown
 
 
-def remove(engine: DuckDBEngine, settings: Settings, name: str, *, actor: str) -> Segment:
+def remove(engine: Store, settings: Settings, name: str, *, actor: str) -> Segment:
     """Retire rule segment `name` (its history stays); refused while a segment names it.
 
     Returns its last version as retired (who removed it, and when).
@@ -275,16 +275,14 @@ def _refers(read: Callable[..., Rule], segment: Segment, name: str) -> bool:
         return False
 
 
-def _rule_segment(engine: DuckDBEngine, name: str) -> Segment:
+def _rule_segment(engine: Store, name: str) -> Segment:
     found = find(engine, name)
     if found.kind != "rule":
         raise InputError("segment.built_in", location=Location(field="name"), name=name)
     return found
 
 
-def _keep(
-    engine: DuckDBEngine, segment_id: int, chosen: pa.Table, *, run: Run, static: bool
-) -> None:
+def _keep(engine: Store, segment_id: int, chosen: pa.Table, *, run: Run, static: bool) -> None:
     """A new segment's members: frozen when static, and the current run's either way.
 
     The current run then shows the new segment at once (segments, exports, profiles).
@@ -317,7 +315,7 @@ class SegmentDetail(_Result):
 
 
 def detail(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     *,
@@ -343,7 +341,7 @@ def detail(
 
 
 def listing(
-    engine: DuckDBEngine, settings: Settings, *, lang: str, current: int | None
+    engine: Store, settings: Settings, *, lang: str, current: int | None
 ) -> list[SegmentDetail]:
     """Every live rule segment, by name."""
     return [
@@ -353,7 +351,7 @@ def listing(
 
 
 def explained_chunks(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     *,
@@ -383,13 +381,13 @@ def explained_chunks(
     return schema, chunks()
 
 
-def member_ids(engine: DuckDBEngine, settings: Settings, name: str, *, run: Run) -> ir.Table:
+def member_ids(engine: Store, settings: Settings, name: str, *, run: Run) -> ir.Table:
     """The members of `name` in `run` (the live view's for the current run): customer_id."""
     return _members(engine, settings, name, run=run)[2]
 
 
 def member_page(
-    engine: DuckDBEngine,
+    engine: Store,
     settings: Settings,
     name: str,
     *,
@@ -411,7 +409,7 @@ def member_page(
 
 
 def _members(
-    engine: DuckDBEngine, settings: Settings, name: str, *, run: Run
+    engine: Store, settings: Settings, name: str, *, run: Run
 ) -> tuple[Rule, membership.RunView, ir.Table]:
     """The rule of `name` as `run` evaluated it, the view it reads, and its members there."""
     segment = find(engine, name)

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from segmint.core.errors import Location, NotFoundError
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.live import registered_ids
 
 COLUMNS = (
@@ -49,7 +49,7 @@ CANDIDATE = pa.schema(
 
 
 def sync(
-    engine: DuckDBEngine,
+    engine: Store,
     candidates: pa.Table,
     *,
     by: str,
@@ -94,7 +94,7 @@ AT_STAKE = "TRY_CAST(json_extract_string(params, '$.at_stake_365d') AS DOUBLE)"
 
 
 def listing(
-    engine: DuckDBEngine,
+    engine: Store,
     *,
     severities: Sequence[str] = (),
     reasons: Sequence[str] = (),
@@ -117,7 +117,7 @@ def listing(
 
 
 def totals(
-    engine: DuckDBEngine,
+    engine: Store,
     *,
     severities: Sequence[str] = (),
     reasons: Sequence[str] = (),
@@ -163,9 +163,7 @@ def _row(row: Sequence[Any]) -> dict[str, Any]:
     return found
 
 
-def acknowledge(
-    engine: DuckDBEngine, alert_id: int, *, actor: str, note: str | None
-) -> dict[str, Any]:
+def acknowledge(engine: Store, alert_id: int, *, actor: str, note: str | None) -> dict[str, Any]:
     """Mark alert `alert_id` acknowledged by `actor` (audited); returns it as it is now."""
     rows = engine.rows(f"SELECT {', '.join(COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id])
     if not rows:

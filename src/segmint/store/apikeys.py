@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 Role = Literal["admin", "analyst", "viewer", "ingest"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -42,7 +42,7 @@ class ApiKey(BaseModel):
 _COLUMNS = "key_id, name, role, created_at, created_by, revoked_at, revoked_by"
 
 
-def create(engine: DuckDBEngine, *, name: str, role: str, actor: str) -> tuple[ApiKey, str]:
+def create(engine: Store, *, name: str, role: str, actor: str) -> tuple[ApiKey, str]:
     """Make a key with `role`; return it and the key itself (shown once, never stored)."""
     if role not in ROLES:
         raise InputError(
@@ -67,13 +67,13 @@ def create(engine: DuckDBEngine, *, name: str, role: str, actor: str) -> tuple[A
     return _one(engine, key_id), key
 
 
-def listed(engine: DuckDBEngine) -> list[ApiKey]:
+def listed(engine: Store) -> list[ApiKey]:
     """Every key, the newest first, revoked ones too."""
     rows = engine.rows(f"SELECT {_COLUMNS} FROM api_keys ORDER BY created_at DESC, key_id")
     return [_key(row) for row in rows]
 
 
-def revoke(engine: DuckDBEngine, key_id: str, *, actor: str) -> ApiKey:
+def revoke(engine: Store, key_id: str, *, actor: str) -> ApiKey:
     """Revoke a key: it stops working at once and stays listed with who revoked it."""
     found = _one(engine, key_id)
     if found.revoked_at is not None:
@@ -87,7 +87,7 @@ def revoke(engine: DuckDBEngine, key_id: str, *, actor: str) -> ApiKey:
     return _one(engine, key_id)
 
 
-def verify(engine: DuckDBEngine, key: str) -> ApiKey | None:
+def verify(engine: Store, key: str) -> ApiKey | None:
     """The live key `key` is (None for a malformed, unknown or revoked key)."""
     key_id = _key_id(key)
     if key_id is None:
@@ -101,7 +101,7 @@ def verify(engine: DuckDBEngine, key: str) -> ApiKey | None:
     return _key(rows[0][:-1])
 
 
-def live(engine: DuckDBEngine, key_id: str) -> ApiKey | None:
+def live(engine: Store, key_id: str) -> ApiKey | None:
     """Key `key_id` while it is not revoked (a dashboard session is checked by it)."""
     rows = engine.rows(
         f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = ? AND revoked_at IS NULL", [key_id]
@@ -121,7 +121,7 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _one(engine: DuckDBEngine, key_id: str) -> ApiKey:
+def _one(engine: Store, key_id: str) -> ApiKey:
     rows = engine.rows(f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = ?", [key_id])
     if not rows:
         raise NotFoundError("apikey.not_found", location=Location(field="key_id"), key=key_id)

@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 
 def record(
-    engine: DuckDBEngine,
+    engine: Store,
     action: str,
     *,
     target: str,
@@ -22,7 +22,7 @@ def record(
 ) -> None:
     """Append one entry; callers do this inside the transaction of the change itself.
 
-    Its origin is the engine's (`DuckDBEngine.acting_from`): an API client's address, or
+    Its origin is the engine's (`Store.acting_from`): an API client's address, or
     none for this machine's command line and library.
     """
     engine.execute(
@@ -55,7 +55,7 @@ class AuditEntry(BaseModel):
     origin: str | None
 
 
-def entries(engine: DuckDBEngine, *, limit: int = 100) -> list[AuditEntry]:
+def entries(engine: Store, *, limit: int = 100) -> list[AuditEntry]:
     """The newest entries first."""
     rows = engine.rows(
         "SELECT recorded_at, actor, action, target, details, origin FROM audit "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 # The built-in families of step 2's snapshot, each a column holding one key per customer.
 _FAMILIES = ("tier", "stage", "rfm8", "rfm11", "rfm_cell", "value_customer")
@@ -29,7 +29,7 @@ _FACT_COLUMNS = (
 )
 
 
-def runs_before_v4(engine: DuckDBEngine) -> None:
+def runs_before_v4(engine: Store) -> None:
     """Facts, family segments and memberships of every run recorded before step 4."""
     runs = engine.rows("SELECT run_id, details FROM runs ORDER BY run_id")
     for run_id, details in runs:
@@ -40,7 +40,7 @@ def runs_before_v4(engine: DuckDBEngine) -> None:
             _memberships(engine, run_id)
 
 
-def _facts(engine: DuckDBEngine, run_id: int, details: dict[str, Any]) -> dict[str, Any]:
+def _facts(engine: Store, run_id: int, details: dict[str, Any]) -> dict[str, Any]:
     settings = dict(details.get("settings", {}))
     clv = details.get("clv", {})
     checks = clv.get("checks", {})
@@ -142,7 +142,7 @@ def _fit(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_facts(engine: DuckDBEngine, run_id: int, facts: dict[str, Any]) -> None:
+def _write_facts(engine: Store, run_id: int, facts: dict[str, Any]) -> None:
     values = [facts["settings"], *(json.dumps(facts[c]) for c in _FACT_COLUMNS[1:])]
     casts = ", ".join(["?", *("CAST(? AS JSON)" for _ in _FACT_COLUMNS[1:])])
     engine.execute(f"INSERT INTO run_facts VALUES (?, {casts})", [run_id, *values])
@@ -157,7 +157,7 @@ def _keys() -> str:
     )
 
 
-def _family_segments(engine: DuckDBEngine) -> None:
+def _family_segments(engine: Store) -> None:
     """One definition per family key found in the snapshots: `tier = 'A'` is `tier.A`."""
     engine.execute(
         f"""INSERT INTO segments
@@ -170,7 +170,7 @@ def _family_segments(engine: DuckDBEngine) -> None:
     )
 
 
-def _memberships(engine: DuckDBEngine, run_id: int) -> None:
+def _memberships(engine: Store, run_id: int) -> None:
     engine.execute(
         f"""INSERT INTO memberships
         SELECT k.run_id, s.segment_id, k.customer_id FROM ({_keys()}) k

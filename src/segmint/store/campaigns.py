@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from segmint.core.errors import ConflictError, Location, NotFoundError
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 
 class Campaign(BaseModel):
@@ -36,7 +36,7 @@ class Campaign(BaseModel):
 _COLUMNS = ", ".join(Campaign.model_fields)
 
 
-def add(engine: DuckDBEngine, campaign: Campaign) -> None:
+def add(engine: Store, campaign: Campaign) -> None:
     """Keep a new campaign; audited.
 
     Raises
@@ -60,7 +60,7 @@ def add(engine: DuckDBEngine, campaign: Campaign) -> None:
         )
 
 
-def get(engine: DuckDBEngine, name: str) -> Campaign:
+def get(engine: Store, name: str) -> Campaign:
     """One campaign by name.
 
     Raises
@@ -74,13 +74,13 @@ def get(engine: DuckDBEngine, name: str) -> Campaign:
     return _campaign(rows[0])
 
 
-def listed(engine: DuckDBEngine) -> list[Campaign]:
+def listed(engine: Store) -> list[Campaign]:
     """Every campaign, newest first."""
     rows = engine.rows(f"SELECT {_COLUMNS} FROM campaigns ORDER BY created_at DESC, name")
     return [_campaign(r) for r in rows]
 
 
-def unassigned(engine: DuckDBEngine, name: str, members: pa.Table) -> list[str]:
+def unassigned(engine: Store, name: str, members: pa.Table) -> list[str]:
     """The customers of `members` (customer_id) the campaign has not assigned yet."""
     with engine.registered("_members", members.select(["customer_id"])):
         rows = engine.rows(
@@ -91,9 +91,7 @@ def unassigned(engine: DuckDBEngine, name: str, members: pa.Table) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def assign(
-    engine: DuckDBEngine, name: str, groups: pa.Table, *, day: dt.date, now: dt.datetime
-) -> None:
+def assign(engine: Store, name: str, groups: pa.Table, *, day: dt.date, now: dt.datetime) -> None:
     """Record `groups` (customer_id, variant): customers first seen in the data of `day`."""
     with engine.registered("_groups", groups.select(["customer_id", "variant"])):
         engine.execute(
@@ -102,7 +100,7 @@ def assign(
         )
 
 
-def sizes(engine: DuckDBEngine, name: str) -> dict[str, int]:
+def sizes(engine: Store, name: str) -> dict[str, int]:
     """How many customers each group of the campaign has."""
     rows = engine.rows(
         "SELECT variant, count(*) FROM campaign_members WHERE campaign = ? GROUP BY 1 ORDER BY 1",

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from segmint.core.errors import Location, NotFoundError
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 # Every column that holds a customer id, by table: the id becomes the pseudonym there.
 # tests/store/test_erasure.py fails for a table with a customer column not listed here.
@@ -66,7 +66,7 @@ class Erasure(BaseModel):
     quarantine_files: list[str]
 
 
-def erase(engine: DuckDBEngine, customer_id: str, *, actor: str) -> Erasure:
+def erase(engine: Store, customer_id: str, *, actor: str) -> Erasure:
     """Erase customer `customer_id` (see the module's description).
 
     Raises
@@ -130,15 +130,13 @@ def erase(engine: DuckDBEngine, customer_id: str, *, actor: str) -> Erasure:
     )
 
 
-def _rename(engine: DuckDBEngine, table: str, column: str, old: str, new: str) -> int:
+def _rename(engine: Store, table: str, column: str, old: str, new: str) -> int:
     return _count_and_run(
         engine, f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', [new, old]
     )
 
 
-def _forget_changes(
-    engine: DuckDBEngine, customer_id: str, pseudonym: str, traces: list[str]
-) -> int:
+def _forget_changes(engine: Store, customer_id: str, pseudonym: str, traces: list[str]) -> int:
     """Her own record's before/after images go; other rows' images name the pseudonym."""
     own = _count_and_run(
         engine,
@@ -175,7 +173,7 @@ def _mentions(column: str, n: int) -> str:
     return " OR ".join(f"contains({column}, ?)" for _ in range(n))
 
 
-def _count_and_run(engine: DuckDBEngine, sql: str, params: Sequence[object]) -> int:
+def _count_and_run(engine: Store, sql: str, params: Sequence[object]) -> int:
     """Run an UPDATE or DELETE; the rows it touched."""
     found = engine.rows(sql, params)
     return int(found[0][0]) if found else 0

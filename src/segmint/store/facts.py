@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from segmint.core.facts import RunFacts
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 # The columns after run_id, in table order; settings is JSON text, the rest typed.
 COLUMNS = (
@@ -28,7 +28,7 @@ COLUMNS = (
 )
 
 
-def write(engine: DuckDBEngine, run_id: int, facts: RunFacts) -> None:
+def write(engine: Store, run_id: int, facts: RunFacts) -> None:
     """Store `facts` as run `run_id`'s (inside the caller's transaction)."""
     data = facts.model_dump(mode="json")
     data["warnings"] = [{**w, "params": json.dumps(w["params"])} for w in data["warnings"]]
@@ -39,7 +39,7 @@ def write(engine: DuckDBEngine, run_id: int, facts: RunFacts) -> None:
     engine.execute(f"INSERT INTO run_facts VALUES (?, {casts})", [run_id, *values])
 
 
-def read(engine: DuckDBEngine, run_ids: Sequence[int] | None = None) -> dict[int, RunFacts]:
+def read(engine: Store, run_ids: Sequence[int] | None = None) -> dict[int, RunFacts]:
     """The facts of `run_ids` (every run when None), by run id."""
     where = "" if run_ids is None else f"WHERE run_id IN ({', '.join('?' * len(run_ids))})"
     if run_ids is not None and not run_ids:

@@ -13,11 +13,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 
 def write_frozen(
-    engine: DuckDBEngine,
+    engine: Store,
     run_id: int,
     *,
     ladders: dict[str, tuple[Sequence[str], np.ndarray[Any, Any], Sequence[str]]],
@@ -53,7 +53,7 @@ def write_frozen(
         )
 
 
-def read_ladders(engine: DuckDBEngine, run_id: int) -> dict[str, pa.Table]:
+def read_ladders(engine: Store, run_id: int) -> dict[str, pa.Table]:
     """Run `run_id`'s ladders: label, value, customer_id in order, by ladder name."""
     table = engine.arrow(
         """SELECT ladder, label, value, customer_id FROM run_ladders WHERE run_id = ?
@@ -67,7 +67,7 @@ def read_ladders(engine: DuckDBEngine, run_id: int) -> dict[str, pa.Table]:
     }
 
 
-def read_ranks(engine: DuckDBEngine, run_id: int) -> dict[str, pa.Table]:
+def read_ranks(engine: Store, run_id: int) -> dict[str, pa.Table]:
     """Run `run_id`'s value-score ranks: value, below, equal ascending, by component."""
     names = [
         str(r[0])

@@ -16,7 +16,7 @@ from segmint.core.errors import InputError, Location, NotFoundError
 from segmint.core.privacy import unmasked_sql
 from segmint.core.schema import TABLES
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 _REFERRING = ("orders", "events", "tickets")
 
@@ -30,7 +30,7 @@ class DuplicateGroup:
     customer_ids: tuple[str, ...]
 
 
-def duplicate_groups(engine: DuckDBEngine) -> list[DuplicateGroup]:
+def duplicate_groups(engine: Store) -> list[DuplicateGroup]:
     """Every group of two or more customers sharing a phone or an e-mail, largest first."""
     groups: list[DuplicateGroup] = []
     for column in ("phone", "email"):
@@ -43,7 +43,7 @@ def duplicate_groups(engine: DuckDBEngine) -> list[DuplicateGroup]:
     return groups
 
 
-def merge(engine: DuckDBEngine, keep: str, other: str, *, actor: str) -> dict[str, int]:
+def merge(engine: Store, keep: str, other: str, *, actor: str) -> dict[str, int]:
     """Merge customer `other` into `keep`; return how many rows of each table moved."""
     if keep == other:
         raise InputError("identity.same_id", location=Location(field="other"), customer=keep)
@@ -85,7 +85,7 @@ def merge(engine: DuckDBEngine, keep: str, other: str, *, actor: str) -> dict[st
     return moved
 
 
-def _check_exists(engine: DuckDBEngine, customer_id: str) -> None:
+def _check_exists(engine: Store, customer_id: str) -> None:
     if engine.scalar("SELECT count(*) FROM customers WHERE customer_id = ?", [customer_id]):
         return
     alias = merged_into(engine, customer_id)
@@ -105,7 +105,7 @@ def _check_exists(engine: DuckDBEngine, customer_id: str) -> None:
     )
 
 
-def merged_into(engine: DuckDBEngine, customer_id: str) -> str | None:
+def merged_into(engine: Store, customer_id: str) -> str | None:
     """The customer that `customer_id` was merged into (None when it was not merged)."""
     found: str | None = engine.scalar(
         "SELECT customer_id FROM customer_aliases WHERE alias = ?", [customer_id]

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import pyarrow as pa
 
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 _COUNTS = (
     "rows_read",
@@ -22,7 +22,7 @@ _COUNTS = (
 )
 
 
-def record_import(engine: DuckDBEngine, summary: Mapping[str, object], *, actor: str) -> None:
+def record_import(engine: Store, summary: Mapping[str, object], *, actor: str) -> None:
     """Record one import (inside its transaction) and audit it."""
     # Times come from the clock, not DuckDB's now(), which is the transaction's start.
     finished = dt.datetime.now(dt.UTC)
@@ -55,9 +55,7 @@ def record_import(engine: DuckDBEngine, summary: Mapping[str, object], *, actor:
     )
 
 
-def record_quarantine(
-    engine: DuckDBEngine, import_id: str, rows: Sequence[Mapping[str, object]]
-) -> None:
+def record_quarantine(engine: Store, import_id: str, rows: Sequence[Mapping[str, object]]) -> None:
     """Keep the rejected rows (row, code, field, message, params, raw as JSON text)."""
     if not rows:
         return
@@ -66,14 +64,14 @@ def record_quarantine(
     engine.append("quarantine", pa.table(data))
 
 
-def quarantined_imports(engine: DuckDBEngine) -> list[str]:
+def quarantined_imports(engine: Store) -> list[str]:
     """Ids of the imports that set rows aside, oldest first."""
     rows = engine.rows("SELECT import_id FROM imports WHERE quarantined > 0 ORDER BY started_at")
     return [r[0] for r in rows]
 
 
 def quarantined_rows(
-    engine: DuckDBEngine, import_id: str
+    engine: Store, import_id: str
 ) -> list[tuple[int, str, str | None, dict[str, object], dict[str, object]]]:
     """One import's rejected rows as recorded: row, code, field, params, raw (parsed)."""
     rows = engine.rows(
@@ -85,7 +83,7 @@ def quarantined_rows(
 
 
 def change_summary(
-    engine: DuckDBEngine, import_id: str, table: str
+    engine: Store, import_id: str, table: str
 ) -> list[tuple[str, str | None, str | None, int]]:
     """What one import changed in `table`: (column, before, after, rows), most rows first.
 
@@ -108,7 +106,7 @@ def change_summary(
     return [(*key, n) for key, n in sorted(found.items(), key=lambda kv: (-kv[1], str(kv[0])))]
 
 
-def changed_keys(engine: DuckDBEngine, import_id: str, table: str) -> set[str]:
+def changed_keys(engine: Store, import_id: str, table: str) -> set[str]:
     """The keys of the rows of `table` whose values import `import_id` changed."""
     rows = engine.rows(
         'SELECT "key" FROM changes WHERE import_id = ? AND table_name = ?', [import_id, table]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 # Stages of a customer who buys now (lifecycle.STAGES): the "active" of the overview.
 ACTIVE_STAGES = ("new", "active", "won_back")
@@ -26,7 +26,7 @@ RECENCY_BANDS: Bands = (
 )  # fmt: skip
 
 
-def run_kpis(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str, Any]]:
+def run_kpis(engine: Store, run_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Per run: customers, buyers, active, value customers, revenue and the rates.
 
     Buyers have at least one order; the repurchase and churn rates are shares of buyers
@@ -54,7 +54,7 @@ def run_kpis(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str, Any
 FAMILY_COLUMNS = frozenset({"tier", "stage", "rfm8", "rfm11", "cluster", "loyalty_level"})
 
 
-def family_sizes(engine: DuckDBEngine, run_id: int, family: str) -> list[dict[str, Any]]:
+def family_sizes(engine: Store, run_id: int, family: str) -> list[dict[str, Any]]:
     """Per segment of `family`: customers, 365-day revenue and average 12-month CLV."""
     column = _family_column(family)
     return engine.records(
@@ -65,9 +65,7 @@ def family_sizes(engine: DuckDBEngine, run_id: int, family: str) -> list[dict[st
     )
 
 
-def family_flows(
-    engine: DuckDBEngine, before: int, after: int, family: str
-) -> list[dict[str, Any]]:
+def family_flows(engine: Store, before: int, after: int, family: str) -> list[dict[str, Any]]:
     """Customers and their 365-day revenue (as of `after`) by segment of `family` in each run.
 
     A customer in only one of the runs has None on the other side.
@@ -92,7 +90,7 @@ def _family_column(family: str) -> str:
     return family
 
 
-def rfm_grid(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
+def rfm_grid(engine: Store, run_id: int) -> list[dict[str, Any]]:
     """Customers, average monetary value and 365-day revenue per (R score, F score)."""
     return engine.records(
         """SELECT r_score AS r, f_score AS f, count(*) AS customers,
@@ -104,7 +102,7 @@ def rfm_grid(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     )
 
 
-def clv_total(engine: DuckDBEngine, run_id: int) -> float:
+def clv_total(engine: Store, run_id: int) -> float:
     """The run's 12-month CLV summed over its customers (0 when it has none)."""
     found = engine.scalar(
         "SELECT coalesce(sum(clv_12m), 0) FROM snapshots WHERE run_id = ?", [run_id]
@@ -112,7 +110,7 @@ def clv_total(engine: DuckDBEngine, run_id: int) -> float:
     return float(found)
 
 
-def revenue_total(engine: DuckDBEngine, run_id: int) -> Decimal:
+def revenue_total(engine: Store, run_id: int) -> Decimal:
     """The run's 365-day revenue summed over its customers (exact)."""
     found = engine.scalar(
         "SELECT coalesce(sum(revenue_365d), 0) FROM snapshots WHERE run_id = ?", [run_id]
@@ -120,7 +118,7 @@ def revenue_total(engine: DuckDBEngine, run_id: int) -> Decimal:
     return Decimal(str(found))
 
 
-def clv_histogram(engine: DuckDBEngine, run_id: int, *, bins: int) -> list[dict[str, Any]]:
+def clv_histogram(engine: Store, run_id: int, *, bins: int) -> list[dict[str, Any]]:
     """Customers per equal-width band of 12-month CLV, up to the 99th percentile.
 
     The top percentile goes into the last band, so a few very large values do not squeeze
@@ -142,7 +140,7 @@ def clv_histogram(engine: DuckDBEngine, run_id: int, *, bins: int) -> list[dict[
     )
 
 
-def alive_grid(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
+def alive_grid(engine: Store, run_id: int) -> list[dict[str, Any]]:
     """Customers and mean P(alive) per frequency band × recency band (`*_BANDS`)."""
     return engine.records(
         f"""SELECT {_band("frequency", FREQUENCY_BANDS)} AS frequency,
@@ -165,7 +163,7 @@ def _band(column: str, bands: Bands) -> str:
     return f"CASE {cases} END"
 
 
-def value_customers(engine: DuckDBEngine, run_id: int, *, limit: int) -> list[dict[str, Any]]:
+def value_customers(engine: Store, run_id: int, *, limit: int) -> list[dict[str, Any]]:
     """The value customers of a run with the highest 12-month CLV (then by customer id)."""
     return engine.records(
         """SELECT customer_id, tier, stage, frequency AS orders, revenue_365d, clv_12m, p_alive
@@ -175,7 +173,7 @@ def value_customers(engine: DuckDBEngine, run_id: int, *, limit: int) -> list[di
     )
 
 
-def imports(engine: DuckDBEngine, *, limit: int) -> list[dict[str, Any]]:
+def imports(engine: Store, *, limit: int) -> list[dict[str, Any]]:
     """The latest imports, newest first, with what each took in and set aside."""
     return engine.records(
         """SELECT import_id, kind, file_name AS file, format, encoding, started_at,
@@ -185,7 +183,7 @@ def imports(engine: DuckDBEngine, *, limit: int) -> list[dict[str, Any]]:
     )
 
 
-def quarantined(engine: DuckDBEngine, import_id: str) -> list[dict[str, Any]]:
+def quarantined(engine: Store, import_id: str) -> list[dict[str, Any]]:
     """The rows an import set aside, in file order: row number, field, reason and raw row."""
     return engine.records(
         """SELECT "row", field, code, message, raw FROM quarantine
@@ -194,7 +192,7 @@ def quarantined(engine: DuckDBEngine, import_id: str) -> list[dict[str, Any]]:
     )
 
 
-def flag_sizes(engine: DuckDBEngine, run_id: int, flags: Sequence[str]) -> list[dict[str, Any]]:
+def flag_sizes(engine: Store, run_id: int, flags: Sequence[str]) -> list[dict[str, Any]]:
     """Per flag column (ours): customers it holds for, their 365-day revenue and average CLV."""
     parts = " UNION ALL ".join(
         f"""SELECT '{flag}' AS "key", count(*) AS customers,
@@ -205,7 +203,7 @@ def flag_sizes(engine: DuckDBEngine, run_id: int, flags: Sequence[str]) -> list[
     return engine.records(parts, [run_id] * len(flags))
 
 
-def next_categories(engine: DuckDBEngine, run_id: int, by: str) -> list[dict[str, Any]]:
+def next_categories(engine: Store, run_id: int, by: str) -> list[dict[str, Any]]:
     """Per value of column `by` (ours): its customers' most common next category and how many.
 
     Ties: the category first by name.

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from segmint.core import files
 from segmint.core.errors import InputError
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.relations import CANONICAL, stream
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Lake(NamedTuple):
 
 
 def write_tables(
-    engine: DuckDBEngine,
+    engine: Store,
     out: Path,
     *,
     tables: Sequence[str] = CANONICAL,
@@ -65,7 +65,7 @@ def write_tables(
     return written
 
 
-def _write(engine: DuckDBEngine, table: str, out: Path) -> int:
+def _write(engine: Store, table: str, out: Path) -> int:
     """One table into a folder beside its place, then put in place."""
     partial, target = out / f".{table}.partial", out / table
     rows = 0
@@ -86,7 +86,7 @@ def _write(engine: DuckDBEngine, table: str, out: Path) -> int:
     return rows
 
 
-def write_run(engine: DuckDBEngine, run_id: int, *, to: SparkEngine, output: str) -> None:
+def write_run(engine: Store, run_id: int, *, to: SparkEngine, output: str) -> None:
     """Run `run_id`'s snapshot and memberships as Parquet under `output`, written by Spark.
 
     One folder per run in each table's folder, ``snapshots/run_id=7/``: the layout of a

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from segmint.store import snapshots
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.memberships import family_keys
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def view_rows(run_id: int) -> str:
             SELECT customer_id FROM live_customers WHERE run_id = {run})"""
 
 
-def view_table(engine: DuckDBEngine, run_id: int, customers: Sequence[str]) -> pa.Table:
+def view_table(engine: Store, run_id: int, customers: Sequence[str]) -> pa.Table:
     """The view's rows of `customers` (the snapshot's columns but run_id), by customer id."""
     with engine.registered("_of", pa.table({"customer_id": pa.array(customers, pa.string())})):
         return engine.arrow(
@@ -74,12 +74,12 @@ def _dated(run_id: int) -> str:
         JOIN runs r ON r.run_id = ?"""
 
 
-def view_export(engine: DuckDBEngine, run_id: int) -> pa.Table:
+def view_export(engine: Store, run_id: int) -> pa.Table:
     """Every row of the view by customer id, with ``view_as_of`` and ``updated_at`` last."""
     return engine.arrow(f"{_dated(run_id)} ORDER BY v.customer_id", [run_id])
 
 
-def view_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[str, Any] | None:
+def view_row(engine: Store, run_id: int, customer_id: str) -> dict[str, Any] | None:
     """One customer's row in the view, with ``view_as_of`` and ``updated_at`` (None if absent)."""
     rows = engine.arrow(f"{_dated(run_id)} WHERE v.customer_id = ?", [run_id, customer_id])
     found = rows.to_pylist()
@@ -112,7 +112,7 @@ def members_of(run_id: int, who: str) -> tuple[str, list[Any]]:
     )
 
 
-def members_table(engine: DuckDBEngine, run_id: int, segment_id: int) -> ir.Table:
+def members_table(engine: Store, run_id: int, segment_id: int) -> ir.Table:
     """The members of one segment version in the view, as an expression (customer_id)."""
     run, segment = int(run_id), int(segment_id)  # ints, formatted into the text
     sql = f"""SELECT customer_id FROM live_memberships WHERE run_id = {run}
@@ -125,13 +125,13 @@ def members_table(engine: DuckDBEngine, run_id: int, segment_id: int) -> ir.Tabl
         return engine.ibis().sql(sql)
 
 
-def rows_table(engine: DuckDBEngine, run_id: int) -> ir.Table:
+def rows_table(engine: Store, run_id: int) -> ir.Table:
     """The view's rows (the snapshot's columns but run_id), as an expression."""
     with engine.mapped():
         return engine.ibis().sql(f"SELECT * EXCLUDE (update_id) FROM ({view_rows(run_id)})")
 
 
-def view_day(engine: DuckDBEngine, run_id: int) -> dt.date:
+def view_day(engine: Store, run_id: int) -> dt.date:
     """The day the view of run `run_id` is as of: its newest update's, else the run's."""
     found: dt.date = engine.scalar(
         """SELECT coalesce((SELECT max(as_of) FROM updates WHERE run_id = ?),
@@ -141,19 +141,36 @@ def view_day(engine: DuckDBEngine, run_id: int) -> dt.date:
     return found
 
 
-def next_update_id(engine: DuckDBEngine) -> int:
+def newest_data(engine: Store) -> dt.datetime | None:
+    """The instant of the newest order, event or ticket (None when there is none)."""
+    found: dt.datetime | None = engine.scalar(
+        """SELECT greatest((SELECT max(ordered_at) FROM orders),
+            (SELECT max(occurred_at) FROM events), (SELECT max(opened_at) FROM tickets))"""
+    )
+    return found
+
+
+def signed_up(engine: Store, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """The customers who signed up from `start` and before `end`: the view gains them."""
+    rows = engine.rows(
+        "SELECT customer_id FROM customers WHERE signup_at >= ? AND signup_at < ?", [start, end]
+    )
+    return [str(r[0]) for r in rows]
+
+
+def next_update_id(engine: Store) -> int:
     """The id the next update takes."""
     return int(engine.scalar("SELECT coalesce(max(update_id), 0) + 1 FROM updates"))
 
 
-def record_update(engine: DuckDBEngine, update: dict[str, Any]) -> None:
+def record_update(engine: Store, update: dict[str, Any]) -> None:
     """The `updates` row of an update (inside the caller's transaction)."""
     marks = ", ".join("?" * len(UPDATE_COLUMNS))
     engine.execute(f"INSERT INTO updates VALUES ({marks})", [update[c] for c in UPDATE_COLUMNS])
 
 
 def write_rows(
-    engine: DuckDBEngine, run_id: int, update_id: int, rows: pa.Table, *, customers: pa.Table
+    engine: Store, run_id: int, update_id: int, rows: pa.Table, *, customers: pa.Table
 ) -> None:
     """Replace the overlay rows of `customers` (customer_id) by `rows` (snapshot columns)."""
     n = rows.num_rows
@@ -169,7 +186,7 @@ def write_rows(
 
 
 def change_members(
-    engine: DuckDBEngine,
+    engine: Store,
     *,
     run_id: int,
     update_id: int,
@@ -212,7 +229,7 @@ def change_members(
     return int(entered), int(left)
 
 
-def log_run_changes(engine: DuckDBEngine, *, before: int, after: int) -> None:
+def log_run_changes(engine: Store, *, before: int, after: int) -> None:
     """Log what changed from the view of run `before` to run `after`, by segment name.
 
     One who is in a segment of that name in both keeps her place, whatever its version.
@@ -232,14 +249,14 @@ def log_run_changes(engine: DuckDBEngine, *, before: int, after: int) -> None:
     )
 
 
-def drop_overlays(engine: DuckDBEngine, *, keep: int) -> None:
+def drop_overlays(engine: Store, *, keep: int) -> None:
     """Forget the overlays and pending days of every run but `keep` (a new current run)."""
     for table in ("live_customers", "live_memberships", "next_changes"):
         engine.execute(f"DELETE FROM {table} WHERE run_id <> ?", [keep])
 
 
 def set_next(
-    engine: DuckDBEngine, run_id: int, days: pa.Table, *, customers: pa.Table | None = None
+    engine: Store, run_id: int, days: pa.Table, *, customers: pa.Table | None = None
 ) -> None:
     """Replace the next-change days of `customers` (default: those of `days`) by `days`.
 
@@ -258,7 +275,7 @@ def set_next(
         engine.execute("INSERT INTO next_changes SELECT ?, customer_id, day FROM _next", [run_id])
 
 
-def due(engine: DuckDBEngine, run_id: int, day: dt.date, *, marked: bool) -> list[str]:
+def due(engine: Store, run_id: int, day: dt.date, *, marked: bool) -> list[str]:
     """The customers of the view due by `day`: those new data touched (`marked`) or others.
 
     The others are those whose labels or segments may change by `day` by themselves.
@@ -273,7 +290,7 @@ def due(engine: DuckDBEngine, run_id: int, day: dt.date, *, marked: bool) -> lis
 
 
 def moves_of(
-    engine: DuckDBEngine,
+    engine: Store,
     before: int,
     after: int,
     names: Sequence[str],
@@ -308,7 +325,7 @@ def moves_of(
 
 
 def registered_ids(
-    engine: DuckDBEngine, name: str, customers: pa.Table | None
+    engine: Store, name: str, customers: pa.Table | None
 ) -> AbstractContextManager[None]:
     """`customers`' customer_id registered as `name`; nothing when there are none to name."""
     if customers is None:
@@ -316,7 +333,7 @@ def registered_ids(
     return engine.registered(name, customers.select(["customer_id"]))
 
 
-def run_plan(engine: DuckDBEngine, run_id: int) -> list[tuple[int, str, bool, str]]:
+def run_plan(engine: Store, run_id: int) -> list[tuple[int, str, bool, str]]:
     """(segment_id, kind, static, rule) of every version run `run_id` evaluated."""
     rows = engine.rows(
         """SELECT s.segment_id, s.kind, s.static, s.rule FROM run_segments r
@@ -326,7 +343,7 @@ def run_plan(engine: DuckDBEngine, run_id: int) -> list[tuple[int, str, bool, st
     return [(int(a), str(b), bool(c), str(d)) for a, b, c, d in rows]
 
 
-def family_members(engine: DuckDBEngine, rows: pa.Table, segment_ids: Sequence[int]) -> pa.Table:
+def family_members(engine: Store, rows: pa.Table, segment_ids: Sequence[int]) -> pa.Table:
     """(segment_id, customer_id) of `rows` (view rows) in the family versions given."""
     if not segment_ids:
         return pa.table(
@@ -342,9 +359,7 @@ def family_members(engine: DuckDBEngine, rows: pa.Table, segment_ids: Sequence[i
         )
 
 
-def static_members(
-    engine: DuckDBEngine, segment_ids: Sequence[int], customers: pa.Table
-) -> pa.Table:
+def static_members(engine: Store, segment_ids: Sequence[int], customers: pa.Table) -> pa.Table:
     """(segment_id, customer_id) of the frozen lists of `segment_ids`, for `customers`."""
     marks = ", ".join("?" * len(segment_ids)) or "NULL"
     with engine.registered("_who", customers.select(["customer_id"])):
@@ -358,7 +373,7 @@ def static_members(
 MARKED = dt.date(1970, 1, 1)  # next_changes day of a customer new data touched: due at once
 
 
-def started(engine: DuckDBEngine, run_id: int) -> bool:
+def started(engine: Store, run_id: int) -> bool:
     """Whether run `run_id` started a live view (a run made before views did not).
 
     A run that starts one records every customer's next change (a day, or none).
@@ -371,7 +386,7 @@ def started(engine: DuckDBEngine, run_id: int) -> bool:
     return bool(found)
 
 
-def mark(engine: DuckDBEngine, touched: str) -> None:
+def mark(engine: Store, touched: str) -> None:
     """Mark the customers of the temporary table `touched` due in the current view.
 
     Inside the import's transaction: the data and the mark commit together, so an update

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from segmint.core.catalog import SERVICE_NEEDS
 from segmint.core.errors import Location, NotFoundError
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -54,7 +54,7 @@ def family_keys(rows: str) -> str:
     )
 
 
-def write_families(engine: DuckDBEngine, run_id: int) -> None:
+def write_families(engine: Store, run_id: int) -> None:
     """The members of every live family segment in run `run_id`, from its snapshot."""
     with engine.keeping_order():  # by customer, as a profile reads them
         engine.execute(
@@ -68,9 +68,7 @@ def write_families(engine: DuckDBEngine, run_id: int) -> None:
         )
 
 
-def write_rules(
-    engine: DuckDBEngine, run_id: int, evaluated: ir.Table, ids: Mapping[str, int]
-) -> None:
+def write_rules(engine: Store, run_id: int, evaluated: ir.Table, ids: Mapping[str, int]) -> None:
     """The members of rule segments: `evaluated` has customer_id and a boolean per name.
 
     One statement: the flags become (run, segment, customer) rows inside the database.
@@ -92,7 +90,7 @@ def write_rules(
         engine.ibis().insert("memberships", rows.order_by("customer_id"))
 
 
-def write_static(engine: DuckDBEngine, run_id: int, segment_id: int) -> None:
+def write_static(engine: Store, run_id: int, segment_id: int) -> None:
     """A static segment's members in a run: its frozen list, of the customers the run has."""
     engine.execute(
         """INSERT INTO memberships
@@ -103,7 +101,7 @@ def write_static(engine: DuckDBEngine, run_id: int, segment_id: int) -> None:
     )
 
 
-def record_counts(engine: DuckDBEngine, run_id: int, segment_ids: Sequence[int]) -> None:
+def record_counts(engine: Store, run_id: int, segment_ids: Sequence[int]) -> None:
     """Record that run `run_id` evaluated these versions, with their member counts."""
     if not segment_ids:
         return
@@ -117,7 +115,7 @@ def record_counts(engine: DuckDBEngine, run_id: int, segment_ids: Sequence[int])
     )
 
 
-def family_segment_ids(engine: DuckDBEngine) -> list[int]:
+def family_segment_ids(engine: Store) -> list[int]:
     """The ids of the live family segments."""
     rows = engine.rows(
         "SELECT segment_id FROM segments WHERE kind = 'family' AND removed_at IS NULL"
@@ -125,9 +123,7 @@ def family_segment_ids(engine: DuckDBEngine) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def overlaps(
-    engine: DuckDBEngine, run_id: int, chosen: pa.Table
-) -> list[tuple[str, str, int, int]]:
+def overlaps(engine: Store, run_id: int, chosen: pa.Table) -> list[tuple[str, str, int, int]]:
     """(name, kind, members, shared) of every segment of the run with a customer of `chosen`.
 
     `chosen` is a table with customer_id.
@@ -144,14 +140,14 @@ def overlaps(
     return [(str(n), str(k), int(m), int(c)) for n, k, m, c in rows]
 
 
-def members_table(engine: DuckDBEngine, run_id: int, segment_id: int) -> ir.Table:
+def members_table(engine: Store, run_id: int, segment_id: int) -> ir.Table:
     """The members of one segment version in a run, as an expression (customer_id)."""
     table = engine.ibis().table("memberships")
     chosen = table.filter((table.run_id == run_id) & (table.segment_id == segment_id))
     return chosen.select("customer_id")
 
 
-def uses(engine: DuckDBEngine, name: str) -> list[tuple[int, dt.date, int, int, int]]:
+def uses(engine: Store, name: str) -> list[tuple[int, dt.date, int, int, int]]:
     """(run_id, as_of, segment_id, version, members) of every run that evaluated `name`."""
     rows = engine.rows(
         """SELECT r.run_id, runs.as_of, s.segment_id, s.version, r.members
@@ -162,7 +158,7 @@ def uses(engine: DuckDBEngine, name: str) -> list[tuple[int, dt.date, int, int, 
     return [(int(a), b, int(c), int(d), int(e)) for a, b, c, d, e in rows]
 
 
-def version_in_run(engine: DuckDBEngine, name: str, run_id: int) -> int:
+def version_in_run(engine: Store, name: str, run_id: int) -> int:
     """The version (segment_id) of segment `name` that run `run_id` evaluated.
 
     `name` is a rule segment's name or a family segment's (``tier.A``, ``stage.at_risk``).
@@ -180,7 +176,7 @@ def version_in_run(engine: DuckDBEngine, name: str, run_id: int) -> int:
     return used[0][2]
 
 
-def attach_to_run(engine: DuckDBEngine, run_id: int, segment_id: int, chosen: pa.Table) -> None:
+def attach_to_run(engine: Store, run_id: int, segment_id: int, chosen: pa.Table) -> None:
     """Record `chosen` (customer_id) as run `run_id`'s members of a new segment.
 
     Only for a segment the run has no version of: a run keeps the versions it evaluated.

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 
 from segmint.core.errors import EngineError, Location
 from segmint.store import backfill
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
-Migration = Callable[[DuckDBEngine], None]
+Migration = Callable[[Store], None]
 
 # Bookkeeping tables beside the canonical ones: what was imported, set aside, changed, merged.
 _META_DDL = (
@@ -63,7 +63,7 @@ _V1_TABLES = (
 )
 
 
-def _v1_canonical_tables(engine: DuckDBEngine) -> None:
+def _v1_canonical_tables(engine: Store) -> None:
     for ddl in (*_V1_TABLES, *_META_DDL):
         engine.execute(ddl)
 
@@ -97,12 +97,12 @@ _V2_TABLES = (
 )
 
 
-def _v2_runs_and_snapshots(engine: DuckDBEngine) -> None:
+def _v2_runs_and_snapshots(engine: Store) -> None:
     for statement in _V2_TABLES:
         engine.execute(statement)
 
 
-def _v3_order_refunds(engine: DuckDBEngine) -> None:
+def _v3_order_refunds(engine: Store) -> None:
     # What was paid back on an order (platform exports); revenue is net of it.
     engine.execute("ALTER TABLE orders ADD COLUMN refund DECIMAL(18, 2)")
 
@@ -140,7 +140,7 @@ _V4_TABLES = (
 )
 
 
-def _v4_segments_and_typed_facts(engine: DuckDBEngine) -> None:
+def _v4_segments_and_typed_facts(engine: Store) -> None:
     for statement in _V4_TABLES:
         engine.execute(statement)
     backfill.runs_before_v4(engine)  # earlier runs: facts from their details, memberships
@@ -159,7 +159,7 @@ _V5_TABLES = (
 )
 
 
-def _v5_alerts(engine: DuckDBEngine) -> None:
+def _v5_alerts(engine: Store) -> None:
     for statement in _V5_TABLES:
         engine.execute(statement)
 
@@ -194,7 +194,7 @@ _V6_TABLES = (
 )
 
 
-def _v6_live_view(engine: DuckDBEngine) -> None:
+def _v6_live_view(engine: Store) -> None:
     for statement in _V6_TABLES:
         engine.execute(statement)
 
@@ -210,7 +210,7 @@ _V7_TABLES = (
 )
 
 
-def _v7_api_keys(engine: DuckDBEngine) -> None:
+def _v7_api_keys(engine: Store) -> None:
     for statement in _V7_TABLES:
         engine.execute(statement)
 
@@ -231,7 +231,7 @@ _V8_BY_CUSTOMER = {
 }
 
 
-def _v8_rows_by_customer(engine: DuckDBEngine) -> None:
+def _v8_rows_by_customer(engine: Store) -> None:
     for table, order in _V8_BY_CUSTOMER.items():
         engine.execute(f"CREATE TEMP TABLE _rows AS SELECT * FROM {table}")
         engine.execute(f"DELETE FROM {table}")
@@ -256,7 +256,7 @@ _V9_TABLES = (
 )
 
 
-def _v9_webhooks(engine: DuckDBEngine) -> None:
+def _v9_webhooks(engine: Store) -> None:
     for statement in _V9_TABLES:
         engine.execute(statement)
 
@@ -264,7 +264,7 @@ def _v9_webhooks(engine: DuckDBEngine) -> None:
 # Webhooks limited to the segments they tell of; messages numbered in the order made (a
 # subscription's are sent in that order); secrets that are rotated, each kept with the
 # moment it stops signing (null: while it is the newest).
-def _v10_webhook_order_filters_and_rotation(engine: DuckDBEngine) -> None:
+def _v10_webhook_order_filters_and_rotation(engine: Store) -> None:
     engine.execute("ALTER TABLE webhook_subscriptions ADD COLUMN segments VARCHAR")
     engine.execute("ALTER TABLE webhook_messages ADD COLUMN seq BIGINT")
     engine.execute(
@@ -296,7 +296,7 @@ _V11_TABLES = (
 )
 
 
-def _v11_campaigns(engine: DuckDBEngine) -> None:
+def _v11_campaigns(engine: Store) -> None:
     for statement in _V11_TABLES:
         engine.execute(statement)
 
@@ -317,14 +317,14 @@ _V12_TABLES = (
 )
 
 
-def _v12_playbooks(engine: DuckDBEngine) -> None:
+def _v12_playbooks(engine: Store) -> None:
     for statement in _V12_TABLES:
         engine.execute(statement)
 
 
 # The CLV facts' tracking series: cumulative repeat purchases, actual and expected, on a
 # grid of days (`core.facts.Tracking`); runs stored before it have none (NULL).
-def _v13_clv_tracking(engine: DuckDBEngine) -> None:
+def _v13_clv_tracking(engine: Store) -> None:
     engine.execute(
         """ALTER TABLE run_facts ADD COLUMN clv.tracking STRUCT("start" DATE,
             calibration_end DATE, fitted_on VARCHAR, days INTEGER[], actual BIGINT[],
@@ -361,7 +361,7 @@ _V14_TABLES = (
 )
 
 
-def _v14_needs_and_profiles(engine: DuckDBEngine) -> None:
+def _v14_needs_and_profiles(engine: Store) -> None:
     for table in ("snapshots", "live_customers"):
         for column in _V14_COLUMNS:
             engine.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
@@ -395,7 +395,7 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-def version(engine: DuckDBEngine) -> int:
+def version(engine: Store) -> int:
     """The number of migrations applied to this database (0 for a new file)."""
     exists = engine.scalar(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
@@ -405,7 +405,7 @@ def version(engine: DuckDBEngine) -> int:
     return int(engine.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
 
 
-def migrate(engine: DuckDBEngine, *, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+def migrate(engine: Store, *, migrations: Sequence[Migration] = MIGRATIONS) -> int:
     """Apply the migrations this database has not seen; return the new version."""
     if version(engine) == 0:
         with engine.transaction():
@@ -418,7 +418,7 @@ def migrate(engine: DuckDBEngine, *, migrations: Sequence[Migration] = MIGRATION
     return len(migrations)
 
 
-def check_current(engine: DuckDBEngine, *, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+def check_current(engine: Store, *, migrations: Sequence[Migration] = MIGRATIONS) -> None:
     """Refuse a database opened read-only that `migrate` would have to change first.
 
     A read-only open cannot upgrade the file, and reading an older layout with this

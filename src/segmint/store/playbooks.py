@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from segmint.core.errors import Location, NotFoundError
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 
 class Task(BaseModel):
@@ -37,7 +37,7 @@ class Task(BaseModel):
 _TASK = ", ".join(Task.model_fields)
 
 
-def owners(engine: DuckDBEngine, members: pa.Table) -> dict[str, str]:
+def owners(engine: Store, members: pa.Table) -> dict[str, str]:
     """The account manager of each customer of `members` (customer_id) who has one."""
     with engine.registered("_members", members.select(["customer_id"])):
         rows = engine.rows(
@@ -47,14 +47,14 @@ def owners(engine: DuckDBEngine, members: pa.Table) -> dict[str, str]:
     return {str(c): str(o) for c, o in rows}
 
 
-def loads(engine: DuckDBEngine) -> dict[str, int]:
+def loads(engine: Store) -> dict[str, int]:
     """How many customers each account manager has."""
     rows = engine.rows("SELECT owner, count(*) FROM customer_owners GROUP BY 1")
     return {str(o): int(n) for o, n in rows}
 
 
 def set_owners(
-    engine: DuckDBEngine, chosen: pa.Table, *, rule: str, day: dt.date, now: dt.datetime
+    engine: Store, chosen: pa.Table, *, rule: str, day: dt.date, now: dt.datetime
 ) -> None:
     """Give the customers of `chosen` (customer_id, owner) those owners (in place of any)."""
     with engine.registered("_chosen", chosen.select(["customer_id", "owner"])):
@@ -65,7 +65,7 @@ def set_owners(
         )
 
 
-def last_tasks(engine: DuckDBEngine, rule: str, members: pa.Table) -> dict[str, dt.date]:
+def last_tasks(engine: Store, rule: str, members: pa.Table) -> dict[str, dt.date]:
     """The day of the newest task of `rule` for each customer of `members` who has one."""
     with engine.registered("_members", members.select(["customer_id"])):
         rows = engine.rows(
@@ -77,7 +77,7 @@ def last_tasks(engine: DuckDBEngine, rule: str, members: pa.Table) -> dict[str, 
 
 
 def add_tasks(
-    engine: DuckDBEngine,
+    engine: Store,
     chosen: pa.Table,
     *,
     rule: str,
@@ -98,7 +98,7 @@ def add_tasks(
     return int(made)
 
 
-def not_logged(engine: DuckDBEngine, rule: str, action: str, members: pa.Table) -> list[str]:
+def not_logged(engine: Store, rule: str, action: str, members: pa.Table) -> list[str]:
     """The customers of `members` that `rule` has not done `action` for yet, by id."""
     with engine.registered("_members", members.select(["customer_id"])):
         rows = engine.rows(
@@ -110,7 +110,7 @@ def not_logged(engine: DuckDBEngine, rule: str, action: str, members: pa.Table) 
 
 
 def log(
-    engine: DuckDBEngine,
+    engine: Store,
     customers: Sequence[str],
     *,
     rule: str,
@@ -128,7 +128,7 @@ def log(
         )
 
 
-def tasks(engine: DuckDBEngine, *, owner: str | None = None, open_only: bool = True) -> list[Task]:
+def tasks(engine: Store, *, owner: str | None = None, open_only: bool = True) -> list[Task]:
     """Tasks, the newest first: open ones by default, one owner's when given."""
     rows = engine.rows(
         f"""SELECT {_TASK} FROM tasks WHERE (? IS NULL OR owner = ?)
@@ -138,7 +138,7 @@ def tasks(engine: DuckDBEngine, *, owner: str | None = None, open_only: bool = T
     return [_task(r) for r in rows]
 
 
-def done(engine: DuckDBEngine, task_id: int, *, actor: str) -> Task:
+def done(engine: Store, task_id: int, *, actor: str) -> Task:
     """Mark a task done (again: nothing changes); audited.
 
     Raises

@@ -24,8 +24,7 @@ from segmint.core.catalog import NOT_IN_RULES, SNAPSHOT_COLUMNS
 from segmint.core.errors import EngineError, Location, NotFoundError
 from segmint.core.zones import utc_offsets
 from segmint.store.dialects import DIALECTS, Dialect, check
-from segmint.store.duckdb import DuckDBEngine
-from segmint.store.engine import Engine
+from segmint.store.engine import Engine, Store
 
 
 class Sources(NamedTuple):
@@ -169,7 +168,7 @@ _READ = {
 
 
 @contextmanager
-def of_customers(engine: DuckDBEngine, customers: Sequence[str]) -> Iterator[dict[str, str]]:
+def of_customers(engine: Store, customers: Sequence[str]) -> Iterator[dict[str, str]]:
     """Temporary copies of the canonical tables' rows of `customers`, by table name.
 
     For `sources(tables=...)`: one pass over each table picks a few customers' rows, and

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.live import members_of
 from segmint.store.memberships import FAMILIES, FLAG_FAMILIES, MOVED
 
@@ -38,7 +38,7 @@ _FROM_PARTS = """sum(revenue_365d) AS revenue_365d,
 _FIGURES = ("avg_clv_12m", "repurchase_rate", "churn_rate", "aov")
 
 
-def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
+def segment_kpis(engine: Store, run_id: int) -> list[dict[str, Any]]:
     """Per segment version the run evaluated: members, shares, average CLV and the KPIs.
 
     A built-in family's members are the snapshot rows holding its key (as the run wrote
@@ -92,7 +92,7 @@ def segment_kpis(engine: DuckDBEngine, run_id: int) -> list[dict[str, Any]]:
     )
 
 
-def segment_sizes(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str, Any]]:
+def segment_sizes(engine: Store, run_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Members per segment name in each of `run_ids` (from what each run recorded)."""
     if not run_ids:
         return []
@@ -105,7 +105,7 @@ def segment_sizes(engine: DuckDBEngine, run_ids: Sequence[int]) -> list[dict[str
     )
 
 
-def transitions(engine: DuckDBEngine, before: int, after: int, family: str) -> list[dict[str, Any]]:
+def transitions(engine: Store, before: int, after: int, family: str) -> list[dict[str, Any]]:
     """Customers and their 365-day revenue by (segment before, segment after) of `family`.
 
     A customer without a segment of the family in one run has an empty (None) side.
@@ -125,7 +125,7 @@ def transitions(engine: DuckDBEngine, before: int, after: int, family: str) -> l
     )
 
 
-def moves(engine: DuckDBEngine, before: int, after: int) -> list[dict[str, Any]]:
+def moves(engine: Store, before: int, after: int) -> list[dict[str, Any]]:
     """Per segment name: customers who entered and who left between two runs.
 
     With the 365-day revenue (as of the later run) of those who entered; segments with
@@ -144,9 +144,7 @@ def moves(engine: DuckDBEngine, before: int, after: int) -> list[dict[str, Any]]
     )
 
 
-def history(
-    engine: DuckDBEngine, customer_id: str, families: Sequence[str]
-) -> list[dict[str, Any]]:
+def history(engine: Store, customer_id: str, families: Sequence[str]) -> list[dict[str, Any]]:
     """One customer's segment of each of `families` in every run, oldest first."""
     marks = ", ".join("?" * len(families))
     rows = engine.rows(
@@ -164,7 +162,7 @@ def history(
 
 
 def rule_memberships(
-    engine: DuckDBEngine, run_id: int, customer_id: str, *, live: bool = False
+    engine: Store, run_id: int, customer_id: str, *, live: bool = False
 ) -> list[int]:
     """The rule segment versions one customer is a member of in a run (or its live view)."""
     run = ("SELECT segment_id, customer_id FROM memberships WHERE run_id = ?", [run_id])
@@ -178,7 +176,7 @@ def rule_memberships(
     return [int(r[0]) for r in rows]
 
 
-def run_totals(engine: DuckDBEngine, run_id: int) -> tuple[int, float]:
+def run_totals(engine: Store, run_id: int) -> tuple[int, float]:
     """A run's customers and their 365-day revenue."""
     n, revenue = engine.rows(
         "SELECT count(*), coalesce(sum(revenue_365d), 0) FROM snapshots WHERE run_id = ?", [run_id]
@@ -186,7 +184,7 @@ def run_totals(engine: DuckDBEngine, run_id: int) -> tuple[int, float]:
     return int(n), float(revenue)
 
 
-def snapshot_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[str, Any] | None:
+def snapshot_row(engine: Store, run_id: int, customer_id: str) -> dict[str, Any] | None:
     """One customer's snapshot row in a run (None when the run does not have her)."""
     rows = engine.records(
         "SELECT * EXCLUDE (run_id) FROM snapshots WHERE run_id = ? AND customer_id = ?",
@@ -195,13 +193,13 @@ def snapshot_row(engine: DuckDBEngine, run_id: int, customer_id: str) -> dict[st
     return rows[0] if rows else None
 
 
-def customer_record(engine: DuckDBEngine, customer_id: str) -> dict[str, Any] | None:
+def customer_record(engine: Store, customer_id: str) -> dict[str, Any] | None:
     """The customers row as stored (personal data included: the caller masks it)."""
     rows = engine.records("SELECT * FROM customers WHERE customer_id = ?", [customer_id])
     return rows[0] if rows else None
 
 
-def timeline(engine: DuckDBEngine, customer_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
+def timeline(engine: Store, customer_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
     """The customer's latest orders, interactions and tickets, newest first."""
     return engine.records(
         """SELECT * FROM (
@@ -218,7 +216,7 @@ def timeline(engine: DuckDBEngine, customer_id: str, *, limit: int = 20) -> list
     )
 
 
-def category_shares(engine: DuckDBEngine, run_id: int, customer_id: str) -> list[dict[str, Any]]:
+def category_shares(engine: Store, run_id: int, customer_id: str) -> list[dict[str, Any]]:
     """The customer's spend by category in a run, largest first."""
     return engine.records(
         """SELECT category, spend, share FROM snapshot_categories
@@ -227,7 +225,7 @@ def category_shares(engine: DuckDBEngine, run_id: int, customer_id: str) -> list
     )
 
 
-def families_long(engine: DuckDBEngine, run_id: int) -> tuple[Any, Any]:
+def families_long(engine: Store, run_id: int) -> tuple[Any, Any]:
     """A run's spend shares by category and interactions by channel, as Arrow tables."""
     categories = engine.arrow(
         "SELECT customer_id, category, share FROM snapshot_categories WHERE run_id = ?", [run_id]
@@ -239,7 +237,7 @@ def families_long(engine: DuckDBEngine, run_id: int) -> tuple[Any, Any]:
     return categories, channels
 
 
-def products(engine: DuckDBEngine, run_id: int, ids: Sequence[str]) -> list[dict[str, Any]]:
+def products(engine: Store, run_id: int, ids: Sequence[str]) -> list[dict[str, Any]]:
     """product_id, name and category of products `ids` as run `run_id` knew them."""
     marks = ", ".join("?" * len(ids)) or "NULL"
     return engine.records(

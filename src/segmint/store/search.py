@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from segmint.core.privacy import masked
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.live import view_members, view_rows
 
 
@@ -35,7 +35,7 @@ class CustomerRow(BaseModel):
 
 
 def search(
-    engine: DuckDBEngine,
+    engine: Store,
     run_id: int,
     *,
     text: str | None = None,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -40,11 +40,11 @@ COLUMNS = (
 _SELECT = ", ".join(f'"{c}"' for c in COLUMNS)
 
 
-def _rows(engine: DuckDBEngine, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+def _rows(engine: Store, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     return [dict(zip(COLUMNS, row, strict=True)) for row in engine.rows(sql, list(params))]
 
 
-def current(engine: DuckDBEngine, *, kind: str | None = None) -> list[dict[str, Any]]:
+def current(engine: Store, *, kind: str | None = None) -> list[dict[str, Any]]:
     """The latest version of every segment not removed, by kind then name."""
     where = "" if kind is None else "AND kind = ?"
     return _rows(
@@ -56,12 +56,12 @@ def current(engine: DuckDBEngine, *, kind: str | None = None) -> list[dict[str, 
     )
 
 
-def versions(engine: DuckDBEngine, name: str) -> list[dict[str, Any]]:
+def versions(engine: Store, name: str) -> list[dict[str, Any]]:
     """Every version of segment `name`, oldest first (empty when there is none)."""
     return _rows(engine, f"SELECT {_SELECT} FROM segments WHERE name = ? ORDER BY version", [name])
 
 
-def by_ids(engine: DuckDBEngine, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def by_ids(engine: Store, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The versions with these segment ids."""
     if not ids:
         return {}
@@ -71,7 +71,7 @@ def by_ids(engine: DuckDBEngine, ids: Sequence[int]) -> dict[int, dict[str, Any]
 
 
 def add_version(
-    engine: DuckDBEngine,
+    engine: Store,
     *,
     name: str,
     kind: str,
@@ -122,7 +122,7 @@ def add_version(
     return segment_id
 
 
-def remove(engine: DuckDBEngine, name: str, *, actor: str) -> None:
+def remove(engine: Store, name: str, *, actor: str) -> None:
     """Mark every version of `name` removed (runs that used it keep their memberships)."""
     engine.execute(
         "UPDATE segments SET removed_by = ?, removed_at = ? WHERE name = ? AND removed_at IS NULL",
@@ -131,7 +131,7 @@ def remove(engine: DuckDBEngine, name: str, *, actor: str) -> None:
     audit.record(engine, "segment.remove", target=name, actor=actor, details={})
 
 
-def freeze_members(engine: DuckDBEngine, segment_id: int, members: pa.Table) -> None:
+def freeze_members(engine: Store, segment_id: int, members: pa.Table) -> None:
     """Keep `members` (a table with customer_id) as a static segment's frozen list."""
     ids = members.select(["customer_id"])
     frozen = ids.add_column(
@@ -140,7 +140,7 @@ def freeze_members(engine: DuckDBEngine, segment_id: int, members: pa.Table) -> 
     engine.append("static_members", frozen)
 
 
-def frozen_members(engine: DuckDBEngine, segment_id: int) -> ir.Table:
+def frozen_members(engine: Store, segment_id: int) -> ir.Table:
     """A static segment version's frozen list as an expression (customer_id)."""
     frozen = engine.ibis().table("static_members")
     return frozen.filter(frozen.segment_id == segment_id).select("customer_id")

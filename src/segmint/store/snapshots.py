@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from segmint.core.facts import RunFacts
 from segmint.store import audit, facts
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 RUN_COLUMNS = ("run_id", "as_of", "started_at", "finished_at", "config_hash", "customers")
 
@@ -48,13 +48,13 @@ class Run(BaseModel):
         return (self.finished_at - self.started_at).total_seconds()
 
 
-def next_run_id(engine: DuckDBEngine) -> int:
+def next_run_id(engine: Store) -> int:
     """The id the next run takes."""
     return int(engine.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
 
 
 def write_run(
-    engine: DuckDBEngine,
+    engine: Store,
     run: dict[str, Any],
     *,
     run_facts: RunFacts,
@@ -79,13 +79,13 @@ def write_run(
         [run[c] for c in RUN_COLUMNS],
     )
     facts.write(engine, run["run_id"], run_facts)
-    # by customer: a profile reads one customer's rows (`DuckDBEngine.append`)
+    # by customer: a profile reads one customer's rows (`Store.append`)
     engine.append("snapshots", customers, order_by=["customer_id"])
     engine.append("snapshot_categories", categories, order_by=["customer_id"])
     engine.append("snapshot_channels", channels, order_by=["customer_id"])
 
 
-def runs(engine: DuckDBEngine) -> list[Run]:
+def runs(engine: Store) -> list[Run]:
     """Every run, newest first."""
     rows = engine.rows(
         f"""SELECT {", ".join(RUN_COLUMNS)},
@@ -106,7 +106,7 @@ def runs(engine: DuckDBEngine) -> list[Run]:
     ]
 
 
-def current_run(engine: DuckDBEngine) -> int | None:
+def current_run(engine: Store) -> int | None:
     """The run the workspace shows: the newest as_of, then the newest run of that day.
 
     A back-dated run (a backtest) is kept and can be read by its id, but does not
@@ -116,13 +116,19 @@ def current_run(engine: DuckDBEngine) -> int | None:
     return None if found is None else int(found)
 
 
-def latest_as_of(engine: DuckDBEngine) -> dt.date | None:
+def run_as_of(engine: Store, run_id: int) -> dt.date:
+    """The day run `run_id` is as of."""
+    found: dt.date = engine.scalar("SELECT as_of FROM runs WHERE run_id = ?", [run_id])
+    return found
+
+
+def latest_as_of(engine: Store) -> dt.date | None:
     """The newest as_of of any run (None before the first): a run as of it or later is current."""
     found: dt.date | None = engine.scalar("SELECT max(as_of) FROM runs")
     return found
 
 
-def previous_run(engine: DuckDBEngine, as_of: dt.date) -> int | None:
+def previous_run(engine: Store, as_of: dt.date) -> int | None:
     """The run before as_of: the newest earlier as_of, then the newest run of that day.
 
     The "before" of stages (won back) and of diffs.
@@ -135,7 +141,7 @@ def previous_run(engine: DuckDBEngine, as_of: dt.date) -> int | None:
 
 
 def snapshot(
-    engine: DuckDBEngine,
+    engine: Store,
     run_id: int,
     *,
     columns: tuple[str, ...] = (),

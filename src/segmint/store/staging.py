@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from segmint.core.schema import SQL_TYPES, Table
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class Staging:
 
     def __init__(
         self,
-        engine: DuckDBEngine,
+        engine: Store,
         table: Table,
         columns: Sequence[str],
         *,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from segmint.core.schema import NET_AMOUNT, NOT_REVENUE, TABLES
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.migrations import version
 
 # Our own constants written into the SQL, not bound: binding a Python value makes DuckDB
@@ -71,7 +71,7 @@ class Status(BaseModel):
 _IMPORT_FIELDS = tuple(ImportRecord.model_fields)
 
 
-def status(engine: DuckDBEngine, *, workspace: str, imports: int = 5) -> Status:
+def status(engine: Store, *, workspace: str, imports: int = 5) -> Status:
     """The summary of the workspace database (`workspace`: its folder, as shown)."""
     counts = {t: int(engine.scalar(f'SELECT count(*) FROM "{t}"')) for t in TABLES}
     revenue, first, last = engine.rows(
@@ -94,7 +94,7 @@ def status(engine: DuckDBEngine, *, workspace: str, imports: int = 5) -> Status:
     )
 
 
-def _live(engine: DuckDBEngine) -> LiveStatus | None:
+def _live(engine: Store) -> LiveStatus | None:
     """The live view of the current run (None before a run)."""
     rows = engine.rows(
         """SELECT r.run_id, r.as_of,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 VERSION = 1  # of the messages' shapes
 
@@ -89,9 +89,7 @@ _FAN_OUT = """
     FROM named"""
 
 
-def enqueue_changes(
-    engine: DuckDBEngine, *, run_id: int, update_id: int | None, now: dt.datetime
-) -> int:
+def enqueue_changes(engine: Store, *, run_id: int, update_id: int | None, now: dt.datetime) -> int:
     """The messages of what run `run_id` (or its update `update_id`) changed; how many.
 
     Called inside the transaction that logged the changes and raised the alerts.
@@ -102,7 +100,7 @@ def enqueue_changes(
     return _fan_out_of(engine, _CHANGES, [run_id, update_id, by], now=now)
 
 
-def enqueue(engine: DuckDBEngine, event: str, data: dict[str, object], *, now: dt.datetime) -> int:
+def enqueue(engine: Store, event: str, data: dict[str, object], *, now: dt.datetime) -> int:
     """A message of `event` for every live subscription to it; how many.
 
     Called inside the transaction of the change the message tells of.
@@ -111,7 +109,7 @@ def enqueue(engine: DuckDBEngine, event: str, data: dict[str, object], *, now: d
 
 
 def enqueue_many(
-    engine: DuckDBEngine, event: str, data: Sequence[dict[str, object]], *, now: dt.datetime
+    engine: Store, event: str, data: Sequence[dict[str, object]], *, now: dt.datetime
 ) -> int:
     """The messages of `event`, one per item of `data` (or batched), for its subscribers."""
     if not data or not _listening(engine):
@@ -129,15 +127,13 @@ def enqueue_many(
         return _fan_out_of(engine, items, [], now=now)
 
 
-def _listening(engine: DuckDBEngine) -> bool:
+def _listening(engine: Store) -> bool:
     return bool(
         engine.scalar("SELECT count(*) FROM webhook_subscriptions WHERE removed_at IS NULL")
     )
 
 
-def _fan_out_of(
-    engine: DuckDBEngine, items: str, params: Sequence[object], *, now: dt.datetime
-) -> int:
+def _fan_out_of(engine: Store, items: str, params: Sequence[object], *, now: dt.datetime) -> int:
     """The messages of the items `items` selects (as `_fan_out` reads them); how many."""
     engine.execute(f"CREATE OR REPLACE TEMP TABLE _items AS {items}", params)
     try:
@@ -146,13 +142,13 @@ def _fan_out_of(
         engine.execute("DROP TABLE _items")
 
 
-def _fan_out(engine: DuckDBEngine, *, now: dt.datetime) -> int:
+def _fan_out(engine: Store, *, now: dt.datetime) -> int:
     ((made,),) = engine.rows(_FAN_OUT, [secrets.token_hex(6), now, now.isoformat(), VERSION])
     return int(made)
 
 
 def enqueue_for(
-    engine: DuckDBEngine,
+    engine: Store,
     subscription_id: str,
     event: str,
     data: dict[str, object],

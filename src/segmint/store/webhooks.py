@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from segmint.core.errors import NotFoundError
 from segmint.store import audit
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 
 KEEP_DELIVERED = dt.timedelta(days=30)  # then a delivered message is forgotten
 
@@ -80,7 +80,7 @@ _MESSAGE = ", ".join(Message.model_fields)
 
 
 def add(
-    engine: DuckDBEngine,
+    engine: Store,
     *,
     url: str,
     events: list[str],
@@ -117,7 +117,7 @@ def add(
 
 
 def rotate(
-    engine: DuckDBEngine, subscription_id: str, *, secret: str, old_until: dt.datetime, actor: str
+    engine: Store, subscription_id: str, *, secret: str, old_until: dt.datetime, actor: str
 ) -> Subscription:
     """Sign with `secret` from now on, and with the older secrets until `old_until`; audited."""
     found = get(engine, subscription_id)
@@ -139,7 +139,7 @@ def rotate(
     return found
 
 
-def _secrets(engine: DuckDBEngine, found: Subscription) -> list[tuple[str, dt.datetime | None]]:
+def _secrets(engine: Store, found: Subscription) -> list[tuple[str, dt.datetime | None]]:
     text = engine.scalar(
         "SELECT secrets FROM webhook_subscriptions WHERE subscription_id = ?",
         [found.subscription_id],
@@ -164,7 +164,7 @@ def signing_keys(text: str, *, now: dt.datetime) -> list[str]:
     ]
 
 
-def listed(engine: DuckDBEngine) -> list[Subscription]:
+def listed(engine: Store) -> list[Subscription]:
     """Every subscription, newest first, removed ones too."""
     rows = engine.rows(
         f"SELECT {_SUBSCRIPTION} FROM webhook_subscriptions ORDER BY created_at DESC"
@@ -172,7 +172,7 @@ def listed(engine: DuckDBEngine) -> list[Subscription]:
     return [_subscription(r) for r in rows]
 
 
-def get(engine: DuckDBEngine, subscription_id: str) -> Subscription:
+def get(engine: Store, subscription_id: str) -> Subscription:
     """One subscription by id.
 
     Raises
@@ -189,7 +189,7 @@ def get(engine: DuckDBEngine, subscription_id: str) -> Subscription:
     return _subscription(rows[0])
 
 
-def remove(engine: DuckDBEngine, subscription_id: str, *, actor: str) -> Subscription:
+def remove(engine: Store, subscription_id: str, *, actor: str) -> Subscription:
     """Stop a subscription: its waiting messages are given up with it; audited."""
     found = get(engine, subscription_id)
     if found.removed_at is not None:
@@ -217,7 +217,7 @@ def remove(engine: DuckDBEngine, subscription_id: str, *, actor: str) -> Subscri
     return get(engine, subscription_id)
 
 
-def due(engine: DuckDBEngine, *, now: dt.datetime, limit: int) -> list[Due]:
+def due(engine: Store, *, now: dt.datetime, limit: int) -> list[Due]:
     """Messages due by `now`, in the order made, with their target and signing secrets.
 
     Each as (message, the subscription's URL, the secrets that sign at `now`).
@@ -233,7 +233,7 @@ def due(engine: DuckDBEngine, *, now: dt.datetime, limit: int) -> list[Due]:
     return [(_message(r[:-2]), str(r[-2]), signing_keys(str(r[-1]), now=now)) for r in rows]
 
 
-def record(engine: DuckDBEngine, outcomes: Sequence[Outcome], *, now: dt.datetime) -> None:
+def record(engine: Store, outcomes: Sequence[Outcome], *, now: dt.datetime) -> None:
     """Write what became of each attempt, in one statement; forget old delivered ones."""
     if not outcomes:
         return
@@ -262,7 +262,7 @@ def record(engine: DuckDBEngine, outcomes: Sequence[Outcome], *, now: dt.datetim
         )
 
 
-def dead_letters(engine: DuckDBEngine) -> list[Message]:
+def dead_letters(engine: Store) -> list[Message]:
     """The messages given up, newest first."""
     rows = engine.rows(
         f"SELECT {_MESSAGE} FROM webhook_messages WHERE dead_at IS NOT NULL "
@@ -271,7 +271,7 @@ def dead_letters(engine: DuckDBEngine) -> list[Message]:
     return [_message(r) for r in rows]
 
 
-def replay(engine: DuckDBEngine, message_id: str, *, now: dt.datetime) -> None:
+def replay(engine: Store, message_id: str, *, now: dt.datetime) -> None:
     """Send a dead letter again (same id: a receiver that has it ignores it)."""
     queued = engine.rows(
         "UPDATE webhook_messages SET dead_at = NULL, next_at = ? "

@@ -24,10 +24,11 @@ from segmint.segments.families import headed, labelled
 from segmint.segments.results import Diff, Profile, SegmentsReport
 from segmint.store import identity, live, snapshots
 from segmint.store import reports as snapshot_reports
-from segmint.store.duckdb import DuckDBEngine
+from segmint.store.engine import Store
 from segmint.store.identity import DuplicateGroup
 from segmint.store.memberships import version_in_run
 from segmint.store.migrations import check_current, migrate
+from segmint.store.opening import open_file
 from segmint.store.search import CustomerRow, search
 from segmint.store.snapshots import Run
 from segmint.store.status import Status, status
@@ -84,7 +85,7 @@ class Workspace(
         if not (self.path / config.CONFIG_FILE).is_file():
             raise NotFoundError("workspace.not_found", path=path, file=config.CONFIG_FILE)
         self.settings = config.load(self.path, checks=schemes.problems)
-        self._engine: DuckDBEngine | None = None
+        self._engine: Store | None = None
 
     @classmethod
     def init(cls, path: str | Path, *, command: str = "python") -> Workspace:
@@ -106,10 +107,10 @@ class Workspace(
         return workspace
 
     @property
-    def engine(self) -> DuckDBEngine:
+    def engine(self) -> Store:
         """The database connection, opened (and migrated) on first use."""
         if self._engine is None:
-            engine = DuckDBEngine(
+            engine = open_file(
                 self.path / DATABASE_FILE,
                 read_only=self.read_only,
                 memory_limit=self.settings.memory_limit,
@@ -130,7 +131,7 @@ class Workspace(
             self._engine = None
 
     def cursor(self) -> Workspace:
-        """The same workspace on a connection of its own (`DuckDBEngine.cursor`).
+        """The same workspace on a connection of its own (`Store.cursor`).
 
         For one thread at a time: the server reads on several side by side while its one
         writer works on the first. Close it when done; this one stays open.

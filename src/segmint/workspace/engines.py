@@ -14,6 +14,7 @@ from pathlib import Path
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
 from segmint.store.lake import Lake
+from segmint.store.opening import open_lake
 
 ENGINES = ("duckdb", "spark")
 
@@ -42,12 +43,12 @@ def lake_for(
     spark = settings.spark
     if not spark.tables:
         raise InputError("run.no_spark_tables", location=Location(field="spark.tables"))
-    from segmint.store.spark import SparkEngine
-
     tables = located(spark.tables, workspace)
     output = located(spark.output, workspace) if spark.output else tables
-    with SparkEngine(tables, master=master or spark.master, options=spark.options) as on:
-        yield Lake(on, output)
+    with open_lake(
+        tables, output=output, master=master or spark.master, options=spark.options
+    ) as lake:
+        yield lake
 
 
 def located(place: str, workspace: Path) -> str:

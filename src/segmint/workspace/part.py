@@ -9,7 +9,7 @@ from segmint.core.config import Settings
 from segmint.store import snapshots
 
 if TYPE_CHECKING:
-    from segmint.store.duckdb import DuckDBEngine
+    from segmint.store.engine import Store
     from segmint.store.snapshots import Run
 
 
@@ -23,7 +23,7 @@ class WorkspacePart:
     settings: Settings
 
     @property
-    def engine(self) -> DuckDBEngine:
+    def engine(self) -> Store:
         """The database connection (`Workspace.engine`)."""
         raise NotImplementedError
 
