@@ -51,3 +51,13 @@ def test_a_local_session_shuffles_into_four_partitions_a_core(master, partitions
 @pytest.mark.parametrize("master", ["yarn", "k8s://https://host:443", "spark://h:7077", ""])
 def test_a_cluster_keeps_its_own_shuffle_partitions(master):
     assert _local_defaults(master) == {}
+
+
+def test_a_session_that_goes_on_keeps_no_table_an_engine_cached(tmp_path, spark_session):
+    engine = SparkEngine(lake(tmp_path / "a", ["A1", "A2"]), session=spark_session)
+    cached = engine.table("customers").cache()
+    assert engine.to_arrow(cached).num_rows == 2
+    before = {t.name for t in spark_session.catalog.listTables()}
+    engine.close()
+    after = {t.name for t in spark_session.catalog.listTables()}
+    assert any(name.startswith("ibis_cached") for name in before - after)

@@ -210,3 +210,23 @@ def test_a_write_through_a_read_only_connection_is_named(tmp_path):
     with DuckDBEngine(path, read_only=True) as engine, pytest.raises(EngineError) as caught:
         engine.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
     assert caught.value.code == "store.read_only"
+
+
+def test_an_expression_kept_after_the_connection_closed_is_let_go_quietly(tmp_path):
+    """ibis drops a cached table when its expression is collected: never on a closed
+    connection, where the failure could only be printed ("Exception ignored in ...")."""
+    import gc
+
+    engine = DuckDBEngine(tmp_path / "w.duckdb")
+    engine.execute("CREATE TABLE kept AS SELECT 1 AS a")
+    cached = engine.table("kept").cache()
+    assert engine.to_arrow(cached).num_rows == 1
+    engine.close()
+    failures = []
+    hook, sys.unraisablehook = sys.unraisablehook, failures.append
+    try:
+        del cached
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert failures == []

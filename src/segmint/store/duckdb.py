@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from segmint.core.errors import Location, NotFoundError
+from segmint.store import cached
 from segmint.store import holder as holders
 from segmint.store.errors import mapped_errors, mapped_os_errors
 
@@ -180,6 +181,7 @@ class DuckDBEngine:
                 with mapped_os_errors(self.path):
                     holders.remove(self.path, pid=holder.pid)
         finally:
+            cached.release(self._ibis, drop=False)  # temporary: they go with the connection
             with self.mapped():  # closing writes the last changes into the file
                 self._con.close()
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from segmint.core.errors import EngineError, Location
+from segmint.store import cached
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -166,13 +167,23 @@ class SparkEngine:
         with self.mapped():
             return self._view(self.session().createDataFrame(rows))
 
-    def write_folder(self, rows: pa.Table, url: str) -> None:
-        """`rows` as a folder of Parquet files at `url`, replacing one there, by Spark.
+    def write_folder(self, rows: pa.Table | ir.Table, url: str) -> None:
+        """`rows` (held here, or an expression) as a folder of Parquet files at `url`.
 
-        Spark writes where the cluster can: a folder, HDFS, or an object store (``s3a://``).
+        Written by Spark, replacing a folder there: an expression by its workers, where
+        the cluster can write (a folder, HDFS, an object store such as ``s3a://``).
         """
         with self.mapped():
-            self.session().createDataFrame(rows).write.mode("overwrite").parquet(url)
+            if isinstance(rows, pa.Table):
+                frame = self.session().createDataFrame(rows)
+            else:
+                frame = self._frame(rows)
+            frame.write.mode("overwrite").parquet(url)
+
+    def folder(self, url: str) -> ir.Table:
+        """A folder of Parquet files (one `write_folder` wrote) as an expression."""
+        with self.mapped():
+            return self._view(self.session().read.parquet(url))
 
     def apply(
         self,
@@ -226,7 +237,9 @@ class SparkEngine:
 
     def close(self) -> None:
         """Stop the session if this engine started it."""
-        session, self._session, self._ibis, self._read = self._session, None, None, {}
+        session, self._session, self._read = self._session, None, {}
+        backend, self._ibis = self._ibis, None
+        cached.release(backend, drop=not self._owned)  # a session that goes on keeps none
         if session is not None and self._owned:
             session.stop()
 
