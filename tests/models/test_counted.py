@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segmint.models import lifecycle, rfm, value_score
+from segmint.models import lifecycle, rfm, tiers, value_score
 
 values = st.lists(st.integers(min_value=-5, max_value=40), min_size=0, max_size=300)
 
@@ -44,3 +44,12 @@ def test_percentile_ranks_from_a_histogram_are_the_ranks_of_every_value(raw):
     ranks = np.empty(distinct.size)
     ranks[shuffled] = value_score.counted_percentile_rank(distinct[shuffled], counts[shuffled])
     assert ranks[at].tolist() == value_score.percentile_rank(x).tolist()  # to the bit
+
+
+@given(st.lists(st.integers(min_value=-300, max_value=5_000), min_size=0, max_size=300))
+def test_the_pareto_curve_from_a_histogram_is_the_curve_of_every_value(raw):
+    x = np.asarray(raw, dtype=np.int64)  # spend in cents, refunds below 0, ties
+    distinct, counts = np.unique(x, return_counts=True)
+    got = tiers.counted_pareto_curve(distinct[::-1], counts[::-1])
+    want = tiers.pareto_curve(x, np.arange(x.size))
+    assert got.revenue_share.tolist() == want.revenue_share.tolist()  # to the bit

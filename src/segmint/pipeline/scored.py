@@ -26,6 +26,7 @@ from segmint.store.engine import Engine
 from segmint.store.relations import execute
 
 Array = npt.NDArray[np.float64]
+Histogram = tuple[Array, npt.NDArray[np.int64]]  # distinct values, and how many have each
 
 
 class Population(NamedTuple):
@@ -38,6 +39,7 @@ class Population(NamedTuple):
     tier: dict[str, Any]  # the tier case table's params: thresholds (cents) or ends
     tier_ends: list[Bound]  # rank and pareto tiers: the customer at each tier's end
     usual_gap_days: float
+    spend: Histogram  # everyone's spend in the 365 days (cents): the 80/20 curve's
 
 
 def with_cents(features: ir.Table) -> ir.Table:
@@ -66,7 +68,7 @@ def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population
     n = int(sums.pop("n"))
     scoring, ranked = settings.rfm.scoring, settings.tiers.method != "thresholds"
     wanted = [(buyers, c) for c in expressions.RFM_VALUES if scoring != "fixed"]
-    spend = [(t, "revenue_365d_cents")] if ranked else []
+    spend = [(t, "revenue_365d_cents")]
     found = histograms(engine, [*wanted, *spend, (t, "avg_days_between_orders")])
     gap = lifecycle.counted_stand_in_gap(
         *found["avg_days_between_orders"], fallback=settings.lifecycle.fallback_gap_days
@@ -95,10 +97,8 @@ def population(engine: Engine, t: ir.Table, *, settings: Settings) -> Population
         tier=tier,
         tier_ends=found_bounds.get("revenue_365d_cents", []),
         usual_gap_days=gap,
+        spend=found["revenue_365d_cents"],
     )
-
-
-Histogram = tuple[Array, npt.NDArray[np.int64]]
 
 
 def histograms(engine: Engine, columns: list[tuple[ir.Table, str]]) -> dict[str, Histogram]:
