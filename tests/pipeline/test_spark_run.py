@@ -34,6 +34,12 @@ def twins(tmp_path_factory, spark_session):
     built = built_demo(
         tmp_path_factory, "twins", customers=600, seed=11, as_of=dt.date(2026, 6, 30)
     )
+    with Workspace(built) as ws:  # customers who never ordered: prospects, empty scores
+        ws.engine.execute(
+            """INSERT INTO customers (customer_id, name, gender, signup_at)
+            SELECT 'P' || i, 'Prospect ' || i, 'F', TIMESTAMPTZ '2026-07-01 10:00:00+08'
+            FROM range(3) t(i)"""
+        )
     root = built.parent
     on_file, on_spark = root / "duckdb", root / "spark"
     shutil.copytree(built, on_file)
@@ -66,7 +72,8 @@ def _exported(folder, name):
 def test_the_snapshot_export_is_the_same_cell_for_cell(twins):
     on_file, on_spark, _ = twins
     expected, found = _exported(on_file, "export"), _exported(on_spark, "export")
-    assert expected.num_rows == 600
+    assert expected.num_rows == 603
+    assert expected["frequency"].to_pylist().count(0) == 3  # the prospects are compared too
     assert found.column_names == expected.column_names
     differing = [
         name

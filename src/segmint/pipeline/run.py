@@ -9,10 +9,8 @@ snapshot (no clock, no randomness: the models start from fixed points).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,61 +22,38 @@ import pyarrow.compute as pc
 from segmint.core.catalog import SCORES
 from segmint.core.config import Settings
 from segmint.core.errors import InputError, Location
-from segmint.core.facts import ProfileFacts, RunFacts, RunSettings, RunWarning, TierSpan
+from segmint.core.facts import ProfileFacts, RunFacts, RunSettings
 from segmint.features.activity import channel_interactions
 from segmint.features.customer import EPOCH, customer_features
 from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
-from segmint.pipeline import alerts, needs, recommendations, scoring, segments
+from segmint.pipeline import needs, recommendations, scoring, segments
 from segmint.pipeline.customer_value import (
     CustomerValue,
     PurchaseHistory,
     customer_value,
     history_from,
 )
-from segmint.pipeline.pending import start_view, view_start
+from segmint.pipeline.finish import (
+    RunResult,
+    Settled,
+    is_current,
+    run_record,
+    settle,
+    tier_warnings,
+)
+from segmint.pipeline.pending import view_start
 from segmint.pipeline.shortfall import shortfall
 from segmint.pipeline.tracking import repeat_purchases_of
 from segmint.store import facts as stored_facts
-from segmint.store import lake, learnt, snapshots
-from segmint.store import webhook_messages as outbox
-from segmint.store.engine import Engine, EngineKind, Store
-from segmint.store.lake import Lake
+from segmint.store import learnt, snapshots
+from segmint.store.engine import Engine, Store
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
 STEPS = ("features", "customer value", "scores", "needs and profiles", "snapshot")
 Progress = Callable[[str], None]  # called with each step's name as it starts
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a finished run reports.
-
-    ``backtest``: the run is as of an earlier day than another run, so it is kept but the
-    current run stays that one. ``facts``: the population-level numbers behind the scores.
-    ``alerts_raised`` / ``alerts_resolved``: alerts the run raised and those it found over.
-    """
-
-    run_id: int
-    as_of: dt.date
-    customers: int
-    seconds: float
-    facts: RunFacts
-    backtest: bool = False
-    alerts_raised: int = 0
-    alerts_resolved: int = 0
-
-    @property
-    def warnings(self) -> tuple[RunWarning, ...]:
-        """What the run found doubtful."""
-        return self.facts.warnings
-
-
-def config_hash(settings: Settings) -> str:
-    """A short fingerprint of the settings a run used."""
-    return hashlib.sha256(settings.model_dump_json().encode()).hexdigest()[:16]
 
 
 LATEST_AS_OF = dt.timedelta(days=365)  # a run may look this far past the newest order
@@ -135,38 +110,35 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     actor: str = "python",
-    tables: Lake | None = None,
 ) -> RunResult:
     """Compute every customer's features, scores and labels as of `as_of`, and store them.
 
-    `engine` is the workspace's database, which keeps the run. The canonical tables are
-    read and computed there, or on `tables.engine` (Spark), which then also gets the
-    run's snapshot and memberships as Parquet under `tables.output`.
+    `engine` is the workspace's database: the canonical tables are read and the run is
+    kept there. A run on a lake's tables is `lake_run.run_on_lake`.
     """
     started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
     step = progress or (lambda _: None)
-    on = engine if tables is None else tables.engine  # where the canonical tables are
-    src = sources(on, timezone=settings.timezone)
-    as_of = checked_as_of(on, settings, src, as_of)
+    src = sources(engine, timezone=settings.timezone)
+    as_of = checked_as_of(engine, settings, src, as_of)
     day = (as_of - EPOCH).days
     step(STEPS[0])
-    features = execute(on, customer_features(src, day).order_by("customer_id"))
-    history = history_of(on, src, features, day=day, holdout=settings.clv.holdout_days)
+    features = execute(engine, customer_features(src, day).order_by("customer_id"))
+    history = history_of(engine, src, features, day=day, holdout=settings.clv.holdout_days)
     step(STEPS[1])
     value = customer_value(
         history,
-        repeat_purchases_of(on, src, day=day),
+        repeat_purchases_of(engine, src, day=day),
         as_of=day,
         holdout_days=settings.clv.holdout_days,
         discount_rate=settings.clv.discount_rate,
     )
     step(STEPS[2])
     columns = model_columns(features)
-    scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of, on=on.kind)
+    scores, facts = _scores(engine, settings, features, columns, value, as_of=as_of)
     step(STEPS[3])
-    categories = execute(on, category_spend(src.orders, src.items, day))
+    categories = execute(engine, category_spend(src.orders, src.items, day))
     found = needs.needs(
-        on,
+        engine,
         src,
         features,
         columns,
@@ -178,20 +150,17 @@ def run(
     )
     scores |= found.columns
     facts = facts.model_copy(update={"profiles": found.profiles})
-    latest, before = snapshots.latest_as_of(engine), snapshots.current_run(engine)
-    current = latest is None or as_of >= latest  # else a backtest: a later-dated run stays
+    current, before = is_current(engine, as_of), snapshots.current_run(engine)
     below = (
-        shortfall_of(on, settings, src, features, scores, value, history, as_of=as_of)
+        shortfall_of(engine, settings, src, features, scores, value, history, as_of=as_of)
         if current
         else None
     )
     planned = segments.plan(engine, settings)
     facts = facts.model_copy(update={"warnings": facts.warnings + planned.warnings})
-    # A run that becomes current starts a new live view: on the workspace file's tables,
-    # so not after a run that read a lake's (the next run takes in new data there).
-    view = (
+    view = (  # a run that becomes current starts a new live view
         view_start(
-            on,
+            engine,
             src,
             features,
             history,
@@ -202,19 +171,12 @@ def run(
             settings=settings,
             day=day,
         )
-        if current and tables is None
+        if current
         else None
     )
     step(STEPS[4])
-    run_id = snapshots.next_run_id(engine)
-    record = {
-        "run_id": run_id,
-        "as_of": as_of,
-        "started_at": started,
-        "finished_at": dt.datetime.now(dt.UTC),
-        "config_hash": config_hash(settings),
-        "customers": features.num_rows,
-    }
+    record = run_record(engine, settings, as_of=as_of, started=started, customers=features.num_rows)
+    run_id = record["run_id"]
     customers = _with_run(run_id, snapshot_rows(features, scores))
     with engine.transaction():
         snapshots.write_run(
@@ -223,44 +185,19 @@ def run(
             run_facts=facts,
             customers=customers,
             categories=_with_run(run_id, categories),
-            channels=_with_run(run_id, execute(on, channel_interactions(src.events, day))),
+            channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
             actor=actor,
         )
         learnt.write(engine, *recommendations.tables(found.learnt, run_id=run_id))
-        segments.write_memberships(
+        raised, resolved = settle(
             engine,
             settings,
             planned,
-            run_id=run_id,
-            as_of=as_of,
-            clusters=[c.cluster for c in found.profiles.clusters] if found.profiles else (),
-            elsewhere=None if tables is None else segments.Elsewhere(tables.engine, customers),
-        )
-        if tables is not None:  # kept only if the run is: inside its transaction
-            lake.write_run(engine, run_id, to=tables.engine, output=tables.output)
-        if current:
-            start_view(engine, view, run_id=run_id, before=before)
-        raised, resolved = (
-            alerts.raise_alerts(
-                engine, settings, run_id=run_id, as_of=as_of, now=customers, shortfall=below
-            )
-            if current
-            else (0, 0)  # a backtest says nothing about today
-        )
-        # in the run's own transaction: told if and only if the run is kept
-        if current:
-            outbox.enqueue_changes(engine, run_id=run_id, update_id=None, now=record["finished_at"])
-        outbox.enqueue(
-            engine,
-            "run.finished",
-            {
-                "run_id": run_id,
-                "as_of": as_of.isoformat(),
-                "customers": features.num_rows,
-                "current": current,
-                "alerts_raised": raised,
-            },
-            now=record["finished_at"],
+            record,
+            facts=facts,
+            view=Settled(current=current, before=before, view=view),
+            now=customers,
+            shortfall=below,
         )
     seconds = time.perf_counter() - clock
     return RunResult(
@@ -301,38 +238,6 @@ def shortfall_of(
     )
 
 
-CONCENTRATED = 0.90  # a tier holding more of the buyers than this tells them apart poorly
-# the one setting to try when one tier holds nearly everyone, by the method in use
-_TIER_FIX = {
-    "thresholds": 'method = "pareto"',
-    "pareto": 'method = "rank"',
-    "rank": "percent = [20, 30]",
-}
-
-
-def tier_warnings(spans: Sequence[TierSpan], *, settings: Settings) -> tuple[RunWarning, ...]:
-    """A warning when one tier holds more than 90 % of the customers who bought.
-
-    A span's buyers are its customers with spend in the 365 days the tiers are computed
-    on (the others are in the last tier whatever the scheme).
-    """
-    total = sum(s.buyers for s in spans)
-    if total == 0:
-        return ()
-    top = max(spans, key=lambda s: s.buyers)
-    tier, count = top.tier, top.buyers
-    if count <= CONCENTRATED * total:
-        return ()
-    params = {
-        "tier": tier,
-        "share": round(100 * count / total, 1),
-        "customers": total,
-        "method": settings.tiers.method,
-        "fix": _TIER_FIX[settings.tiers.method],
-    }
-    return (RunWarning(code="run.tiers_concentrated", params=params),)
-
-
 def _scores(
     engine: Store,
     settings: Settings,
@@ -341,7 +246,6 @@ def _scores(
     value: CustomerValue,
     *,
     as_of: dt.date,
-    on: EngineKind,
 ) -> tuple[dict[str, Any], RunFacts]:
     """Every score column, and the run's facts: what the scores and fits were decided by."""
     previous = previous_stages(engine, features, as_of)
@@ -355,7 +259,7 @@ def _scores(
     }
     curve = pareto_curve(columns["revenue_365d_cents"], np.arange(features.num_rows))
     facts = RunFacts(
-        settings=RunSettings.of(settings, engine=on),
+        settings=RunSettings.of(settings, engine=engine.kind),
         rfm=decided.rfm,
         tiers=tuple(decided.tiers),
         usual_gap_days=decided.usual_gap_days,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import pyarrow as pa
+import ibis.expr.types as ir
 
 from segmint.core.config import Settings
 from segmint.core.errors import RuleError
@@ -27,10 +27,10 @@ from segmint.store.relations import execute
 
 
 class Elsewhere(NamedTuple):
-    """A run computed on another engine: it, and the run's snapshot rows."""
+    """A run computed on another engine: it, and the run's snapshot rows there."""
 
     engine: Engine
-    rows: pa.Table
+    rows: ir.Table
 
 
 @dataclass(frozen=True)

@@ -92,15 +92,23 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else str(value)
 
 
+def worth_telling(shortfall: Any, *, settings: Settings) -> Any:
+    """Which customers' shortfall an alert names: enough expected, and unlikely so few.
+
+    `shortfall` is a DataFrame (a mask comes back) or an expression on an engine (a
+    condition comes back), so where the customers are they are chosen alike.
+    """
+    rules = settings.alerts
+    return (shortfall.expected >= rules.min_expected) & (shortfall.p_value < rules.below_p)
+
+
 def _below(
     now: pd.DataFrame, shortfall: pd.DataFrame | None, *, settings: Settings, top: str
 ) -> pd.DataFrame:
     if shortfall is None or shortfall.empty:
         return pd.DataFrame()
     rules = settings.alerts
-    hit = shortfall[
-        (shortfall.expected >= rules.min_expected) & (shortfall.p_value < rules.below_p)
-    ]
+    hit = shortfall[worth_telling(shortfall, settings=settings)]
     tiers = now.set_index("customer_id").tier.reindex(hit.customer_id)
     params = [
         {

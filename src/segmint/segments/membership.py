@@ -82,19 +82,18 @@ def engine_view(
     settings: Settings,
     *,
     run_id: int,
-    rows: pa.Table,
+    rows: ir.Table,
     as_of: dt.date,
 ) -> RunView:
-    """The rule table of a run's `rows` (its snapshot) on the engine of its canonical tables.
+    """The rule table of a run's `rows` on the engine of its canonical tables.
 
-    The static segments' lists come from the workspace `store`, handed to the engine.
+    `rows` is the run's snapshot, on that engine. The static segments' lists come from
+    the workspace `store`, handed to the engine.
     """
     from segmint.segments.rules.compile import Context
 
     src = relations.sources(engine, timezone=settings.timezone)
-    base = relations.rule_table(
-        engine, run_id, timezone=settings.timezone, rows=engine.load(rows), as_of=as_of
-    )
+    base = relations.rule_table(engine, run_id, timezone=settings.timezone, rows=rows, as_of=as_of)
     members = _static(store, to=engine)
     return RunView(base, Context(sources=src, as_of=(as_of - EPOCH).days, members=members))
 

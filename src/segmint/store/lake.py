@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from segmint.core import files
@@ -23,11 +25,15 @@ from segmint.store.engine import Store
 from segmint.store.relations import CANONICAL, stream
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from segmint.store.spark import SparkEngine
 
 PART = "part-0.parquet"
 _CHUNK = 1_000_000  # rows held in memory while a table is written
-RUN_TABLES = ("snapshots", "memberships")  # what a run on a lake writes back to it
+# what a run on a lake writes back to it: the first three by Spark, where they are computed
+COMPUTED = ("snapshots", "snapshot_categories", "snapshot_channels")
+RUN_TABLES = (*COMPUTED, "memberships")
 
 
 class Lake(NamedTuple):
@@ -86,16 +92,70 @@ def _write(engine: Store, table: str, out: Path) -> int:
     return rows
 
 
-def write_run(engine: Store, run_id: int, *, to: SparkEngine, output: str) -> None:
-    """Run `run_id`'s snapshot and memberships as Parquet under `output`, written by Spark.
+def folder(output: str, table: str, run_id: int) -> str:
+    """Where run `run_id`'s rows of `table` go under `output`: ``snapshots/run_id=7``.
 
-    One folder per run in each table's folder, ``snapshots/run_id=7/``: the layout of a
-    lake's partitioned table, which Spark and DuckDB read with the run id as a column.
-    A folder of the same run (one that was written and then rolled back) is replaced.
+    One folder per run in each table's folder: the layout of a lake's partitioned table,
+    which Spark and DuckDB read with the run id as a column.
     """
-    for table in RUN_TABLES:
-        rows = engine.arrow(
+    return f"{output.rstrip('/')}/{table}/run_id={run_id}"
+
+
+def write_computed(
+    engine: Store, to: SparkEngine, rows: dict[str, ir.Table], *, output: str, run_id: int
+) -> dict[str, str]:
+    """Each of `rows` (`COMPUTED` tables, expressions on `to`) written by Spark's workers.
+
+    Cast to the workspace's own column types first, so the lake holds what the
+    workspace does. A folder of the same run (written, then rolled back) is replaced.
+    Returns each table's folder.
+    """
+    written = {}
+    for table, expression in rows.items():
+        declared = engine.table(table).schema()
+        typed = expression.select(
+            **{c: expression[c].cast(declared[c]) for c in expression.columns}
+        )
+        written[table] = folder(output, table, run_id)
+        to.write_folder(typed, written[table])
+    return written
+
+
+def read_run(url: str, run_id: int) -> pa.RecordBatchReader:
+    """The rows of a run's folder of Parquet files with their run_id, a batch at a time.
+
+    What a workspace loads, read by Arrow where it is (a folder, or an object store Arrow
+    can reach; Spark's ``s3a://`` is Arrow's ``s3://``): no more than a batch is held
+    in memory.
+    """
+    place = "s3://" + url.removeprefix("s3a://") if url.startswith("s3a://") else url
+    found = ds.dataset(place, format="parquet")
+    run = pa.scalar(run_id, pa.int32())
+    schema = found.schema.insert(0, pa.field("run_id", pa.int32()))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in found.to_batches():
+            yield batch.add_column(0, "run_id", pa.repeat(run, batch.num_rows))
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def write_run(
+    engine: Store,
+    run_id: int,
+    *,
+    to: SparkEngine,
+    output: str,
+    tables: Sequence[str],
+) -> None:
+    """Run `run_id`'s rows of `tables` as Parquet under `output`, written by Spark.
+
+    From the workspace's file: a run computed elsewhere (the lake's own is written where
+    it is computed, `write_computed`). A folder of the same run is replaced.
+    """
+    for table in tables:
+        found = engine.arrow(
             f"SELECT * EXCLUDE (run_id) FROM {table} WHERE run_id = ? ORDER BY customer_id",
             [run_id],
         )
-        to.write_folder(rows, f"{output.rstrip('/')}/{table}/run_id={run_id}")
+        to.write_folder(found, folder(output, table, run_id))

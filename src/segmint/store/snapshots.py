@@ -58,14 +58,15 @@ def write_run(
     run: dict[str, Any],
     *,
     run_facts: RunFacts,
-    customers: pa.Table,
-    categories: pa.Table,
-    channels: pa.Table,
+    customers: pa.Table | pa.RecordBatchReader,
+    categories: pa.Table | pa.RecordBatchReader,
+    channels: pa.Table | pa.RecordBatchReader,
     actor: str,
 ) -> None:
     """Record a finished run, its facts and its snapshot, and audit it.
 
-    Inside the caller's transaction, which also writes the run's memberships.
+    Inside the caller's transaction, which also writes the run's memberships. The rows
+    come held in memory or a batch at a time (a run's Parquet on a lake).
     """
     audit.record(
         engine,

@@ -43,8 +43,8 @@ from segmint.workspace.webhooks import WebhookMethods
 # The pipeline (SciPy, pandas), the importer and the exports (pyarrow.compute) are imported
 # by the methods that use them, so a reading command such as `status` starts without them.
 if TYPE_CHECKING:
+    from segmint.pipeline.finish import RunResult
     from segmint.pipeline.run import Progress as RunProgress
-    from segmint.pipeline.run import RunResult
 
 DATABASE_FILE = "segmint.duckdb"
 
@@ -201,14 +201,22 @@ class Workspace(
             `run.as_of_after_data`), or there are no orders; an unknown `engine`, or
             Spark without ``[spark] tables`` (`run.no_spark_tables`).
         """
+        from segmint.pipeline.lake_run import run_on_lake
         from segmint.pipeline.run import run
         from segmint.workspace.engines import lake_for
 
         day = as_of_date(as_of)
         step = self._reporting(progress, prefix="run: ")
         with lake_for(self.settings, self.path, engine=engine, master=master) as tables:
-            return run(
-                self.engine, self.settings, as_of=day, progress=step, actor=actor, tables=tables
+            if tables is None:
+                return run(self.engine, self.settings, as_of=day, progress=step, actor=actor)
+            return run_on_lake(
+                self.engine,
+                self.settings,
+                tables=tables,
+                as_of=day,
+                progress=step,
+                actor=actor,
             )
 
     def rfm(self, *, as_of: dt.date | str | None = None) -> pa.Table:

@@ -13,7 +13,7 @@ from segmint.core.formats import Locale
 
 if TYPE_CHECKING:
     from segmint.demo.run import Headline
-    from segmint.pipeline.run import RunResult
+    from segmint.pipeline.finish import RunResult
     from segmint.segments.results import (
         Diff,
         HistoryEntry,
