@@ -230,3 +230,16 @@ def test_an_expression_kept_after_the_connection_closed_is_let_go_quietly(tmp_pa
     finally:
         sys.unraisablehook = hook
     assert failures == []
+
+
+def test_rows_handed_over_are_kept_by_the_engine_not_by_ibis_default(tmp_path):
+    """ibis's own ``Table.cache`` of rows from memory lands on its default backend, where
+    a query on the engine cannot find it; `kept` keeps them on the engine."""
+    import pyarrow as pa
+
+    with DuckDBEngine(tmp_path / "w.duckdb") as engine:
+        engine.execute("CREATE TABLE people AS SELECT 'a' AS customer_id, 3 AS n")
+        handed = engine.kept(engine.load(pa.table({"customer_id": ["a", "b"]})))
+        joined = handed.join(engine.table("people"), "customer_id")
+        assert engine.to_arrow(joined).to_pylist() == [{"customer_id": "a", "n": 3}]
+        assert engine.to_arrow(handed).num_rows == 2

@@ -67,7 +67,7 @@ def clusters_on(
         return None, None
     wide, names = _wide(buyers, *parts, features=found.features)
     function = functools.partial(_placed, facts=found, names=names)
-    placed = engine.apply(wide, function, schema=PLACED)
+    placed = engine.kept(engine.apply(wide, function, schema=PLACED))  # counted; in the snapshot
     sizes = execute(engine, placed.group_by("cluster").aggregate(n=placed.count()))
     counts = dict(zip(sizes["cluster"].to_pylist(), sizes["n"].to_pylist(), strict=True))
     return profiles.counted(found, counts), placed

@@ -11,7 +11,7 @@ an alert names. The engine writes the snapshot; the workspace loads it from ther
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -68,7 +68,7 @@ def computed(
     run's steps (`run.STEPS`) as they start.
     """
     features = customer_features(src, day)
-    t = scored.with_cents(features).cache()  # read by every part below
+    t = on.kept(scored.with_cents(features))  # read by every part below
     progress("customer value")
     clv, predictions = value_on(
         on,
@@ -79,7 +79,8 @@ def computed(
     )
     progress("scores")
     population = scored.population(on, t, settings=settings)
-    labels = _labels(t, predictions, previous, population, settings=settings).cache()
+    predictions = on.kept(predictions)  # read by the stages and the snapshot
+    labels = on.kept(_labels(t, predictions, previous, population, settings=settings))
     value = value_scores_on(on, t, settings=settings)
     progress("needs and profiles")
     found = needs_on(on, src, t, labels.select("customer_id", "tier"), settings=settings, day=day)
@@ -88,7 +89,7 @@ def computed(
     parts = [labels, value.table, predictions, found, recommended]
     if placed is not None:
         parts.append(placed)
-    snapshot = _beside(features, parts)
+    snapshot = _beside(t, features.columns, parts)
     spans = tier_spans(on, t, labels, settings=settings)
     facts = RunFacts(
         settings=RunSettings.of(settings, engine=on.kind),
@@ -137,16 +138,16 @@ def _labels(
     )
 
 
-def _beside(features: ir.Table, parts: list[ir.Table]) -> ir.Table:
-    """The features and every part's scores, by customer: a snapshot's row shape."""
-    joined = features
+def _beside(t: ir.Table, features: Sequence[str], parts: list[ir.Table]) -> ir.Table:
+    """The `features` of `t` and every part's scores, by customer: a snapshot's row shape."""
+    joined = t
     for part in parts:
         joined = joined.left_join(part, "customer_id").drop("customer_id_right")
     flags = {"value_customer": joined.value_customer.fill_null(False)}  # prospects: no
     if "cluster" not in joined.columns:  # too few buyers for clusters
         flags["cluster"] = ibis.null("int64")
     joined = joined.mutate(**flags)
-    return joined.select(*features.columns, *(c.name for c in SCORES))
+    return joined.select(*features, *(c.name for c in SCORES))
 
 
 def tier_spans(on: Engine, t: ir.Table, labels: ir.Table, *, settings: Settings) -> list[TierSpan]:

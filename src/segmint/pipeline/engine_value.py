@@ -47,7 +47,7 @@ def value_on(
     The purchase summary is computed once and kept by the engine (``cache``): the counts
     and the predictions each read it.
     """
-    summary = purchase_summary(src.orders, as_of, calibration_end=as_of - holdout_days).cache()
+    summary = engine.kept(purchase_summary(src.orders, as_of, calibration_end=as_of - holdout_days))
     counts = counts_of(engine, summary, as_of=as_of, holdout_days=holdout_days)
     repeats = repeat_purchases_of(engine, src, day=as_of)
     facts = fitted(

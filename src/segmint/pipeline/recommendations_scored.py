@@ -47,9 +47,9 @@ def recommendations_on(
     customers and their purchases are computed once and kept by the engine (``cache``):
     the counts and the recommendations each read them.
     """
-    customers = t.select("customer_id", "top_category").cache()
+    customers = engine.kept(t.select("customer_id", "top_category"))
     bought = product_purchases(src.orders, src.items, day)
-    bought = bought.semi_join(customers, "customer_id").cache()
+    bought = engine.kept(bought.semi_join(customers, "customer_id"))
     learnt = _learnt(engine, src, bought, settings=settings)
     return learnt, _recommended_on(engine, customers, bought, learnt, day=day, settings=settings)
 

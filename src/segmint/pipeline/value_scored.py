@@ -62,8 +62,10 @@ def value_scores_on(engine: Engine, t: ir.Table, *, settings: Settings) -> Value
     value_score.check_weight(list(rankings), components, n)
     function = functools.partial(_scored, rankings=rankings, components=components)
     # the values as the histograms saw them, so each is found among them exactly
-    kept = buyers.select("customer_id", **{name: buyers[name].cast("float64") for name in rankings})
-    scored = engine.apply(kept, function, schema=SCORED)
+    inputs = buyers.select(
+        "customer_id", **{name: buyers[name].cast("float64") for name in rankings}
+    )
+    scored = engine.kept(engine.apply(inputs, function, schema=SCORED))  # read three times
     count = math.ceil(settings.value.top_percent * n / 100.0 - 1e-9)  # `value_score._top`
     if count <= 0:
         return ValueScores(scored.mutate(value_customer=ibis.literal(False)), None)

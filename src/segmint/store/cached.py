@@ -1,14 +1,21 @@
 """Expressions an engine keeps for later queries (ibis's ``Table.cache``), let go of on close.
 
-ibis drops a kept table when its expression is collected. After the connection has
-closed, that drop fails where nobody can catch it ("Exception ignored in ..."), so an
-engine closing its connection lets go of them first. ibis 12 keeps them in a mapping of
-its backend's: the one private name used here, behind `store/`.
+`kept` caches on the engine's own backend: ``Table.cache`` picks ibis's default backend
+for rows handed over from memory (a memtable), not the engine's. ibis drops a kept table
+when its expression is collected; after the connection has closed that drop fails where
+nobody can catch it ("Exception ignored in ..."), so an engine closing its connection
+lets go of them first (`release`). ibis 12 keeps them in its backend's private members:
+the names used here, behind `store/`.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def kept(backend: Any, expression: Any) -> Any:
+    """`expression` cached on `backend` (`Engine.kept`)."""
+    return backend._cached_table(expression)
 
 
 def release(backend: Any, *, drop: bool) -> None:

@@ -156,6 +156,11 @@ class DuckDBEngine:
 
         return ibis.memtable(rows)
 
+    def kept(self, expression: ir.Table) -> ir.Table:
+        """`expression` computed once and kept (`Engine.kept`): a temporary table."""
+        with self.mapped():
+            return cached.kept(self.ibis(), expression)
+
     def apply(
         self,
         expression: ir.Table,

@@ -59,6 +59,14 @@ class Engine(Protocol):
         """Rows held by this process, as an expression on the engine (a run's snapshot)."""
         ...
 
+    def kept(self, expression: ir.Table) -> ir.Table:
+        """`expression` computed once and kept by the engine for the queries that follow.
+
+        Let go of when the returned expression is (ibis's ``Table.cache``, on this engine
+        even for rows this process handed it).
+        """
+        ...
+
     def apply(
         self,
         expression: ir.Table,

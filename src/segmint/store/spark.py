@@ -185,6 +185,11 @@ class SparkEngine:
         with self.mapped():
             return self._view(self.session().read.parquet(url))
 
+    def kept(self, expression: ir.Table) -> ir.Table:
+        """`expression` computed once and kept (`Engine.kept`)."""
+        with self.mapped():
+            return cached.kept(self.ibis(), expression)
+
     def apply(
         self,
         expression: ir.Table,
