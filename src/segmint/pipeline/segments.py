@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import ibis
 import ibis.expr.types as ir
 
 from segmint.core.config import Settings
@@ -91,8 +92,10 @@ def write_memberships(
             view = membership.engine_view(
                 elsewhere.engine, engine, settings, run_id=run_id, rows=elsewhere.rows, as_of=as_of
             )
-            found = execute(elsewhere.engine, membership.evaluate(view, columns))
-            flags = engine.load(found)  # the members, brought into the workspace
+            evaluated = membership.evaluate(view, columns)
+            # a member of at least one rule: the others would only bring flags all false
+            some = evaluated.filter(ibis.or_(*(evaluated[name] for name in columns)))
+            flags = engine.load(execute(elsewhere.engine, some))  # brought into the workspace
         memberships.write_rules(
             engine, run_id, flags, {f"s{segment_id}": segment_id for segment_id in planned.rules}
         )
