@@ -17,7 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import Workspace
-from segmint.core.errors import InputError, NotFoundError
+from segmint.core.errors import EngineError, InputError, NotFoundError
+from segmint.pipeline.lake_run import stages_before
+from segmint.store.lake import Lake
+from segmint.store.relations import execute
+from segmint.store.spark import SparkEngine
 from tests.cli.test_cli import segmint
 from tests.conftest import built_demo
 
@@ -150,3 +154,25 @@ def test_the_cli_runs_on_spark_and_says_nothing_of_spark_s_own(twins, tmp_path):
     assert [line for line in done.stderr.splitlines() if "incubator" not in line] == []
     runs = json.loads(segmint("runs", "--json", cwd=folder).stdout)
     assert runs["runs"][0]["facts"]["settings"]["engine"] == "spark"
+
+
+def test_the_stages_before_a_run_are_read_where_a_run_on_the_lake_wrote_them(twins, spark_session):
+    """Run 2 went to the lake: its stages are read from there (without the folder the
+    read fails); run 1 was the file's: its stages are handed over from the workspace."""
+    _, on_spark, lake_folder = twins
+    with SparkEngine(str(lake_folder), session=spark_session) as spark:
+        tables = Lake(spark, str(lake_folder))
+        with Workspace(on_spark, read_only=True) as ws:
+            assert ws.runs()[0].facts.settings.output == str(lake_folder)
+            for run_id, as_of in ((2, AS_OF + dt.timedelta(days=31)), (1, AS_OF)):
+                want = ws.snapshot(run_id).select(["customer_id", "stage"]).to_pylist()
+                found = stages_before(ws.engine, tables, as_of)
+                assert execute(spark, found.order_by("customer_id")).to_pylist() == want
+            found = stages_before(ws.engine, tables, AS_OF + dt.timedelta(days=31))
+        written = lake_folder / "snapshots" / "run_id=2"
+        written.rename(written.with_name("aside"))
+        try:
+            with pytest.raises(EngineError):
+                execute(spark, found)
+        finally:
+            written.with_name("aside").rename(written)

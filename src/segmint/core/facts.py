@@ -37,10 +37,13 @@ class _Fact(BaseModel):
 class RunSettings(_Fact):
     """The settings a run's scores depend on, as they were when it ran, and its engine.
 
-    ``engine``: what computed it (a run on Spark read the lake, not the workspace file).
+    ``engine``: what computed it (a run on Spark read the lake, not the workspace file);
+    ``output``: where a run on Spark wrote its snapshot as a lake's table (``[spark]
+    output``), None for a run kept in the workspace file alone.
     """
 
     engine: Literal["duckdb", "spark"] = "duckdb"
+    output: str | None = None
     rfm: RfmSettings = RfmSettings()
     tiers: TierSettings = TierSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
@@ -54,7 +57,8 @@ class RunSettings(_Fact):
     @classmethod
     def of(cls, settings: Settings, *, engine: Literal["duckdb", "spark"]) -> RunSettings:
         """The run-relevant sections of `settings`, and the engine that computed the run."""
-        sections = {name: getattr(settings, name) for name in cls.model_fields if name != "engine"}
+        kept = set(cls.model_fields) - {"engine", "output"}
+        sections = {name: getattr(settings, name) for name in kept}
         return cls(engine=engine, **sections)
 
 

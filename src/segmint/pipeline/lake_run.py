@@ -32,6 +32,7 @@ from segmint.pipeline.finish import (
 )
 from segmint.pipeline.run import STEPS, Progress, checked_as_of, previous_profiles
 from segmint.segments.alerts import worth_telling
+from segmint.store import facts as stored_facts
 from segmint.store import lake, learnt, snapshots
 from segmint.store.engine import Store
 from segmint.store.lake import Lake
@@ -63,13 +64,14 @@ def run_on_lake(
         settings,
         src,
         day=(as_of - EPOCH).days,
-        previous=_previous_stages(engine, tables, as_of),
+        previous=stages_before(engine, tables, as_of),
         profiles=previous_profiles(engine, as_of),
         progress=step,
     )
     planned = segments.plan(engine, settings)
     warnings = tier_warnings(made.facts.tiers, settings=settings) + planned.warnings
-    facts = made.facts.model_copy(update={"warnings": warnings})
+    written_to = made.facts.settings.model_copy(update={"output": tables.output})
+    facts = made.facts.model_copy(update={"warnings": warnings, "settings": written_to})
     current, before = is_current(engine, as_of), snapshots.current_run(engine)
     below = None
     if current and made.shortfall is not None:  # the few an alert would name
@@ -121,13 +123,18 @@ def run_on_lake(
     return RunResult(run_id, as_of, made.customers, seconds, facts, not current, raised, resolved)
 
 
-def _previous_stages(engine: Store, tables: Lake, as_of: dt.date) -> ir.Table | None:
+def stages_before(engine: Store, tables: Lake, as_of: dt.date) -> ir.Table | None:
     """customer_id and stage of the run before as_of, on Spark (None: there is none).
 
-    Read from the workspace: that run may have been made on its file.
+    Read where that run wrote its snapshot when it went to this lake's output (its facts
+    say so; a folder there of a run that was rolled back is never taken for it), else
+    handed over from the workspace: that run was made on its file, or elsewhere.
     """
     before = snapshots.previous_run(engine, as_of)
     if before is None:
         return None
+    if stored_facts.read(engine, [before])[before].settings.output == tables.output:
+        written = tables.engine.folder(lake.folder(tables.output, "snapshots", before))
+        return written.select("customer_id", "stage")
     stages = snapshots.snapshot(engine, before, columns=("customer_id", "stage"))
     return tables.engine.load(stages)
