@@ -45,6 +45,7 @@ from scipy import sparse  # type: ignore[import-untyped]
 
 from segmint.core.errors import InputError, Location
 from segmint.models.base import Constraint, Estimator, _range, _satisfies, check_fitted
+from segmint.models.clv._checks import check_whole
 from segmint.models.ranking import blocks, held, ordered, row_limit, top_n
 
 Ints = npt.NDArray[np.int64]
@@ -163,13 +164,7 @@ def recent_exclusions(recent: Csr, repeat: npt.ArrayLike) -> Csr:
     bought = _binary(_counts(recent, "recent")).astype(bool)
     keep = np.asarray(repeat, dtype=bool)
     if keep.shape != (bought.shape[1],):
-        raise InputError(
-            "models.matrix_shape",
-            location=Location(field="repeat"),
-            field="repeat",
-            expected=f"({bought.shape[1]},)",
-            got=keep.shape,
-        )
+        raise _wrong_shape("repeat", expected=f"({bought.shape[1]},)", got=keep.shape)
     bought.data = ~keep[bought.indices]
     bought.eliminate_zeros()
     return bought
@@ -236,13 +231,7 @@ class CoPurchase(Estimator):
         n = _whole(buyers, "buyers")
         counts = _counts(co, "co", columns=n.size)
         if counts.shape[0] != n.size:
-            raise InputError(
-                "models.matrix_shape",
-                location=Location(field="co"),
-                field="co",
-                expected=f"({n.size}, {n.size})",
-                got=counts.shape,
-            )
+            raise _wrong_shape("co", expected=f"({n.size}, {n.size})", got=counts.shape)
         similarity = similarity_from_counts(
             _mirrored(counts), n, neighbours=self.neighbours, shrinkage=float(self.shrinkage)
         )
@@ -486,13 +475,7 @@ def hit_rate_recall(recommended: npt.ArrayLike, holdout: Csr) -> tuple[float, fl
     bought = _binary(_counts(holdout, "holdout"))
     rec = np.asarray(recommended)
     if rec.ndim != 2 or rec.shape[0] != bought.shape[0]:
-        raise InputError(
-            "models.matrix_shape",
-            location=Location(field="recommended"),
-            field="recommended",
-            expected=f"({bought.shape[0]}, k)",
-            got=rec.shape,
-        )
+        raise _wrong_shape("recommended", expected=f"({bought.shape[0]}, k)", got=rec.shape)
     products = _indices(rec.ravel(), "recommended", bought.shape[1])
     customers = np.repeat(np.arange(rec.shape[0]), rec.shape[1])
     hits = held(bought, customers, products).reshape(rec.shape).sum(axis=1)
@@ -517,13 +500,8 @@ def _counts(matrix: Csr, field: str, *, columns: int | None = None) -> Csr:
             "models.not_numbers", location=Location(field=field), field=field, reason=str(exc)
         ) from exc
     if m.ndim != 2 or (columns is not None and m.shape[1] != columns):
-        raise InputError(
-            "models.matrix_shape",
-            location=Location(field=field),
-            field=field,
-            expected=f"(customers, {columns if columns is not None else 'products'})",
-            got=m.shape,
-        )
+        wanted = columns if columns is not None else "products"
+        raise _wrong_shape(field, expected=f"(customers, {wanted})", got=m.shape)
     if not m.has_canonical_format:  # from here on: sorted indices, one entry per cell
         m = m.copy()  # the caller's matrix stays as it was
         m.sum_duplicates()
@@ -564,20 +542,7 @@ def _mirrored(co: Csr) -> Csr:
 
 def _whole(values: npt.ArrayLike, field: str) -> Ints:
     """Counts: whole numbers >= 0, or an InputError naming how many are not."""
-    v, bad = _not_whole(values, field)
-    if bad.any():
-        index = int(np.argmax(bad))
-        raise InputError(
-            "models.whole_numbers",
-            location=Location(index=index, field=field),
-            field=field,
-            minimum=0,
-            count=int(bad.sum()),
-            total=v.size,
-            index=index,
-            value=str(v[index]),
-        )
-    return v.astype(np.int64)
+    return check_whole(values, field, minimum=0).astype(np.int64)
 
 
 def _buyers(bought: Csr) -> Ints:
@@ -589,13 +554,7 @@ def _exclusions(exclude: Csr | None, shape: tuple[int, int]) -> Csr | None:
         return None
     m = sparse.csr_array(exclude).astype(bool)
     if m.shape != shape:
-        raise InputError(
-            "models.matrix_shape",
-            location=Location(field="exclude"),
-            field="exclude",
-            expected=str(shape),
-            got=m.shape,
-        )
+        raise _wrong_shape("exclude", expected=str(shape), got=m.shape)
     m.eliminate_zeros()
     return m
 
@@ -662,3 +621,14 @@ def _columns_to(m: Csr | None, position: Ints) -> Csr | None:
     moved = sparse.csr_array((m.data, position[m.indices], m.indptr), shape=m.shape)
     moved.sort_indices()
     return moved
+
+
+def _wrong_shape(field: str, *, expected: str, got: tuple[int, ...]) -> InputError:
+    """The error of an array whose shape is not the one `field` must have."""
+    return InputError(
+        "models.matrix_shape",
+        location=Location(field=field),
+        field=field,
+        expected=expected,
+        got=got,
+    )

@@ -19,8 +19,9 @@ import pyarrow as pa
 
 from segmint.core.config import Settings
 from segmint.core.facts import RunFacts, RunWarning, TierSpan
-from segmint.pipeline import alerts, segments
+from segmint.pipeline import alerts, recommendations, segments
 from segmint.pipeline.pending import start_view
+from segmint.store import learnt as stored_learnt
 from segmint.store import snapshots
 from segmint.store import webhook_messages as outbox
 from segmint.store.engine import Store
@@ -95,17 +96,20 @@ def settle(
     record: dict[str, Any],
     *,
     facts: RunFacts,
+    learnt: recommendations.Learnt,
     view: Settled,
     now: pa.Table,
     shortfall: pd.DataFrame | None,
     elsewhere: segments.Elsewhere | None = None,
 ) -> tuple[int, int]:
-    """A written run's memberships, live view, alerts and webhooks; (raised, resolved).
+    """A written run's recommender, memberships, live view, alerts and webhooks.
 
     Inside the run's transaction: kept, told and alerted if and only if the run is.
-    `now` holds the run's customers (at least `alerts.NOW_COLUMNS`).
+    `now` holds the run's customers (at least `alerts.NOW_COLUMNS`). Returns the alerts
+    raised and resolved.
     """
     run_id, as_of = record["run_id"], record["as_of"]
+    stored_learnt.write(engine, *recommendations.tables(learnt, run_id=run_id))
     segments.write_memberships(
         engine,
         settings,

@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 
 from segmint.core.config import Settings
 from segmint.features.customer import EPOCH
-from segmint.pipeline import engine_run, recommendations, segments
+from segmint.pipeline import engine_run, segments
 from segmint.pipeline.alerts import NOW_COLUMNS
 from segmint.pipeline.finish import (
     RunResult,
@@ -33,7 +33,7 @@ from segmint.pipeline.finish import (
 from segmint.pipeline.run import STEPS, Progress, checked_as_of, previous_profiles
 from segmint.segments.alerts import worth_telling
 from segmint.store import facts as stored_facts
-from segmint.store import lake, learnt, snapshots
+from segmint.store import lake, snapshots
 from segmint.store.engine import Store
 from segmint.store.lake import Lake
 from segmint.store.relations import execute, sources
@@ -106,13 +106,13 @@ def run_on_lake(
             },
             actor=actor,
         )
-        learnt.write(engine, *recommendations.tables(made.learnt, run_id=run_id))
         raised, resolved = settle(
             engine,
             settings,
             planned,
             record,
             facts=facts,
+            learnt=made.learnt,
             view=Settled(current=current, before=before, view=None),
             now=snapshots.snapshot(engine, run_id, columns=NOW_COLUMNS),
             shortfall=below,

@@ -29,7 +29,7 @@ from segmint.features.orders import rfm_features
 from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.tiers import pareto_curve
-from segmint.pipeline import needs, recommendations, scoring, segments
+from segmint.pipeline import needs, scoring, segments
 from segmint.pipeline.customer_value import (
     CustomerValue,
     PurchaseHistory,
@@ -48,7 +48,7 @@ from segmint.pipeline.pending import view_start
 from segmint.pipeline.shortfall import shortfall
 from segmint.pipeline.tracking import repeat_purchases_of
 from segmint.store import facts as stored_facts
-from segmint.store import learnt, snapshots
+from segmint.store import snapshots
 from segmint.store.engine import Engine, Store
 from segmint.store.relations import Sources, execute, newest_order_at, sources
 
@@ -188,13 +188,13 @@ def run(
             channels=_with_run(run_id, execute(engine, channel_interactions(src.events, day))),
             actor=actor,
         )
-        learnt.write(engine, *recommendations.tables(found.learnt, run_id=run_id))
         raised, resolved = settle(
             engine,
             settings,
             planned,
             record,
             facts=facts,
+            learnt=found.learnt,
             view=Settled(current=current, before=before, view=view),
             now=customers,
             shortfall=below,
