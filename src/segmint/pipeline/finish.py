@@ -67,11 +67,11 @@ def is_current(engine: Store, as_of: dt.date) -> bool:
 
 
 def run_record(
-    engine: Store, settings: Settings, *, as_of: dt.date, started: dt.datetime, customers: int
+    settings: Settings, *, run_id: int, as_of: dt.date, started: dt.datetime, customers: int
 ) -> dict[str, Any]:
-    """The runs table's row of the run about to be written."""
+    """The runs table's row of a run about to be written, finished now."""
     return {
-        "run_id": snapshots.next_run_id(engine),
+        "run_id": run_id,
         "as_of": as_of,
         "started_at": started,
         "finished_at": dt.datetime.now(dt.UTC),

@@ -78,8 +78,7 @@ def run_on_lake(
         hits = made.shortfall.filter(worth_telling(made.shortfall, settings=settings))
         below = execute(on, hits).to_pandas()
     step(STEPS[4])
-    record = run_record(engine, settings, as_of=as_of, started=started, customers=made.customers)
-    run_id = record["run_id"]
+    run_id = snapshots.next_run_id(engine)
     with engine.transaction():
         written = lake.write_computed(
             engine,
@@ -91,6 +90,9 @@ def run_on_lake(
             },
             output=tables.output,
             run_id=run_id,
+        )
+        record = run_record(  # finished: the rows are written
+            settings, run_id=run_id, as_of=as_of, started=started, customers=made.customers
         )
         snapshots.write_run(
             engine,

@@ -175,8 +175,10 @@ def run(
         else None
     )
     step(STEPS[4])
-    record = run_record(engine, settings, as_of=as_of, started=started, customers=features.num_rows)
-    run_id = record["run_id"]
+    run_id = snapshots.next_run_id(engine)
+    record = run_record(
+        settings, run_id=run_id, as_of=as_of, started=started, customers=features.num_rows
+    )
     customers = _with_run(run_id, snapshot_rows(features, scores))
     with engine.transaction():
         snapshots.write_run(
