@@ -43,9 +43,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse  # type: ignore[import-untyped]
 
-from segmint.core.errors import InputError, Location
-from segmint.models.base import Constraint, Estimator, _range, _satisfies, check_fitted
-from segmint.models.clv._checks import check_whole
+from segmint.core.errors import InputError
+from segmint.models import purchase_inputs as inputs
+from segmint.models.base import Constraint, Estimator, check_fitted
 from segmint.models.ranking import blocks, held, ordered, row_limit, top_n
 
 Ints = npt.NDArray[np.int64]
@@ -79,10 +79,10 @@ def purchase_matrix(
     InputError
         If the two are not of one length, or an index is not a whole number in range.
     """
-    _check_number(n_customers, "n_customers", "purchase_matrix", int, 0, None)
-    _check_number(n_products, "n_products", "purchase_matrix", int, 0, None)
-    rows = _indices(customer, "customer", n_customers)
-    cols = _indices(product, "product", n_products)
+    inputs.check_number(n_customers, "n_customers", "purchase_matrix", int, 0, None)
+    inputs.check_number(n_products, "n_products", "purchase_matrix", int, 0, None)
+    rows = inputs.indices(customer, "customer", n_customers)
+    cols = inputs.indices(product, "product", n_products)
     if rows.size != cols.size:
         raise InputError(
             "models.lengths_differ",
@@ -106,9 +106,9 @@ def repeat_items(counts: Csr, *, min_rate: float = 0.3, min_buyers: int = 20) ->
     InputError
         If a parameter is out of range, or `counts` holds a negative or non-finite value.
     """
-    _check_number(min_rate, "min_rate", "repeat_items", float, 0.0, 1.0)
-    _check_number(min_buyers, "min_buyers", "repeat_items", int, 1, None)
-    m = _counts(counts, "counts").tocsc()
+    inputs.check_number(min_rate, "min_rate", "repeat_items", float, 0.0, 1.0)
+    inputs.check_number(min_buyers, "min_buyers", "repeat_items", int, 1, None)
+    m = inputs.counts(counts, "counts").tocsc()
     column = np.repeat(np.arange(m.shape[1]), np.diff(m.indptr))
     buyers = np.bincount(column[m.data > 0], minlength=m.shape[1])
     again = np.bincount(column[m.data > 1], minlength=m.shape[1])
@@ -128,10 +128,10 @@ def repeat_from_counts(
         If a parameter is out of range, or a count is not a whole number >= 0, or the two
         are not of one length.
     """
-    _check_number(min_rate, "min_rate", "repeat_from_counts", float, 0.0, 1.0)
-    _check_number(min_buyers, "min_buyers", "repeat_from_counts", int, 1, None)
-    n = _whole(buyers, "buyers")
-    k = _whole(again, "again")
+    inputs.check_number(min_rate, "min_rate", "repeat_from_counts", float, 0.0, 1.0)
+    inputs.check_number(min_buyers, "min_buyers", "repeat_from_counts", int, 1, None)
+    n = inputs.whole(buyers, "buyers")
+    k = inputs.whole(again, "again")
     if n.size != k.size:
         raise InputError(
             "models.lengths_differ",
@@ -161,10 +161,10 @@ def recent_exclusions(recent: Csr, repeat: npt.ArrayLike) -> Csr:
     -------
     scipy.sparse.csr_array of bool, the shape of `recent`
     """
-    bought = _binary(_counts(recent, "recent")).astype(bool)
+    bought = _binary(inputs.counts(recent, "recent")).astype(bool)
     keep = np.asarray(repeat, dtype=bool)
     if keep.shape != (bought.shape[1],):
-        raise _wrong_shape("repeat", expected=f"({bought.shape[1]},)", got=keep.shape)
+        raise inputs.wrong_shape("repeat", expected=f"({bought.shape[1]},)", got=keep.shape)
     bought.data = ~keep[bought.indices]
     bought.eliminate_zeros()
     return bought
@@ -201,7 +201,7 @@ class CoPurchase(Estimator):
     def fit(self, X: Csr) -> Self:  # noqa: N803 (scikit-learn's name for the data)
         """Learn the products' neighbours from customers x products counts `X`."""
         self._validate_params()
-        bought = _binary(_counts(X, "X"))
+        bought = _binary(inputs.counts(X, "X"))
         similarity = item_similarity(
             bought, neighbours=self.neighbours, shrinkage=float(self.shrinkage)
         )
@@ -228,10 +228,10 @@ class CoPurchase(Estimator):
             non-finite value, or a buyer count is not a whole number >= 0.
         """
         self._validate_params()
-        n = _whole(buyers, "buyers")
-        counts = _counts(co, "co", columns=n.size)
+        n = inputs.whole(buyers, "buyers")
+        counts = inputs.counts(co, "co", columns=n.size)
         if counts.shape[0] != n.size:
-            raise _wrong_shape("co", expected=f"({n.size}, {n.size})", got=counts.shape)
+            raise inputs.wrong_shape("co", expected=f"({n.size}, {n.size})", got=counts.shape)
         similarity = similarity_from_counts(
             _mirrored(counts), n, neighbours=self.neighbours, shrinkage=float(self.shrinkage)
         )
@@ -283,15 +283,15 @@ class CoPurchase(Estimator):
         """
         check_fitted(self, "similarity_")
         where = f"{type(self).__name__}.recommend"
-        bought = _binary(_counts(X, "X", columns=self.n_products_))
-        _check_number(n, "n", where, int, 1, self.n_products_)
+        bought = _binary(inputs.counts(X, "X", columns=self.n_products_))
+        inputs.check_number(n, "n", where, int, 1, self.n_products_)
         return _recommend(
             bought,
             self.similarity_,
             popularity=self.popularity_,
             n=n,
-            exclude=_exclusions(exclude, bought.shape),
-            batch_size=_batch_size(batch_size, where),
+            exclude=inputs.exclusions(exclude, bought.shape),
+            batch_size=inputs.batch_size(batch_size, where),
         )
 
 
@@ -440,14 +440,14 @@ def popularity(X: Csr, *, n: int = 10, exclude: Csr | None = None) -> Ints2d:  #
     InputError
         If `X` or `exclude` has the wrong shape or bad values, or `n` is out of range.
     """
-    bought = _binary(_counts(X, "X"))
-    _check_number(n, "n", "popularity", int, 1, bought.shape[1])
+    bought = _binary(inputs.counts(X, "X"))
+    inputs.check_number(n, "n", "popularity", int, 1, bought.shape[1])
     items, _ = _recommend(
         bought,
         sparse.csr_array((bought.shape[1], bought.shape[1]), dtype=np.float32),
         popularity=_buyers(bought),
         n=n,
-        exclude=_exclusions(exclude, bought.shape),
+        exclude=inputs.exclusions(exclude, bought.shape),
     )
     return items
 
@@ -472,11 +472,11 @@ def hit_rate_recall(recommended: npt.ArrayLike, holdout: Csr) -> tuple[float, fl
     (hit_rate, recall) : tuple of float
         Both NaN when no customer bought anything in the holdout.
     """
-    bought = _binary(_counts(holdout, "holdout"))
+    bought = _binary(inputs.counts(holdout, "holdout"))
     rec = np.asarray(recommended)
     if rec.ndim != 2 or rec.shape[0] != bought.shape[0]:
-        raise _wrong_shape("recommended", expected=f"({bought.shape[0]}, k)", got=rec.shape)
-    products = _indices(rec.ravel(), "recommended", bought.shape[1])
+        raise inputs.wrong_shape("recommended", expected=f"({bought.shape[0]}, k)", got=rec.shape)
+    products = inputs.indices(rec.ravel(), "recommended", bought.shape[1])
     customers = np.repeat(np.arange(rec.shape[0]), rec.shape[1])
     hits = held(bought, customers, products).reshape(rec.shape).sum(axis=1)
     sizes = np.diff(bought.indptr)
@@ -486,44 +486,6 @@ def hit_rate_recall(recommended: npt.ArrayLike, holdout: Csr) -> tuple[float, fl
     hit_rate = float(np.mean(hits[judged] > 0))
     recall = float(np.mean(hits[judged] / sizes[judged]))
     return hit_rate, recall
-
-
-# --- inputs ----------------------------------------------------------------------------------
-
-
-def _counts(matrix: Csr, field: str, *, columns: int | None = None) -> Csr:
-    """`matrix` as a csr_array of finite counts >= 0, with `columns` products when given."""
-    try:
-        m = sparse.csr_array(matrix)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            "models.not_numbers", location=Location(field=field), field=field, reason=str(exc)
-        ) from exc
-    if m.ndim != 2 or (columns is not None and m.shape[1] != columns):
-        wanted = columns if columns is not None else "products"
-        raise _wrong_shape(field, expected=f"(customers, {wanted})", got=m.shape)
-    if not m.has_canonical_format:  # from here on: sorted indices, one entry per cell
-        m = m.copy()  # the caller's matrix stays as it was
-        m.sum_duplicates()
-    data = m.data.astype(np.float64)
-    for code, bad in (("models.not_finite", ~np.isfinite(data)), ("models.negative", data < 0)):
-        if bad.any():
-            _refuse(code, m, bad, field)
-    return m
-
-
-def _refuse(code: str, m: Csr, bad: Bools, field: str) -> None:
-    first = int(np.argmax(bad))
-    row = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    customer = int(row[first])
-    raise InputError(
-        code,
-        location=Location(index=customer, field=field),
-        field=field,
-        count=np.unique(row[bad]).size,
-        index=customer,
-        values=f"product {int(m.indices[first])} {float(m.data[first]):g}",
-    )
 
 
 def _binary(counts: Csr) -> Csr:
@@ -540,78 +502,8 @@ def _mirrored(co: Csr) -> Csr:
     return (upper + upper.T).tocsr()
 
 
-def _whole(values: npt.ArrayLike, field: str) -> Ints:
-    """Counts: whole numbers >= 0, or an InputError naming how many are not."""
-    return check_whole(values, field, minimum=0).astype(np.int64)
-
-
 def _buyers(bought: Csr) -> Ints:
     return np.bincount(bought.indices, minlength=bought.shape[1]).astype(np.int64)
-
-
-def _exclusions(exclude: Csr | None, shape: tuple[int, int]) -> Csr | None:
-    if exclude is None:
-        return None
-    m = sparse.csr_array(exclude).astype(bool)
-    if m.shape != shape:
-        raise _wrong_shape("exclude", expected=str(shape), got=m.shape)
-    m.eliminate_zeros()
-    return m
-
-
-def _indices(values: npt.ArrayLike, field: str, size: int) -> Ints:
-    """0-based indices below `size`, or an InputError naming how many are not."""
-    v, bad = _not_whole(values, field, below=size)
-    if bad.any():
-        index = int(np.argmax(bad))
-        raise InputError(
-            "models.bad_indices",
-            location=Location(index=index, field=field),
-            field=field,
-            last=size - 1,
-            count=int(bad.sum()),
-            total=v.size,
-            index=index,
-            value=str(v[index]),
-        )
-    return v.astype(np.int64)
-
-
-def _not_whole(
-    values: npt.ArrayLike, field: str, *, below: float = np.inf
-) -> tuple[npt.NDArray[Any], Bools]:
-    """A vector, and where it is not a whole number from 0 up to (not including) `below`."""
-    v = np.asarray(values)
-    if v.ndim != 1:
-        raise InputError(
-            "models.not_one_dimensional", location=Location(field=field), field=field, shape=v.shape
-        )
-    as_float = v.astype(np.float64) if v.dtype.kind in "iufb" else np.full(v.shape, np.nan)
-    bad: Bools = ~((as_float == np.floor(as_float)) & (as_float >= 0) & (as_float < below))
-    return v, bad
-
-
-def _check_number(
-    value: object, name: str, where: str, kind: type, low: float | None, high: float | None
-) -> None:
-    """An argument checked like a hyper-parameter (`Estimator._validate_params`), one message."""
-    plain = value.item() if isinstance(value, np.generic) else value  # np.int64(3) is fine
-    if not _satisfies(plain, kind, low, high):
-        raise InputError(
-            "models.invalid_parameter",
-            location=Location(field=name),
-            name=name,
-            model=where,
-            type=kind.__name__,
-            range=_range(kind, low, high),
-            got=repr(value),
-        )
-
-
-def _batch_size(size: int | None, where: str) -> int | None:
-    if size is not None:
-        _check_number(size, "batch_size", where, int, 1, None)
-    return size
 
 
 def _columns_to(m: Csr | None, position: Ints) -> Csr | None:
@@ -621,14 +513,3 @@ def _columns_to(m: Csr | None, position: Ints) -> Csr | None:
     moved = sparse.csr_array((m.data, position[m.indices], m.indptr), shape=m.shape)
     moved.sort_indices()
     return moved
-
-
-def _wrong_shape(field: str, *, expected: str, got: tuple[int, ...]) -> InputError:
-    """The error of an array whose shape is not the one `field` must have."""
-    return InputError(
-        "models.matrix_shape",
-        location=Location(field=field),
-        field=field,
-        expected=expected,
-        got=got,
-    )
