@@ -29,6 +29,7 @@ from segmint.core.config import Settings
 from segmint.core.config import load as load_settings
 from segmint.core.facts import ClvFacts
 from segmint.features.customer import EPOCH, customer_features
+from segmint.features.products import category_spend
 from segmint.features.purchases import purchase_summary
 from segmint.models.lifecycle import STAGES
 from segmint.pipeline import needs, scoring
@@ -434,8 +435,15 @@ def test_profile_clusters_are_the_runs(engine, shop, features, label):
     columns = model_columns(table)
     tier = made_up_tiers(columns["frequency"])
     want = needs.needs(engine, src, table, columns, tier, settings=settings, day=day)
+    categories = category_spend(src.orders, src.items, day)
     made, placed = clusters_on(
-        engine, src, customer_features(src, day), day=day, settings=settings, previous=None
+        engine,
+        src,
+        customer_features(src, day),
+        categories,
+        day=day,
+        settings=settings,
+        previous=None,
     )
     assert made == want.profiles
     got = execute(engine, placed.order_by("customer_id"))

@@ -19,7 +19,6 @@ import pyarrow as pa
 
 from segmint.core.config import Settings
 from segmint.core.facts import ProfileFacts
-from segmint.features.products import category_spend
 from segmint.features.profile import demographics, order_channels
 from segmint.pipeline import profiles
 from segmint.store.engine import Engine
@@ -43,6 +42,7 @@ def clusters_on(
     engine: Engine,
     src: Sources,
     t: ir.Table,
+    categories: ir.Table,
     *,
     day: int,
     settings: Settings,
@@ -50,11 +50,16 @@ def clusters_on(
 ) -> tuple[ProfileFacts | None, ir.Table | None]:
     """The clusters' facts, and customer_id, cluster of the buyers of `t` (the features).
 
-    (None, None) when there are too few buyers for clusters.
+    `categories` is the customers' category spend (`features.products.category_spend`),
+    which the run also keeps. (None, None) when there are too few buyers for clusters.
     """
     buyers = t.filter(t.frequency > 0)
     n = int(execute(engine, buyers.aggregate(n=buyers.count()))["n"][0].as_py())
-    parts = _parts(src, day)
+    parts = (
+        demographics(src.customers, day),
+        categories,
+        order_channels(src.orders, day),
+    )  # gender and age, category shares, channel shares: as `profiles.profile_of` reads
     chosen = sampled(buyers.select("customer_id"), size=settings.clusters.sample)
 
     def of_sample(table: ir.Table) -> pa.Table:
@@ -71,15 +76,6 @@ def clusters_on(
     sizes = execute(engine, placed.group_by("cluster").aggregate(n=placed.count()))
     counts = dict(zip(sizes["cluster"].to_pylist(), sizes["n"].to_pylist(), strict=True))
     return profiles.counted(found, counts), placed
-
-
-def _parts(src: Sources, day: int) -> tuple[ir.Table, ir.Table, ir.Table]:
-    """The customers' gender and age, category shares and channel shares."""
-    return (
-        demographics(src.customers, day),
-        category_spend(src.orders, src.items, day),
-        order_channels(src.orders, day),
-    )
 
 
 def _wide(

@@ -84,7 +84,10 @@ def computed(
     value = value_scores_on(on, t, settings=settings)
     progress("needs and profiles")
     found = needs_on(on, src, t, labels.select("customer_id", "tier"), settings=settings, day=day)
-    clusters, placed = clusters_on(on, src, t, day=day, settings=settings, previous=profiles)
+    categories = on.kept(category_spend(src.orders, src.items, day))  # clusters', and kept
+    clusters, placed = clusters_on(
+        on, src, t, categories, day=day, settings=settings, previous=profiles
+    )
     learnt, recommended = recommendations_on(on, src, t, day=day, settings=settings.recommend)
     parts = [labels, value.table, predictions, found, recommended]
     if placed is not None:
@@ -107,7 +110,7 @@ def computed(
     return Computed(
         customers=int(population.spend[1].sum()),  # everyone has a spend (0: none)
         snapshot=snapshot,
-        categories=category_spend(src.orders, src.items, day),
+        categories=categories,
         channels=channel_interactions(src.events, day),
         facts=facts,
         learnt=learnt,
