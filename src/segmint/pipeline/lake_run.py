@@ -120,7 +120,7 @@ def run_on_lake(
             shortfall=below,
             elsewhere=segments.Elsewhere(on, on.folder(written["snapshots"])),
         )
-        lake.write_run(engine, run_id, to=on, output=tables.output, tables=("memberships",))
+        lake.write_memberships(engine, run_id, to=on, output=tables.output)
     seconds = time.perf_counter() - clock
     return RunResult(run_id, as_of, made.customers, seconds, facts, not current, raised, resolved)
 

@@ -140,22 +140,15 @@ def read_run(url: str, run_id: int) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(schema, batches())
 
 
-def write_run(
-    engine: Store,
-    run_id: int,
-    *,
-    to: SparkEngine,
-    output: str,
-    tables: Sequence[str],
-) -> None:
-    """Run `run_id`'s rows of `tables` as Parquet under `output`, written by Spark.
+def write_memberships(engine: Store, run_id: int, *, to: SparkEngine, output: str) -> None:
+    """Run `run_id`'s memberships from the workspace's file as Parquet under `output`.
 
-    From the workspace's file: a run computed elsewhere (the lake's own is written where
-    it is computed, `write_computed`). A folder of the same run is replaced.
+    Written by Spark, beside the snapshot it wrote (`write_computed`): the memberships
+    are the workspace's, rule segments' members included. A folder of the same run (one
+    that was written and then rolled back) is replaced.
     """
-    for table in tables:
-        found = engine.arrow(
-            f"SELECT * EXCLUDE (run_id) FROM {table} WHERE run_id = ? ORDER BY customer_id",
-            [run_id],
-        )
-        to.write_folder(found, folder(output, table, run_id))
+    found = engine.arrow(
+        "SELECT * EXCLUDE (run_id) FROM memberships WHERE run_id = ? ORDER BY customer_id",
+        [run_id],
+    )
+    to.write_folder(found, folder(output, "memberships", run_id))
