@@ -89,12 +89,17 @@ def learn(
     settings: RecommendSettings,
 ) -> tuple[Learnt, sparse.csr_array, sparse.csr_array]:
     """Fit the recommender on everyone's purchases; also return the counts and days."""
-    catalogue = execute(engine, product_categories(src.items).order_by("product_id"))
-    products = catalogue["product_id"].combine_chunks()
+    found = catalogue(engine, src)
+    products = found["product_id"].combine_chunks()
     counts, days = purchases(engine, src, customers, day=day, products=products)
     model = recommend.CoPurchase(neighbours=settings.neighbours).fit(counts)
     repeat = recommend.repeat_items(counts, min_rate=settings.repeat_rate)
-    return fitted(catalogue, model, repeat=repeat), counts, days
+    return fitted(found, model, repeat=repeat), counts, days
+
+
+def catalogue(engine: Engine, src: Sources) -> pa.Table:
+    """The products a recommender knows: product_id (sorted), name and category."""
+    return execute(engine, product_categories(src.items).order_by("product_id"))
 
 
 def fitted(
@@ -102,7 +107,7 @@ def fitted(
 ) -> Learnt:
     """What a run learnt, from its catalogue, fitted recommender and repeat items.
 
-    The catalogue holds product_id (sorted), name and category, as `learn` reads it.
+    The catalogue is `catalogue`'s.
     """
     return Learnt(
         products=catalogue["product_id"].combine_chunks(),

@@ -26,9 +26,9 @@ import pyarrow.compute as pc
 from scipy import sparse  # type: ignore[import-untyped]
 
 from segmint.core.config_needs import RecommendSettings
-from segmint.features.profile import product_categories, product_purchases
+from segmint.features.profile import product_purchases
 from segmint.models import recommend
-from segmint.pipeline.recommendations import Learnt, columns, fitted, matrices
+from segmint.pipeline.recommendations import Learnt, catalogue, columns, fitted, matrices
 from segmint.store.engine import Engine
 from segmint.store.relations import Sources, execute
 
@@ -58,8 +58,8 @@ def _learnt(
     engine: Engine, src: Sources, bought: ir.Table, *, settings: RecommendSettings
 ) -> Learnt:
     """`recommendations.learn`'s fit from the engine's counts of `bought` (`product_purchases`)."""
-    catalogue = execute(engine, product_categories(src.items).order_by("product_id"))
-    products = catalogue["product_id"].combine_chunks()
+    known = catalogue(engine, src)
+    products = known["product_id"].combine_chunks()
     per = execute(
         engine,
         bought.group_by("product_id").aggregate(
@@ -71,7 +71,7 @@ def _learnt(
     model = recommend.CoPurchase(neighbours=settings.neighbours)
     model.fit_counts(_co_purchases(engine, bought, products), buyers)
     repeat = recommend.repeat_from_counts(buyers, again, min_rate=settings.repeat_rate)
-    return fitted(catalogue, model, repeat=repeat)
+    return fitted(known, model, repeat=repeat)
 
 
 def _co_purchases(engine: Engine, bought: ir.Table, products: pa.Array) -> sparse.csr_array:
